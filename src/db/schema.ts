@@ -1,0 +1,111 @@
+import { sql } from 'drizzle-orm';
+import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+
+/**
+ * All times are integer milliseconds since the epoch. Rows that webhooks fold into
+ * remember the newest event time applied (`*_event_at`) so an older, late event
+ * never overwrites newer state (Svix delivers in no guaranteed order).
+ */
+
+/** One tenant per Clerk user (kind `user`) or organization (kind `organization`); id is Clerk's id. */
+export const tenants = sqliteTable(
+  'tenants',
+  {
+    id: text('id').primaryKey(),
+    kind: text('kind', { enum: ['user', 'organization'] }).notNull(),
+    name: text('name'),
+    email: text('email'),
+    slug: text('slug'),
+    imageUrl: text('image_url'),
+    status: text('status', { enum: ['active', 'archived'] })
+      .notNull()
+      .default('active'),
+    /** How the row first came to exist: a webhook, just in time from a token, or reconciliation. */
+    source: text('source', { enum: ['webhook', 'jit', 'reconcile'] }).notNull(),
+    clerkCreatedAt: integer('clerk_created_at'),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+    archivedAt: integer('archived_at'),
+    /** Newest event time applied to the profile fields (created/updated). */
+    profileEventAt: integer('profile_event_at').notNull().default(0),
+    /** Newest event time applied to anything on the row. */
+    lastEventAt: integer('last_event_at').notNull().default(0),
+  },
+  (t) => [index('tenants_status_created_idx').on(t.status, t.createdAt, t.id), index('tenants_email_idx').on(t.email)],
+);
+
+/** Clerk organization memberships; deletes are tombstones (`status = deleted`). */
+export const organizationMemberships = sqliteTable(
+  'organization_memberships',
+  {
+    id: text('id').primaryKey(),
+    orgId: text('org_id').notNull(),
+    userId: text('user_id').notNull(),
+    role: text('role'),
+    permissions: text('permissions', { mode: 'json' }).$type<string[]>().notNull().default(sql`'[]'`),
+    status: text('status', { enum: ['active', 'deleted'] })
+      .notNull()
+      .default('active'),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+    deletedAt: integer('deleted_at'),
+    lastEventAt: integer('last_event_at').notNull().default(0),
+  },
+  (t) => [index('memberships_org_idx').on(t.orgId, t.status, t.role), index('memberships_user_idx').on(t.userId)],
+);
+
+/** One row per Clerk session: the login audit. */
+export const loginAudits = sqliteTable(
+  'login_audits',
+  {
+    sessionId: text('session_id').primaryKey(),
+    tenantId: text('tenant_id').notNull(),
+    userId: text('user_id').notNull(),
+    status: text('status').notNull(),
+    ip: text('ip'),
+    userAgent: text('user_agent'),
+    createdAt: integer('created_at').notNull(),
+    endedAt: integer('ended_at'),
+    /** Newest event time applied to status/endedAt. */
+    lastEventAt: integer('last_event_at').notNull().default(0),
+  },
+  (t) => [
+    index('login_audits_tenant_created_idx').on(t.tenantId, t.createdAt, t.sessionId),
+    index('login_audits_created_idx').on(t.createdAt),
+  ],
+);
+
+/** Distinct active users per UTC day: the MAU rollup, kept current as sessions arrive. */
+export const dailyActiveUsers = sqliteTable(
+  'daily_active_users',
+  {
+    day: text('day').notNull(),
+    userId: text('user_id').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.day, t.userId] }), index('daily_active_users_user_idx').on(t.userId, t.day)],
+);
+
+/** Every verified webhook delivery, by `svix-id`. */
+export const webhookEvents = sqliteTable(
+  'webhook_events',
+  {
+    svixId: text('svix_id').primaryKey(),
+    type: text('type').notNull(),
+    eventAt: integer('event_at').notNull(),
+    status: text('status', { enum: ['received', 'processed', 'failed', 'ignored'] }).notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+    payload: text('payload').notNull(),
+    receivedAt: integer('received_at').notNull(),
+    processedAt: integer('processed_at'),
+    nextAttemptAt: integer('next_attempt_at'),
+  },
+  (t) => [index('webhook_events_status_idx').on(t.status, t.nextAttemptAt), index('webhook_events_received_idx').on(t.receivedAt)],
+);
+
+/** Small key/value state for scheduled jobs (e.g. the reconciliation cursor). */
+export const jobState = sqliteTable('job_state', {
+  name: text('name').primaryKey(),
+  value: text('value').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+});

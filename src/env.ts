@@ -1,0 +1,125 @@
+import type { DrizzleD1Database } from 'drizzle-orm/d1';
+import { z } from 'zod';
+import type * as schema from './db/schema';
+
+/**
+ * Secrets are not in wrangler.toml, so `wrangler types` learns them from
+ * `.dev.vars.example`; declared here as optional because production may lack them
+ * and the service must then answer 503 `misconfigured`, not crash.
+ */
+export type Bindings = Omit<Env, 'CLERK_SECRET_KEY' | 'CLERK_WEBHOOK_SIGNING_SECRET' | 'CLERK_JWT_KEY'> & {
+  CLERK_SECRET_KEY?: string;
+  CLERK_WEBHOOK_SIGNING_SECRET?: string;
+  CLERK_JWT_KEY?: string;
+};
+
+export type Database = DrizzleD1Database<typeof schema>;
+
+/** Per-request values set by middleware. Feature modules extend this interface. */
+export interface Variables {
+  requestId: string;
+  config: Config;
+  db: Database;
+}
+
+export type AppEnv = { Bindings: Bindings; Variables: Variables };
+
+const optional = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const list = optional.transform((v) =>
+  v === undefined
+    ? []
+    : v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+);
+
+/** `pk_(test|live)_` + base64("<frontend api>$"), as Clerk's `parsePublishableKey` expects. */
+function isPublishableKey(v: string): boolean {
+  const m = /^pk_(test|live)_([A-Za-z0-9+/=_-]+)$/.exec(v);
+  if (!m?.[2]) return false;
+  try {
+    return atob(m[2].replace(/-/g, '+').replace(/_/g, '/')).endsWith('$');
+  } catch {
+    return false;
+  }
+}
+
+const configSchema = z.object({
+  CLERK_SECRET_KEY: optional.refine((v) => v === undefined || /^sk_(test|live)_\S+$/.test(v), 'must start with sk_test_ or sk_live_'),
+  CLERK_PUBLISHABLE_KEY: optional.refine((v) => v === undefined || isPublishableKey(v), 'must be a pk_test_/pk_live_ key'),
+  CLERK_WEBHOOK_SIGNING_SECRET: optional.refine((v) => v === undefined || /^whsec_[A-Za-z0-9+/=]+$/.test(v), 'must start with whsec_'),
+  CLERK_API_URL: optional
+    .transform((v) => (v ?? 'https://api.clerk.com').replace(/\/+$/, ''))
+    .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), 'must be an http(s) URL'),
+  CLERK_JWT_KEY: optional.refine(
+    (v) => v === undefined || v.includes('-----BEGIN PUBLIC KEY-----') || /^[A-Za-z0-9+/=\s]+$/.test(v),
+    'must be a PEM public key',
+  ),
+  CLERK_AUTHORIZED_PARTIES: list,
+  CLERK_SIGN_IN_URL: optional.transform((v) => v ?? '/sign-in'),
+  CLERK_SIGN_UP_URL: optional.transform((v) => v ?? '/sign-up'),
+  ADMIN_USER_IDS: list,
+});
+
+type Parsed = z.output<typeof configSchema>;
+
+export type ConfigName = keyof Parsed;
+
+/**
+ * Parsed configuration. Values are present only when valid; `problems` names every
+ * variable that is missing or malformed (never its value).
+ */
+export type Config = Parsed & { problems: ConfigProblem[] };
+export type ConfigProblem = { name: ConfigName; issue: 'missing' | 'malformed'; hint?: string };
+
+const REQUIRED: ConfigName[] = ['CLERK_SECRET_KEY', 'CLERK_PUBLISHABLE_KEY'];
+const cache = new WeakMap<object, Config>();
+
+/** Parses configuration once per isolate (per `env` object) and never throws. */
+export function getConfig(env: Bindings): Config {
+  const hit = cache.get(env);
+  if (hit) return hit;
+  const config = parseConfig(env as unknown as Record<string, unknown>);
+  cache.set(env, config);
+  return config;
+}
+
+export function parseConfig(raw: Record<string, unknown>): Config {
+  const input: Record<string, unknown> = {};
+  const problems: ConfigProblem[] = [];
+  for (const name of Object.keys(configSchema.shape) as ConfigName[]) {
+    const value = raw[name];
+    input[name] = typeof value === 'string' ? value : undefined;
+    if (value !== undefined && typeof value !== 'string') problems.push({ name, issue: 'malformed', hint: 'must be a string' });
+  }
+  // Parse field by field so one malformed value does not hide the others.
+  const out: Record<string, unknown> = {};
+  for (const [name, field] of Object.entries(configSchema.shape) as [ConfigName, z.ZodType][]) {
+    const r = field.safeParse(input[name]);
+    if (r.success) out[name] = r.data;
+    else {
+      out[name] = field.safeParse(undefined).data;
+      if (!problems.some((p) => p.name === name)) problems.push({ name, issue: 'malformed', hint: r.error.issues[0]?.message });
+    }
+  }
+  for (const name of REQUIRED) {
+    if (out[name] === undefined && !problems.some((p) => p.name === name)) problems.push({ name, issue: 'missing' });
+  }
+  return { ...(out as Parsed), problems };
+}
+
+/** The problems that make a route needing `names` unusable. */
+export function problemsFor(config: Config, names: readonly ConfigName[]): ConfigProblem[] {
+  return config.problems
+    .filter((p) => names.includes(p.name))
+    .concat(
+      names
+        .filter((n) => config[n] === undefined && !config.problems.some((p) => p.name === n))
+        .map((name) => ({ name, issue: 'missing' as const })),
+    );
+}

@@ -1,0 +1,66 @@
+import type { Context } from 'hono';
+import type { AppEnv } from '../env';
+import { factory } from '../lib/factory';
+import { log } from '../lib/log';
+
+export type CheckStatus = 'ok' | 'degraded' | 'fail';
+export type CheckResult = { status: CheckStatus } & Record<string, unknown>;
+/** A readiness check; feature modules contribute their own (e.g. the key set). */
+export type ReadinessCheck = { name: string; run: (c: Context<AppEnv>) => Promise<CheckResult> };
+
+const CHECK_TIMEOUT_MS = 2000;
+
+async function runCheck(check: ReadinessCheck, c: Context<AppEnv>): Promise<CheckResult> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      check.run(c),
+      new Promise<CheckResult>((resolve) => {
+        timer = setTimeout(() => resolve({ status: 'fail', error: 'timeout' }), CHECK_TIMEOUT_MS);
+      }),
+    ]);
+  } catch (err) {
+    log('error', 'health.check_failed', { check: check.name, error: err });
+    return { status: 'fail', error: 'error' };
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+  }
+}
+
+export const configCheck: ReadinessCheck = {
+  name: 'config',
+  run: async (c) => {
+    const problems = c.get('config').problems;
+    return problems.length === 0 ? { status: 'ok' } : { status: 'fail', problems };
+  },
+};
+
+export const d1Check: ReadinessCheck = {
+  name: 'd1',
+  run: async (c) => {
+    await c.env.DB.prepare('select 1').first();
+    return { status: 'ok' };
+  },
+};
+
+export const kvCheck: ReadinessCheck = {
+  name: 'kv',
+  run: async (c) => {
+    await c.env.JWKS_CACHE.get('health:probe');
+    return { status: 'ok' };
+  },
+};
+
+/** `/health` (liveness, touches nothing) and `/health/ready` (every check; 503 if any fails). */
+export function healthRoutes(checks: ReadinessCheck[]) {
+  return factory
+    .createApp()
+    .get('/', (c) => c.json({ status: 'ok' as const }))
+    .get('/ready', async (c) => {
+      const results = await Promise.all(checks.map(async (check) => [check.name, await runCheck(check, c)] as const));
+      const statuses = results.map(([, r]) => r.status);
+      const status: CheckStatus = statuses.includes('fail') ? 'fail' : statuses.includes('degraded') ? 'degraded' : 'ok';
+      c.header('cache-control', 'no-store');
+      return c.json({ status, checks: Object.fromEntries(results) }, status === 'fail' ? 503 : 200);
+    });
+}

@@ -1,0 +1,51 @@
+import { drizzle } from 'drizzle-orm/d1';
+import * as schema from '../db/schema';
+import { type ConfigName, getConfig, problemsFor } from '../env';
+import { AppError } from '../errors';
+import { factory } from './factory';
+import { log } from './log';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * Request id: a well-formed incoming `x-request-id` (or Cloudflare's `cf-ray`) is
+ * kept for tracing; anything else is replaced. Echoed on every response.
+ */
+export const requestId = factory.createMiddleware(async (c, next) => {
+  const incoming = c.req.header('x-request-id') ?? c.req.header('cf-ray');
+  const id = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+  c.set('requestId', id);
+  await next();
+  c.res.headers.set('x-request-id', id);
+});
+
+/** Parsed configuration (once per isolate) and a per-request Drizzle client. */
+export const context = factory.createMiddleware(async (c, next) => {
+  c.set('config', getConfig(c.env));
+  c.set('db', drizzle(c.env.DB, { schema }));
+  await next();
+});
+
+/** One JSON access-log line per request; never the query string (it may hold tokens). */
+export const accessLog = factory.createMiddleware(async (c, next) => {
+  const start = Date.now();
+  await next();
+  log('info', 'request', {
+    requestId: c.get('requestId'),
+    method: c.req.method,
+    path: c.req.path,
+    status: c.res.status,
+    ms: Date.now() - start,
+  });
+});
+
+/** Answers 503 `misconfigured` when any of `names` is missing or malformed. */
+export function requireConfig(...names: ConfigName[]) {
+  return factory.createMiddleware(async (c, next) => {
+    const problems = problemsFor(c.get('config'), names);
+    if (problems.length > 0) {
+      throw new AppError('misconfigured', { detail: { problems }, extra: { missing: problems.map((p) => p.name) } });
+    }
+    await next();
+  });
+}

@@ -1,0 +1,144 @@
+import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
+import { describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
+import { createApp } from '../src/app';
+import { validate } from '../src/lib/validate';
+import { call, expectError } from './helpers';
+
+async function callApp(
+  app: { fetch: (r: Request, e: any, c: ExecutionContext) => Response | Promise<Response> },
+  path: string,
+  init?: RequestInit,
+  bindings: object = env,
+) {
+  const ctx = createExecutionContext();
+  const res = await app.fetch(new Request(`https://edge.fulcrum.test${path}`, init), bindings, ctx);
+  await waitOnExecutionContext(ctx);
+  return res;
+}
+
+describe('health', () => {
+  it('GET /health is 200 ok and touches nothing', async () => {
+    const res = await call('/health');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ok' });
+  });
+
+  it('GET /health/ready reports config, D1 and KV', async () => {
+    const res = await call('/health/ready');
+    const body = (await res.json()) as { status: string; checks: Record<string, { status: string }> };
+    expect(body.checks.config?.status).toBe('ok');
+    expect(body.checks.d1?.status).toBe('ok');
+    expect(body.checks.kv?.status).toBe('ok');
+    expect(res.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('names a missing variable, never its value, and answers 503', async () => {
+    const res = await callApp(createApp(), '/health/ready', undefined, {
+      ...env,
+      CLERK_SECRET_KEY: undefined,
+      CLERK_PUBLISHABLE_KEY: 'pk_live_garbage',
+    });
+    expect(res.status).toBe(503);
+    const body = (await res.json()) as { checks: { config: { status: string; problems: { name: string; issue: string }[] } } };
+    expect(body.checks.config.status).toBe('fail');
+    expect(body.checks.config.problems).toEqual(
+      expect.arrayContaining([
+        { name: 'CLERK_SECRET_KEY', issue: 'missing' },
+        expect.objectContaining({ name: 'CLERK_PUBLISHABLE_KEY', issue: 'malformed' }),
+      ]),
+    );
+    expect(JSON.stringify(body)).not.toContain('pk_live_garbage');
+  });
+
+  it('reports D1 and KV failures without a stack trace', async () => {
+    const broken = {
+      ...env,
+      DB: { prepare: () => ({ first: () => Promise.reject(new Error('D1_ERROR: disk on fire')) }) },
+      JWKS_CACHE: { get: () => Promise.reject(new Error('KV down')) },
+    };
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const res = await callApp(createApp(), '/health/ready', undefined, broken);
+    errors.mockRestore();
+    expect(res.status).toBe(503);
+    const text = await res.text();
+    expect(text).not.toMatch(/disk on fire|KV down|at /);
+    const body = JSON.parse(text) as { checks: Record<string, { status: string }> };
+    expect(body.checks.d1?.status).toBe('fail');
+    expect(body.checks.kv?.status).toBe('fail');
+  });
+});
+
+describe('request ids', () => {
+  it('adds an x-request-id to every response, errors included', async () => {
+    for (const path of ['/health', '/nope']) {
+      const res = await call(path);
+      expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    }
+  });
+
+  it('keeps a well-formed incoming id and replaces a hostile one', async () => {
+    const kept = await call('/health', { headers: { 'x-request-id': 'trace-123.abc' } });
+    expect(kept.headers.get('x-request-id')).toBe('trace-123.abc');
+    for (const bad of ['<script>', 'a'.repeat(200), 'id with spaces', '']) {
+      const res = await call('/health', { headers: { 'x-request-id': bad } });
+      expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    }
+  });
+
+  it('unique per request', async () => {
+    const ids = await Promise.all(Array.from({ length: 10 }, () => call('/health').then((r) => r.headers.get('x-request-id'))));
+    expect(new Set(ids).size).toBe(10);
+  });
+});
+
+describe('error envelope', () => {
+  it('unknown route ⇒ 404 not_found envelope', async () => {
+    await expectError(await call('/definitely/not/here'), 404, 'not_found');
+    await expectError(await call('/health/../../etc/passwd'), 404, 'not_found');
+  });
+
+  it('wrong method on a known route ⇒ 405 with Allow', async () => {
+    const res = await call('/health', { method: 'DELETE' });
+    await expectError(res, 405, 'method_not_allowed');
+    expect(res.headers.get('allow')).toContain('GET');
+  });
+
+  it('secure headers are set', async () => {
+    const res = await call('/health');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+  });
+
+  it('a thrown error ⇒ generic 500, no message from the error, detail only in the log', async () => {
+    const app = createApp();
+    app.get('/boom', () => {
+      throw new Error('secret detail sk_test_abcdef');
+    });
+    const logged: string[] = [];
+    const spy = vi.spyOn(console, 'error').mockImplementation((line: string) => void logged.push(line));
+    const res = await callApp(app, '/boom');
+    spy.mockRestore();
+    const err = await expectError(res, 500, 'internal');
+    expect(err.message).toBe('Internal error.');
+    expect(JSON.stringify(err)).not.toContain('secret detail');
+    expect(logged.join('\n')).toContain('secret detail');
+    expect(logged.join('\n')).not.toContain('sk_test_abcdef');
+  });
+
+  it('malformed JSON and invalid bodies ⇒ 400 invalid_request', async () => {
+    const app = createApp();
+    app.post('/echo', validate('json', z.object({ name: z.string().max(10) })), (c) => c.json(c.req.valid('json')));
+    const json = { 'content-type': 'application/json' };
+    await expectError(await callApp(app, '/echo', { method: 'POST', headers: json, body: '{"name":' }), 400, 'invalid_request');
+    await expectError(await callApp(app, '/echo', { method: 'POST', headers: json, body: '[1,2]' }), 400, 'invalid_request');
+    const tooLong = await expectError(
+      await callApp(app, '/echo', { method: 'POST', headers: json, body: '{"name":"abcdefghijklmnop"}' }),
+      400,
+      'invalid_request',
+    );
+    expect(JSON.stringify(tooLong)).not.toContain('abcdefghijklmnop');
+    const ok = await callApp(app, '/echo', { method: 'POST', headers: json, body: '{"name":"ok"}' });
+    expect(await ok.json()).toEqual({ name: 'ok' });
+  });
+});

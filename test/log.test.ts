@@ -1,0 +1,27 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { REDACTED, redact } from '../src/lib/log';
+
+describe('redact', () => {
+  it('drops sensitive keys and masks secret-shaped values anywhere', () => {
+    const out = JSON.stringify(
+      redact({
+        authorization: 'Bearer abc',
+        nested: { cookie: '__session=x', note: 'key sk_live_123abc and whsec_c2VjcmV0 and Bearer eyJhbGciOi.eyJzdWIi.sig' },
+        list: ['-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----'],
+        err: new Error('token eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1In0.c2ln failed'),
+      }),
+    );
+    for (const secret of ['Bearer abc', '__session', 'sk_live_123abc', 'whsec_c2VjcmV0', 'eyJ', 'MIIB']) expect(out).not.toContain(secret);
+    expect(out).toContain(REDACTED);
+  });
+
+  it('masks any embedded Clerk secret key (property)', () => {
+    fc.assert(
+      fc.property(fc.string(), fc.stringMatching(/^[A-Za-z0-9]{8,40}$/), fc.string(), (before, key, after) => {
+        const out = JSON.stringify(redact({ message: `${before} sk_test_${key} ${after}` }));
+        expect(out).not.toContain(`sk_test_${key}`);
+      }),
+    );
+  });
+});
