@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { createApp } from '../src/app';
 import { validate } from '../src/lib/validate';
-import { call, expectError } from './helpers';
+import { call, expectError } from './helpers/http';
 
 async function callApp(
   app: { fetch: (r: Request, e: any, c: ExecutionContext) => Response | Promise<Response> },
