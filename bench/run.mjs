@@ -1,0 +1,31 @@
+// `npm run bench [-- name ...]`: runs each bench/<name>.bench.mjs (all by default) and
+// writes BENCHMARKS.md. A bench module exports `title` and `run()`, which resolves to a
+// markdown section (tables of medians, ratios against a baseline measured in the same
+// run). Benchmarks measure; they never fail on a wall-clock threshold.
+import { readdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+
+const only = process.argv.slice(2);
+const files = readdirSync(new URL('.', import.meta.url))
+  .filter((f) => f.endsWith('.bench.mjs'))
+  .filter((f) => only.length === 0 || only.includes(f.replace('.bench.mjs', '')))
+  .sort();
+
+const sections = [];
+for (const file of files) {
+  const mod = await import(new URL(file, import.meta.url));
+  console.error(`bench: ${file} …`);
+  const started = Date.now();
+  const body = await mod.run();
+  sections.push(`## ${mod.title}\n\n_${file}, ${((Date.now() - started) / 1000).toFixed(0)} s_\n\n${body.trim()}\n`);
+}
+
+const header = `# Benchmarks
+
+Reproduce with \`npm run bench\` (or \`npm run bench -- <name>\` for one of: ${files.map((f) => `\`${f.replace('.bench.mjs', '')}\``).join(', ')}).
+Measured ${new Date().toISOString().slice(0, 10)} on ${os.cpus().length}× ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}.
+Shared, noisy machines: read the ratios (each measured against a baseline in the same run), not the absolute times.
+`;
+const out = `${header}\n${sections.join('\n')}`;
+if (only.length === 0) writeFileSync(new URL('../BENCHMARKS.md', import.meta.url), out);
+console.log(out);
