@@ -2,7 +2,7 @@
 // writes BENCHMARKS.md. A bench module exports `title` and `run()`, which resolves to a
 // markdown section (tables of medians, ratios against a baseline measured in the same
 // run). Benchmarks measure; they never fail on a wall-clock threshold.
-import { readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 
 const only = process.argv.slice(2);
@@ -26,6 +26,12 @@ Reproduce with \`npm run bench\` (or \`npm run bench -- <name>\` for one of: ${f
 Measured ${new Date().toISOString().slice(0, 10)} on ${os.cpus().length}× ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}.
 Shared, noisy machines: read the ratios (each measured against a baseline in the same run), not the absolute times.
 `;
-const out = `${header}\n${sections.join('\n')}`;
-if (only.length === 0) writeFileSync(new URL('../BENCHMARKS.md', import.meta.url), out);
-console.log(out);
+// Running a subset replaces only those sections of an existing BENCHMARKS.md.
+const target = new URL('../BENCHMARKS.md', import.meta.url);
+const previous = existsSync(target) ? readFileSync(target, 'utf8').split(/^(?=## )/m).slice(1) : [];
+const titleOf = (section) => section.split('\n', 1)[0];
+const merged = previous.map((old) => sections.find((s) => titleOf(s) === titleOf(old)) ?? old);
+for (const s of sections) if (!merged.some((m) => titleOf(m) === titleOf(s))) merged.push(s);
+const out = `${header}\n${merged.map((s) => s.trimEnd()).join('\n\n')}\n`;
+writeFileSync(target, out);
+console.log(sections.join('\n'));
