@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
 
@@ -10,14 +11,29 @@ export const TEST_VARS = {
   ADMIN_USER_IDS: 'user_admin',
 };
 
+/**
+ * A fresh RS256 key pair per run: tokens are really signed (test/helpers/tokens.ts) and the
+ * Worker verifies them networklessly with CLERK_JWT_KEY, as in `npm run dev`. Auth tests that
+ * exercise the JWKS/KV path override CLERK_JWT_KEY per request.
+ */
+function testKeyPair() {
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return {
+    CLERK_JWT_KEY: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    TEST_SIGNING_JWK: JSON.stringify(privateKey.export({ format: 'jwk' })),
+    TEST_PUBLIC_JWK: JSON.stringify(publicKey.export({ format: 'jwk' })),
+  };
+}
+
 export default defineConfig(async () => {
   const migrations = await readD1Migrations('./migrations');
+  const keys = testKeyPair();
   return {
     plugins: [
       cloudflareTest({
         wrangler: { configPath: './wrangler.toml' },
         miniflare: {
-          bindings: { ...TEST_VARS, TEST_MIGRATIONS: migrations },
+          bindings: { ...TEST_VARS, ...keys, TEST_MIGRATIONS: migrations },
           // Unhandled-request guard: nothing may leave the sandbox. Tests mock Clerk's API.
           outboundService: (request: Request) => new Response(`unmocked outbound request to ${new URL(request.url).host}`, { status: 599 }),
         },

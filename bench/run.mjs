@@ -2,7 +2,7 @@
 // writes BENCHMARKS.md. A bench module exports `title` and `run()`, which resolves to a
 // markdown section (tables of medians, ratios against a baseline measured in the same
 // run). Benchmarks measure; they never fail on a wall-clock threshold.
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 
 const only = process.argv.slice(2);
@@ -28,7 +28,11 @@ Shared, noisy machines: read the ratios (each measured against a baseline in the
 `;
 // Running a subset replaces only those sections of an existing BENCHMARKS.md.
 const target = new URL('../BENCHMARKS.md', import.meta.url);
-const previous = existsSync(target) ? readFileSync(target, 'utf8').split(/^(?=## )/m).slice(1) : [];
+const previous = existsSync(target)
+  ? readFileSync(target, 'utf8')
+      .split(/^(?=## )/m)
+      .slice(1)
+  : [];
 const titleOf = (section) => section.split('\n', 1)[0];
 const merged = previous.map((old) => sections.find((s) => titleOf(s) === titleOf(old)) ?? old);
 for (const s of sections) if (!merged.some((m) => titleOf(m) === titleOf(s))) merged.push(s);
