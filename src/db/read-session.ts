@@ -1,0 +1,41 @@
+import { drizzle } from 'drizzle-orm/d1';
+import type { Database } from '../env';
+import * as schema from './schema';
+
+/**
+ * D1 bookmarks are four hex groups (e.g. `0000000a-00000002-00004f3a-6a3c…`). Anything
+ * else is ignored: Miniflare accepts garbage and echoes it back, and production D1 may
+ * throw on it, so we validate before handing it to `withSession`.
+ */
+const BOOKMARK = /^[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{32}$/;
+
+export function isBookmark(value: string | undefined | null): value is string {
+  return typeof value === 'string' && BOOKMARK.test(value);
+}
+
+export type ReadSession = {
+  /** Drizzle over the D1 session: it only calls `prepare` and `batch`, which sessions have. */
+  db: Database;
+  /** The newest bookmark the session has seen, to hand back to the client. */
+  bookmark(): string | null;
+};
+
+/**
+ * Opens a D1 read session: from the client's bookmark when it sent a valid one
+ * (read-your-writes across requests), else `first-unconstrained` (nearest replica).
+ */
+export function openReadSession(d1: D1Database, clientBookmark: string | undefined): ReadSession {
+  let session: D1DatabaseSession;
+  try {
+    session = d1.withSession(isBookmark(clientBookmark) ? clientBookmark : 'first-unconstrained');
+  } catch {
+    session = d1.withSession('first-unconstrained');
+  }
+  return {
+    db: drizzle(session as unknown as D1Database, { schema }),
+    bookmark: () => {
+      const b = session.getBookmark();
+      return isBookmark(b) ? b : null;
+    },
+  };
+}
