@@ -89,13 +89,28 @@ export async function startFakeClerk({ port = 0, secretKey = 'sk_test_drill_secr
       state.keys = keepOld ? [key, ...state.keys] : [key];
       return key.kid;
     },
+    /** Stops listing a key (its tokens fail once the service refreshes). */
+    removeKey(kid) {
+      state.keys = state.keys.filter((k) => k.kid !== kid);
+    },
     /** Mints a Clerk-shaped RS256 session token with the current key (or `kid`). */
     mint({ userId = 'user_drill', sessionId = `sess_${randomUUID().slice(0, 12)}`, ttl = 300, kid, azp, claims = {} } = {}) {
       const key = kid ? state.keys.find((k) => k.kid === kid) : state.keys[0];
       if (!key) throw new Error(`no key ${kid}`);
       const now = Math.floor(Date.now() / 1000);
       const header = { alg: 'RS256', kid: key.kid, typ: 'JWT', cat: SESSION_TOKEN_CAT };
-      const payload = { azp, exp: now + ttl, fva: [0, 0], iat: now, iss: 'https://fulcrum.clerk.accounts.dev', nbf: now - 5, sid: sessionId, sub: userId, v: 2, ...claims };
+      const payload = {
+        azp,
+        exp: now + ttl,
+        fva: [0, 0],
+        iat: now,
+        iss: 'https://fulcrum.clerk.accounts.dev',
+        nbf: now - 5,
+        sid: sessionId,
+        sub: userId,
+        v: 2,
+        ...claims,
+      };
       const input = `${b64url(header)}.${b64url(payload)}`;
       const signature = createSign('RSA-SHA256').update(input).sign(key.privateKey).toString('base64url');
       return `${input}.${signature}`;

@@ -12,7 +12,12 @@ const WRANGLER = join(process.cwd(), 'node_modules', '.bin', 'wrangler');
 export function createServiceDir(vars) {
   const dir = mkdtempSync(join(tmpdir(), 'fulcrum-drill-'));
   const envFile = join(dir, 'drill.vars');
-  writeFileSync(envFile, Object.entries(vars).map(([k, v]) => `${k}=${JSON.stringify(String(v))}`).join('\n'));
+  writeFileSync(
+    envFile,
+    Object.entries(vars)
+      .map(([k, v]) => `${k}=${JSON.stringify(String(v))}`)
+      .join('\n'),
+  );
   const env = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' };
   const migrate = spawnSync(WRANGLER, ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', dir], { env, encoding: 'utf8' });
   if (migrate.status !== 0) throw new Error(`migrations failed: ${migrate.stderr}`);
@@ -23,7 +28,18 @@ export function createServiceDir(vars) {
 export async function startService(serviceDir, { port }) {
   const child = spawn(
     WRANGLER,
-    ['dev', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', serviceDir.dir, '--env-file', serviceDir.envFile, '--show-interactive-dev-session=false'],
+    [
+      'dev',
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--persist-to',
+      serviceDir.dir,
+      '--env-file',
+      serviceDir.envFile,
+      '--show-interactive-dev-session=false',
+    ],
     { env: serviceDir.env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const logs = [];
