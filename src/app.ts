@@ -8,7 +8,7 @@ import { configCheck, d1Check, healthRoutes, kvCheck } from './health/health-rou
 import { log } from './lib/log';
 import { allowedMethods } from './lib/method-not-allowed';
 import { accessLog, context, requestId } from './lib/middleware';
-import { allRouteDocs } from './openapi/all-route-docs';
+import { OPENAPI_JSON } from './openapi/openapi.generated';
 import { openapiRoutes } from './openapi/openapi-routes';
 import { tenantRoutes } from './tenants/tenant-routes';
 
@@ -39,7 +39,7 @@ export function createApp(overrides: Partial<AppDeps> = {}) {
 
   const routes = app
     .route('/health', healthRoutes([configCheck, d1Check, kvCheck]))
-    .route('/', openapiRoutes(allRouteDocs))
+    .route('/', openapiRoutes(OPENAPI_JSON))
     .use('/v1/*', deps.authenticate)
     .route('/v1/admin', adminRoutes({ replay: deps.replay, now: deps.now }))
     .route('/v1', tenantRoutes({ loadTenant: deps.loadTenant }));

@@ -58,7 +58,7 @@ export const DOCS_JS = `'use strict';
     return;
   }
   const resolve = (schema) => (schema && schema.$ref ? doc.components.schemas[schema.$ref.split('/').pop()] : schema);
-  const typeOf = (s) => (!s ? '' : s.type ? [].concat(s.type).join(' | ') + (s.format ? ' (' + s.format + ')' : '') + (s.pattern ? ' ' + s.pattern : '') : s.enum ? s.enum.join(' | ') : s.anyOf ? s.anyOf.map(typeOf).join(' | ') : 'object');
+  const typeOf = (s) => (!s ? '' : s.type ? [].concat(s.type).join(' | ') + (s.format ? ' (' + s.format + ')' : s.pattern ? ' ' + s.pattern : '') : s.enum ? s.enum.join(' | ') : s.anyOf ? s.anyOf.map(typeOf).join(' | ') : 'object');
   const ops = [];
   for (const [path, item] of Object.entries(doc.paths)) for (const [method, op] of Object.entries(item)) ops.push({ path, method, op });
   meta.textContent = doc.info.title + ' ' + doc.info.version + ' — ' + ops.length + ' routes, OpenAPI ' + doc.openapi;
@@ -71,7 +71,7 @@ export const DOCS_JS = `'use strict';
   for (const [tag, list] of byTag) {
     const section = el('section', { 'data-tag': tag }, el('h2', {}, tag));
     for (const { path, method, op } of list) {
-      const auth = op.security && op.security.length ? (op['x-requires'] ? 'admin' : 'session') : 'public';
+      const auth = { none: 'public', svix: 'svix signature' }[op['x-auth']] || op['x-auth'] || 'public';
       const details = el('details', { class: 'route', 'data-route': method.toUpperCase() + ' ' + path },
         el('summary', {}, el('span', { class: 'method ' + method }, method), el('span', { class: 'path' }, path), el('span', { class: 'summary' }, op.summary || ''), el('span', { class: 'auth' }, auth)));
       if (op.description) details.append(el('p', {}, op.description));

@@ -52,6 +52,7 @@ function operation(route: RouteDoc): JsonObject {
     summary: route.summary,
     ...(route.description ? { description: route.description } : {}),
     tags: [route.tag],
+    'x-auth': route.security,
     security: route.security === 'session' || route.security === 'admin' ? [{ session: [] }] : [],
     ...(route.security === 'admin'
       ? { 'x-requires': 'ADMIN_USER_IDS membership and a second factor verified within 10 minutes (fva)' }
@@ -69,6 +70,8 @@ function operation(route: RouteDoc): JsonObject {
     responses,
   };
 }
+
+export const OPENAPI_INFO = { title: 'Fulcrum auth edge', version: '0.1.0' };
 
 /** Builds the OpenAPI 3.1 document from the route modules' docs. */
 export function buildOpenApiDocument(routes: RouteDoc[], info: { title: string; version: string }): JsonObject {

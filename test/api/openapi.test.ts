@@ -106,3 +106,12 @@ describe('GET /docs', () => {
     await expectError(await call('/docs/nope.js'), 404, 'not_found');
   });
 });
+
+describe('generated document', () => {
+  it('src/openapi/openapi.generated.ts is what the route schemas produce now (run `npm run openapi`)', async () => {
+    const { allRouteDocs } = await import('../../src/openapi/all-route-docs');
+    const { buildOpenApiDocument, OPENAPI_INFO } = await import('../../src/openapi/openapi-document');
+    const served = await (await call('/openapi.json')).json();
+    expect(served).toEqual(JSON.parse(JSON.stringify(buildOpenApiDocument(allRouteDocs(), OPENAPI_INFO))));
+  });
+});
