@@ -87,6 +87,15 @@ describe('GET /v1/audit/logins', () => {
     expect(p.items.map((i) => i.sessionId).sort()).toEqual(expected.map((r) => r.sessionId).sort());
   });
 
+  it('answers 503 misconfigured without CLERK_SECRET_KEY (the cursor key), naming it', async () => {
+    const userId = uid('user');
+    await seedTenant({ id: userId });
+    const { env } = await import('cloudflare:test');
+    const res = await callApp(testApp(authFor(userId)), '/v1/audit/logins', undefined, { ...env, CLERK_SECRET_KEY: undefined });
+    const err = await expectError(res, 503, 'misconfigured');
+    expect(err).toMatchObject({ missing: ['CLERK_SECRET_KEY'] });
+  });
+
   it("never shows another tenant's audits", async () => {
     const [a, b] = [uid('user'), uid('user')];
     await seedTenant({ id: a });

@@ -48,9 +48,14 @@ export function testApp(auth: AuthContext | null, deps: Partial<AppDeps> = {}) {
 }
 
 /** Calls an app in the Worker's execution context with the test bindings. */
-export async function callApp(app: ReturnType<typeof createApp>, path: string, init?: RequestInit): Promise<Response> {
+export async function callApp(
+  app: ReturnType<typeof createApp>,
+  path: string,
+  init?: RequestInit,
+  bindings: object = env,
+): Promise<Response> {
   const ctx = createExecutionContext();
-  const res = await app.fetch(new Request(`https://edge.fulcrum.test${path}`, init), env, ctx);
+  const res = await app.fetch(new Request(`https://edge.fulcrum.test${path}`, init), bindings, ctx);
   await waitOnExecutionContext(ctx);
   return res;
 }
