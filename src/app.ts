@@ -1,19 +1,48 @@
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
+import { adminRoutes } from './admin/admin-routes';
+import { type ReplayFn, replayNotWired } from './admin/replay';
 import type { AppEnv } from './env';
 import { AppError, errorResponse } from './errors';
 import { configCheck, d1Check, healthRoutes, kvCheck } from './health/health-routes';
 import { log } from './lib/log';
 import { allowedMethods } from './lib/method-not-allowed';
 import { accessLog, context, requestId } from './lib/middleware';
+import { OPENAPI_JSON } from './openapi/openapi.generated';
+import { openapiRoutes } from './openapi/openapi-routes';
+import { tenantRoutes } from './tenants/tenant-routes';
+
+/** What the feature modules provide to the composition root (injectable for tests). */
+export type AppDeps = {
+  /** Session middleware on `/v1/*`: sets `c.var.auth` (auth module). */
+  authenticate: MiddlewareHandler<AppEnv>;
+  /** Sets `c.var.tenant` for the caller (webhooks module's loader). */
+  loadTenant: MiddlewareHandler<AppEnv>;
+  /** Re-applies a stored webhook event (webhooks module). */
+  replay: ReplayFn;
+  /** The clock (ms). */
+  now: () => number;
+};
+
+// Fail closed until the auth and webhooks modules are wired in: no /v1 route is reachable.
+const notWired: MiddlewareHandler<AppEnv> = async () => {
+  throw new AppError('invalid_token', { detail: { reason: 'session_middleware_not_wired' } });
+};
+const defaultDeps: AppDeps = { authenticate: notWired, loadTenant: notWired, replay: replayNotWired, now: Date.now };
 
 /** The only composition root: middleware order, routes, and the one error path. */
-export function createApp() {
+export function createApp(overrides: Partial<AppDeps> = {}) {
+  const deps = { ...defaultDeps, ...overrides };
   const app = new Hono<AppEnv>();
 
   app.use('*', requestId, accessLog, secureHeaders(), context);
 
-  const routes = app.route('/health', healthRoutes([configCheck, d1Check, kvCheck]));
+  const routes = app
+    .route('/health', healthRoutes([configCheck, d1Check, kvCheck]))
+    .route('/', openapiRoutes(OPENAPI_JSON))
+    .use('/v1/*', deps.authenticate)
+    .route('/v1/admin', adminRoutes({ replay: deps.replay, now: deps.now }))
+    .route('/v1', tenantRoutes({ loadTenant: deps.loadTenant }));
 
   const allowed = allowedMethods(app);
   app.notFound((c) => {

@@ -30,6 +30,8 @@ export const tenants = sqliteTable(
     profileEventAt: integer('profile_event_at').notNull().default(0),
     /** Newest event time applied to anything on the row. */
     lastEventAt: integer('last_event_at').notNull().default(0),
+    /** When scheduled reconciliation last saw this user in Clerk's Backend API. */
+    reconciledAt: integer('reconciled_at'),
   },
   (t) => [index('tenants_status_created_idx').on(t.status, t.createdAt, t.id), index('tenants_email_idx').on(t.email)],
 );

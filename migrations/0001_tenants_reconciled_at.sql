@@ -1,0 +1,1 @@
+ALTER TABLE `tenants` ADD `reconciled_at` integer;

@@ -1,0 +1,97 @@
+import * as z from 'zod/mini';
+import { getTenant, searchTenants } from '../db/queries/tenants';
+import { getUsage } from '../db/queries/usage';
+import { getWebhookEventMeta, listWebhookEvents, type WebhookEventMeta } from '../db/queries/webhook-events';
+import { AppError } from '../errors';
+import { decodeCursor, encodeCursor } from '../lib/cursor';
+import { factory } from '../lib/factory';
+import { log } from '../lib/log';
+import { requireConfig } from '../lib/middleware';
+import { iso } from '../lib/schemas';
+import { validate } from '../lib/validate';
+import { toTenantJson } from '../tenants/tenant-json';
+import { ADMIN_SECOND_FACTOR_MAX_AGE_MINUTES, requireAdmin } from './admin-guard';
+import { svixIdParam, tenantIdParam, tenantSearchQuery, webhookListQuery } from './admin-schemas';
+import type { ReplayFn } from './replay';
+
+const keyset =
+  <T>(shape: z.ZodMiniType<T>) =>
+  (v: unknown) => {
+    const r = shape.safeParse(v);
+    return r.success ? r.data : null;
+  };
+const tenantPosition = keyset(z.object({ createdAt: z.number(), id: z.string() }));
+const webhookPosition = keyset(z.object({ receivedAt: z.number(), svixId: z.string() }));
+
+function webhookJson(e: WebhookEventMeta) {
+  return {
+    svixId: e.svixId,
+    type: e.type,
+    status: e.status,
+    attempts: e.attempts,
+    lastError: e.lastError,
+    eventAt: iso(e.eventAt),
+    receivedAt: iso(e.receivedAt),
+    processedAt: iso(e.processedAt),
+    nextAttemptAt: iso(e.nextAttemptAt),
+  };
+}
+
+export type AdminRoutesDeps = {
+  /** The webhooks module's stored-event replay. */
+  replay: ReplayFn;
+  secondFactorMaxAgeMinutes?: number;
+  now?: () => number;
+};
+
+/**
+ * Operator routes, mounted under `/v1/admin`. Expects `c.var.auth`; checks admin rights
+ * and a recent second factor itself (403 `forbidden` / `second_factor_required`).
+ */
+export function adminRoutes(deps: AdminRoutesDeps) {
+  const now = deps.now ?? Date.now;
+  return factory
+    .createApp()
+    .use(requireAdmin(deps.secondFactorMaxAgeMinutes ?? ADMIN_SECOND_FACTOR_MAX_AGE_MINUTES), requireConfig('CLERK_SECRET_KEY'))
+    .get('/tenants', validate('query', tenantSearchQuery), async (c) => {
+      const q = c.req.valid('query');
+      const secret = c.var.config.CLERK_SECRET_KEY as string;
+      const scope = JSON.stringify(['tenants', q.q ?? null, q.status ?? null]);
+      const after = q.cursor === undefined ? undefined : await decodeCursor(secret, scope, q.cursor, tenantPosition);
+      const page = await searchTenants(c.var.db, { q: q.q, status: q.status, limit: q.limit ?? 20, after });
+      return c.json({
+        items: page.rows.map(toTenantJson),
+        nextCursor: page.next ? await encodeCursor(secret, scope, page.next) : null,
+      });
+    })
+    .get('/tenants/:id', validate('param', tenantIdParam), async (c) => {
+      const tenant = await getTenant(c.var.db, { id: c.req.valid('param').id });
+      if (!tenant) throw new AppError('not_found', { message: 'Tenant not found.' });
+      return c.json(toTenantJson(tenant));
+    })
+    .get('/usage', async (c) => c.json(await getUsage(c.var.db, { now: now() })))
+    .get('/webhooks', validate('query', webhookListQuery), async (c) => {
+      const q = c.req.valid('query');
+      const secret = c.var.config.CLERK_SECRET_KEY as string;
+      const scope = JSON.stringify(['webhooks', q.status ?? null]);
+      const after = q.cursor === undefined ? undefined : await decodeCursor(secret, scope, q.cursor, webhookPosition);
+      const page = await listWebhookEvents(c.var.db, { status: q.status, limit: q.limit ?? 20, after });
+      return c.json({
+        items: page.rows.map(webhookJson),
+        nextCursor: page.next ? await encodeCursor(secret, scope, page.next) : null,
+      });
+    })
+    .post('/webhooks/:svixId/replay', validate('param', svixIdParam), async (c) => {
+      const { svixId } = c.req.valid('param');
+      if (!(await getWebhookEventMeta(c.var.db, { svixId }))) throw new AppError('not_found', { message: 'Webhook event not found.' });
+      const result = await deps.replay(c.var.db, svixId, now());
+      log('info', 'admin.webhook_replay', { requestId: c.var.requestId, adminUserId: c.var.auth.userId, svixId, outcome: result.status });
+      const event = await getWebhookEventMeta(c.var.db, { svixId });
+      return c.json({
+        svixId,
+        outcome: result.status,
+        ...(result.error === undefined ? {} : { error: result.error }),
+        event: event ? webhookJson(event) : null,
+      });
+    });
+}

@@ -1,0 +1,46 @@
+import * as z from 'zod/mini';
+import { cursorParam, isoString, limitParam, nullableIso } from '../lib/schemas';
+import { tenantSchema } from '../tenants/tenant-json';
+
+/** Request and response schemas of the admin routes (validation and OpenAPI). */
+export const tenantSearchQuery = z.object({
+  q: z.optional(
+    z.string().check(z.minLength(1), z.maxLength(320)).register(z.globalRegistry, { description: 'A tenant id, or an email prefix.' }),
+  ),
+  status: z.optional(z.enum(['active', 'archived'])),
+  limit: limitParam,
+  cursor: cursorParam,
+});
+export const tenantPage = z.object({ items: z.array(tenantSchema), nextCursor: z.nullable(z.string()) });
+
+export const tenantIdParam = z.object({ id: z.string().check(z.regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be a Clerk id')) });
+export const svixIdParam = z.object({ svixId: z.string().check(z.regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be a svix-id')) });
+
+export const usageSchema = z.object({
+  mau: z.number(),
+  windowDays: z.literal(30),
+  freeTierLimit: z.literal(10_000),
+  upgradeRecommended: z.boolean(),
+  dailyActive: z.array(z.object({ day: z.string(), users: z.number() })),
+});
+
+export const webhookStatus = z.enum(['received', 'processed', 'failed', 'ignored']);
+export const webhookListQuery = z.object({ status: z.optional(webhookStatus), limit: limitParam, cursor: cursorParam });
+export const webhookEventSchema = z.object({
+  svixId: z.string(),
+  type: z.string(),
+  status: webhookStatus,
+  attempts: z.number(),
+  lastError: z.nullable(z.string()),
+  eventAt: isoString,
+  receivedAt: isoString,
+  processedAt: nullableIso,
+  nextAttemptAt: nullableIso,
+});
+export const webhookPage = z.object({ items: z.array(webhookEventSchema), nextCursor: z.nullable(z.string()) });
+export const replayResponse = z.object({
+  svixId: z.string(),
+  outcome: z.enum(['processed', 'ignored', 'failed', 'duplicate', 'not_found']),
+  error: z.optional(z.string()),
+  event: z.nullable(webhookEventSchema),
+});

@@ -1,0 +1,35 @@
+import type { ReplayFn } from '../admin/replay';
+import { listDueFailedEvents, recordRetryOutcome } from '../db/queries/webhook-events';
+import type { Database } from '../env';
+import { log } from '../lib/log';
+
+export type RetryLimits = { maxAttempts: number; perRun: number; baseDelayMs: number; maxDelayMs: number };
+/** 1 min, 2, 4, … capped at 6 h; after 8 attempts an event stays `failed` for an operator. */
+export const DEFAULT_RETRY_LIMITS: RetryLimits = { maxAttempts: 8, perRun: 25, baseDelayMs: 60_000, maxDelayMs: 6 * 3_600_000 };
+
+export type RetryReport = { attempted: number; processed: number; failed: number };
+
+/** Re-applies failed webhook events that are due, through the webhooks module's replay. */
+export async function retryFailedWebhooks(
+  db: Database,
+  replay: ReplayFn,
+  now: number,
+  limits: RetryLimits = DEFAULT_RETRY_LIMITS,
+): Promise<RetryReport> {
+  const due = await listDueFailedEvents(db, { now, maxAttempts: limits.maxAttempts, limit: limits.perRun });
+  const report: RetryReport = { attempted: 0, processed: 0, failed: 0 };
+  for (const event of due) {
+    report.attempted++;
+    let failed: boolean;
+    try {
+      failed = (await replay(db, event.svixId, now)).status === 'failed';
+    } catch (err) {
+      log('warn', 'maintenance.webhook_retry_threw', { svixId: event.svixId, error: err });
+      failed = true;
+    }
+    await recordRetryOutcome(db, { svixId: event.svixId, failed, now, baseMs: limits.baseDelayMs, maxDelayMs: limits.maxDelayMs });
+    if (failed) report.failed++;
+    else report.processed++;
+  }
+  return report;
+}

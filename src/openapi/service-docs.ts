@@ -1,0 +1,103 @@
+import * as z from 'zod/mini';
+import { tenantSchema } from '../tenants/tenant-json';
+import type { RouteDoc } from './route-doc';
+
+/**
+ * Routes whose modules are written elsewhere (health, session, webhooks, JWKS), documented
+ * here by path from their DESIGN.md contracts. When a module exports its own docs, move them there.
+ */
+const check = z.looseObject({ status: z.enum(['ok', 'degraded', 'fail']) });
+
+export const serviceRouteDocs: RouteDoc[] = [
+  {
+    method: 'get',
+    path: '/health',
+    summary: 'Liveness',
+    tag: 'health',
+    security: 'none',
+    responses: { 200: { description: 'Alive.', schema: z.object({ status: z.literal('ok') }) } },
+    errors: [],
+  },
+  {
+    method: 'get',
+    path: '/health/ready',
+    summary: 'Readiness: configuration, D1, KV, key set',
+    tag: 'health',
+    security: 'none',
+    responses: {
+      200: {
+        description: 'Ready (or degraded).',
+        schema: z.object({ status: z.enum(['ok', 'degraded']), checks: z.record(z.string(), check) }),
+      },
+      503: { description: 'Not ready.', schema: z.object({ status: z.literal('fail'), checks: z.record(z.string(), check) }) },
+    },
+    errors: [],
+  },
+  {
+    method: 'post',
+    path: '/api/webhooks/clerk',
+    summary: "Clerk's webhooks, delivered by Svix",
+    description: 'Verified with the Svix signature headers; at least once, in no guaranteed order. A redelivery answers `duplicate: true`.',
+    tag: 'webhooks',
+    security: 'svix',
+    headers: z.object({ 'svix-id': z.string(), 'svix-timestamp': z.string(), 'svix-signature': z.string() }),
+    body: {
+      schema: z.looseObject({ type: z.string(), data: z.looseObject({}), timestamp: z.optional(z.number()) }),
+      description: 'A Clerk event.',
+    },
+    responses: { 200: { description: 'Received.', schema: z.object({ received: z.literal(true), duplicate: z.optional(z.boolean()) }) } },
+    errors: ['invalid_request', 'payload_too_large', 'internal', 'misconfigured'],
+  },
+  {
+    method: 'get',
+    path: '/v1/me',
+    summary: 'The caller: user, session, active organization and tenant',
+    tag: 'session',
+    security: 'session',
+    responses: {
+      200: {
+        description: 'The caller.',
+        schema: z.object({
+          userId: z.string(),
+          sessionId: z.string(),
+          orgId: z.nullable(z.string()),
+          orgRole: z.nullable(z.string()),
+          tenant: tenantSchema,
+        }),
+      },
+    },
+    errors: ['invalid_token', 'tenant_archived', 'auth_unavailable', 'misconfigured'],
+  },
+  {
+    method: 'get',
+    path: '/.well-known/jwks.json',
+    summary: "Clerk's signing keys, from the cache",
+    tag: 'session',
+    security: 'none',
+    responses: {
+      200: {
+        description: 'A JWK Set (RFC 7517).',
+        schema: z.object({ keys: z.array(z.looseObject({ kty: z.string(), kid: z.optional(z.string()), alg: z.optional(z.string()) })) }),
+      },
+    },
+    errors: ['auth_unavailable', 'misconfigured'],
+  },
+  {
+    method: 'get',
+    path: '/openapi.json',
+    summary: 'This document',
+    tag: 'docs',
+    security: 'none',
+    responses: { 200: { description: 'OpenAPI 3.1.', schema: z.looseObject({ openapi: z.string() }) } },
+    errors: [],
+  },
+  {
+    method: 'get',
+    path: '/docs',
+    summary: 'Human-readable API reference (works offline)',
+    tag: 'docs',
+    security: 'none',
+    responses: { 200: { description: 'HTML.', contentType: 'text/html' } },
+    errors: [],
+  },
+];

@@ -1,0 +1,102 @@
+import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
+import { drizzle } from 'drizzle-orm/d1';
+import type { MiddlewareHandler } from 'hono';
+import { type AppDeps, createApp } from '../../src/app';
+import type { AuthContext } from '../../src/auth/types';
+import { getTenant, type Tenant } from '../../src/db/queries/tenants';
+import * as schema from '../../src/db/schema';
+import type { AppEnv } from '../../src/env';
+import { AppError } from '../../src/errors';
+
+/** A Drizzle client on the test D1 (real migrations). */
+export const testDb = () => drizzle(env.DB, { schema });
+
+/** A unique id with a prefix, so tests never share rows. */
+export const uid = (prefix: string) => `${prefix}_${crypto.randomUUID().replaceAll('-', '').slice(0, 20)}`;
+
+export function authFor(userId: string, overrides: Partial<AuthContext> = {}): AuthContext {
+  return {
+    userId,
+    sessionId: uid('sess'),
+    orgId: null,
+    orgRole: null,
+    orgPermissions: [],
+    factorVerificationAge: [1, -1],
+    claims: {},
+    ...overrides,
+  };
+}
+
+/**
+ * The real app (real onError, validation, D1) with test-only stand-ins for the auth
+ * and tenant middleware, which other modules provide: the caller is `auth`, and the
+ * tenant is loaded from D1 by `auth.orgId ?? auth.userId` (404 when absent).
+ */
+export function testApp(auth: AuthContext | null, deps: Partial<AppDeps> = {}) {
+  const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
+    if (!auth) throw new AppError('invalid_token');
+    c.set('auth', auth);
+    await next();
+  };
+  const loadTenant: MiddlewareHandler<AppEnv> = async (c, next) => {
+    const tenant = await getTenant(c.var.db, { id: c.var.auth.orgId ?? c.var.auth.userId });
+    if (!tenant) throw new AppError('not_found');
+    c.set('tenant', tenant);
+    await next();
+  };
+  return createApp({ authenticate, loadTenant, ...deps });
+}
+
+/** Calls an app in the Worker's execution context with the test bindings. */
+export async function callApp(
+  app: ReturnType<typeof createApp>,
+  path: string,
+  init?: RequestInit,
+  bindings: object = env,
+): Promise<Response> {
+  const ctx = createExecutionContext();
+  const res = await app.fetch(new Request(`https://edge.fulcrum.test${path}`, init), bindings, ctx);
+  await waitOnExecutionContext(ctx);
+  return res;
+}
+
+export async function seedTenant(overrides: Partial<Tenant> & { id: string }): Promise<Tenant> {
+  const now = Date.now();
+  const row = {
+    kind: 'user' as const,
+    source: 'webhook' as const,
+    status: 'active' as const,
+    createdAt: now,
+    updatedAt: now,
+    ...overrides,
+  };
+  await testDb().insert(schema.tenants).values(row);
+  return (await getTenant(testDb(), { id: row.id })) as Tenant;
+}
+
+/** Inserts login audits for a tenant: `count` sessions, one per second back from `start`. */
+export async function seedAudits(
+  tenantId: string,
+  userId: string,
+  count: number,
+  start = Date.UTC(2026, 10, 1),
+  status = (i: number) => (i % 3 === 0 ? 'ended' : 'active'),
+) {
+  const rows = Array.from({ length: count }, (_, i) => ({
+    sessionId: `sess_${tenantId}_${String(i).padStart(5, '0')}`,
+    tenantId,
+    userId,
+    status: status(i),
+    ip: '203.0.113.7',
+    userAgent: 'vitest',
+    // Pairs of equal timestamps exercise the session_id tie-break.
+    createdAt: start - Math.floor(i / 2) * 1000,
+    endedAt: null,
+  }));
+  // ≤ 100 bound parameters per D1 statement: 9 columns ⇒ 10 rows per insert.
+  for (let i = 0; i < rows.length; i += 10)
+    await testDb()
+      .insert(schema.loginAudits)
+      .values(rows.slice(i, i + 10));
+  return rows;
+}
