@@ -75,7 +75,7 @@ async function pool(items, concurrency, fn) {
 
 const count = (xs, pred) => xs.filter(pred).length;
 
-function adminToken() {
+export function adminToken() {
   return fake.mint({ userId: ADMIN, claims: { fva: [0, 0] } });
 }
 
