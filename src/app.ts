@@ -1,5 +1,7 @@
 import { Hono } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
+import { jwksRoutes, keysCheck, meRoutes } from './auth/auth-routes';
+import { sessionAuth } from './auth/session-middleware';
 import type { AppEnv } from './env';
 import { AppError, errorResponse } from './errors';
 import { configCheck, d1Check, healthRoutes, kvCheck } from './health/health-routes';
@@ -13,7 +15,12 @@ export function createApp() {
 
   app.use('*', requestId, accessLog, secureHeaders(), context);
 
-  const routes = app.route('/health', healthRoutes([configCheck, d1Check, kvCheck]));
+  app.use('/v1/*', sessionAuth);
+
+  const routes = app
+    .route('/health', healthRoutes([configCheck, d1Check, kvCheck, keysCheck]))
+    .route('/.well-known', jwksRoutes)
+    .route('/v1', meRoutes);
 
   const allowed = allowedMethods(app);
   app.notFound((c) => {
