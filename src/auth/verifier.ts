@@ -46,7 +46,11 @@ function staticKeySource(pem: string) {
   const invalid = () => {
     throw new KeysUnavailableError('jwt_key_invalid');
   };
-  return { key: key.catch(invalid), jwk: jwk.catch(invalid) };
+  const guarded = { key: key.catch(invalid), jwk: jwk.catch(invalid) };
+  // Awaited by whoever needs them; silence "unhandled" until then.
+  guarded.key.catch(() => undefined);
+  guarded.jwk.catch(() => undefined);
+  return guarded;
 }
 
 function createVerifier(config: Config): Verifier {
