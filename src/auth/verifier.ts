@@ -97,8 +97,12 @@ function createVerifier(config: Config): Verifier {
   };
 }
 
+let byConfig = new WeakMap<Config, Verifier>();
+
 /** The isolate's verifier for this configuration (tests with other env values get their own). */
 export function verifierFor(config: Config): Verifier {
+  const known = byConfig.get(config); // config is parsed once per env object: skip building the id
+  if (known) return known;
   const id = [
     config.CLERK_JWT_KEY ?? '',
     config.CLERK_API_URL,
@@ -111,10 +115,12 @@ export function verifierFor(config: Config): Verifier {
     verifier = createVerifier(config);
     verifiers.set(id, verifier);
   }
+  byConfig.set(config, verifier);
   return verifier;
 }
 
 /** Drops every per-isolate verifier (memory caches); for tests that simulate a cold isolate. */
 export function resetVerifiers(): void {
   verifiers.clear();
+  byConfig = new WeakMap();
 }

@@ -79,6 +79,13 @@ const cases: Record<string, () => Promise<Record<string, string>>> = {
     const [h, p, s] = (await mintSessionToken()).split('.');
     return bearer(`${h}==.${p}.${s}`);
   },
+  'signature with non-zero trailing bits (same bytes, non-canonical base64url)': async () => {
+    const t = await mintSessionToken();
+    const canonical = 'AQgw'; // 256-byte RS256 signature ⇒ 342 chars ⇒ last char carries 4 unused bits
+    const last = t.at(-1)!;
+    expect(canonical).toContain(last);
+    return bearer(`${t.slice(0, -1)}${String.fromCharCode(last.charCodeAt(0) + 1)}`);
+  },
   'non-JSON header': async () => {
     const [, p, s] = (await mintSessionToken()).split('.');
     return bearer(`${base64url('not json')}.${p}.${s}`);
