@@ -19,15 +19,17 @@ export function requirePermission(permission: string) {
 }
 
 /**
- * 403 `second_factor_required` unless a second factor was verified within `maxAgeMinutes`.
- * `fva` is [minutes since first factor, minutes since second factor], -1 meaning never
- * (Clerk's reverification: `has({ reverification })` reads the same claim).
+ * 403 `second_factor_required` unless a second factor was verified less than `maxAgeMinutes` ago.
+ * `fva` is [minutes since first factor, minutes since second factor], -1 meaning never. Same freshness
+ * test as Clerk's reverification (`maxAge > age`, @clerk/shared authorization.ts), but stricter: Clerk's
+ * `second_factor` level lets a user without any second factor pass on a fresh first factor; this guard
+ * protects admin routes and requires a real second factor.
  */
 export function requireSecondFactor(maxAgeMinutes: number) {
   return factory.createMiddleware(async (c, next) => {
     const fva = c.get('auth').factorVerificationAge;
     const secondFactorAge = fva?.[1] ?? -1;
-    if (secondFactorAge < 0 || secondFactorAge > maxAgeMinutes) {
+    if (secondFactorAge < 0 || !(maxAgeMinutes > secondFactorAge)) {
       throw new AppError('second_factor_required', { detail: { secondFactorAge, maxAgeMinutes } });
     }
     await next();

@@ -32,6 +32,7 @@ export class ResultCache {
       const oldest = this.entries.keys().next().value;
       if (oldest !== undefined) this.entries.delete(oldest);
     }
+    Object.freeze(result.auth); // shared by every request that presents this token
     this.entries.set(key, result);
   }
 

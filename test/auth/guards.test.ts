@@ -52,6 +52,8 @@ describe('guards', () => {
       status: 403,
       body: { error: { code: 'second_factor_required' } },
     });
+    expect((await get('/v1/test/sensitive', await mintSessionToken({ fva: [0, 10] }))).status).toBe(403); // Clerk: maxAge > age
+    expect((await get('/v1/test/sensitive', await mintSessionToken({ fva: [0, 9] }))).status).toBe(200);
     expect((await get('/v1/test/sensitive', await mintSessionToken({ fva: [0, -1] }))).status).toBe(403);
     expect((await get('/v1/test/sensitive', await mintSessionToken({ claims: { fva: undefined } }))).status).toBe(403);
   });
