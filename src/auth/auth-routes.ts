@@ -1,10 +1,9 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../env';
-import { AppError } from '../errors';
 import type { ReadinessCheck } from '../health/health-routes';
 import { factory } from '../lib/factory';
 import { KeysUnavailableError } from './key-cache';
-import { AUTH_RETRY_AFTER_SECONDS, assertKeyConfig } from './session-middleware';
+import { assertKeyConfig, rethrowKeyError } from './session-middleware';
 import { verifierFor } from './verifier';
 
 /** `GET /v1/me`: who the session says the caller is. `tenant` is filled in by the tenants module. */
@@ -18,17 +17,10 @@ async function etagOf(body: string): Promise<string> {
   return `"${[...digest.slice(0, 16)].map((b) => b.toString(16).padStart(2, '0')).join('')}"`;
 }
 
-function keysUnavailable(error: unknown): never {
-  if (error instanceof KeysUnavailableError) {
-    throw new AppError('auth_unavailable', { detail: { kind: error.kind }, headers: { 'retry-after': String(AUTH_RETRY_AFTER_SECONDS) } });
-  }
-  throw error;
-}
-
 /** `GET /.well-known/jwks.json`: the public keys this edge verifies with, from its cache. */
 export const jwksRoutes = factory.createApp().get('/jwks.json', async (c) => {
   assertKeyConfig(c);
-  const { keys } = await verifierFor(c.get('config')).keys(c.env.JWKS_CACHE).catch(keysUnavailable);
+  const { keys } = await verifierFor(c.get('config')).keys(c.env.JWKS_CACHE).catch(rethrowKeyError);
   const body = JSON.stringify({ keys: keys.map(({ kid, kty, n, e, alg, use }) => ({ kid, kty, n, e, alg, use })) });
   const etag = await etagOf(body);
   const headers = { etag, 'cache-control': 'public, max-age=300, stale-while-revalidate=60', 'content-type': 'application/json' };

@@ -28,6 +28,21 @@ export function assertKeyConfig(c: Context<AppEnv>): void {
   if (problems.length > 0) throw new AppError('misconfigured', { detail: { problems }, extra: { missing: problems.map((p) => p.name) } });
 }
 
+/** Maps "no key obtainable" to 503 `auth_unavailable` (or `misconfigured` for an unusable CLERK_JWT_KEY). */
+export function rethrowKeyError(error: unknown): never {
+  if (!(error instanceof KeysUnavailableError)) throw error;
+  if (error.kind === 'jwt_key_invalid') {
+    throw new AppError('misconfigured', {
+      detail: { problem: 'CLERK_JWT_KEY is not an RSA public key' },
+      extra: { missing: ['CLERK_JWT_KEY'] },
+    });
+  }
+  throw new AppError('auth_unavailable', {
+    detail: { kind: error.kind },
+    headers: { 'retry-after': String(AUTH_RETRY_AFTER_SECONDS), 'cache-control': 'no-store' },
+  });
+}
+
 /**
  * Session authentication for `/v1/*`: `Authorization: Bearer <token>`, else the `__session` cookie
  * (only with CLERK_AUTHORIZED_PARTIES set and a matching `azp`). Never a redirect or handshake and
@@ -54,21 +69,7 @@ export const sessionAuth = factory.createMiddleware(async (c, next) => {
     if (config.CLERK_AUTHORIZED_PARTIES.length === 0) refuse(c, 'azp_mismatch', carrier);
     token = cookie;
   }
-  let result: Awaited<ReturnType<ReturnType<typeof verifierFor>['verify']>>;
-  try {
-    result = await verifierFor(config).verify(token, carrier, c.env.JWKS_CACHE);
-  } catch (error) {
-    if (!(error instanceof KeysUnavailableError)) throw error;
-    if (error.kind === 'jwt_key_invalid')
-      throw new AppError('misconfigured', {
-        detail: { problem: 'CLERK_JWT_KEY is not an RSA public key' },
-        extra: { missing: ['CLERK_JWT_KEY'] },
-      });
-    throw new AppError('auth_unavailable', {
-      detail: { kind: error.kind },
-      headers: { 'retry-after': String(AUTH_RETRY_AFTER_SECONDS), 'cache-control': 'no-store' },
-    });
-  }
+  const result = await verifierFor(config).verify(token, carrier, c.env.JWKS_CACHE).catch(rethrowKeyError);
   if (!result.ok) refuse(c, result.reason, carrier);
   c.set('auth', result.auth);
   await next();
