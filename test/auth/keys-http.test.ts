@@ -1,6 +1,7 @@
 import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app';
+import { resetVerifiers } from '../../src/auth/verifier';
 import { type ClerkMock, json, mockClerk } from '../helpers/clerk-mock';
 import { bearer, generateRsaKeyPair, mintSessionToken, testPublicJwk } from '../helpers/tokens';
 
@@ -33,6 +34,19 @@ describe('JWKS mode (no CLERK_JWT_KEY): memory → KV → Clerk', () => {
     expect(clerk.calls[0]?.headers.get('authorization')).toBe(`Bearer ${env.CLERK_SECRET_KEY}`);
     expect(clerk.unhandled).toEqual([]);
     expect(await env.JWKS_CACHE.get(kvKey, 'json')).toMatchObject({ keys: [{ kid: testPublicJwk().kid }] });
+  });
+
+  it('a cold isolate with KV warm reads KV once and never calls Clerk; readiness names the tier', async () => {
+    const { apiUrl, bindings } = instance();
+    clerk = mockClerk({ '/v1/jwks': () => json({ keys: [testPublicJwk()] }) }, apiUrl);
+    const keys = async () =>
+      ((await (await send(bindings, '/health/ready')).json()) as { checks: { keys: Record<string, unknown> } }).checks.keys;
+    expect(await keys()).toMatchObject({ status: 'ok', source: 'clerk', servingStale: false });
+    resetVerifiers(); // a new isolate: memory is empty, KV is warm
+    expect(await keys()).toMatchObject({ status: 'ok', source: 'kv' });
+    expect(await keys()).toMatchObject({ status: 'ok', source: 'memory' });
+    expect((await send(bindings, '/v1/me', { headers: bearer(await mintSessionToken()) })).status).toBe(200);
+    expect(clerk.calls).toHaveLength(1);
   });
 
   it('Clerk down with stale keys in KV: valid tokens still pass, readiness is degraded', async () => {
