@@ -10,10 +10,10 @@ import { type VerifyResult, verifySessionToken } from './verify-session';
  * CLERK_JWT_KEY, or the memory → KV → Clerk cache) and the cache of verified results.
  */
 export type Verifier = {
-  mode: 'jwt_key' | 'jwks';
   verify(token: string, carrier: 'header' | 'cookie', kv: KvLike): Promise<VerifyResult>;
   /** Public keys for the JWKS mirror and readiness; throws KeysUnavailableError when none. */
   keys(kv: KvLike): Promise<{ keys: Jwk[]; source: KeySource; fetchedAt: number | null }>;
+  /** Undefined in networkless mode (CLERK_JWT_KEY). */
   keyCache: KeyCache | undefined;
 };
 
@@ -74,7 +74,6 @@ function createVerifier(config: Config): Verifier {
     // Networkless, like Clerk's verifyToken with jwtKey: the one key verifies whatever the kid says.
     const resolveKey = () => key;
     return {
-      mode: 'jwt_key',
       verify: (token, carrier) => verify(token, carrier, resolveKey),
       keys: async () => ({ keys: [await jwk], source: 'jwt_key', fetchedAt: null }),
       keyCache: undefined,
@@ -90,7 +89,6 @@ function createVerifier(config: Config): Verifier {
     log,
   });
   return {
-    mode: 'jwks',
     verify: (token, carrier, kv) => verify(token, carrier, (kid) => keyCache.getKey(kid, kv)),
     keys: (kv) => keyCache.getKeys(kv),
     keyCache,

@@ -45,7 +45,7 @@ export const DEFAULT_CLOCK_SKEW_MS = 5_000;
 export const MAX_TOKEN_LENGTH = 8_192;
 
 // Header `cat` values from @clerk/backend src/tokens/jwtCategories.ts.
-export const JWT_CATEGORY_SESSION_TOKEN = 'cl_B7d4PD111AAA';
+const JWT_CATEGORY_SESSION_TOKEN = 'cl_B7d4PD111AAA';
 const JWT_CATEGORY_IGNORE = 'cl_I7d4PD111III';
 // RFC 7515 §2: base64url without padding. Same shape as Clerk's JwtFormatRegExp.
 const JWT_FORMAT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
