@@ -2,6 +2,8 @@ import { Hono, type MiddlewareHandler } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
 import { adminRoutes } from './admin/admin-routes';
 import { type ReplayFn, replayNotWired } from './admin/replay';
+import { jwksRoutes, keysCheck, meRoutes } from './auth/auth-routes';
+import { sessionAuth } from './auth/session-middleware';
 import type { AppEnv } from './env';
 import { AppError, errorResponse } from './errors';
 import { configCheck, d1Check, healthRoutes, kvCheck } from './health/health-routes';
@@ -28,7 +30,7 @@ export type AppDeps = {
 const notWired: MiddlewareHandler<AppEnv> = async () => {
   throw new AppError('invalid_token', { detail: { reason: 'session_middleware_not_wired' } });
 };
-const defaultDeps: AppDeps = { authenticate: notWired, loadTenant: notWired, replay: replayNotWired, now: Date.now };
+const defaultDeps: AppDeps = { authenticate: sessionAuth, loadTenant: notWired, replay: replayNotWired, now: Date.now };
 
 /** The only composition root: middleware order, routes, and the one error path. */
 export function createApp(overrides: Partial<AppDeps> = {}) {
@@ -38,10 +40,12 @@ export function createApp(overrides: Partial<AppDeps> = {}) {
   app.use('*', requestId, accessLog, secureHeaders(), context);
 
   const routes = app
-    .route('/health', healthRoutes([configCheck, d1Check, kvCheck]))
+    .route('/health', healthRoutes([configCheck, d1Check, kvCheck, keysCheck]))
     .route('/', openapiRoutes(OPENAPI_JSON))
+    .route('/.well-known', jwksRoutes)
     .use('/v1/*', deps.authenticate)
     .route('/v1/admin', adminRoutes({ replay: deps.replay, now: deps.now }))
+    .route('/v1', meRoutes)
     .route('/v1', tenantRoutes({ loadTenant: deps.loadTenant }));
 
   const allowed = allowedMethods(app);

@@ -1,0 +1,62 @@
+import type { Context } from 'hono';
+import type { AppEnv } from '../env';
+import type { ReadinessCheck } from '../health/health-routes';
+import { factory } from '../lib/factory';
+import { KeysUnavailableError } from './key-cache';
+import { assertKeyConfig, rethrowKeyError } from './session-middleware';
+import { verifierFor } from './verifier';
+
+/** `GET /v1/me`: who the session says the caller is. `tenant` is filled in by the tenants module. */
+export const meRoutes = factory.createApp().get('/me', (c) => {
+  const { userId, sessionId, orgId, orgRole } = c.get('auth');
+  return c.json({ userId, sessionId, orgId, orgRole, tenant: null });
+});
+
+async function etagOf(body: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(body)));
+  return `"${[...digest.slice(0, 16)].map((b) => b.toString(16).padStart(2, '0')).join('')}"`;
+}
+
+/** `GET /.well-known/jwks.json`: the public keys this edge verifies with, from its cache. */
+export const jwksRoutes = factory.createApp().get('/jwks.json', async (c) => {
+  assertKeyConfig(c);
+  const { keys } = await verifierFor(c.get('config')).keys(c.env.JWKS_CACHE).catch(rethrowKeyError);
+  const body = JSON.stringify({ keys: keys.map(({ kid, kty, n, e, alg, use }) => ({ kid, kty, n, e, alg, use })) });
+  const etag = await etagOf(body);
+  const headers = { etag, 'cache-control': 'public, max-age=300, stale-while-revalidate=60', 'content-type': 'application/json' };
+  // RFC 9110 §13.1.2: If-None-Match is a list of entity tags (weak comparison), or "*".
+  const ifNoneMatch = c.req.header('if-none-match');
+  if (ifNoneMatch && (ifNoneMatch.trim() === '*' || ifNoneMatch.split(',').some((t) => t.trim().replace(/^W\//, '') === etag))) {
+    return c.body(null, 304, headers);
+  }
+  return c.body(body, 200, headers);
+});
+
+/** Readiness of the key set: where it came from, its age, the last refresh error, stale serving. */
+export const keysCheck: ReadinessCheck = {
+  name: 'keys',
+  run: async (c: Context<AppEnv>) => {
+    try {
+      assertKeyConfig(c);
+    } catch {
+      return { status: 'fail', error: 'misconfigured' };
+    }
+    const verifier = verifierFor(c.get('config'));
+    const cache = verifier.keyCache;
+    try {
+      const { keys, source, fetchedAt } = await verifier.keys(c.env.JWKS_CACHE);
+      const servingStale = cache?.servingStale ?? false;
+      return {
+        status: servingStale ? 'degraded' : 'ok',
+        source,
+        keyCount: keys.length,
+        ageSeconds: fetchedAt === null ? null : Math.max(0, Math.round((Date.now() - fetchedAt) / 1000)),
+        lastRefreshError: cache?.lastError?.kind ?? null,
+        servingStale,
+      };
+    } catch (error) {
+      if (!(error instanceof KeysUnavailableError)) throw error;
+      return { status: 'fail', source: null, lastRefreshError: cache?.lastError?.kind ?? error.kind, servingStale: false };
+    }
+  },
+};

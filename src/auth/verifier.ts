@@ -1,0 +1,124 @@
+import type { Config } from '../env';
+import { log } from '../lib/log';
+import { fetchJwks, type Jwk } from './jwks-fetch';
+import { KeyCache, type KeySource, KeysUnavailableError, type KvLike } from './key-cache';
+import { ResultCache } from './result-cache';
+import { type VerifyResult, verifySessionToken } from './verify-session';
+
+/**
+ * Per-isolate verification state for one configuration: the key source (a static key from
+ * CLERK_JWT_KEY, or the memory → KV → Clerk cache) and the cache of verified results.
+ */
+export type Verifier = {
+  verify(token: string, carrier: 'header' | 'cookie', kv: KvLike): Promise<VerifyResult>;
+  /** Public keys for the JWKS mirror and readiness; throws KeysUnavailableError when none. */
+  keys(kv: KvLike): Promise<{ keys: Jwk[]; source: KeySource; fetchedAt: number | null }>;
+  /** Undefined in networkless mode (CLERK_JWT_KEY). */
+  keyCache: KeyCache | undefined;
+};
+
+const RS256_IMPORT = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } as const;
+const verifiers = new Map<string, Verifier>();
+const MAX_VERIFIERS = 8;
+
+function pemToDer(pem: string): Uint8Array {
+  const b64 = pem.replace(/-----[A-Z ]+-----/g, '').replace(/\s+/g, '');
+  return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+}
+
+/** RFC 7638 thumbprint, used as the `kid` of a key given as a PEM (Clerk's PEM has none). */
+async function thumbprint(jwk: JsonWebKey): Promise<string> {
+  const canonical = JSON.stringify({ e: jwk.e, kty: jwk.kty, n: jwk.n });
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(canonical)));
+  return btoa(String.fromCharCode(...digest))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
+}
+
+function staticKeySource(pem: string) {
+  // Imported once per isolate; a PEM that is not an RSA SPKI key rejects here (⇒ 503 misconfigured-like).
+  const key = (async () => crypto.subtle.importKey('spki', pemToDer(pem), RS256_IMPORT, true, ['verify']))();
+  const jwk = (async () => {
+    const exported = (await crypto.subtle.exportKey('jwk', await key)) as JsonWebKey;
+    return { kid: await thumbprint(exported), kty: 'RSA', n: exported.n!, e: exported.e!, alg: 'RS256', use: 'sig' } as Jwk;
+  })();
+  const invalid = () => {
+    throw new KeysUnavailableError('jwt_key_invalid');
+  };
+  const guarded = { key: key.catch(invalid), jwk: jwk.catch(invalid) };
+  // Awaited by whoever needs them; silence "unhandled" until then.
+  guarded.key.catch(() => undefined);
+  guarded.jwk.catch(() => undefined);
+  return guarded;
+}
+
+function createVerifier(config: Config): Verifier {
+  const results = new ResultCache();
+  const parties = config.CLERK_AUTHORIZED_PARTIES;
+  const verify = async (
+    token: string,
+    carrier: 'header' | 'cookie',
+    resolveKey: (kid: string | undefined) => Promise<CryptoKey | null>,
+  ) => {
+    const now = Date.now();
+    const hit = results.get(`${carrier} ${token}`, now);
+    if (hit) return hit;
+    const result = await verifySessionToken(token, { resolveKey, authorizedParties: parties, carrier, now: () => now });
+    if (result.ok) results.set(`${carrier} ${token}`, result, now);
+    return result;
+  };
+
+  if (config.CLERK_JWT_KEY) {
+    const { key, jwk } = staticKeySource(config.CLERK_JWT_KEY);
+    // Networkless, like Clerk's verifyToken with jwtKey: the one key verifies whatever the kid says.
+    const resolveKey = () => key;
+    return {
+      verify: (token, carrier) => verify(token, carrier, resolveKey),
+      keys: async () => ({ keys: [await jwk], source: 'jwt_key', fetchedAt: null }),
+      keyCache: undefined,
+    };
+  }
+
+  const apiUrl = config.CLERK_API_URL;
+  const secretKey = config.CLERK_SECRET_KEY ?? '';
+  const url = new URL(apiUrl);
+  const keyCache = new KeyCache({
+    scope: `${url.host}${url.pathname === '/' ? '' : url.pathname}`,
+    fetchJwks: () => fetchJwks({ apiUrl, secretKey }),
+    log,
+  });
+  return {
+    verify: (token, carrier, kv) => verify(token, carrier, (kid) => keyCache.getKey(kid, kv)),
+    keys: (kv) => keyCache.getKeys(kv),
+    keyCache,
+  };
+}
+
+let byConfig = new WeakMap<Config, Verifier>();
+
+/** The isolate's verifier for this configuration (tests with other env values get their own). */
+export function verifierFor(config: Config): Verifier {
+  const known = byConfig.get(config); // config is parsed once per env object: skip building the id
+  if (known) return known;
+  const id = [
+    config.CLERK_JWT_KEY ?? '',
+    config.CLERK_API_URL,
+    config.CLERK_SECRET_KEY ?? '',
+    config.CLERK_AUTHORIZED_PARTIES.join(','),
+  ].join('\n');
+  let verifier = verifiers.get(id);
+  if (!verifier) {
+    if (verifiers.size >= MAX_VERIFIERS) verifiers.clear();
+    verifier = createVerifier(config);
+    verifiers.set(id, verifier);
+  }
+  byConfig.set(config, verifier);
+  return verifier;
+}
+
+/** Drops every per-isolate verifier (memory caches); for tests that simulate a cold isolate. */
+export function resetVerifiers(): void {
+  verifiers.clear();
+  byConfig = new WeakMap();
+}

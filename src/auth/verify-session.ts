@@ -1,0 +1,201 @@
+import { __experimental_JWTPayloadToAuthObjectProperties as clerkAuthProperties } from '@clerk/shared/jwtPayloadParser';
+import type { AuthContext } from './types';
+
+/**
+ * Why a token was refused. Mapped to the wire in one place (the session middleware):
+ * the client only ever sees 401 `invalid_token`; the reason goes to the log.
+ */
+export type AuthFailure =
+  | 'missing'
+  | 'malformed'
+  | 'too_large'
+  | 'bad_header_type'
+  | 'bad_algorithm'
+  | 'wrong_category'
+  | 'machine_token'
+  | 'unknown_kid'
+  | 'bad_signature'
+  | 'expired'
+  | 'not_yet_valid'
+  | 'issued_in_future'
+  | 'missing_subject'
+  | 'missing_session'
+  | 'azp_mismatch'
+  | 'pending_session'
+  | 'bad_claims';
+
+export type VerifyResult = { ok: true; auth: AuthContext; expiresAtMs: number } | { ok: false; reason: AuthFailure };
+
+/** Resolves the verification key for a `kid`; null when the kid is unknown. Throws when no key set is obtainable. */
+export type KeyResolver = (kid: string | undefined) => Promise<CryptoKey | null>;
+
+export type VerifyOptions = {
+  resolveKey: KeyResolver;
+  /** `CLERK_AUTHORIZED_PARTIES`; empty means "not checked", as in Clerk. */
+  authorizedParties: readonly string[];
+  /** Where the token came from: cookie tokens must carry an allowed `azp` (stricter than Clerk). */
+  carrier: 'header' | 'cookie';
+  clockSkewInMs?: number;
+  now?: () => number;
+};
+
+/** Clerk's default (`DEFAULT_CLOCK_SKEW_IN_MS` in @clerk/backend/jwt/verifyJwt). */
+export const DEFAULT_CLOCK_SKEW_MS = 5_000;
+/** Clerk session tokens are ~1 KB; anything far larger is not one (and is not worth decoding). */
+export const MAX_TOKEN_LENGTH = 8_192;
+
+// Header `cat` values from @clerk/backend src/tokens/jwtCategories.ts.
+const JWT_CATEGORY_SESSION_TOKEN = 'cl_B7d4PD111AAA';
+const JWT_CATEGORY_IGNORE = 'cl_I7d4PD111III';
+// RFC 7515 §2: base64url without padding. Same shape as Clerk's JwtFormatRegExp.
+const JWT_FORMAT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+// Clerk's OAUTH_ACCESS_TOKEN_TYPES and M2M_SUBJECT_PREFIX (src/tokens/machine.ts).
+const OAUTH_ACCESS_TOKEN_TYPES = ['at+jwt', 'application/at+jwt'];
+const M2M_SUBJECT_PREFIX = 'mch_';
+const RS256 = { name: 'RSASSA-PKCS1-v1_5' } as const;
+const encoder = new TextEncoder();
+
+/**
+ * Clerk converts NumericDate claims with `new Date(0).setUTCSeconds(n)` (assertExpirationClaim & co.),
+ * which truncates fractions and yields NaN beyond the Date range. Mirrored so decisions agree exactly.
+ */
+function secondsToMs(seconds: number): number {
+  const date = new Date(0);
+  date.setUTCSeconds(seconds);
+  return date.getTime();
+}
+
+type Jwt = { header: Record<string, unknown>; payload: Record<string, unknown>; signature: Uint8Array; signed: string };
+
+// Characters whose 6 bits end in 2 / 4 zero bits: the only valid last characters of a canonical
+// base64url string of length ≡ 2 / 3 (mod 4).
+const CANONICAL_LAST_2 = 'AQgw';
+const CANONICAL_LAST_3 = 'AEIMQUYcgkosw048';
+// Not fatal, as Clerk's decodeJwt: invalid UTF-8 becomes U+FFFD and JSON.parse decides.
+const decoder = new TextDecoder();
+
+/**
+ * Native base64url decoding that rejects exactly what Clerk's decoder (`base64url.parse` in
+ * @clerk/backend, RFC 4648 §5) rejects: impossible lengths and non-zero trailing bits. Its JS bit loop
+ * is the slowest part of Clerk's verification; atob is native.
+ */
+function base64urlBytes(s: string): Uint8Array | null {
+  const rest = s.length % 4;
+  const last = s[s.length - 1] ?? '';
+  if (rest === 1 || (rest === 2 && !CANONICAL_LAST_2.includes(last)) || (rest === 3 && !CANONICAL_LAST_3.includes(last))) return null;
+  const bin = atob(s.replace(/-/g, '+').replace(/_/g, '/'));
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+function decodeJson(s: string): unknown {
+  const bytes = base64urlBytes(s);
+  return bytes ? JSON.parse(decoder.decode(bytes)) : null;
+}
+
+function decode(token: string): Jwt | null {
+  if (!JWT_FORMAT.test(token)) return null;
+  const [h, p, sig] = token.split('.') as [string, string, string];
+  try {
+    const header = decodeJson(h);
+    const payload = decodeJson(p);
+    const signature = base64urlBytes(sig);
+    if (!isObject(header) || !isObject(payload) || !signature) return null;
+    return { header, payload, signature, signed: `${h}.${p}` };
+  } catch {
+    return null;
+  }
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Checks the header before any key lookup or RSA work (cheap refusals first, as hono's jwk middleware does). */
+function checkHeader({ header, payload }: Jwt): AuthFailure | null {
+  // authenticateRequestWithTokenInHeader: OAuth access tokens (typ at+jwt) and M2M JWTs (sub mch_…) are
+  // machine tokens, never sessions.
+  if (OAUTH_ACCESS_TOKEN_TYPES.includes(header.typ as string)) return 'machine_token';
+  if (typeof payload.sub === 'string' && payload.sub.startsWith(M2M_SUBJECT_PREFIX)) return 'machine_token';
+  // hasNonSessionJwtCategory: JWT templates and M2M tokens carry another `cat`; absent is allowed.
+  if (header.cat !== undefined && header.cat !== JWT_CATEGORY_SESSION_TOKEN && header.cat !== JWT_CATEGORY_IGNORE) return 'wrong_category';
+  // assertHeaderType: `typ` is optional, but when present must be "JWT".
+  if (header.typ !== undefined && header.typ !== 'JWT') return 'bad_header_type';
+  // RFC 8725 §3.1: pin the algorithm. Clerk also admits RS384/RS512; Clerk signs sessions with RS256 only.
+  if (header.alg !== 'RS256') return 'bad_algorithm';
+  return null;
+}
+
+/** The claim checks of Clerk's verifyJwt (sub, azp, exp, nbf, iat with skew), in Clerk's order. */
+function checkClaims(payload: Record<string, unknown>, options: VerifyOptions, now: number): AuthFailure | null {
+  const skew = options.clockSkewInMs ?? DEFAULT_CLOCK_SKEW_MS;
+  const { sub, azp, exp, nbf, iat } = payload;
+  if (typeof sub !== 'string') return 'missing_subject';
+  const parties = options.authorizedParties;
+  if (parties.length > 0 && (!azp || !parties.includes(azp as string))) return 'azp_mismatch';
+  // Stricter than Clerk: a cookie is sent by the browser to any origin, so it needs an allowed azp.
+  if (options.carrier === 'cookie' && (parties.length === 0 || typeof azp !== 'string')) return 'azp_mismatch';
+  if (typeof exp !== 'number') return 'bad_claims';
+  if (secondsToMs(exp) <= now - skew) return 'expired';
+  if (nbf !== undefined && typeof nbf !== 'number') return 'bad_claims';
+  if (typeof nbf === 'number' && secondsToMs(nbf) > now + skew) return 'not_yet_valid';
+  if (iat !== undefined && typeof iat !== 'number') return 'bad_claims';
+  if (typeof iat === 'number' && secondsToMs(iat) > now + skew) return 'issued_in_future';
+  return null;
+}
+
+/** Builds `c.var.auth` with Clerk's own claim mapping (v1 `org_*` and v2 `o` organization claims). */
+function toAuthContext(claims: Record<string, unknown>): AuthContext | AuthFailure {
+  let props: ReturnType<typeof clerkAuthProperties>;
+  try {
+    props = clerkAuthProperties(claims as Parameters<typeof clerkAuthProperties>[0]);
+  } catch {
+    return 'bad_claims'; // e.g. a malformed `fea`: Clerk signs such a request out too (UnexpectedError).
+  }
+  // Stricter than Clerk 3.x, which signs a header token without `sid` in: every session token has one.
+  if (typeof props.sessionId !== 'string' || props.sessionId === '') return 'missing_session';
+  // Clerk's toAuth() default treatPendingAsSignedOut: a session with pending tasks is signed out.
+  if (props.sessionStatus === 'pending') return 'pending_session';
+  const fva = props.factorVerificationAge as unknown;
+  return {
+    userId: props.userId as string,
+    sessionId: props.sessionId,
+    orgId: typeof props.orgId === 'string' ? props.orgId : null,
+    orgRole: typeof props.orgRole === 'string' ? props.orgRole : null,
+    orgPermissions: Array.isArray(props.orgPermissions) ? props.orgPermissions.filter((p): p is string => typeof p === 'string') : [],
+    factorVerificationAge:
+      Array.isArray(fva) && fva.length === 2 && fva.every((n) => typeof n === 'number') ? (fva as [number, number]) : null,
+    claims,
+  };
+}
+
+/**
+ * Verifies a Clerk session token with the rules of @clerk/backend 3.x `authenticateRequest`
+ * (`acceptsToken: 'session_token'`), minus handshakes and plus the stricter rules listed in
+ * test/auth/differential.test.ts. Pure: key lookup and clock are injected.
+ */
+export async function verifySessionToken(token: string, options: VerifyOptions): Promise<VerifyResult> {
+  if (token === '') return { ok: false, reason: 'missing' };
+  if (token.length > MAX_TOKEN_LENGTH) return { ok: false, reason: 'too_large' };
+  const jwt = decode(token);
+  if (!jwt) return { ok: false, reason: 'malformed' };
+  const headerProblem = checkHeader(jwt);
+  if (headerProblem) return { ok: false, reason: headerProblem };
+  const kid = typeof jwt.header.kid === 'string' ? jwt.header.kid : undefined;
+  const key = await options.resolveKey(kid);
+  if (!key) return { ok: false, reason: 'unknown_kid' };
+  let valid = false;
+  try {
+    valid = await crypto.subtle.verify(RS256, key, jwt.signature, encoder.encode(jwt.signed));
+  } catch {
+    valid = false;
+  }
+  if (!valid) return { ok: false, reason: 'bad_signature' };
+  const now = (options.now ?? Date.now)();
+  const claimProblem = checkClaims(jwt.payload, options, now);
+  if (claimProblem) return { ok: false, reason: claimProblem };
+  const auth = toAuthContext(jwt.payload);
+  if (typeof auth === 'string') return { ok: false, reason: auth };
+  return { ok: true, auth, expiresAtMs: secondsToMs(jwt.payload.exp as number) };
+}
