@@ -47,7 +47,8 @@ export const keysCheck: ReadinessCheck = {
       const { keys, source, fetchedAt } = await verifier.keys(c.env.JWKS_CACHE);
       const servingStale = cache?.servingStale ?? false;
       return {
-        status: servingStale ? 'degraded' : 'ok',
+        // Degraded, not failed: cached keys still verify while Clerk is failing or the secret key is wrong.
+        status: servingStale || cache?.lastError ? 'degraded' : 'ok',
         source,
         keyCount: keys.length,
         ageSeconds: fetchedAt === null ? null : Math.max(0, Math.round((Date.now() - fetchedAt) / 1000)),

@@ -173,6 +173,8 @@ export class KeyCache {
       if (this.lastError?.kind !== result.kind)
         this.o.log?.('error', 'auth.keys.refresh_failed', { kind: result.kind, status: result.status });
       this.lastError = { kind: result.kind, at: now };
+      // Whatever we still serve could not be confirmed with Clerk: readiness reports it as stale.
+      if (this.set) this.markStale(true);
       return false;
     }
     if (this.lastError) this.o.log?.('info', 'auth.keys.refresh_recovered', { previous: this.lastError.kind });
