@@ -6,6 +6,7 @@ import { configCheck, d1Check, healthRoutes, kvCheck } from './health/health-rou
 import { log } from './lib/log';
 import { allowedMethods } from './lib/method-not-allowed';
 import { accessLog, context, requestId } from './lib/middleware';
+import { webhookRoutes } from './webhooks/webhook-route';
 
 /** The only composition root: middleware order, routes, and the one error path. */
 export function createApp() {
@@ -13,7 +14,7 @@ export function createApp() {
 
   app.use('*', requestId, accessLog, secureHeaders(), context);
 
-  const routes = app.route('/health', healthRoutes([configCheck, d1Check, kvCheck]));
+  const routes = app.route('/health', healthRoutes([configCheck, d1Check, kvCheck])).route('/api/webhooks', webhookRoutes());
 
   const allowed = allowedMethods(app);
   app.notFound((c) => {

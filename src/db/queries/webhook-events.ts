@@ -1,0 +1,71 @@
+import { eq, sql } from 'drizzle-orm';
+import type { Database } from '../../env';
+import { webhookEvents } from '../schema';
+
+export type WebhookEventRow = typeof webhookEvents.$inferSelect;
+export type WebhookEventStatus = WebhookEventRow['status'];
+
+/** A verified delivery as it is stored. */
+export type StoredDelivery = { svixId: string; type: string; eventAt: number; payload: string };
+
+/** Statuses after which a delivery is done: redeliveries are acknowledged as duplicates. */
+export const DONE = ['processed', 'ignored'] as const;
+
+/** The delivery's status before this batch (first statement of the batch). */
+export function priorStatus(db: Database, svixId: string) {
+  return db.select({ status: webhookEvents.status }).from(webhookEvents).where(eq(webhookEvents.svixId, svixId));
+}
+
+/** Reads a stored delivery (for replay and scheduled retries). */
+export async function getWebhookEvent(db: Database, svixId: string): Promise<WebhookEventRow | undefined> {
+  return db.select().from(webhookEvents).where(eq(webhookEvents.svixId, svixId)).get();
+}
+
+/**
+ * Marks a delivery done (`processed` or `ignored`), in the same batch as its effects. A
+ * delivery already done keeps its row as it was (attempts, processed time).
+ */
+export function markDone(db: Database, d: StoredDelivery, status: (typeof DONE)[number], now: number) {
+  return db
+    .insert(webhookEvents)
+    .values({ ...d, status, attempts: 1, lastError: null, receivedAt: now, processedAt: now, nextAttemptAt: null })
+    .onConflictDoUpdate({
+      target: webhookEvents.svixId,
+      set: {
+        status: sql`excluded.status`,
+        attempts: sql`${webhookEvents.attempts} + 1`,
+        lastError: null,
+        processedAt: sql`excluded.processed_at`,
+        nextAttemptAt: null,
+      },
+      setWhere: sql`${webhookEvents.status} not in ('processed', 'ignored')`,
+    });
+}
+
+/** Backoff for retrying a failed delivery: 1 min, doubling, at most ~4 h. */
+const RETRY_BASE_MS = 60_000;
+const RETRY_MAX_SHIFT = 8;
+
+/**
+ * Records a failed attempt (status, attempts, last error). `retry: false` (the payload can
+ * never apply) leaves `next_attempt_at` empty so scheduled retries skip it. Never touches a
+ * delivery that is already done.
+ */
+export async function recordFailure(db: Database, d: StoredDelivery, error: string, now: number, retry: boolean) {
+  const next = retry ? sql`${now} + (${RETRY_BASE_MS} << min(coalesce(${webhookEvents.attempts}, 0), ${RETRY_MAX_SHIFT}))` : sql`null`;
+  await db
+    .insert(webhookEvents)
+    .values({
+      ...d,
+      status: 'failed',
+      attempts: 1,
+      lastError: error.slice(0, 500),
+      receivedAt: now,
+      nextAttemptAt: retry ? now + RETRY_BASE_MS : null,
+    })
+    .onConflictDoUpdate({
+      target: webhookEvents.svixId,
+      set: { status: 'failed', attempts: sql`${webhookEvents.attempts} + 1`, lastError: sql`excluded.last_error`, nextAttemptAt: next },
+      setWhere: sql`${webhookEvents.status} not in ('processed', 'ignored')`,
+    });
+}
