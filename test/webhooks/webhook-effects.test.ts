@@ -83,6 +83,7 @@ describe("Clerk's sample payloads, end to end", () => {
       created_at: 1716883200000,
       ended_at: AT,
       last_event_at: AT,
+      client_event_at: AT,
     });
     expect(await row('select * from daily_active_users where user_id = ?', SAMPLE_USER)).toEqual({
       day: '2024-05-28',

@@ -95,6 +95,9 @@ const rank = (status: unknown) => sql`(${status} in ('ended', 'removed', 'revoke
 const newerStatus = sql`(${rank(sql`excluded.status`)}, excluded.last_event_at, excluded.status)
   > (${rank(loginAudits.status)}, ${loginAudits.lastEventAt}, ${loginAudits.status})`;
 
+// IP and user agent: from the newest `session.created` (the only event that carries them).
+const newerClient = sql`excluded.client_event_at > ${loginAudits.clientEventAt}`;
+
 /**
  * The login audit for a session (tenant = the user's tenant, known yet or not). Status and
  * `ended_at` follow the winning event; IP and user agent come only from `session.created`.
@@ -113,6 +116,7 @@ export function recordLoginAudit(db: Database, e: SessionEffect) {
       createdAt: e.createdAt,
       endedAt: terminal ? e.at : null,
       lastEventAt: e.at,
+      clientEventAt: e.ip !== null || e.userAgent !== null ? e.at : 0,
     })
     .onConflictDoUpdate({
       target: loginAudits.sessionId,
@@ -120,8 +124,9 @@ export function recordLoginAudit(db: Database, e: SessionEffect) {
         status: sql`case when ${newerStatus} then excluded.status else ${loginAudits.status} end`,
         endedAt: sql`case when ${newerStatus} then excluded.ended_at else ${loginAudits.endedAt} end`,
         lastEventAt: sql`case when ${newerStatus} then excluded.last_event_at else ${loginAudits.lastEventAt} end`,
-        ip: sql`coalesce(excluded.ip, ${loginAudits.ip})`,
-        userAgent: sql`coalesce(excluded.user_agent, ${loginAudits.userAgent})`,
+        ip: sql`case when ${newerClient} then excluded.ip else ${loginAudits.ip} end`,
+        userAgent: sql`case when ${newerClient} then excluded.user_agent else ${loginAudits.userAgent} end`,
+        clientEventAt: sql`max(${loginAudits.clientEventAt}, excluded.client_event_at)`,
         createdAt: sql`min(${loginAudits.createdAt}, excluded.created_at)`,
       },
     });
