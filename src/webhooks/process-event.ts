@@ -1,5 +1,6 @@
+import { d1Of } from '../db/queries/compiled-statement';
 import { effectStatement } from '../db/queries/webhook-effects';
-import { DONE, getWebhookEvent, markDone, priorStatus, recordFailure, type StoredDelivery } from '../db/queries/webhook-events';
+import { getWebhookEvent, markDone, recordFailure, type StoredDelivery } from '../db/queries/webhook-events';
 import type { Database } from '../env';
 import { log } from '../lib/log';
 import { type ClerkEvent, parseClerkEvent } from './clerk-event';
@@ -21,11 +22,12 @@ export class ProcessingError extends Error {
 }
 
 /**
- * Applies one verified delivery: `[prior status, …effects, mark done]` in ONE atomic
- * `db.batch()` (one D1 round trip). Every effect is an idempotent join (see
- * webhook-effects.ts), so the duplicate check can ride in the same batch: a redelivery
- * re-runs statements that change nothing and leaves the event row as it was. That also
- * makes two concurrent deliveries of one `svix-id` harmless.
+ * Applies one verified delivery: `[mark done, …effects]` in ONE atomic `db.batch()` (one
+ * D1 round trip). Every effect is an idempotent join (see webhook-effects.ts), so the
+ * duplicate check can ride in the same batch: a redelivery re-runs statements that change
+ * nothing, `mark done` leaves a done row as it was and returns nothing, which is how we
+ * know it was a duplicate. That also makes two concurrent deliveries of one `svix-id`
+ * harmless.
  *
  * On failure nothing of the batch is written; the failure is recorded (status `failed`,
  * attempts, last error) when storage still works, and a `ProcessingError` is thrown.
@@ -40,20 +42,20 @@ export async function processEvent(db: Database, delivery: StoredDelivery, event
     throw new ProcessingError('invalid_data', err.message, { cause: err });
   }
 
-  const statements: Parameters<Database['batch']>[0] = [
-    priorStatus(db, delivery.svixId),
-    ...(effects ?? []).map((e) => effectStatement(db, e, now)),
-    markDone(db, delivery, effects ? 'processed' : 'ignored', now),
-  ];
-  let results: readonly unknown[];
+  let results: D1Result[];
   try {
-    results = await db.batch(statements);
+    const statements = [
+      markDone(db, delivery, effects ? 'processed' : 'ignored', now),
+      ...(effects ?? []).map((e) => effectStatement(db, e, now)),
+    ];
+    results = await d1Of(db).batch(statements);
   } catch (err) {
     await recordFailureSafely(db, delivery, errorText(err), now, true);
     throw new ProcessingError('storage', 'storage failed while applying the event', { cause: err });
   }
-  const prior = (results[0] as { status: string }[])[0]?.status;
-  if (prior && (DONE as readonly string[]).includes(prior)) return 'duplicate';
+  // `markDone` returns its row only when it inserted or updated it, i.e. unless the
+  // delivery was already done: an empty result is a duplicate.
+  if ((results[0]?.results.length ?? 0) === 0) return 'duplicate';
   return effects ? 'processed' : 'ignored';
 }
 

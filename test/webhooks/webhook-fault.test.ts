@@ -62,12 +62,12 @@ describe('storage faults', () => {
     const at = Date.now();
     const body = JSON.stringify(clerkEvent('session.created', { id: sid, user_id: uid, created_at: at }, at));
     const headers = svixHeaders(body);
-    // Batch: [prior status, login audit, daily active, mark processed]; fail after the audit ran.
+    // Batch: [mark processed, login audit, daily active]; fail after the audit ran.
     const { db, batches } = faultyDb({ at: 2 });
     const res = await post({ ...env, DB: db }, body, headers);
     const error = await expectError(res, 500, 'internal');
     expect(JSON.stringify(error)).not.toMatch(/job_state|constraint|D1_ERROR/i);
-    expect(batches).toEqual([4]);
+    expect(batches).toEqual([3]);
 
     expect(await first('select * from login_audits where session_id = ?', sid)).toBeNull();
     expect(await first('select * from daily_active_users where user_id = ?', uid)).toBeNull();

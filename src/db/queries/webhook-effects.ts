@@ -9,6 +9,9 @@ import type {
   TenantProfileEffect,
 } from '../../webhooks/effects';
 import { dailyActiveUsers, loginAudits, organizationMemberships, tenants } from '../schema';
+import { bindCompiled, compiled, d1Of } from './compiled-statement';
+
+const p = sql.placeholder;
 
 /**
  * Effects ⇒ conditional upserts (`INSERT … ON CONFLICT DO UPDATE … WHERE`). Each one is a
@@ -16,26 +19,43 @@ import { dailyActiveUsers, loginAudits, organizationMemberships, tenants } from 
  * never lifted, and re-applying an event leaves the row untouched (the `WHERE` is false, so
  * not even `updated_at` moves). That makes delivery order and duplicates irrelevant.
  * SQLite evaluates every `SET` expression against the row as it was before the update.
+ *
+ * Each query is written in Drizzle with named placeholders and compiled to SQL once per
+ * isolate (`compiled-statement.ts`); a webhook only binds values.
  */
 
 /** Profile fields, last writer wins by `profile_event_at`; status (a tombstone) untouched. */
 export function upsertTenantProfile(db: Database, e: TenantProfileEffect, now: number) {
+  const { isUpdate, kind: _, tenantKind, ...values } = e;
+  return bindCompiled(
+    d1Of(db),
+    compiled('tenant.profile', () => tenantProfileQuery(db)),
+    {
+      ...values,
+      tenantKind,
+      now,
+      isUpdate: isUpdate ? 1 : 0,
+    },
+  );
+}
+
+function tenantProfileQuery(db: Database) {
   return db
     .insert(tenants)
     .values({
-      id: e.id,
-      kind: e.tenantKind,
-      name: e.name,
-      email: e.email,
-      slug: e.slug,
-      imageUrl: e.imageUrl,
+      id: p('id'),
+      kind: p('tenantKind'),
+      name: p('name'),
+      email: p('email'),
+      slug: p('slug'),
+      imageUrl: p('imageUrl'),
       status: 'active',
       source: 'webhook',
-      clerkCreatedAt: e.clerkCreatedAt,
-      createdAt: now,
-      updatedAt: now,
-      profileEventAt: e.at,
-      lastEventAt: e.at,
+      clerkCreatedAt: p('clerkCreatedAt'),
+      createdAt: p('now'),
+      updatedAt: p('now'),
+      profileEventAt: p('at'),
+      lastEventAt: p('at'),
     })
     .onConflictDoUpdate({
       target: tenants.id,
@@ -51,7 +71,7 @@ export function upsertTenantProfile(db: Database, e: TenantProfileEffect, now: n
       },
       // Newer wins. At the same millisecond (Clerk's samples stamp created and updated alike)
       // an update beats a create, and only if it changes something, so re-applying is a no-op.
-      setWhere: sql`excluded.profile_event_at > ${tenants.profileEventAt} or (${e.isUpdate ? sql`1` : sql`0`}
+      setWhere: sql`excluded.profile_event_at > ${tenants.profileEventAt} or (${p('isUpdate')} = 1
         and excluded.profile_event_at = ${tenants.profileEventAt}
         and (${tenants.name} is not excluded.name or ${tenants.email} is not excluded.email
           or ${tenants.slug} is not excluded.slug or ${tenants.imageUrl} is not excluded.image_url))`,
@@ -63,17 +83,30 @@ export function upsertTenantProfile(db: Database, e: TenantProfileEffect, now: n
  * not depend on which delivery of several arrived first. Profile fields are kept.
  */
 export function archiveTenant(db: Database, e: TenantArchiveEffect, now: number) {
+  return bindCompiled(
+    d1Of(db),
+    compiled('tenant.archive', () => archiveTenantQuery(db)),
+    {
+      id: e.id,
+      tenantKind: e.tenantKind,
+      at: e.at,
+      now,
+    },
+  );
+}
+
+function archiveTenantQuery(db: Database) {
   return db
     .insert(tenants)
     .values({
-      id: e.id,
-      kind: e.tenantKind,
+      id: p('id'),
+      kind: p('tenantKind'),
       status: 'archived',
       source: 'webhook',
-      createdAt: now,
-      updatedAt: now,
-      archivedAt: e.at,
-      lastEventAt: e.at,
+      createdAt: p('now'),
+      updatedAt: p('now'),
+      archivedAt: p('at'),
+      lastEventAt: p('at'),
     })
     .onConflictDoUpdate({
       target: tenants.id,
@@ -104,19 +137,37 @@ const newerClient = sql`excluded.client_event_at > ${loginAudits.clientEventAt}`
  */
 export function recordLoginAudit(db: Database, e: SessionEffect) {
   const terminal = e.status === 'ended' || e.status === 'removed' || e.status === 'revoked';
-  return db
-    .insert(loginAudits)
-    .values({
+  return bindCompiled(
+    d1Of(db),
+    compiled('login_audit', () => loginAuditQuery(db)),
+    {
       sessionId: e.sessionId,
-      tenantId: e.userId,
       userId: e.userId,
       status: e.status,
       ip: e.ip,
       userAgent: e.userAgent,
       createdAt: e.createdAt,
       endedAt: terminal ? e.at : null,
-      lastEventAt: e.at,
+      at: e.at,
       clientEventAt: e.ip !== null || e.userAgent !== null ? e.at : 0,
+    },
+  );
+}
+
+function loginAuditQuery(db: Database) {
+  return db
+    .insert(loginAudits)
+    .values({
+      sessionId: p('sessionId'),
+      tenantId: p('userId'),
+      userId: p('userId'),
+      status: p('status'),
+      ip: p('ip'),
+      userAgent: p('userAgent'),
+      createdAt: p('createdAt'),
+      endedAt: p('endedAt'),
+      lastEventAt: p('at'),
+      clientEventAt: p('clientEventAt'),
     })
     .onConflictDoUpdate({
       target: loginAudits.sessionId,
@@ -134,15 +185,24 @@ export function recordLoginAudit(db: Database, e: SessionEffect) {
 
 /** The MAU rollup: one row per (UTC day, user), written as sessions arrive. */
 export function markDailyActive(db: Database, e: DailyActiveEffect) {
-  return db.insert(dailyActiveUsers).values({ day: e.day, userId: e.userId }).onConflictDoNothing();
+  return bindCompiled(
+    d1Of(db),
+    compiled('daily_active', () =>
+      db
+        .insert(dailyActiveUsers)
+        .values({ day: p('day'), userId: p('userId') })
+        .onConflictDoNothing(),
+    ),
+    { day: e.day, userId: e.userId },
+  );
 }
 
 /** Membership: role/permissions last writer wins (deletes carry them too); delete is sticky. */
 export function upsertMembership(db: Database, e: MembershipEffect, now: number) {
-  const m = organizationMemberships;
-  return db
-    .insert(m)
-    .values({
+  return bindCompiled(
+    d1Of(db),
+    compiled('membership', () => membershipQuery(db)),
+    {
       id: e.id,
       orgId: e.orgId,
       userId: e.userId,
@@ -150,9 +210,28 @@ export function upsertMembership(db: Database, e: MembershipEffect, now: number)
       permissions: e.permissions,
       status: e.deleted ? 'deleted' : 'active',
       createdAt: e.createdAt,
-      updatedAt: now,
+      now,
       deletedAt: e.deleted ? e.at : null,
-      lastEventAt: e.at,
+      at: e.at,
+    },
+  );
+}
+
+function membershipQuery(db: Database) {
+  const m = organizationMemberships;
+  return db
+    .insert(m)
+    .values({
+      id: p('id'),
+      orgId: p('orgId'),
+      userId: p('userId'),
+      role: p('role'),
+      permissions: p('permissions'),
+      status: p('status'),
+      createdAt: p('createdAt'),
+      updatedAt: p('now'),
+      deletedAt: p('deletedAt'),
+      lastEventAt: p('at'),
     })
     .onConflictDoUpdate({
       target: m.id,
@@ -170,8 +249,8 @@ export function upsertMembership(db: Database, e: MembershipEffect, now: number)
     });
 }
 
-/** One effect ⇒ one statement for the event's `db.batch()`. */
-export function effectStatement(db: Database, effect: Effect, now: number) {
+/** One effect ⇒ one bound D1 statement for the event's batch. */
+export function effectStatement(db: Database, effect: Effect, now: number): D1PreparedStatement {
   switch (effect.kind) {
     case 'tenant.profile':
       return upsertTenantProfile(db, effect, now);

@@ -1,6 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import type { Database } from '../../env';
 import { webhookEvents } from '../schema';
+import { bindCompiled, compiled, d1Of } from './compiled-statement';
 
 export type WebhookEventRow = typeof webhookEvents.$inferSelect;
 export type WebhookEventStatus = WebhookEventRow['status'];
@@ -9,12 +10,7 @@ export type WebhookEventStatus = WebhookEventRow['status'];
 export type StoredDelivery = { svixId: string; type: string; eventAt: number; payload: string };
 
 /** Statuses after which a delivery is done: redeliveries are acknowledged as duplicates. */
-export const DONE = ['processed', 'ignored'] as const;
-
-/** The delivery's status before this batch (first statement of the batch). */
-export function priorStatus(db: Database, svixId: string) {
-  return db.select({ status: webhookEvents.status }).from(webhookEvents).where(eq(webhookEvents.svixId, svixId));
-}
+export type DoneStatus = 'processed' | 'ignored';
 
 /** Reads a stored delivery (for replay and scheduled retries). */
 export async function getWebhookEvent(db: Database, svixId: string): Promise<WebhookEventRow | undefined> {
@@ -23,12 +19,33 @@ export async function getWebhookEvent(db: Database, svixId: string): Promise<Web
 
 /**
  * Marks a delivery done (`processed` or `ignored`), in the same batch as its effects. A
- * delivery already done keeps its row as it was (attempts, processed time).
+ * delivery already done keeps its row as it was (attempts, processed time) and, as SQLite's
+ * `RETURNING` yields only rows actually inserted or updated, returns nothing.
  */
-export function markDone(db: Database, d: StoredDelivery, status: (typeof DONE)[number], now: number) {
+export function markDone(db: Database, d: StoredDelivery, status: DoneStatus, now: number): D1PreparedStatement {
+  return bindCompiled(
+    d1Of(db),
+    compiled('webhook_events.done', () => markDoneQuery(db)),
+    { ...d, status, now },
+  );
+}
+
+function markDoneQuery(db: Database) {
+  const p = sql.placeholder;
   return db
     .insert(webhookEvents)
-    .values({ ...d, status, attempts: 1, lastError: null, receivedAt: now, processedAt: now, nextAttemptAt: null })
+    .values({
+      svixId: p('svixId'),
+      type: p('type'),
+      eventAt: p('eventAt'),
+      payload: p('payload'),
+      status: p('status'),
+      attempts: 1,
+      lastError: null,
+      receivedAt: p('now'),
+      processedAt: p('now'),
+      nextAttemptAt: null,
+    })
     .onConflictDoUpdate({
       target: webhookEvents.svixId,
       set: {
@@ -39,7 +56,8 @@ export function markDone(db: Database, d: StoredDelivery, status: (typeof DONE)[
         nextAttemptAt: null,
       },
       setWhere: sql`${webhookEvents.status} not in ('processed', 'ignored')`,
-    });
+    })
+    .returning({ svixId: webhookEvents.svixId });
 }
 
 /** Backoff for retrying a failed delivery: 1 min, doubling, at most ~4 h. */
