@@ -11,7 +11,7 @@ import { Webhook } from 'svix';
 export const title = 'Webhooks: throughput and D1 round trips';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 5000);
-const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
 const CONCURRENCY = 16;
 const COUNTED_EVENTS = 1000;
 const SECRET = 'whsec_YmVuY2htYXJrLXNpZ25pbmctc2VjcmV0LTMyYnl0ZXM=';
@@ -159,19 +159,22 @@ export async function run() {
     const bad = {};
     for (let r = 0; r < REPEATS; r++) {
       const bodies = mixedEvents(`r${r}`, EVENTS);
-      const v = await blast(verify, sign(bodies, `v${r}`));
-      const a = await blast(app, sign(bodies, `a${r}`));
-      const d = await blast(dry, sign(bodies, `d${r}`));
-      const o = await blast(oneWrite, sign(bodies, `o${r}`));
-      oneWriteRates.push(o.rate);
-      for (const [s, n] of Object.entries({ ...o.statuses })) if (s !== '200') bad[`one-write ${s}`] = (bad[`one-write ${s}`] ?? 0) + n;
-      verifyRates.push(v.rate);
-      appRates.push(a.rate);
-      dryRates.push(d.rate);
-      ratios.push(a.rate / v.rate);
-      for (const [s, n] of Object.entries({ ...d.statuses })) if (s !== '200') bad[`dry ${s}`] = (bad[`dry ${s}`] ?? 0) + n;
-      for (const [s, n] of Object.entries({ ...a.statuses })) if (s !== '200') bad[`app ${s}`] = (bad[`app ${s}`] ?? 0) + n;
-      for (const [s, n] of Object.entries({ ...v.statuses })) if (s !== '200') bad[`verify ${s}`] = (bad[`verify ${s}`] ?? 0) + n;
+      // Rotate which endpoint goes first so no one of them always runs on a cooler machine.
+      const endpoints = [
+        ['verify', verify, verifyRates],
+        ['app', app, appRates],
+        ['dry', dry, dryRates],
+        ['one-write', oneWrite, oneWriteRates],
+      ];
+      const rates = {};
+      for (let k = 0; k < endpoints.length; k++) {
+        const [name, target, list] = endpoints[(k + r) % endpoints.length];
+        const result = await blast(target, sign(bodies, `${name}${r}`));
+        list.push(result.rate);
+        rates[name] = result.rate;
+        for (const [s, n] of Object.entries(result.statuses)) if (s !== '200') bad[`${name} ${s}`] = (bad[`${name} ${s}`] ?? 0) + n;
+      }
+      ratios.push(rates.app / rates.verify);
     }
     const stored = await db.prepare('select status, count(*) as n from webhook_events group by status order by status').all();
 
@@ -194,6 +197,7 @@ export async function run() {
     );
 
     const a = median(appRates);
+    const ratioMedian = median(ratios);
     const v = median(verifyRates);
     return `
 ${EVENTS.toLocaleString('en')} mixed Clerk events per repeat (profiles 20 %, session.created 40 %, session.ended 10 %,
@@ -208,13 +212,19 @@ no storage) gets the same bodies in the same run.
 | \`POST /api/webhooks/clerk\` (verify + fold + store) | ${a.toFixed(0)} | ${appRates.map((x) => x.toFixed(0)).join(', ')} |
 | same route, D1 stubbed (answers at once; our CPU only) | ${median(dryRates).toFixed(0)} | ${dryRates.map((x) => x.toFixed(0)).join(', ')} |
 | verify-only + the smallest durable D1 write (one 1-statement batch) | ${median(oneWriteRates).toFixed(0)} | ${oneWriteRates.map((x) => x.toFixed(0)).join(', ')} |
-| **ratio real route / verify-only** | **${(a / v).toFixed(2)}×** (per repeat: ${ratios.map((x) => x.toFixed(2)).join(', ')}; goal ≥ 0.5×) | |
+| **ratio real route / verify-only** | **${ratioMedian.toFixed(2)}×** median of per-repeat ratios (${ratios.map((x) => x.toFixed(2)).join(', ')}); goal ≥ 0.5× | |
 | ratio D1-stubbed route / verify-only | ${(median(dryRates) / v).toFixed(2)}× | |
 | ratio one-write floor / verify-only | ${(median(oneWriteRates) / v).toFixed(2)}× | |
 | ratio real route / one-write floor | ${(a / median(oneWriteRates)).toFixed(2)}× | |
 
 Non-200 responses: ${Object.keys(bad).length ? JSON.stringify(bad) : 'none'}${first.statuses['200'] === COUNTED_EVENTS && dup.statuses['200'] === COUNTED_EVENTS ? '' : ` (counted pass: ${JSON.stringify(first.statuses)} / ${JSON.stringify(dup.statuses)})`}.
 Stored after the run: ${stored.results.map((r) => `${r.status} ${r.n}`).join(', ')}.
+
+Reading the rows: the D1-stubbed route isolates our own CPU (verify, fold, bind statements); the one-write
+row is the floor for any endpoint that durably stores an event in this local D1 (workerd's SQLite, on disk).
+The distance between the verify-only and the real route is mostly that floor, i.e. local D1 write cost,
+not per-event work of ours; in production a D1 batch is a network round trip whose latency overlaps across
+concurrent requests rather than consuming the Worker's CPU.
 
 D1 round trips per event, counted by an instrumented D1 binding in front of the production route
 (${COUNTED_EVENTS.toLocaleString('en')} fresh events, then the same ${COUNTED_EVENTS.toLocaleString('en')} redelivered with the same svix-ids):
