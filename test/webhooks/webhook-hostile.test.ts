@@ -154,6 +154,24 @@ describe('hostile webhook deliveries', () => {
     expect(await res.json()).toEqual({ received: true });
   });
 
+  it('accepts a body of exactly 1 MiB (the limit is inclusive), streamed or with Content-Length', async () => {
+    const event = userEvent();
+    const skeleton = JSON.stringify({ ...event, pad: '' });
+    const body = JSON.stringify({ ...event, pad: 'x'.repeat(MiB - new TextEncoder().encode(skeleton).byteLength) });
+    expect(new TextEncoder().encode(body).byteLength).toBe(MiB);
+    expect((await postWebhook(body, svixHeaders(body))).status).toBe(200);
+    const bytes = new TextEncoder().encode(body);
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < bytes.length; i += 65_536) controller.enqueue(bytes.slice(i, i + 65_536));
+        controller.close();
+      },
+    });
+    const res = await postWebhook(stream, svixHeaders(body));
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ received: true });
+  });
+
   it('acknowledges an unknown event type and records it as ignored, with no effects', async () => {
     const before = await rowCounts();
     const { res, svixId } = await deliver(clerkEvent('email.created', { id: freshId('ema') }, Date.now()));
