@@ -2,7 +2,7 @@ import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:
 import { Webhook } from 'svix';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../src/app';
-import { expectError } from '../helpers/http';
+import { call, expectError } from '../helpers/http';
 import { clerkEvent, deliver, freshId, postWebhook, rowCounts, svixHeaders } from '../helpers/webhooks';
 
 const now = () => Math.floor(Date.now() / 1000);
@@ -192,6 +192,12 @@ describe('hostile webhook deliveries', () => {
     expect(row).toMatchObject({ status: 'failed', next_attempt_at: null });
     expect(String(row?.last_error)).toContain('user_id');
     expect(await rowCounts()).toEqual({ ...before, webhook_events: (before.webhook_events ?? 0) + 1 });
+  });
+
+  it('GET on the webhook route ⇒ 405 with Allow: POST', async () => {
+    const res = await call('/api/webhooks/clerk');
+    await expectError(res, 405, 'method_not_allowed');
+    expect(res.headers.get('allow')).toBe('POST');
   });
 
   it('answers 503 misconfigured without a signing secret, reading nothing', async () => {
