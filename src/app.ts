@@ -1,7 +1,7 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
 import { adminRoutes } from './admin/admin-routes';
-import { type ReplayFn, replayNotWired } from './admin/replay';
+import type { ReplayFn } from './admin/replay';
 import { jwksRoutes, keysCheck, meRoutes } from './auth/auth-routes';
 import { sessionAuth } from './auth/session-middleware';
 import type { AppEnv } from './env';
@@ -12,7 +12,10 @@ import { allowedMethods } from './lib/method-not-allowed';
 import { accessLog, context, requestId } from './lib/middleware';
 import { OPENAPI_JSON } from './openapi/openapi.generated';
 import { openapiRoutes } from './openapi/openapi-routes';
+import { loadTenant } from './tenants/tenant-middleware';
 import { tenantRoutes } from './tenants/tenant-routes';
+import { replayStoredEvent } from './webhooks/replay-stored-event';
+import { webhookRoutes } from './webhooks/webhook-route';
 
 /** What the feature modules provide to the composition root (injectable for tests). */
 export type AppDeps = {
@@ -26,11 +29,7 @@ export type AppDeps = {
   now: () => number;
 };
 
-// Fail closed until the auth and webhooks modules are wired in: no /v1 route is reachable.
-const notWired: MiddlewareHandler<AppEnv> = async () => {
-  throw new AppError('invalid_token', { detail: { reason: 'session_middleware_not_wired' } });
-};
-const defaultDeps: AppDeps = { authenticate: sessionAuth, loadTenant: notWired, replay: replayNotWired, now: Date.now };
+const defaultDeps: AppDeps = { authenticate: sessionAuth, loadTenant, replay: replayStoredEvent, now: Date.now };
 
 /** The only composition root: middleware order, routes, and the one error path. */
 export function createApp(overrides: Partial<AppDeps> = {}) {
@@ -43,9 +42,10 @@ export function createApp(overrides: Partial<AppDeps> = {}) {
     .route('/health', healthRoutes([configCheck, d1Check, kvCheck, keysCheck]))
     .route('/', openapiRoutes(OPENAPI_JSON))
     .route('/.well-known', jwksRoutes)
+    .route('/api/webhooks', webhookRoutes())
     .use('/v1/*', deps.authenticate)
     .route('/v1/admin', adminRoutes({ replay: deps.replay, now: deps.now }))
-    .route('/v1', meRoutes)
+    .route('/v1', meRoutes(deps.loadTenant))
     .route('/v1', tenantRoutes({ loadTenant: deps.loadTenant }));
 
   const allowed = allowedMethods(app);

@@ -1,13 +1,13 @@
 import { createApp } from './app';
 import type { Bindings } from './env';
 import { runMaintenance } from './maintenance/run-maintenance';
+import { replayStoredEvent } from './webhooks/replay-stored-event';
 
 const app = createApp();
 
 export default {
   fetch: app.fetch,
   async scheduled(controller, env, ctx) {
-    // The lead wires the webhooks module's replay here (and in createApp) at merge.
-    ctx.waitUntil(runMaintenance(env, controller.scheduledTime, {}).then(() => undefined));
+    ctx.waitUntil(runMaintenance(env, controller.scheduledTime, { replay: replayStoredEvent }).then(() => undefined));
   },
 } satisfies ExportedHandler<Bindings>;

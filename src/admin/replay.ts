@@ -1,5 +1,4 @@
 import type { Database } from '../env';
-import { AppError } from '../errors';
 
 /** What re-applying a stored webhook event did. */
 export type ReplayResult = {
@@ -10,13 +9,8 @@ export type ReplayResult = {
 
 /**
  * Re-applies the payload stored in `webhook_events` for `svixId`, with the same
- * idempotency rules as a live delivery, and records its status/last_error on the row.
- * Provided by the webhooks module; admin replay and the scheduled retry both use it.
- * It does not count attempts: the scheduler does (recordRetryOutcome).
+ * idempotency rules as a live delivery, and records its outcome on the row (a failure
+ * counts an attempt and schedules the next). Implemented by the webhooks module
+ * (`replayStoredEvent`); admin replay and the scheduled retry both use it.
  */
 export type ReplayFn = (db: Database, svixId: string, now: number) => Promise<ReplayResult>;
-
-/** Fail-closed placeholder until the webhooks module's replay is wired in src/app.ts. */
-export const replayNotWired: ReplayFn = async () => {
-  throw new AppError('misconfigured', { message: 'Webhook replay is not available.', detail: { reason: 'replay_not_wired' } });
-};

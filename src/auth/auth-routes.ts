@@ -1,16 +1,19 @@
-import type { Context } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../env';
 import type { ReadinessCheck } from '../health/health-routes';
 import { factory } from '../lib/factory';
+import { toTenantJson } from '../tenants/tenant-json';
 import { KeysUnavailableError } from './key-cache';
 import { assertKeyConfig, rethrowKeyError } from './session-middleware';
 import { verifierFor } from './verifier';
 
-/** `GET /v1/me`: who the session says the caller is. `tenant` is filled in by the tenants module. */
-export const meRoutes = factory.createApp().get('/me', (c) => {
-  const { userId, sessionId, orgId, orgRole } = c.get('auth');
-  return c.json({ userId, sessionId, orgId, orgRole, tenant: null });
-});
+/** `GET /v1/me`: who the session says the caller is, and their tenant (created just in time by `loadTenant`). */
+export function meRoutes(loadTenant: MiddlewareHandler<AppEnv>) {
+  return factory.createApp().get('/me', loadTenant, (c) => {
+    const { userId, sessionId, orgId, orgRole } = c.get('auth');
+    return c.json({ userId, sessionId, orgId, orgRole, tenant: toTenantJson(c.get('tenant')) });
+  });
+}
 
 async function etagOf(body: string): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(body)));

@@ -70,6 +70,8 @@ export const loginAudits = sqliteTable(
     endedAt: integer('ended_at'),
     /** Newest event time applied to status/endedAt. */
     lastEventAt: integer('last_event_at').notNull().default(0),
+    /** Time of the `session.created` event that supplied ip/userAgent (0: none yet). */
+    clientEventAt: integer('client_event_at').notNull().default(0),
   },
   (t) => [
     index('login_audits_tenant_created_idx').on(t.tenantId, t.createdAt, t.sessionId),

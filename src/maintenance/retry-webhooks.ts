@@ -1,15 +1,19 @@
 import type { ReplayFn } from '../admin/replay';
-import { listDueFailedEvents, recordRetryOutcome } from '../db/queries/webhook-events';
+import { deferFailedEvent, listDueFailedEvents } from '../db/queries/webhook-events';
 import type { Database } from '../env';
 import { log } from '../lib/log';
 
-export type RetryLimits = { maxAttempts: number; perRun: number; baseDelayMs: number; maxDelayMs: number };
-/** 1 min, 2, 4, … capped at 6 h; after 8 attempts an event stays `failed` for an operator. */
-export const DEFAULT_RETRY_LIMITS: RetryLimits = { maxAttempts: 8, perRun: 25, baseDelayMs: 60_000, maxDelayMs: 6 * 3_600_000 };
+export type RetryLimits = { maxAttempts: number; perRun: number };
+/** Backoff is the failure record's (1 min, doubling); after 8 attempts an event stays `failed` for an operator. */
+export const DEFAULT_RETRY_LIMITS: RetryLimits = { maxAttempts: 8, perRun: 25 };
 
 export type RetryReport = { attempted: number; processed: number; failed: number };
 
-/** Re-applies failed webhook events that are due, through the webhooks module's replay. */
+/**
+ * Re-applies failed webhook events that are due, through the webhooks module's replay. A
+ * failed replay has recorded its own attempt and next time; one that threw unexpectedly is
+ * deferred here, so a poison event cannot take a slot in every run.
+ */
 export async function retryFailedWebhooks(
   db: Database,
   replay: ReplayFn,
@@ -25,9 +29,9 @@ export async function retryFailedWebhooks(
       failed = (await replay(db, event.svixId, now)).status === 'failed';
     } catch (err) {
       log('warn', 'maintenance.webhook_retry_threw', { svixId: event.svixId, error: err });
+      await deferFailedEvent(db, { svixId: event.svixId, now, error: 'replay threw' });
       failed = true;
     }
-    await recordRetryOutcome(db, { svixId: event.svixId, failed, now, baseMs: limits.baseDelayMs, maxDelayMs: limits.maxDelayMs });
     if (failed) report.failed++;
     else report.processed++;
   }

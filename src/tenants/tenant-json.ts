@@ -2,13 +2,6 @@ import * as z from 'zod/mini';
 import type { Tenant } from '../db/queries/tenants';
 import { iso, isoString, nullableIso } from '../lib/schemas';
 
-declare module '../env' {
-  interface Variables {
-    /** The caller's tenant, set by the tenant-loading middleware upstream of tenant routes. */
-    tenant: Tenant;
-  }
-}
-
 /** A tenant as the API shows it. */
 export const tenantSchema = z.object({
   id: z.string(),

@@ -7,7 +7,13 @@ describe('GET /v1/me', () => {
     const token = await mintSessionToken({ userId: 'user_me', sessionId: 'sess_me', org: { id: 'org_9', role: 'admin' } });
     const res = await call('/v1/me', { headers: bearer(token) });
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ userId: 'user_me', sessionId: 'sess_me', orgId: 'org_9', orgRole: 'org:admin', tenant: null });
+    expect(await res.json()).toMatchObject({
+      userId: 'user_me',
+      sessionId: 'sess_me',
+      orgId: 'org_9',
+      orgRole: 'org:admin',
+      tenant: { id: 'user_me', kind: 'user', status: 'active' },
+    });
   });
 
   it('reads v1 org claims (org_id, org_role)', async () => {

@@ -1,90 +1,110 @@
-import { eq } from 'drizzle-orm';
+import { env } from 'cloudflare:test';
 import { describe, expect, it, vi } from 'vitest';
 import type { ReplayFn } from '../../src/admin/replay';
-import { getWebhookEventMeta } from '../../src/db/queries/webhook-events';
+import { getTenant } from '../../src/db/queries/tenants';
+import { getWebhookEventMeta, recordFailure } from '../../src/db/queries/webhook-events';
 import * as schema from '../../src/db/schema';
 import { retryFailedWebhooks } from '../../src/maintenance/retry-webhooks';
+import { runMaintenance } from '../../src/maintenance/run-maintenance';
+import { replayStoredEvent } from '../../src/webhooks/replay-stored-event';
 import { testDb, uid } from '../helpers/api-app';
+import { clerkEvent } from '../helpers/webhooks';
 
-const limits = { maxAttempts: 3, perRun: 2, baseDelayMs: 60_000, maxDelayMs: 150_000 };
-// Each test uses its own far-apart clock, so due events from other tests are never due.
-async function seedFailed(now: number, n: number) {
-  const ids: string[] = [];
+const limits = { maxAttempts: 3, perRun: 2 };
+
+// Tests run in order with clocks going back in time, so what one test leaves is never due in the next.
+/** Stores `n` failed `user.created` deliveries (as a live storage failure leaves them), due at `now`. */
+async function seedFailed(now: number, n: number, overrides: Partial<typeof schema.webhookEvents.$inferInsert> = {}) {
+  const rows = [];
   for (let i = 0; i < n; i++) {
+    const userId = uid('user');
     const svixId = uid('msg');
-    ids.push(svixId);
+    const payload = JSON.stringify(
+      clerkEvent('user.created', { id: userId, object: 'user', first_name: 'Retry', email_addresses: [] }, now - 1000),
+    );
     await testDb()
       .insert(schema.webhookEvents)
       .values({
         svixId,
-        type: 'user.updated',
-        eventAt: now,
+        type: 'user.created',
+        eventAt: now - 1000,
         status: 'failed',
         attempts: 1,
         lastError: 'db',
-        payload: '{}',
+        payload,
         receivedAt: now - n + i,
         nextAttemptAt: now - 1,
+        ...overrides,
       });
+    rows.push({ svixId, userId });
   }
-  return ids;
-}
-
-/** A replay that fails `failures` times per event, then marks it processed (as the webhooks module would). */
-function flakyReplay(failures: number) {
-  const count = new Map<string, number>();
-  return vi.fn<ReplayFn>(async (db, svixId) => {
-    const n = (count.get(svixId) ?? 0) + 1;
-    count.set(svixId, n);
-    if (n <= failures) return { status: 'failed', error: 'still broken' };
-    await db.update(schema.webhookEvents).set({ status: 'processed' }).where(eq(schema.webhookEvents.svixId, svixId));
-    return { status: 'processed' };
-  });
+  return rows;
 }
 
 describe('retryFailedWebhooks', () => {
-  it('retries due failed events, at most perRun per run, with exponential backoff and an attempt cap', async () => {
-    const t = Date.UTC(2095, 0, 1);
-    const [a] = await seedFailed(t, 1);
-    const replay = flakyReplay(99);
-    // attempts 1 → 2: next in base·2^(2-1) = 120 s.
-    expect(await retryFailedWebhooks(testDb(), replay, t, limits)).toEqual({ attempted: 1, processed: 0, failed: 1 });
-    expect(await getWebhookEventMeta(testDb(), { svixId: a as string })).toMatchObject({
-      attempts: 2,
-      nextAttemptAt: t + 120_000,
-      status: 'failed',
-    });
-    // Not due yet.
-    expect(await retryFailedWebhooks(testDb(), replay, t + 119_999, limits)).toEqual({ attempted: 0, processed: 0, failed: 0 });
-    // attempts 2 → 3: the delay doubles, capped at 150 s; then the cap of 3 attempts holds it for an operator.
-    expect(await retryFailedWebhooks(testDb(), replay, t + 120_000, limits)).toMatchObject({ attempted: 1 });
-    expect(await getWebhookEventMeta(testDb(), { svixId: a as string })).toMatchObject({
-      attempts: 3,
-      nextAttemptAt: t + 120_000 + 150_000,
-    });
-    expect(await retryFailedWebhooks(testDb(), replay, t + 10_000_000, limits)).toMatchObject({ attempted: 0 });
-    expect(replay).toHaveBeenCalledTimes(2);
+  it('re-applies due failed events through the real replay, at most perRun per run', async () => {
+    const t = Date.UTC(2099, 0, 1);
+    const rows = await seedFailed(t, 3);
+    expect(await retryFailedWebhooks(testDb(), replayStoredEvent, t, limits)).toEqual({ attempted: 2, processed: 2, failed: 0 });
+    expect(await retryFailedWebhooks(testDb(), replayStoredEvent, t, limits)).toEqual({ attempted: 1, processed: 1, failed: 0 });
+    for (const { svixId, userId } of rows) {
+      expect(await getWebhookEventMeta(testDb(), { svixId })).toMatchObject({ status: 'processed' });
+      expect(await getTenant(testDb(), { id: userId })).toMatchObject({ status: 'active', name: 'Retry' });
+    }
+    expect(await retryFailedWebhooks(testDb(), replayStoredEvent, t, limits)).toMatchObject({ attempted: 0 });
   });
 
-  it('bounds the work per run and records success', async () => {
+  it('skips events not yet due, permanently failed (no next attempt) or out of attempts', async () => {
+    const t = Date.UTC(2098, 0, 1);
+    await seedFailed(t, 1, { nextAttemptAt: t + 1 });
+    await seedFailed(t, 1, { nextAttemptAt: null });
+    await seedFailed(t, 1, { attempts: 3 });
+    const replay = vi.fn(replayStoredEvent);
+    expect(await retryFailedWebhooks(testDb(), replay, t, limits)).toEqual({ attempted: 0, processed: 0, failed: 0 });
+    expect(replay).not.toHaveBeenCalled();
+  });
+
+  it('counts a failed replay once (its own failure record) with exponential backoff', async () => {
+    const t = Date.UTC(2097, 0, 2);
+    const [row] = await seedFailed(t, 1);
+    const svixId = row!.svixId;
+    // A replay whose storage fails again records the failure as processEvent does.
+    const failing: ReplayFn = async (db, id, now) => {
+      const meta = await getWebhookEventMeta(db, { svixId: id });
+      await recordFailure(db, { svixId: id, type: meta!.type, eventAt: meta!.eventAt, payload: '' }, 'storage', now, true);
+      return { status: 'failed', error: 'storage' };
+    };
+    expect(await retryFailedWebhooks(testDb(), failing, t, limits)).toEqual({ attempted: 1, processed: 0, failed: 1 });
+    // attempts 1 → 2; next attempt 1 min · 2^1 later.
+    expect(await getWebhookEventMeta(testDb(), { svixId })).toMatchObject({ status: 'failed', attempts: 2, nextAttemptAt: t + 120_000 });
+    expect(await retryFailedWebhooks(testDb(), failing, t + 119_999, limits)).toMatchObject({ attempted: 0 });
+    expect(await retryFailedWebhooks(testDb(), failing, t + 120_000, limits)).toMatchObject({ attempted: 1 });
+    expect(await getWebhookEventMeta(testDb(), { svixId })).toMatchObject({ attempts: 3 });
+    // The cap of 3 attempts now holds it for an operator.
+    expect(await retryFailedWebhooks(testDb(), failing, t + 10_000_000, limits)).toMatchObject({ attempted: 0 });
+  });
+
+  it('defers a replay that throws and goes on with the next event', async () => {
     const t = Date.UTC(2096, 0, 1);
-    const ids = await seedFailed(t, 3);
-    const replay = flakyReplay(0);
-    expect(await retryFailedWebhooks(testDb(), replay, t, limits)).toEqual({ attempted: 2, processed: 2, failed: 0 });
-    expect(await retryFailedWebhooks(testDb(), replay, t, limits)).toEqual({ attempted: 1, processed: 1, failed: 0 });
-    for (const svixId of ids)
-      expect(await getWebhookEventMeta(testDb(), { svixId })).toMatchObject({ status: 'processed', attempts: 2, nextAttemptAt: null });
-  });
-
-  it('counts a replay that throws as a failed attempt and goes on with the next event', async () => {
-    const t = Date.UTC(2097, 0, 1);
     const [a, b] = await seedFailed(t, 2);
-    const replay = vi.fn<ReplayFn>(async (_db, id) => {
-      if (id === a) throw new Error('boom');
-      return { status: 'processed' };
+    const replay = vi.fn<ReplayFn>(async (db, id, now) => {
+      if (id === a!.svixId) throw new Error('boom');
+      return replayStoredEvent(db, id, now);
     });
     expect(await retryFailedWebhooks(testDb(), replay, t, limits)).toEqual({ attempted: 2, processed: 1, failed: 1 });
-    expect(await getWebhookEventMeta(testDb(), { svixId: a as string })).toMatchObject({ attempts: 2, nextAttemptAt: t + 120_000 });
-    expect(replay.mock.calls.map((c) => c[1])).toEqual([a, b]);
+    expect(await getWebhookEventMeta(testDb(), { svixId: a!.svixId })).toMatchObject({
+      status: 'failed',
+      attempts: 2,
+      nextAttemptAt: t + 120_000,
+    });
+    expect(await getWebhookEventMeta(testDb(), { svixId: b!.svixId })).toMatchObject({ status: 'processed' });
+  });
+
+  it('runs from the cron entry point with the real replay', async () => {
+    const t = Date.UTC(2095, 0, 1);
+    const [row] = await seedFailed(t, 1);
+    const report = await runMaintenance({ ...env, CLERK_SECRET_KEY: undefined }, t, { replay: replayStoredEvent });
+    expect(report.retry).toMatchObject({ processed: 1 });
+    expect(await getWebhookEventMeta(testDb(), { svixId: row!.svixId })).toMatchObject({ status: 'processed' });
   });
 });

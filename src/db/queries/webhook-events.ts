@@ -1,8 +1,93 @@
-import { and, desc, eq, isNull, lt, lte, or, sql } from 'drizzle-orm';
+import { and, desc, eq, lt, lte, sql } from 'drizzle-orm';
 import type { Database } from '../../env';
 import { webhookEvents } from '../schema';
+import { bindCompiled, compiled, d1Of } from './compiled-statement';
 
-export type WebhookEventStatus = (typeof webhookEvents.$inferSelect)['status'];
+export type WebhookEventRow = typeof webhookEvents.$inferSelect;
+export type WebhookEventStatus = WebhookEventRow['status'];
+
+/** A verified delivery as it is stored. */
+export type StoredDelivery = { svixId: string; type: string; eventAt: number; payload: string };
+
+/** Statuses after which a delivery is done: redeliveries are acknowledged as duplicates. */
+export type DoneStatus = 'processed' | 'ignored';
+
+/** Reads a stored delivery (for replay and scheduled retries). */
+export async function getWebhookEvent(db: Database, svixId: string): Promise<WebhookEventRow | undefined> {
+  return db.select().from(webhookEvents).where(eq(webhookEvents.svixId, svixId)).get();
+}
+
+/**
+ * Marks a delivery done (`processed` or `ignored`), in the same batch as its effects. A
+ * delivery already done keeps its row as it was (attempts, processed time) and, as SQLite's
+ * `RETURNING` yields only rows actually inserted or updated, returns nothing.
+ */
+export function markDone(db: Database, d: StoredDelivery, status: DoneStatus, now: number): D1PreparedStatement {
+  return bindCompiled(
+    d1Of(db),
+    compiled('webhook_events.done', () => markDoneQuery(db)),
+    { ...d, status, now },
+  );
+}
+
+function markDoneQuery(db: Database) {
+  const p = sql.placeholder;
+  return db
+    .insert(webhookEvents)
+    .values({
+      svixId: p('svixId'),
+      type: p('type'),
+      eventAt: p('eventAt'),
+      payload: p('payload'),
+      status: p('status'),
+      attempts: 1,
+      lastError: null,
+      receivedAt: p('now'),
+      processedAt: p('now'),
+      nextAttemptAt: null,
+    })
+    .onConflictDoUpdate({
+      target: webhookEvents.svixId,
+      set: {
+        status: sql`excluded.status`,
+        attempts: sql`${webhookEvents.attempts} + 1`,
+        lastError: null,
+        processedAt: sql`excluded.processed_at`,
+        nextAttemptAt: null,
+      },
+      setWhere: sql`${webhookEvents.status} not in ('processed', 'ignored')`,
+    })
+    .returning({ svixId: webhookEvents.svixId });
+}
+
+/** Backoff for retrying a failed delivery: 1 min, doubling, at most ~4 h. */
+const RETRY_BASE_MS = 60_000;
+const RETRY_MAX_SHIFT = 8;
+
+/**
+ * Records a failed attempt (status, attempts, last error). `retry: false` (the payload can
+ * never apply) leaves `next_attempt_at` empty so scheduled retries skip it. Never touches a
+ * delivery that is already done.
+ */
+export async function recordFailure(db: Database, d: StoredDelivery, error: string, now: number, retry: boolean) {
+  const next = retry ? sql`${now} + (${RETRY_BASE_MS} << min(coalesce(${webhookEvents.attempts}, 0), ${RETRY_MAX_SHIFT}))` : sql`null`;
+  await db
+    .insert(webhookEvents)
+    .values({
+      ...d,
+      status: 'failed',
+      attempts: 1,
+      lastError: error.slice(0, 500),
+      receivedAt: now,
+      nextAttemptAt: retry ? now + RETRY_BASE_MS : null,
+    })
+    .onConflictDoUpdate({
+      target: webhookEvents.svixId,
+      set: { status: 'failed', attempts: sql`${webhookEvents.attempts} + 1`, lastError: sql`excluded.last_error`, nextAttemptAt: next },
+      setWhere: sql`${webhookEvents.status} not in ('processed', 'ignored')`,
+    });
+}
+
 /** An event without its payload: payloads hold personal data and stay in D1. */
 export type WebhookEventMeta = Omit<typeof webhookEvents.$inferSelect, 'payload'>;
 export type WebhookPosition = { receivedAt: number; svixId: string };
@@ -59,27 +144,22 @@ export async function listDueFailedEvents(
       and(
         eq(webhookEvents.status, 'failed'),
         lt(webhookEvents.attempts, args.maxAttempts),
-        or(isNull(webhookEvents.nextAttemptAt), lte(webhookEvents.nextAttemptAt, args.now)),
+        // A null next attempt marks a permanent failure (data that can never apply): never due.
+        lte(webhookEvents.nextAttemptAt, args.now),
       ),
     )
     .orderBy(sql`coalesce(${webhookEvents.nextAttemptAt}, 0)`, webhookEvents.receivedAt)
     .limit(args.limit);
 }
 
-/**
- * Counts one retry of a stored event and schedules the next one when it failed again:
- * exponential backoff `baseMs · 2^(attempts-1)`, capped at `maxDelayMs`.
- */
-export async function recordRetryOutcome(
-  db: Database,
-  args: { svixId: string; failed: boolean; now: number; baseMs: number; maxDelayMs: number },
-): Promise<void> {
-  const event = await getWebhookEventMeta(db, { svixId: args.svixId });
-  if (!event) return;
-  const attempts = event.attempts + 1;
-  const delay = Math.min(args.maxDelayMs, args.baseMs * 2 ** Math.min(30, attempts - 1));
+/** Counts a failed attempt that left no record of its own and schedules the next one (same backoff). */
+export async function deferFailedEvent(db: Database, args: { svixId: string; now: number; error: string }): Promise<void> {
   await db
     .update(webhookEvents)
-    .set({ attempts, nextAttemptAt: args.failed ? args.now + delay : null })
-    .where(eq(webhookEvents.svixId, args.svixId));
+    .set({
+      attempts: sql`${webhookEvents.attempts} + 1`,
+      lastError: args.error,
+      nextAttemptAt: sql`${args.now} + (${RETRY_BASE_MS} << min(${webhookEvents.attempts}, ${RETRY_MAX_SHIFT}))`,
+    })
+    .where(and(eq(webhookEvents.svixId, args.svixId), eq(webhookEvents.status, 'failed')));
 }

@@ -1,0 +1,1 @@
+ALTER TABLE `login_audits` ADD `client_event_at` integer DEFAULT 0 NOT NULL;

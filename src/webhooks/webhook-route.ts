@@ -1,0 +1,65 @@
+import { AppError } from '../errors';
+import { factory } from '../lib/factory';
+import { log } from '../lib/log';
+import { requireConfig } from '../lib/middleware';
+import { readBodyLimited } from '../lib/read-body';
+import { eventTime, parseClerkEvent } from './clerk-event';
+import { ProcessingError, processEvent } from './process-event';
+import { verifyDelivery } from './verify-webhook';
+
+/** Svix payloads are small JSON documents; anything bigger is refused unread. */
+export const MAX_WEBHOOK_BYTES = 1024 * 1024;
+
+/** The generic message for every verification failure; the reason goes to the log only. */
+const REJECTED = 'Webhook verification failed.';
+
+/**
+ * `POST /clerk` (mounted at `/api/webhooks`): verify (Svix), then parse, then record and
+ * apply in one batch. 2xx only once the event is durably processed or ignored, so Svix's
+ * retries (about 28 h) never lose an event; 5xx only when storage fails.
+ */
+export function webhookRoutes() {
+  return factory.createApp().post('/clerk', requireConfig('CLERK_WEBHOOK_SIGNING_SECRET'), async (c) => {
+    const requestId = c.get('requestId');
+    const body = await readBodyLimited(c.req.raw, MAX_WEBHOOK_BYTES);
+    if (!body.ok) {
+      log('warn', 'webhook.rejected', { requestId, reason: body.problem });
+      throw new AppError(body.problem === 'too_large' ? 'payload_too_large' : 'invalid_request', {
+        message: body.problem === 'too_large' ? undefined : REJECTED,
+      });
+    }
+    const secret = c.get('config').CLERK_WEBHOOK_SIGNING_SECRET as string;
+    const verified = verifyDelivery(
+      secret,
+      { id: c.req.header('svix-id'), timestamp: c.req.header('svix-timestamp'), signature: c.req.header('svix-signature') },
+      body.text,
+    );
+    if (!verified.ok) {
+      log('warn', 'webhook.rejected', { requestId, reason: verified.reason });
+      throw new AppError('invalid_request', { message: REJECTED });
+    }
+    const { svixId, timestampSeconds } = verified.delivery;
+    // Parse only what was verified; a valid signature over something that is not a Clerk
+    // event is refused and nothing is stored.
+    const parsed = parseClerkEvent(body.text);
+    if (!parsed.ok) {
+      log('warn', 'webhook.rejected', { requestId, svixId, reason: parsed.reason });
+      throw new AppError('invalid_request', { message: 'The webhook payload is not a Clerk event.' });
+    }
+    const event = parsed.event;
+    const delivery = { svixId, type: event.type, eventAt: eventTime(event, timestampSeconds), payload: body.text };
+    try {
+      const outcome = await processEvent(c.get('db'), delivery, event, Date.now());
+      log('info', 'webhook.received', { requestId, svixId, type: event.type, outcome });
+      return c.json(outcome === 'duplicate' ? { received: true, duplicate: true } : { received: true });
+    } catch (err) {
+      if (err instanceof ProcessingError && err.kind === 'invalid_data') {
+        throw new AppError('invalid_request', {
+          message: 'The webhook payload is not a valid event of its type.',
+          detail: { svixId, type: event.type, reason: err.message },
+        });
+      }
+      throw new AppError('internal', { detail: { svixId, type: event.type, error: err }, cause: err });
+    }
+  });
+}

@@ -1,0 +1,63 @@
+import { env } from 'cloudflare:test';
+import { Webhook } from 'svix';
+import fixtures from '../fixtures/clerk-webhook-examples.json';
+import { call } from './http';
+
+/** Clerk's public sample payloads, by event type (test/fixtures/clerk-webhook-examples.json). */
+export const CLERK_SAMPLES = Object.fromEntries(Object.entries(fixtures).filter(([k]) => !k.startsWith('_'))) as Record<
+  string,
+  { type: string; timestamp: number; data: Record<string, unknown>; [k: string]: unknown }
+>;
+
+let counter = 0;
+/** A fresh id with a prefix, unique per test run (D1 storage is shared within a test file). */
+export function freshId(prefix: string): string {
+  counter += 1;
+  return `${prefix}_${Date.now().toString(36)}${counter.toString(36)}${Math.random().toString(36).slice(2, 8)}`;
+}
+
+export type SignOptions = { id?: string; timestamp?: number; secret?: string };
+
+/** Svix headers for `body`, really signed (HMAC-SHA256) with the test secret unless told otherwise. */
+export function svixHeaders(body: string, options: SignOptions = {}): Record<string, string> {
+  const id = options.id ?? freshId('msg');
+  const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
+  const signature = new Webhook(options.secret ?? env.CLERK_WEBHOOK_SIGNING_SECRET).sign(id, new Date(timestamp * 1000), body);
+  return { 'svix-id': id, 'svix-timestamp': String(timestamp), 'svix-signature': signature };
+}
+
+/** POSTs `body` to the webhook route with the given headers (plus a JSON content type). */
+export function postWebhook(body: BodyInit | null, headers: Record<string, string>): Promise<Response> {
+  return call('/api/webhooks/clerk', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+}
+
+/** Signs and delivers an event (object or raw string); returns the response and the svix id. */
+export async function deliver(event: unknown, options: SignOptions = {}) {
+  const body = typeof event === 'string' ? event : JSON.stringify(event);
+  const headers = svixHeaders(body, options);
+  const res = await postWebhook(body, headers);
+  return { res, svixId: headers['svix-id'] as string };
+}
+
+/** A Clerk-shaped event envelope. */
+export function clerkEvent(type: string, data: Record<string, unknown>, timestamp: number) {
+  return {
+    object: 'event',
+    type,
+    instance_id: 'ins_test',
+    timestamp,
+    data,
+    event_attributes: { http_request: { client_ip: '203.0.113.7', user_agent: 'vitest/1.0' } },
+  };
+}
+
+/** Row counts of every table webhooks can write. */
+export async function rowCounts(): Promise<Record<string, number>> {
+  const tables = ['tenants', 'organization_memberships', 'login_audits', 'daily_active_users', 'webhook_events'];
+  const out: Record<string, number> = {};
+  for (const t of tables) {
+    const row = await env.DB.prepare(`select count(*) as n from ${t}`).first<{ n: number }>();
+    out[t] = row?.n ?? 0;
+  }
+  return out;
+}

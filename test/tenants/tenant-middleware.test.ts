@@ -1,0 +1,155 @@
+import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
+import { drizzle } from 'drizzle-orm/d1';
+import { Hono } from 'hono';
+import { describe, expect, it } from 'vitest';
+import type { AuthContext } from '../../src/auth/types';
+import { ensureTenantForUser } from '../../src/db/queries/tenants';
+import * as schema from '../../src/db/schema';
+import type { AppEnv } from '../../src/env';
+import { AppError, errorResponse } from '../../src/errors';
+import { context, requestId } from '../../src/lib/middleware';
+import { loadTenant, requireActiveTenant } from '../../src/tenants/tenant-middleware';
+import { expectError } from '../helpers/http';
+import { clerkEvent, deliver, freshId } from '../helpers/webhooks';
+
+const db = drizzle(env.DB, { schema });
+const count = async (id: string) =>
+  (await env.DB.prepare('select count(*) as n from tenants where id = ?').bind(id).first<{ n: number }>())?.n;
+
+/**
+ * Unit test of the middleware only: a tiny test-only middleware stands in for the session
+ * middleware and sets `c.var.auth` directly (the end-to-end `/v1/me` test with really
+ * verified tokens belongs to the auth integration).
+ */
+function testApp() {
+  const app = new Hono<AppEnv>();
+  app.use('*', requestId, context, async (c, next) => {
+    const raw = c.req.header('x-test-auth');
+    if (raw) c.set('auth', JSON.parse(raw) as AuthContext);
+    await next();
+  });
+  app.get('/me', loadTenant, (c) => c.json({ tenant: c.var.tenant, orgTenant: c.var.orgTenant }));
+  app.get('/tenant', loadTenant, requireActiveTenant, (c) => c.json(c.var.tenant));
+  app.onError((err, c) => errorResponse(c, err instanceof AppError ? err : new AppError('internal')));
+  return app;
+}
+
+async function get(path: string, auth?: Partial<AuthContext>) {
+  const full: AuthContext | undefined = auth && {
+    userId: 'user_x',
+    sessionId: 'sess_x',
+    orgId: null,
+    orgRole: null,
+    orgPermissions: [],
+    factorVerificationAge: null,
+    claims: {},
+    ...auth,
+  };
+  const ctx = createExecutionContext();
+  const headers: Record<string, string> = full ? { 'x-test-auth': JSON.stringify(full) } : {};
+  const res = await testApp().fetch(new Request(`https://edge.fulcrum.test${path}`, { headers }), env, ctx);
+  await waitOnExecutionContext(ctx);
+  return res;
+}
+
+describe('ensureTenantForUser', () => {
+  it('creates a minimal jit tenant that a later user.created completes', async () => {
+    const userId = freshId('user');
+    const tenant = await ensureTenantForUser(db, { userId, now: 1_000 });
+    expect(tenant).toMatchObject({
+      id: userId,
+      kind: 'user',
+      status: 'active',
+      source: 'jit',
+      name: null,
+      profileEventAt: 0,
+      createdAt: 1_000,
+    });
+    await deliver(
+      clerkEvent(
+        'user.created',
+        {
+          id: userId,
+          first_name: 'Late',
+          last_name: 'Hook',
+          primary_email_address_id: 'e1',
+          email_addresses: [{ id: 'e1', email_address: 'late@x.test' }],
+        },
+        Date.now(),
+      ),
+    );
+    expect(await ensureTenantForUser(db, { userId, now: 2_000 })).toMatchObject({
+      source: 'jit',
+      name: 'Late Hook',
+      email: 'late@x.test',
+      status: 'active',
+      createdAt: 1_000,
+    });
+  });
+
+  it('is race-safe: 25 concurrent calls create exactly one row and all see it', async () => {
+    const userId = freshId('user');
+    const results = await Promise.all(Array.from({ length: 25 }, (_, i) => ensureTenantForUser(db, { userId, now: 5_000 + i })));
+    expect(await count(userId)).toBe(1);
+    expect(new Set(results.map((t) => t.createdAt)).size).toBe(1);
+  });
+
+  it('never changes an existing tenant (an archived one stays archived)', async () => {
+    const userId = freshId('user');
+    await deliver(clerkEvent('user.deleted', { id: userId, deleted: true }, Date.now()));
+    expect(await ensureTenantForUser(db, { userId, now: Date.now(), name: 'Zombie' })).toMatchObject({
+      status: 'archived',
+      name: null,
+      source: 'webhook',
+    });
+  });
+});
+
+describe('loadTenant middleware', () => {
+  it('loads or creates the caller tenant, using name/email claims when present', async () => {
+    const userId = freshId('user');
+    const res = await get('/me', { userId, claims: { email: 'jit@x.test', name: 'Jit User' } });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { tenant: Record<string, unknown>; orgTenant: unknown };
+    expect(body.tenant).toMatchObject({ id: userId, kind: 'user', source: 'jit', email: 'jit@x.test', name: 'Jit User' });
+    expect(body.orgTenant).toBeNull();
+  });
+
+  it('20 parallel first requests ⇒ one tenant row', async () => {
+    const userId = freshId('user');
+    const responses = await Promise.all(Array.from({ length: 20 }, () => get('/me', { userId })));
+    expect(responses.map((r) => r.status)).toEqual(Array(20).fill(200));
+    expect(await count(userId)).toBe(1);
+  });
+
+  it('org session: tenant is the user’s, orgTenant the organization’s (null when unknown)', async () => {
+    const userId = freshId('user');
+    const orgId = freshId('org');
+    const unknown = (await (await get('/me', { userId, orgId, orgRole: 'org:admin' })).json()) as {
+      tenant: { id: string };
+      orgTenant: unknown;
+    };
+    expect(unknown.tenant.id).toBe(userId);
+    expect(unknown.orgTenant).toBeNull();
+    await deliver(clerkEvent('organization.created', { id: orgId, name: 'Org', slug: 'org' }, Date.now()));
+    const known = (await (await get('/me', { userId, orgId })).json()) as {
+      tenant: { id: string };
+      orgTenant: { id: string; kind: string };
+    };
+    expect(known.tenant.id).toBe(userId);
+    expect(known.orgTenant).toMatchObject({ id: orgId, kind: 'organization' });
+    expect(await count(orgId)).toBe(1);
+  });
+
+  it('requireActiveTenant: 403 tenant_archived after user.deleted', async () => {
+    const userId = freshId('user');
+    expect((await get('/tenant', { userId })).status).toBe(200);
+    await deliver(clerkEvent('user.deleted', { id: userId, deleted: true }, Date.now()));
+    await expectError(await get('/tenant', { userId }), 403, 'tenant_archived');
+    expect((await get('/me', { userId })).status).toBe(200);
+  });
+
+  it('without auth it refuses (401) instead of creating anything', async () => {
+    await expectError(await get('/me'), 401, 'invalid_token');
+  });
+});

@@ -1,0 +1,126 @@
+import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
+import { drizzle } from 'drizzle-orm/d1';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createApp } from '../../src/app';
+import * as schema from '../../src/db/schema';
+import { processStoredEvent } from '../../src/webhooks/process-event';
+import { expectError } from '../helpers/http';
+import { clerkEvent, deliver, freshId, svixHeaders } from '../helpers/webhooks';
+
+/**
+ * A D1 binding whose next `batch()` fails *inside* D1, after some statements ran: a
+ * failing statement is spliced in at `at`, so D1 must roll back what came before it.
+ * `down: true` makes every call fail instead (storage unreachable).
+ */
+function faultyDb(options: { at?: number; down?: boolean }) {
+  let armed = true;
+  const real = env.DB;
+  const batches: number[] = [];
+  const db = new Proxy(real, {
+    get(target, prop) {
+      if (options.down && (prop === 'batch' || prop === 'prepare' || prop === 'exec'))
+        return () => {
+          throw new Error('D1_ERROR: storage unreachable');
+        };
+      if (prop === 'batch')
+        return (statements: D1PreparedStatement[]) => {
+          batches.push(statements.length);
+          if (!armed) return target.batch(statements);
+          armed = false;
+          const at = Math.min(options.at ?? 1, statements.length);
+          // A run-time failure (NOT NULL constraint), raised only when D1 executes it.
+          const poison = target.prepare("insert into job_state (name, value, updated_at) values ('fault', null, 0)");
+          return target.batch([...statements.slice(0, at), poison, ...statements.slice(at)]);
+        };
+      const value = Reflect.get(target, prop);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return { db, batches };
+}
+
+async function post(bindings: object, body: string, headers: Record<string, string>) {
+  const ctx = createExecutionContext();
+  const req = new Request('https://edge.fulcrum.test/api/webhooks/clerk', { method: 'POST', body, headers });
+  const res = await createApp().fetch(req, bindings, ctx);
+  await waitOnExecutionContext(ctx);
+  return res;
+}
+
+const first = (sql: string, ...params: unknown[]) =>
+  env.DB.prepare(sql)
+    .bind(...params)
+    .first<Record<string, unknown>>();
+
+describe('storage faults', () => {
+  beforeEach(() => void vi.spyOn(console, 'error').mockImplementation(() => {}));
+  afterEach(() => vi.restoreAllMocks());
+
+  it('a D1 failure mid-event ⇒ 500, no partial state, failure recorded; the redelivery succeeds', async () => {
+    const uid = freshId('user');
+    const sid = freshId('sess');
+    const at = Date.now();
+    const body = JSON.stringify(clerkEvent('session.created', { id: sid, user_id: uid, created_at: at }, at));
+    const headers = svixHeaders(body);
+    // Batch: [mark processed, login audit, daily active]; fail after the audit ran.
+    const { db, batches } = faultyDb({ at: 2 });
+    const res = await post({ ...env, DB: db }, body, headers);
+    const error = await expectError(res, 500, 'internal');
+    expect(JSON.stringify(error)).not.toMatch(/job_state|constraint|D1_ERROR/i);
+    expect(batches).toEqual([3]);
+
+    expect(await first('select * from login_audits where session_id = ?', sid)).toBeNull();
+    expect(await first('select * from daily_active_users where user_id = ?', uid)).toBeNull();
+    const failed = await first(
+      'select status, attempts, last_error, next_attempt_at, payload from webhook_events where svix_id = ?',
+      headers['svix-id'],
+    );
+    expect(failed).toMatchObject({ status: 'failed', attempts: 1, payload: body });
+    expect(String(failed?.last_error)).toMatch(/NOT NULL constraint/);
+    expect(Number(failed?.next_attempt_at)).toBeGreaterThan(Date.now() - 60_000);
+
+    // Svix retries the same delivery (same svix-id, re-signed): processed now, not a duplicate.
+    const retry = await post(env, body, svixHeaders(body, { id: headers['svix-id'] }));
+    expect(retry.status).toBe(200);
+    expect(await retry.json()).toEqual({ received: true });
+    expect(await first('select status, ip from login_audits where session_id = ?', sid)).toEqual({ status: 'active', ip: '203.0.113.7' });
+    expect(await first('select user_id from daily_active_users where user_id = ?', uid)).toEqual({ user_id: uid });
+    expect(
+      await first('select status, attempts, last_error, next_attempt_at from webhook_events where svix_id = ?', headers['svix-id']),
+    ).toEqual({
+      status: 'processed',
+      attempts: 2,
+      last_error: null,
+      next_attempt_at: null,
+    });
+  });
+
+  it('storage entirely down ⇒ 500 and nothing written; later delivery succeeds', async () => {
+    const uid = freshId('user');
+    const body = JSON.stringify(clerkEvent('user.created', { id: uid, first_name: 'Down' }, Date.now()));
+    const headers = svixHeaders(body);
+    const { db } = faultyDb({ down: true });
+    await expectError(await post({ ...env, DB: db }, body, headers), 500, 'internal');
+    expect(await first('select * from tenants where id = ?', uid)).toBeNull();
+    expect(await first('select * from webhook_events where svix_id = ?', headers['svix-id'])).toBeNull();
+    const ok = await post(env, body, svixHeaders(body, { id: headers['svix-id'] }));
+    expect(ok.status).toBe(200);
+    expect(await first('select name from tenants where id = ?', uid)).toEqual({ name: 'Down' });
+  });
+
+  it('processStoredEvent re-applies a failed delivery with the same rules (replay / cron)', async () => {
+    const uid = freshId('user');
+    const body = JSON.stringify(clerkEvent('user.created', { id: uid, first_name: 'Replay' }, Date.now()));
+    const headers = svixHeaders(body);
+    const { db } = faultyDb({ at: 1 });
+    await expectError(await post({ ...env, DB: db }, body, headers), 500, 'internal');
+    const d = drizzle(env.DB, { schema });
+    const svixId = headers['svix-id'] as string;
+    expect(await processStoredEvent(d, svixId, Date.now())).toBe('processed');
+    expect(await first('select name, status from tenants where id = ?', uid)).toEqual({ name: 'Replay', status: 'active' });
+    expect(await processStoredEvent(d, svixId, Date.now())).toBe('duplicate');
+    expect(await processStoredEvent(d, freshId('msg'), Date.now())).toBe('not_found');
+    const redelivered = await deliver(JSON.parse(body), { id: svixId });
+    expect(await redelivered.res.json()).toEqual({ received: true, duplicate: true });
+  });
+});
