@@ -1,3 +1,4 @@
+import { readResponseText } from '../lib/read-body';
 /** A public RSA signing key as Clerk's JWKS lists it (RFC 7517). */
 export type Jwk = { kid: string; kty: 'RSA'; n: string; e: string; alg?: string; use?: string };
 
@@ -34,35 +35,6 @@ export function parseJwks(body: unknown): Jwk[] {
   return out;
 }
 
-async function readCapped(res: Response, maxBytes: number): Promise<string | null> {
-  const declared = Number(res.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    await res.body?.cancel();
-    return null;
-  }
-  if (!res.body) return '';
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      return null;
-    }
-    chunks.push(value);
-  }
-  const all = new Uint8Array(size);
-  let offset = 0;
-  for (const c of chunks) {
-    all.set(c, offset);
-    offset += c.byteLength;
-  }
-  return new TextDecoder().decode(all);
-}
-
 /**
  * `GET {apiUrl}/v1/jwks` with the secret key, a timeout and a size cap (as workers-oauth-provider's
  * jwks.ts). Only a 2xx JSON body with at least one usable key is a success: an error is never cached.
@@ -94,7 +66,7 @@ export async function fetchJwks(options: FetchJwksOptions): Promise<FetchJwksRes
       await res.body?.cancel();
       return { ok: false, kind: res.status >= 500 || res.status === 429 ? 'clerk_unreachable' : 'bad_response', status: res.status };
     }
-    const text = await Promise.race([readCapped(res, options.maxBytes ?? JWKS_MAX_BYTES), timeout]);
+    const text = await Promise.race([readResponseText(res, options.maxBytes ?? JWKS_MAX_BYTES), timeout]);
     if (text === 'timeout') return { ok: false, kind: 'clerk_unreachable' };
     if (text === null) return { ok: false, kind: 'bad_response', status: res.status };
     let body: unknown;

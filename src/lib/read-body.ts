@@ -2,19 +2,22 @@
 export type BodyProblem = 'too_large' | 'not_utf8';
 
 /**
- * Reads a request body as UTF-8 text, at most `limit` bytes. A declared `Content-Length`
- * over the limit is refused before reading anything; without one (chunked), reading stops
- * as soon as the running total passes the limit, so an oversize body is never buffered.
- * Invalid UTF-8 is refused rather than silently replaced (a signature covers exact bytes).
+ * Reads a body stream, at most `limit` bytes, into one buffer; null when it is larger. A
+ * declared `Content-Length` over the limit is refused before reading anything; otherwise
+ * reading stops as soon as the running total passes the limit, so an oversize body (a
+ * hostile client, or a runaway upstream response) is never buffered.
  */
-export async function readBodyLimited(
-  request: Request,
+export async function readCapped(
+  body: ReadableStream<Uint8Array> | null,
+  contentLength: string | null,
   limit: number,
-): Promise<{ ok: true; text: string } | { ok: false; problem: BodyProblem }> {
-  const declared = request.headers.get('content-length');
-  if (declared !== null && /^\d+$/.test(declared) && Number(declared) > limit) return { ok: false, problem: 'too_large' };
-  if (!request.body) return { ok: true, text: '' };
-  const reader = request.body.getReader();
+): Promise<Uint8Array | null> {
+  if (contentLength !== null && /^\d+$/.test(contentLength) && Number(contentLength) > limit) {
+    await body?.cancel().catch(() => {});
+    return null;
+  }
+  if (!body) return new Uint8Array(0);
+  const reader = body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
@@ -23,7 +26,7 @@ export async function readBodyLimited(
     total += value.byteLength;
     if (total > limit) {
       await reader.cancel().catch(() => {});
-      return { ok: false, problem: 'too_large' };
+      return null;
     }
     chunks.push(value);
   }
@@ -33,6 +36,25 @@ export async function readBodyLimited(
     bytes.set(chunk, offset);
     offset += chunk.byteLength;
   }
+  return bytes;
+}
+
+/** A response body as text, at most `limit` bytes; null when larger. */
+export async function readResponseText(res: Response, limit: number): Promise<string | null> {
+  const bytes = await readCapped(res.body, res.headers.get('content-length'), limit);
+  return bytes === null ? null : new TextDecoder().decode(bytes);
+}
+
+/**
+ * Reads a request body as UTF-8 text, at most `limit` bytes. Invalid UTF-8 is refused
+ * rather than silently replaced (a signature covers exact bytes).
+ */
+export async function readBodyLimited(
+  request: Request,
+  limit: number,
+): Promise<{ ok: true; text: string } | { ok: false; problem: BodyProblem }> {
+  const bytes = await readCapped(request.body, request.headers.get('content-length'), limit);
+  if (bytes === null) return { ok: false, problem: 'too_large' };
   try {
     return { ok: true, text: new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes) };
   } catch {

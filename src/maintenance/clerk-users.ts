@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { readResponseText } from '../lib/read-body';
 
 /** The fields of Clerk's Backend API `User` object that reconciliation reads. */
 const clerkUser = z.object({
@@ -23,32 +24,6 @@ export type ClerkResult<T> =
 const DEFAULT_TIMEOUT_MS = 5_000;
 const DEFAULT_MAX_BYTES = 2 * 1024 * 1024;
 
-/** Reads a body up to `maxBytes`, so a runaway response cannot exhaust the isolate's memory. */
-async function readCapped(res: Response, maxBytes: number): Promise<string | null> {
-  if (Number(res.headers.get('content-length') ?? 0) > maxBytes) return null;
-  if (!res.body) return '';
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      return null;
-    }
-    chunks.push(value);
-  }
-  const all = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    all.set(c, at);
-    at += c.byteLength;
-  }
-  return new TextDecoder().decode(all);
-}
-
 async function getJson(api: ClerkApi, path: string): Promise<ClerkResult<unknown> & { status?: number }> {
   let res: Response;
   try {
@@ -66,7 +41,7 @@ async function getJson(api: ClerkApi, path: string): Promise<ClerkResult<unknown
     await res.body?.cancel();
     return { ok: false, reason: 'http', status: res.status };
   }
-  const text = await readCapped(res, api.maxBytes ?? DEFAULT_MAX_BYTES);
+  const text = await readResponseText(res, api.maxBytes ?? DEFAULT_MAX_BYTES);
   if (text === null) return { ok: false, reason: 'too_large' };
   try {
     return { ok: true, value: JSON.parse(text) };
