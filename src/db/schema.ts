@@ -89,6 +89,25 @@ export const dailyActiveUsers = sqliteTable(
   (t) => [primaryKey({ columns: [t.day, t.userId] }), index('daily_active_users_user_idx').on(t.userId, t.day)],
 );
 
+/**
+ * Rollups of `daily_active_users`, maintained by an AFTER INSERT trigger (migration
+ * 0003) so every writer keeps them exact: users active per UTC day, and each user's last
+ * active day. MAU is then an index range count, not a scan of the window.
+ */
+export const dailyActiveCounts = sqliteTable('daily_active_counts', {
+  day: text('day').primaryKey(),
+  users: integer('users').notNull(),
+});
+
+export const userLastActive = sqliteTable(
+  'user_last_active',
+  {
+    userId: text('user_id').primaryKey(),
+    lastDay: text('last_day').notNull(),
+  },
+  (t) => [index('user_last_active_day_idx').on(t.lastDay)],
+);
+
 /** Every verified webhook delivery, by `svix-id`. */
 export const webhookEvents = sqliteTable(
   'webhook_events',

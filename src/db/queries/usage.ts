@@ -1,5 +1,6 @@
-import { sql } from 'drizzle-orm';
+import { between, count } from 'drizzle-orm';
 import type { Database } from '../../env';
+import { dailyActiveCounts, userLastActive } from '../schema';
 
 /** The runbook's pricing rule: upgrade past 10,000 monthly active users. */
 export const FREE_TIER_MAU = 10_000;
@@ -21,20 +22,24 @@ export function utcDay(ms: number): string {
 }
 
 /**
- * Monthly active users over the last 30 UTC days (today included), from the
- * `daily_active_users` rollup written as sessions arrive: a range scan of its
- * (day, user_id) primary key, never a scan of login_audits.
+ * Monthly active users over the last 30 UTC days (today included), from rollups that a
+ * trigger keeps exact as sessions arrive (migration 0003): MAU is an index range count
+ * on `user_last_active(last_day)`, the daily series 30 rows of `daily_active_counts`.
+ * Never a scan of login_audits, nor of the window's (day, user) rows. (Evaluated as of now: a
+ * user whose last day lies after `now` is not counted, which only matters for past `now`s.)
  */
 export async function getUsage(db: Database, args: { now: number }): Promise<Usage> {
   const first = utcDay(args.now - (MAU_WINDOW_DAYS - 1) * DAY_MS);
   const last = utcDay(args.now);
-  const [mau, daily] = await Promise.all([
-    db.get<{ mau: number }>(sql`select count(distinct user_id) as mau from daily_active_users where day between ${first} and ${last}`),
-    db.all<{ day: string; users: number }>(
-      sql`select day, count(*) as users from daily_active_users where day between ${first} and ${last} group by day order by day`,
-    ),
+  const [mau, daily] = await db.batch([
+    db.select({ mau: count() }).from(userLastActive).where(between(userLastActive.lastDay, first, last)),
+    db
+      .select({ day: dailyActiveCounts.day, users: dailyActiveCounts.users })
+      .from(dailyActiveCounts)
+      .where(between(dailyActiveCounts.day, first, last))
+      .orderBy(dailyActiveCounts.day),
   ]);
-  const mauCount = Number(mau?.mau ?? 0);
+  const mauCount = Number(mau[0]?.mau ?? 0);
   return {
     mau: mauCount,
     windowDays: MAU_WINDOW_DAYS,
