@@ -32,7 +32,10 @@ export async function getUsage(db: Database, args: { now: number }): Promise<Usa
   const first = utcDay(args.now - (MAU_WINDOW_DAYS - 1) * DAY_MS);
   const last = utcDay(args.now);
   const [mau, daily] = await db.batch([
-    db.select({ mau: count() }).from(userLastActive).where(between(userLastActive.lastDay, first, last)),
+    db
+      .select({ mau: count() })
+      .from(userLastActive)
+      .where(between(userLastActive.lastDay, first, last)),
     db
       .select({ day: dailyActiveCounts.day, users: dailyActiveCounts.users })
       .from(dailyActiveCounts)
