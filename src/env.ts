@@ -24,8 +24,10 @@ export interface Variables {
   /**
    * The request's D1 session (read replicas, bookmark-consistent), opened on first call.
    * Read-only routes query it; a write in it goes to the primary and advances its bookmark.
+   * `'first-primary'` (honoured only by the call that opens it) starts it on the primary, for a
+   * read after a write made on `db`, so the bookmark handed back covers that write.
    */
-  sessionDb: () => Database;
+  sessionDb: (start?: 'first-primary') => Database;
 }
 
 export type AppEnv = { Bindings: Bindings; Variables: Variables };

@@ -86,7 +86,9 @@ export function adminRoutes(deps: AdminRoutesDeps) {
       if (!(await getWebhookEventMeta(c.var.db, { svixId }))) throw new AppError('not_found', { message: 'Webhook event not found.' });
       const result = await deps.replay(c.var.db, svixId, now());
       log('info', 'admin.webhook_replay', { requestId: c.var.requestId, adminUserId: c.var.auth.userId, svixId, outcome: result.status });
-      const event = await getWebhookEventMeta(c.var.db, { svixId });
+      // Read back on the primary through a session: the response's bookmark then covers the replay,
+      // so the operator's next (replica) read of the list cannot show the event's older state.
+      const event = await getWebhookEventMeta(c.var.sessionDb('first-primary'), { svixId });
       return c.json({
         svixId,
         outcome: result.status,

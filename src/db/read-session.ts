@@ -27,12 +27,14 @@ export type ReadSession = {
  * Opens a D1 session: from the client's bookmark when it sent a valid one (read-your-writes
  * across requests), else `first-unconstrained` (nearest replica). Reads may be served by a
  * replica; writes in a session are always forwarded to the primary, and the session's
- * bookmark then covers them, so later reads in the same session see them.
+ * bookmark then covers them, so later reads in the same session see them. `start:
+ * 'first-primary'` begins on the primary instead (after a write made outside the session).
  */
-export function openReadSession(d1: D1Database, clientBookmark: string | undefined | null): ReadSession {
+export function openReadSession(d1: D1Database, clientBookmark: string | undefined | null, start?: 'first-primary'): ReadSession {
   let session: D1DatabaseSession;
   try {
-    session = d1.withSession(isBookmark(clientBookmark) ? clientBookmark : 'first-unconstrained');
+    // `first-primary`: the primary is at least as new as any bookmark a client can hold.
+    session = d1.withSession(start ?? (isBookmark(clientBookmark) ? clientBookmark : 'first-unconstrained'));
   } catch {
     // A well-formed bookmark D1 still refuses (e.g. from another database): start unconstrained.
     session = d1.withSession('first-unconstrained');

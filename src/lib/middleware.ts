@@ -31,8 +31,8 @@ export const context = factory.createMiddleware(async (c, next) => {
   c.set('config', getConfig(c.env));
   c.set('db', drizzle(c.env.DB, { schema }));
   let session: ReadSession | undefined;
-  c.set('sessionDb', () => {
-    session ??= openReadSession(c.env.DB, c.req.header(BOOKMARK_HEADER));
+  c.set('sessionDb', (start) => {
+    session ??= openReadSession(c.env.DB, c.req.header(BOOKMARK_HEADER), start);
     return session.db;
   });
   await next();

@@ -1,7 +1,12 @@
 import { env } from 'cloudflare:test';
+import { eq } from 'drizzle-orm';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { ReplayFn } from '../../src/admin/replay';
 import { createApp } from '../../src/app';
 import { getTenant } from '../../src/db/queries/tenants';
+import { isBookmark } from '../../src/db/read-session';
+import * as schema from '../../src/db/schema';
 import { TenantCache } from '../../src/tenants/tenant-cache';
 import { createLoadTenant } from '../../src/tenants/tenant-middleware';
 import { callApp, seedTenant, testDb, uid } from '../helpers/api-app';
@@ -126,5 +131,74 @@ describe('read routes on a D1 session, with bookmarks', () => {
     expect(counting.calls.withSession).toEqual([]);
     expect(counting.calls.prepare).toBeGreaterThan(0);
     expect(replay.headers.get('x-d1-bookmark')).toBeNull();
+  });
+});
+
+describe('admin replay: a write on the primary, read back so the bookmark covers it', () => {
+  it('replays on the primary, reads the event through a first-primary session, and returns that bookmark', async () => {
+    const counting = countingD1(env.DB);
+    const bindings = { ...env, DB: counting.db };
+    const svixId = uid('msg');
+    await testDb().insert(schema.webhookEvents).values({
+      svixId,
+      type: 'user.created',
+      eventAt: 1,
+      status: 'failed',
+      attempts: 1,
+      lastError: 'boom',
+      payload: '{}',
+      receivedAt: Date.now(),
+    });
+    let replayDb: unknown;
+    const replay: ReplayFn = async (db, id) => {
+      replayDb = db;
+      await db.update(schema.webhookEvents).set({ status: 'processed', lastError: null }).where(eq(schema.webhookEvents.svixId, id));
+      return { status: 'processed' };
+    };
+    const app = createApp({ replay, loadTenant: createLoadTenant({ cache: new TenantCache(0), now: Date.now }) });
+    const admin = bearer(await mintSessionToken({ userId: 'user_admin', fva: [1, 1] }));
+    const res = await callApp(app, `/v1/admin/webhooks/${svixId}/replay`, { method: 'POST', headers: admin }, bindings);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ outcome: 'processed', event: { status: 'processed' } });
+    // The replay itself ran on the primary binding; only the read-back used a session, on the primary.
+    expect(counting.calls.withSession).toEqual(['first-primary']);
+    expect(counting.calls.prepare).toBeGreaterThan(0);
+    expect(replayDb).not.toBe(undefined);
+    const bookmark = res.headers.get('x-d1-bookmark') as string;
+    expect(bookmark).toMatch(BOOKMARK_SHAPE);
+
+    counting.reset();
+    const list = await callApp(
+      app,
+      '/v1/admin/webhooks?status=processed&limit=100',
+      { headers: { ...admin, 'x-d1-bookmark': bookmark } },
+      bindings,
+    );
+    expect(counting.calls.withSession).toEqual([bookmark]);
+    const items = ((await list.json()) as { items: { svixId: string }[] }).items;
+    expect(items.some((e) => e.svixId === svixId)).toBe(true);
+  });
+});
+
+describe('any x-d1-bookmark value (property)', () => {
+  it('is 200, and starts the session at the value only when it is a well-formed bookmark', async () => {
+    const userId = uid('user');
+    await seedTenant({ id: userId });
+    const token = await mintSessionToken({ userId });
+    const hex = (n: number) => fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: n, maxLength: n });
+    const wellFormed = fc.tuple(hex(8), hex(8), hex(8), hex(32)).map((p) => p.join('-'));
+    // Header-safe printable ASCII (what a client can actually send), plus near-misses of the real shape.
+    const printable = fc.string({ unit: fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 200 });
+    const nearMiss = wellFormed.chain((b) => fc.integer({ min: 0, max: b.length - 1 }).map((i) => `${b.slice(0, i)}G${b.slice(i + 1)}`));
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(wellFormed, printable, nearMiss), async (value) => {
+        const { counting, get } = harness();
+        const res = await get('/v1/tenant', token, { 'x-d1-bookmark': value });
+        expect(res.status).toBe(200);
+        expect(counting.calls.withSession).toEqual([isBookmark(value) ? value : 'first-unconstrained']);
+        expect(res.headers.get('x-d1-bookmark')).toMatch(BOOKMARK_SHAPE);
+      }),
+      { numRuns: 60 },
+    );
   });
 });
