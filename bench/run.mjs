@@ -6,10 +6,10 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 
 const only = process.argv.slice(2);
-const files = readdirSync(new URL('.', import.meta.url))
+const all = readdirSync(new URL('.', import.meta.url))
   .filter((f) => f.endsWith('.bench.mjs'))
-  .filter((f) => only.length === 0 || only.includes(f.replace('.bench.mjs', '')))
   .sort();
+const files = all.filter((f) => only.length === 0 || only.includes(f.replace('.bench.mjs', '')));
 
 const sections = [];
 for (const file of files) {
@@ -22,7 +22,7 @@ for (const file of files) {
 
 const header = `# Benchmarks
 
-Reproduce with \`npm run bench\` (or \`npm run bench -- <name>\` for one of: ${files.map((f) => `\`${f.replace('.bench.mjs', '')}\``).join(', ')}).
+Reproduce with \`npm run bench\` (or \`npm run bench -- <name>\` for one of: ${all.map((f) => `\`${f.replace('.bench.mjs', '')}\``).join(', ')}).
 Measured ${new Date().toISOString().slice(0, 10)} on ${os.cpus().length}× ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}.
 Shared, noisy machines: read the ratios (each measured against a baseline in the same run), not the absolute times.
 `;

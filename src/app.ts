@@ -7,6 +7,7 @@ import { sessionAuth } from './auth/session-middleware';
 import type { AppEnv } from './env';
 import { AppError, errorResponse } from './errors';
 import { configCheck, d1Check, healthRoutes, kvCheck } from './health/health-routes';
+import { privateNoStore } from './lib/http-cache';
 import { log } from './lib/log';
 import { allowedMethods } from './lib/method-not-allowed';
 import { accessLog, context, requestId } from './lib/middleware';
@@ -43,7 +44,7 @@ export function createApp(overrides: Partial<AppDeps> = {}) {
     .route('/', openapiRoutes(OPENAPI_JSON))
     .route('/.well-known', jwksRoutes)
     .route('/api/webhooks', webhookRoutes())
-    .use('/v1/*', deps.authenticate)
+    .use('/v1/*', privateNoStore, deps.authenticate)
     .route('/v1/admin', adminRoutes({ replay: deps.replay, now: deps.now }))
     .route('/v1', meRoutes(deps.loadTenant))
     .route('/v1', tenantRoutes({ loadTenant: deps.loadTenant }));

@@ -19,7 +19,15 @@ export type Database = DrizzleD1Database<typeof schema>;
 export interface Variables {
   requestId: string;
   config: Config;
+  /** The primary: writes (webhooks, replays, cron) and reads that must not lag. */
   db: Database;
+  /**
+   * The request's D1 session (read replicas, bookmark-consistent), opened on first call.
+   * Read-only routes query it; a write in it goes to the primary and advances its bookmark.
+   * `'first-primary'` (honoured only by the call that opens it) starts it on the primary, for a
+   * read after a write made on `db`, so the bookmark handed back covers that write.
+   */
+  sessionDb: (start?: 'first-primary') => Database;
 }
 
 export type AppEnv = { Bindings: Bindings; Variables: Variables };

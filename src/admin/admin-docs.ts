@@ -18,6 +18,7 @@ export const adminRouteDocs: RouteDoc[] = [
   {
     method: 'get',
     path: '/v1/admin/tenants',
+    readSession: true,
     summary: 'Search tenants by id or email prefix',
     tag: 'admin',
     security: 'admin',
@@ -28,6 +29,7 @@ export const adminRouteDocs: RouteDoc[] = [
   {
     method: 'get',
     path: '/v1/admin/tenants/{id}',
+    readSession: true,
     summary: 'A tenant by id',
     tag: 'admin',
     security: 'admin',
@@ -38,6 +40,7 @@ export const adminRouteDocs: RouteDoc[] = [
   {
     method: 'get',
     path: '/v1/admin/usage',
+    readSession: true,
     summary: 'Monthly active users against the free tier',
     description: 'Distinct users with a session in the last 30 UTC days (today included), from the daily rollup. Upgrade past 10,000.',
     tag: 'admin',
@@ -48,6 +51,7 @@ export const adminRouteDocs: RouteDoc[] = [
   {
     method: 'get',
     path: '/v1/admin/webhooks',
+    readSession: true,
     summary: 'Received webhook events (metadata only, never payloads)',
     tag: 'admin',
     security: 'admin',

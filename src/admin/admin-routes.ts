@@ -58,24 +58,24 @@ export function adminRoutes(deps: AdminRoutesDeps) {
       const secret = c.var.config.CLERK_SECRET_KEY as string;
       const scope = JSON.stringify(['tenants', q.q ?? null, q.status ?? null]);
       const after = q.cursor === undefined ? undefined : await decodeCursor(secret, scope, q.cursor, tenantPosition);
-      const page = await searchTenants(c.var.db, { q: q.q, status: q.status, limit: q.limit ?? 20, after });
+      const page = await searchTenants(c.var.sessionDb(), { q: q.q, status: q.status, limit: q.limit ?? 20, after });
       return c.json({
         items: page.rows.map(toTenantJson),
         nextCursor: page.next ? await encodeCursor(secret, scope, page.next) : null,
       });
     })
     .get('/tenants/:id', validate('param', tenantIdParam), async (c) => {
-      const tenant = await getTenant(c.var.db, { id: c.req.valid('param').id });
+      const tenant = await getTenant(c.var.sessionDb(), { id: c.req.valid('param').id });
       if (!tenant) throw new AppError('not_found', { message: 'Tenant not found.' });
       return c.json(toTenantJson(tenant));
     })
-    .get('/usage', async (c) => c.json(await getUsage(c.var.db, { now: now() })))
+    .get('/usage', async (c) => c.json(await getUsage(c.var.sessionDb(), { now: now() })))
     .get('/webhooks', validate('query', webhookListQuery), async (c) => {
       const q = c.req.valid('query');
       const secret = c.var.config.CLERK_SECRET_KEY as string;
       const scope = JSON.stringify(['webhooks', q.status ?? null]);
       const after = q.cursor === undefined ? undefined : await decodeCursor(secret, scope, q.cursor, webhookPosition);
-      const page = await listWebhookEvents(c.var.db, { status: q.status, limit: q.limit ?? 20, after });
+      const page = await listWebhookEvents(c.var.sessionDb(), { status: q.status, limit: q.limit ?? 20, after });
       return c.json({
         items: page.rows.map(webhookJson),
         nextCursor: page.next ? await encodeCursor(secret, scope, page.next) : null,
@@ -86,7 +86,9 @@ export function adminRoutes(deps: AdminRoutesDeps) {
       if (!(await getWebhookEventMeta(c.var.db, { svixId }))) throw new AppError('not_found', { message: 'Webhook event not found.' });
       const result = await deps.replay(c.var.db, svixId, now());
       log('info', 'admin.webhook_replay', { requestId: c.var.requestId, adminUserId: c.var.auth.userId, svixId, outcome: result.status });
-      const event = await getWebhookEventMeta(c.var.db, { svixId });
+      // Read back on the primary through a session: the response's bookmark then covers the replay,
+      // so the operator's next (replica) read of the list cannot show the event's older state.
+      const event = await getWebhookEventMeta(c.var.sessionDb('first-primary'), { svixId });
       return c.json({
         svixId,
         outcome: result.status,

@@ -2,6 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../env';
 import type { ReadinessCheck } from '../health/health-routes';
 import { factory } from '../lib/factory';
+import { etagOf, matchesIfNoneMatch } from '../lib/http-cache';
 import { toTenantJson } from '../tenants/tenant-json';
 import { KeysUnavailableError } from './key-cache';
 import { assertKeyConfig, rethrowKeyError } from './session-middleware';
@@ -15,11 +16,6 @@ export function meRoutes(loadTenant: MiddlewareHandler<AppEnv>) {
   });
 }
 
-async function etagOf(body: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(body)));
-  return `"${[...digest.slice(0, 16)].map((b) => b.toString(16).padStart(2, '0')).join('')}"`;
-}
-
 /** `GET /.well-known/jwks.json`: the public keys this edge verifies with, from its cache. */
 export const jwksRoutes = factory.createApp().get('/jwks.json', async (c) => {
   assertKeyConfig(c);
@@ -27,11 +23,7 @@ export const jwksRoutes = factory.createApp().get('/jwks.json', async (c) => {
   const body = JSON.stringify({ keys: keys.map(({ kid, kty, n, e, alg, use }) => ({ kid, kty, n, e, alg, use })) });
   const etag = await etagOf(body);
   const headers = { etag, 'cache-control': 'public, max-age=300, stale-while-revalidate=60', 'content-type': 'application/json' };
-  // RFC 9110 §13.1.2: If-None-Match is a list of entity tags (weak comparison), or "*".
-  const ifNoneMatch = c.req.header('if-none-match');
-  if (ifNoneMatch && (ifNoneMatch.trim() === '*' || ifNoneMatch.split(',').some((t) => t.trim().replace(/^W\//, '') === etag))) {
-    return c.body(null, 304, headers);
-  }
+  if (matchesIfNoneMatch(c.req.header('if-none-match'), etag)) return c.body(null, 304, headers);
   return c.body(body, 200, headers);
 });
 

@@ -9,8 +9,11 @@ import * as schema from './schema';
  */
 const BOOKMARK = /^[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{32}$/;
 
+/** The request/response header that carries a D1 bookmark between a client and this service. */
+export const BOOKMARK_HEADER = 'x-d1-bookmark';
+
 export function isBookmark(value: string | undefined | null): value is string {
-  return typeof value === 'string' && BOOKMARK.test(value);
+  return typeof value === 'string' && value.length === 59 && BOOKMARK.test(value);
 }
 
 export type ReadSession = {
@@ -21,21 +24,30 @@ export type ReadSession = {
 };
 
 /**
- * Opens a D1 read session: from the client's bookmark when it sent a valid one
- * (read-your-writes across requests), else `first-unconstrained` (nearest replica).
+ * Opens a D1 session: from the client's bookmark when it sent a valid one (read-your-writes
+ * across requests), else `first-unconstrained` (nearest replica). Reads may be served by a
+ * replica; writes in a session are always forwarded to the primary, and the session's
+ * bookmark then covers them, so later reads in the same session see them. `start:
+ * 'first-primary'` begins on the primary instead (after a write made outside the session).
  */
-export function openReadSession(d1: D1Database, clientBookmark: string | undefined): ReadSession {
+export function openReadSession(d1: D1Database, clientBookmark: string | undefined | null, start?: 'first-primary'): ReadSession {
   let session: D1DatabaseSession;
   try {
-    session = d1.withSession(isBookmark(clientBookmark) ? clientBookmark : 'first-unconstrained');
+    // `first-primary`: the primary is at least as new as any bookmark a client can hold.
+    session = d1.withSession(start ?? (isBookmark(clientBookmark) ? clientBookmark : 'first-unconstrained'));
   } catch {
+    // A well-formed bookmark D1 still refuses (e.g. from another database): start unconstrained.
     session = d1.withSession('first-unconstrained');
   }
   return {
     db: drizzle(session as unknown as D1Database, { schema }),
     bookmark: () => {
-      const b = session.getBookmark();
-      return isBookmark(b) ? b : null;
+      try {
+        const b = session.getBookmark();
+        return isBookmark(b) ? b : null;
+      } catch {
+        return null;
+      }
     },
   };
 }

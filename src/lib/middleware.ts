@@ -1,4 +1,5 @@
 import { drizzle } from 'drizzle-orm/d1';
+import { BOOKMARK_HEADER, openReadSession, type ReadSession } from '../db/read-session';
 import * as schema from '../db/schema';
 import { type ConfigName, getConfig, problemsFor } from '../env';
 import { AppError } from '../errors';
@@ -19,11 +20,24 @@ export const requestId = factory.createMiddleware(async (c, next) => {
   c.res.headers.set('x-request-id', id);
 });
 
-/** Parsed configuration (once per isolate) and a per-request Drizzle client. */
+/**
+ * Parsed configuration (once per isolate), a per-request Drizzle client on the primary
+ * (`db`), and the request's D1 session (`sessionDb()`), opened only when first used so a
+ * request answered from caches touches no D1 at all. The session starts at the client's
+ * `x-d1-bookmark` when it is well-formed, else `first-unconstrained` (any replica); a
+ * response that used it carries its newest bookmark back.
+ */
 export const context = factory.createMiddleware(async (c, next) => {
   c.set('config', getConfig(c.env));
   c.set('db', drizzle(c.env.DB, { schema }));
+  let session: ReadSession | undefined;
+  c.set('sessionDb', (start) => {
+    session ??= openReadSession(c.env.DB, c.req.header(BOOKMARK_HEADER), start);
+    return session.db;
+  });
   await next();
+  const bookmark = session?.bookmark();
+  if (bookmark) c.res.headers.set(BOOKMARK_HEADER, bookmark);
 });
 
 /** One JSON access-log line per request; never the query string (it may hold tokens). */

@@ -2,6 +2,7 @@ import { readJobState, writeJobState } from '../db/queries/job-state';
 import { archiveMissingUserTenant, listUnseenUserTenants, markReconciled, upsertReconciledUsers } from '../db/queries/reconcile';
 import type { Database } from '../env';
 import { log } from '../lib/log';
+import { tenantCache } from '../tenants/tenant-cache';
 import { type ClerkApi, getClerkUser, listClerkUsers, profileOf } from './clerk-users';
 
 export const RECONCILE_JOB = 'reconcile_users';
@@ -73,8 +74,10 @@ export async function reconcileUsers(
         return { ...report, phase: state.phase };
       }
       if (r.value === null) {
-        if (await archiveMissingUserTenant(db, { id, sweepStartedAt: state.sweepStartedAt, now })) report.archived++;
-        else await markReconciled(db, { id, now });
+        if (await archiveMissingUserTenant(db, { id, sweepStartedAt: state.sweepStartedAt, now })) {
+          report.archived++;
+          tenantCache.delete(id); // this isolate stops serving it now; others within the cache TTL
+        } else await markReconciled(db, { id, now });
       } else {
         await markReconciled(db, { id, now });
         report.verified++;

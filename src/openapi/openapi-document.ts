@@ -27,11 +27,29 @@ function parameters(where: 'query' | 'path' | 'header', shape: z.ZodMiniObject |
 
 const json = (schema: JsonObject) => ({ 'application/json': { schema } });
 
+const BOOKMARK_SCHEMA = { type: 'string', pattern: '^[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{32}$' };
+const BOOKMARK_PARAMETER = {
+  name: 'x-d1-bookmark',
+  in: 'header',
+  required: false,
+  description:
+    'A bookmark from an earlier response: this request reads data at least as new as it (read-your-writes). Malformed values are ignored.',
+  schema: BOOKMARK_SCHEMA,
+};
+const BOOKMARK_RESPONSE_HEADER = {
+  'x-d1-bookmark': {
+    description:
+      'The D1 session bookmark after this request (present when the request read the database); send it back to never read older data.',
+    schema: BOOKMARK_SCHEMA,
+  },
+};
+
 function operation(route: RouteDoc): JsonObject {
   const responses: JsonObject = {};
   for (const [status, r] of Object.entries(route.responses)) {
     responses[status] = {
       description: r.description,
+      ...(route.readSession && Number(status) < 300 ? { headers: BOOKMARK_RESPONSE_HEADER } : {}),
       ...(r.schema ? { content: { [r.contentType ?? 'application/json']: { schema: jsonSchema(r.schema, 'output') } } } : {}),
       ...(!r.schema && r.contentType ? { content: { [r.contentType]: { schema: { type: 'string' } } } } : {}),
     };
@@ -57,7 +75,12 @@ function operation(route: RouteDoc): JsonObject {
     ...(route.security === 'admin'
       ? { 'x-requires': 'ADMIN_USER_IDS membership and a second factor verified within 10 minutes (fva)' }
       : {}),
-    parameters: [...parameters('path', route.params), ...parameters('query', route.query), ...parameters('header', route.headers)],
+    parameters: [
+      ...parameters('path', route.params),
+      ...parameters('query', route.query),
+      ...parameters('header', route.headers),
+      ...(route.readSession ? [BOOKMARK_PARAMETER] : []),
+    ],
     ...(route.body
       ? {
           requestBody: {

@@ -25,4 +25,6 @@ export type RouteDoc = {
   responses: Record<number, { description: string; schema?: z.ZodMiniType; contentType?: string }>;
   /** Error codes the route can answer with (rendered with the envelope schema). */
   errors: ErrorCode[];
+  /** The route reads through a D1 session: documents `x-d1-bookmark` on the request and the 2xx response. */
+  readSession?: boolean;
 };

@@ -51,6 +51,7 @@ export const serviceRouteDocs: RouteDoc[] = [
   {
     method: 'get',
     path: '/v1/me',
+    readSession: true,
     summary: 'The caller: user, session, active organization and tenant',
     tag: 'session',
     security: 'session',

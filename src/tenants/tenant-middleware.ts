@@ -1,6 +1,8 @@
 import { ensureTenantForUser, getTenant, type Tenant } from '../db/queries/tenants';
+import { BOOKMARK_HEADER, isBookmark } from '../db/read-session';
 import { AppError } from '../errors';
 import { factory } from '../lib/factory';
+import { type TenantCache, tenantCache } from './tenant-cache';
 
 declare module '../env' {
   interface Variables {
@@ -16,33 +18,61 @@ const claim = (claims: Record<string, unknown>, name: string) => {
   return typeof v === 'string' && v.length <= 320 ? v : null;
 };
 
+export type LoadTenantDeps = {
+  /** Per-isolate tenant rows; `new TenantCache(0)` disables it. */
+  cache: TenantCache;
+  /** The clock (ms), for cache expiry and just-in-time creation times. */
+  now: () => number;
+};
+
 /**
  * Loads the caller's tenant (from `c.var.auth`, set by the session middleware), creating a
  * minimal one just in time when `user.created` has not arrived yet. In an organization
  * session the tenant is still the user's; the organization's is `c.var.orgTenant`.
  * Archived tenants are loaded too: routes that must refuse them use `requireActiveTenant`.
+ *
+ * Rows come from the isolate's cache when fresh (no D1 query), else from the request's D1
+ * session (a replica). A client that sends `x-d1-bookmark` asked to see at least that state,
+ * which a cached row may predate, so it bypasses the cache. The just-in-time insert runs in
+ * the same session: D1 forwards it to the primary and advances the session's bookmark, so
+ * the request's later reads and the bookmark handed back both include the new row.
  */
-export const loadTenant = factory.createMiddleware(async (c, next) => {
-  const auth = c.get('auth');
-  if (!auth) throw new AppError('invalid_token', { detail: { reason: 'loadTenant without auth' } });
-  const db = c.get('db');
-  const [tenant, orgTenant] = await Promise.all([
-    getTenant(db, { id: auth.userId }).then(
-      (found) =>
-        found ??
-        ensureTenantForUser(db, {
+export function createLoadTenant(deps: LoadTenantDeps) {
+  return factory.createMiddleware(async (c, next) => {
+    const auth = c.get('auth');
+    if (!auth) throw new AppError('invalid_token', { detail: { reason: 'loadTenant without auth' } });
+    const now = deps.now();
+    const useCache = !isBookmark(c.req.header(BOOKMARK_HEADER));
+    const read = async (id: string) => {
+      const hit = useCache ? deps.cache.get(id, now) : undefined;
+      if (hit !== undefined) return hit;
+      const found = await getTenant(c.var.sessionDb(), { id });
+      // A miss is remembered too (an organization whose webhook is late): same TTL.
+      deps.cache.set(id, found, now);
+      return found;
+    };
+    const [tenant, orgTenant] = await Promise.all([
+      read(auth.userId).then(async (found) => {
+        if (found) return found;
+        const created = await ensureTenantForUser(c.var.sessionDb(), {
           userId: auth.userId,
-          now: Date.now(),
+          now,
           email: claim(auth.claims, 'email'),
           name: claim(auth.claims, 'name'),
-        }),
-    ),
-    auth.orgId ? getTenant(db, { id: auth.orgId }) : Promise.resolve(null),
-  ]);
-  c.set('tenant', tenant);
-  c.set('orgTenant', orgTenant);
-  await next();
-});
+        });
+        deps.cache.set(auth.userId, created, now);
+        return created;
+      }),
+      auth.orgId ? read(auth.orgId) : Promise.resolve(null),
+    ]);
+    c.set('tenant', tenant);
+    c.set('orgTenant', orgTenant);
+    await next();
+  });
+}
+
+/** The loader with the isolate's tenant cache and the real clock. */
+export const loadTenant = createLoadTenant({ cache: tenantCache, now: Date.now });
 
 /** 403 `tenant_archived` once the caller's tenant was archived (`user.deleted`). */
 export const requireActiveTenant = factory.createMiddleware(async (c, next) => {

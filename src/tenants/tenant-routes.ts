@@ -70,7 +70,7 @@ export function tenantRoutes(deps: { loadTenant: MiddlewareHandler<AppEnv> }) {
       // The cursor's MAC binds it to this tenant and these filters: reused elsewhere it is a 400.
       const scope = JSON.stringify(['audit', c.var.tenant.id, q.from ?? null, q.to ?? null, q.status ?? null]);
       const after = q.cursor === undefined ? undefined : await decodeCursor(secret, scope, q.cursor, parseAuditPosition);
-      const page = await listLoginAudits(c.var.db, {
+      const page = await listLoginAudits(c.var.sessionDb(), {
         tenantId: c.var.tenant.id,
         limit: q.limit ?? 20,
         after,
@@ -94,10 +94,10 @@ export function tenantRoutes(deps: { loadTenant: MiddlewareHandler<AppEnv> }) {
     .get('/orgs/current', async (c) => {
       const { orgId, orgRole } = c.var.auth;
       if (!orgId) throw new AppError('not_found', { message: 'No active organization in this session.' });
-      const org = await getTenant(c.var.db, { id: orgId });
+      const org = await getTenant(c.var.sessionDb(), { id: orgId });
       if (org?.kind !== 'organization') throw new AppError('not_found', { message: 'Organization not found.' });
       if (org.status === 'archived') throw new AppError('tenant_archived');
-      const members = await listActiveOrgMembers(c.var.db, { orgId });
+      const members = await listActiveOrgMembers(c.var.sessionDb(), { orgId });
       // The token says the caller belongs to the org; a membership tombstoned since then wins.
       if (members.length > 0 && !members.some((m) => m.userId === c.var.auth.userId)) throw new AppError('forbidden');
       const membersByRole: Record<string, { userId: string; role: string | null; joinedAt: string }[]> = {};
@@ -115,6 +115,7 @@ export const tenantRouteDocs: RouteDoc[] = [
   {
     method: 'get',
     path: '/v1/tenant',
+    readSession: true,
     summary: "The caller's tenant",
     tag: 'tenant',
     security: 'session',
@@ -124,6 +125,7 @@ export const tenantRouteDocs: RouteDoc[] = [
   {
     method: 'get',
     path: '/v1/audit/logins',
+    readSession: true,
     summary: "The caller's tenant's login audits, newest first",
     description: 'Keyset pagination: pass `nextCursor` back as `cursor` with the same filters. `from` is inclusive, `to` exclusive.',
     tag: 'tenant',
@@ -135,6 +137,7 @@ export const tenantRouteDocs: RouteDoc[] = [
   {
     method: 'get',
     path: '/v1/orgs/current',
+    readSession: true,
     summary: 'The active organization and its members, by role',
     tag: 'tenant',
     security: 'session',

@@ -3,6 +3,7 @@ import { effectStatement } from '../db/queries/webhook-effects';
 import { getWebhookEvent, markDone, recordFailure, type StoredDelivery } from '../db/queries/webhook-events';
 import type { Database } from '../env';
 import { log } from '../lib/log';
+import { tenantCache } from '../tenants/tenant-cache';
 import { type ClerkEvent, parseClerkEvent } from './clerk-event';
 import { InvalidEventData } from './effects';
 import { foldEvent } from './fold-event';
@@ -56,6 +57,8 @@ export async function processEvent(db: Database, delivery: StoredDelivery, event
   // `markDone` returns its row only when it inserted or updated it, i.e. unless the
   // delivery was already done: an empty result is a duplicate.
   if ((results[0]?.results.length ?? 0) === 0) return 'duplicate';
+  // This isolate's cached tenant rows are now stale; other isolates' expire within the TTL.
+  for (const e of effects ?? []) if (e.kind === 'tenant.profile' || e.kind === 'tenant.archive') tenantCache.delete(e.id);
   return effects ? 'processed' : 'ignored';
 }
 

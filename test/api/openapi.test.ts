@@ -69,7 +69,7 @@ describe('GET /openapi.json', () => {
   it('derives parameters from the validating zod schemas', async () => {
     const doc = (await (await call('/openapi.json')).json()) as Doc;
     const params = doc.paths['/v1/audit/logins']?.get?.parameters ?? [];
-    expect(params.map((p) => p.name).sort()).toEqual(['cursor', 'from', 'limit', 'status', 'to']);
+    expect(params.map((p) => p.name).sort()).toEqual(['cursor', 'from', 'limit', 'status', 'to', 'x-d1-bookmark']);
     expect(params.find((p) => p.name === 'limit')).toMatchObject({
       in: 'query',
       required: false,
@@ -78,6 +78,7 @@ describe('GET /openapi.json', () => {
     expect(params.find((p) => p.name === 'from')?.schema).toMatchObject({ type: 'string', format: 'date-time' });
     expect(doc.paths['/v1/admin/tenants/{id}']?.get?.parameters).toEqual([
       expect.objectContaining({ name: 'id', in: 'path', required: true }),
+      expect.objectContaining({ name: 'x-d1-bookmark', in: 'header', required: false }),
     ]);
   });
 });
