@@ -11,12 +11,11 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { Webhook } from 'svix';
 import { startFakeClerk } from './fake-clerk.mjs';
-import { createServiceDir, startService } from './service.mjs';
+import { createServiceDir, freePort, startService } from './service.mjs';
 
 const args = process.argv.slice(2);
 const QUICK = args.includes('--quick');
 const filters = args.filter((a) => !a.startsWith('--'));
-const PORT = Number(process.env.DRILL_PORT ?? 8797);
 const WEBHOOK_SECRET = 'whsec_ZHJpbGwtd2ViaG9vay1zaWduaW5nLXNlY3JldA==';
 const ADMIN = 'user_drill_admin';
 const SCENARIO_TIMEOUT_MS = 180_000;
@@ -41,7 +40,7 @@ async function boot({ fresh = false } = {}) {
     dir?.remove();
     dir = createServiceDir(vars());
   }
-  service = await startService(dir, { port: PORT });
+  service = await startService(dir, { port: Number(process.env.DRILL_PORT) || (await freePort()) });
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -74,6 +73,16 @@ async function pool(items, concurrency, fn) {
 }
 
 const count = (xs, pred) => xs.filter(pred).length;
+
+/**
+ * A token whose `kid` Clerk never issued: the service answers it with a (cooldown-limited)
+ * refresh from Clerk, as it would for a real rotation. The service contacts Clerk only when it
+ * needs keys, so this is how a drill (or an operator's probe) makes it notice an outage.
+ */
+function unknownKidToken() {
+  const header = { alg: 'RS256', kid: `ins_unknown_${Date.now()}`, typ: 'JWT', cat: 'cl_B7d4PD111AAA' };
+  return fake.mint().replace(/^[^.]+/, Buffer.from(JSON.stringify(header)).toString('base64url'));
+}
 
 export function adminToken() {
   return fake.mint({ userId: ADMIN, claims: { fva: [0, 0] } });
@@ -203,8 +212,15 @@ scenario('clerk-down-warm-kv', async () => {
     count(after, (s) => s === 200) === n,
     `${count(after, (s) => s === 200)}/${n} 200`,
   );
+  const probe = await get('/v1/me', unknownKidToken()); // forces one refresh attempt; Clerk is down
   const ready = await get('/health/ready');
   const keys = ready.body?.checks?.keys ?? {};
+  check(
+    'unknown kid, Clerk down',
+    '401 (not 503: keys are cached)',
+    probe.status === 401,
+    `status ${probe.status} ${probe.body?.error?.code}`,
+  );
   check(
     'clerk down, readiness',
     'ready says degraded, keys.servingStale',
@@ -240,16 +256,13 @@ scenario('clerk-down-cold', async () => {
 scenario('secret-key-invalid', async () => {
   await fake.setMode('up');
   await boot({ fresh: true });
-  const token = fake.mint();
-  await get('/v1/me', token); // warm
-  await fake.setMode('unauthorized');
+  await get('/v1/me', fake.mint()); // warm: keys fetched from Clerk into KV
+  await boot(); // new isolate, same KV: keys warm, no refresh cooldown in memory
+  await get('/v1/me', fake.mint());
+  await fake.setMode('unauthorized'); // the secret key was revoked
   const logStart = service.logs.length;
   // An unknown kid forces a refresh attempt; Clerk answers 401.
-  const unknown = fake.mint({ claims: {} });
-  const forged = unknown.replace(
-    /^[^.]+/,
-    Buffer.from(JSON.stringify({ alg: 'RS256', kid: 'ins_unknown_kid', typ: 'JWT', cat: 'cl_B7d4PD111AAA' })).toString('base64url'),
-  );
+  const forged = unknownKidToken();
   const forgedStatus = (await get('/v1/me', forged)).status;
   const ready = await get('/health/ready');
   const keys = ready.body?.checks?.keys ?? {};
@@ -271,10 +284,16 @@ scenario('secret-key-invalid', async () => {
     `${count(valid, (s) => s === 200)}/50`,
   );
   await pool(Array.from({ length: 20 }), 5, () => get('/health/ready'));
+  await pool(Array.from({ length: 20 }), 5, () => get('/v1/me', unknownKidToken()));
   const stateLines = service.logs
     .slice(logStart)
-    .filter((l) => l.includes('secret_key_invalid') && /"event":"[^"]*(state|refresh)/.test(l));
-  check('one log line per state change', '≤ 1 secret_key_invalid state line', stateLines.length === 1, `${stateLines.length} lines`);
+    .filter((l) => l.includes('"event":"auth.keys.refresh_failed"') && l.includes('secret_key_invalid'));
+  check(
+    'one log line per state change',
+    'exactly 1 auth.keys.refresh_failed {kind: secret_key_invalid} over 91 requests',
+    stateLines.length === 1,
+    `${stateLines.length} line(s)`,
+  );
   await fake.setMode('up');
 });
 
@@ -283,6 +302,8 @@ scenario('key-rotation', async () => {
   await fake.setMode('up');
   await boot({ fresh: true });
   const oldKid = fake.kids[0];
+  await get('/v1/me', fake.mint()); // warm: keys fetched from Clerk into KV
+  await boot(); // new isolate, same KV: keys warm, outside the warm-up's refresh cooldown
   await get('/v1/me', fake.mint());
   const callsBefore = fake.calls.jwks;
   const newKid = fake.rotate({ keepOld: true });
@@ -298,6 +319,8 @@ scenario('key-rotation', async () => {
     count(rotated, (s) => s === 200) === 20 && refreshes <= 1,
     `${count(rotated, (s) => s === 200)}/20 200, ${refreshes} Clerk fetch(es)`,
   );
+  const oldStill = await get('/v1/me', fake.mint({ kid: oldKid }));
+  check('old kid during overlap', 'still accepted while listed', oldStill.status === 200, `status ${oldStill.status}`);
   fake.removeKey(oldKid);
   // The next refresh (a newer kid, after the unknown-kid cooldown) drops the removed key.
   await sleep(31_000);

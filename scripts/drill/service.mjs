@@ -3,6 +3,7 @@
 // migrations applied, configuration from a generated env file. Offline.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -24,6 +25,18 @@ export function createServiceDir(vars) {
   return { dir, envFile, env, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/** A free TCP port on 127.0.0.1 (asked of the OS, then released for wrangler dev to bind). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
 /** Starts `wrangler dev`; resolves once /health answers. Returns `{ url, logs, stop() }`. */
 export async function startService(serviceDir, { port }) {
   const child = spawn(
@@ -39,6 +52,10 @@ export async function startService(serviceDir, { port }) {
       '--env-file',
       serviceDir.envFile,
       '--show-interactive-dev-session=false',
+      // GET /__scheduled?cron=…&time=<ms> runs the cron handler with that controller.scheduledTime.
+      '--test-scheduled',
+      '--log-level',
+      'info',
     ],
     { env: serviceDir.env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -59,6 +76,7 @@ export async function startService(serviceDir, { port }) {
     } catch {}
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
+      await new Promise((r) => setTimeout(r, 500));
       throw new Error(`wrangler dev did not start: ${logs.slice(-20).join('\n')}`);
     }
     await new Promise((r) => setTimeout(r, 250));
