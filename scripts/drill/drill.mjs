@@ -151,9 +151,7 @@ function sessionCreated(sessionId, userId, t) {
 
 /** Holds an exclusive SQLite lock on the service's local D1 file: a real storage failure. */
 function lockD1() {
-  const base = join(dir.dir, 'v3', 'd1', 'miniflare-D1DatabaseObject');
-  const file = readdirSync(base).find((f) => f.endsWith('.sqlite') && f !== 'metadata.sqlite');
-  const db = new DatabaseSync(join(base, file));
+  const db = new DatabaseSync(d1File());
   db.exec('PRAGMA busy_timeout = 0');
   db.exec('BEGIN EXCLUSIVE');
   return () => {
@@ -162,17 +160,54 @@ function lockD1() {
   };
 }
 
-/** Reads the local D1 directly (read-only) for exact counts. */
-function d1Count(sql, ...params) {
+/**
+ * The operator's fault injector: a trigger on the local D1 file (from another process, as a
+ * broken migration would) that makes every write to tenants and login_audits abort, while
+ * webhook_events still accepts writes. Returns a function that drops it.
+ */
+function addFault() {
+  const db = new DatabaseSync(d1File());
+  db.exec('PRAGMA busy_timeout = 5000');
+  for (const table of ['tenants', 'login_audits']) {
+    for (const op of ['INSERT', 'UPDATE']) {
+      db.exec(`CREATE TRIGGER drill_fault_${table}_${op} BEFORE ${op} ON ${table} BEGIN SELECT RAISE(ABORT, 'drill fault'); END;`);
+    }
+  }
+  return () => {
+    for (const table of ['tenants', 'login_audits'])
+      for (const op of ['INSERT', 'UPDATE']) db.exec(`DROP TRIGGER drill_fault_${table}_${op}`);
+    db.close();
+  };
+}
+
+function d1File() {
   const base = join(dir.dir, 'v3', 'd1', 'miniflare-D1DatabaseObject');
   const file = readdirSync(base).find((f) => f.endsWith('.sqlite') && f !== 'metadata.sqlite');
-  const db = new DatabaseSync(join(base, file), { readOnly: true });
+  return join(base, file);
+}
+
+/** Polls `pred` until true or `ms` elapse (bounded); returns whether it became true. */
+async function waitFor(pred, ms) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (pred()) return true;
+    if (Date.now() > deadline) return false;
+    await sleep(250);
+  }
+}
+
+/** Reads one value from the local D1 directly (read-only). */
+function d1Value(sql, ...params) {
+  const db = new DatabaseSync(d1File(), { readOnly: true });
   try {
-    return Number(Object.values(db.prepare(sql).get(...params))[0]);
+    return Object.values(db.prepare(sql).get(...params) ?? {})[0];
   } finally {
     db.close();
   }
 }
+
+/** An exact count from the local D1. */
+const d1Count = (sql, ...params) => Number(d1Value(sql, ...params));
 
 function check(name, expectation, ok, detail) {
   results.push({ name, expectation, ok, detail });
@@ -340,11 +375,13 @@ scenario('webhook-failure', async () => {
   await fake.setMode('up');
   await boot({ fresh: true });
   const t0 = Date.now();
+  // Clerk's ids are `user_` + alphanumerics (reconciliation validates them).
   const events = [];
   for (let i = 0; i < 10; i++) {
-    events.push([`msg_drill_u${i}`, userCreated(`user_wh_${i}`, t0 + i)]);
-    events.push([`msg_drill_s${i}`, sessionCreated(`sess_wh_${i}`, `user_wh_${i}`, t0 + 100 + i)]);
+    events.push([`msg_drill_u${i}`, userCreated(`user_wh${i}`, t0 + i)]);
+    events.push([`msg_drill_s${i}`, sessionCreated(`sess_wh${i}`, `user_wh${i}`, t0 + 100 + i)]);
   }
+  // 1. D1 locked by another writer: nothing can be written, not even the failure record.
   const unlock = lockD1();
   let during;
   try {
@@ -365,9 +402,83 @@ scenario('webhook-failure', async () => {
     after.every((s) => s >= 200 && s < 300),
     `statuses ${[...new Set(after)].join(',')}`,
   );
-  const tenants = d1Count("select count(*) from tenants where id like 'user_wh_%'");
-  const audits = d1Count("select count(*) from login_audits where session_id like 'sess_wh_%'");
+  const tenants = d1Count("select count(*) from tenants where id like 'user_wh%'");
+  const audits = d1Count("select count(*) from login_audits where session_id like 'sess_wh%'");
   check('exactly once', '10 tenants, 10 audits', tenants === 10 && audits === 10, `${tenants} tenants, ${audits} audits`);
+
+  // 2. Effects failing while D1 still answers: each delivery is recorded as `failed`.
+  const failing = [];
+  for (let i = 0; i < 4; i++) {
+    failing.push([`msg_drill_fu${i}`, userCreated(`user_whf${i}`, t0 + 200 + i)]);
+    failing.push([`msg_drill_fs${i}`, sessionCreated(`sess_whf${i}`, `user_whf${i}`, t0 + 300 + i)]);
+  }
+  // Clerk's truth for reconciliation: every user but user_gone1, deleted in Clerk while its
+  // user.deleted webhook was lost (Svix gave up): the cron's reconciliation must archive it.
+  const goneStatus = await deliver('msg_drill_gone1', userCreated('user_gone1', t0 + 50));
+  for (let i = 0; i < 10; i++) fake.users.push(userCreated(`user_wh${i}`, t0 + i).data);
+  for (let i = 0; i < 4; i++) fake.users.push(userCreated(`user_whf${i}`, t0 + 200 + i).data);
+  const drop = addFault();
+  let faulted;
+  try {
+    faulted = await pool(failing, 4, ([id, e]) => deliver(id, e));
+  } finally {
+    drop();
+  }
+  check(
+    'effects failing',
+    'every delivery 5xx',
+    faulted.every((s) => s >= 500),
+    `statuses ${[...new Set(faulted)].join(',')}`,
+  );
+  const admin = { authorization: `Bearer ${adminToken()}` };
+  const listed = await get('/v1/admin/webhooks?status=failed&limit=100', undefined, admin);
+  const failedIds = (listed.body?.items ?? []).map((e) => e.svixId).sort();
+  check(
+    'failed events visible',
+    'GET /v1/admin/webhooks?status=failed lists all 8',
+    listed.status === 200 && failedIds.length === 8 && failedIds.every((id) => id.startsWith('msg_drill_f')),
+    `status ${listed.status}, ${failedIds.length} failed, attempts ${[...new Set((listed.body?.items ?? []).map((e) => e.attempts))]}`,
+  );
+  const replay = await fetch(`${service.url}/v1/admin/webhooks/msg_drill_fu0/replay`, { method: 'POST', headers: admin });
+  const replayBody = await replay.json().catch(() => ({}));
+  check(
+    'admin replay',
+    'POST …/msg_drill_fu0/replay ⇒ processed',
+    replay.status === 200 && replayBody.outcome === 'processed',
+    `status ${replay.status}, outcome ${replayBody.outcome}, event.status ${replayBody.event?.status}`,
+  );
+  // The cron once the backoff (1 min after the first failure) is due. wrangler dev's /__scheduled
+  // ignores a `time` parameter (its middleware passes only `cron`), so the drill waits for real.
+  const due = d1Count("select max(next_attempt_at) from webhook_events where status = 'failed'");
+  await sleep(Math.min(Math.max(0, due - Date.now()) + 1000, 75_000));
+  const cron = await fetch(`${service.url}/__scheduled?cron=${encodeURIComponent('*/10 * * * *')}`);
+  await cron.text();
+  const stillFailed = await waitFor(() => d1Count("select count(*) from webhook_events where status = 'failed'") === 0, 20_000);
+  const fTenants = d1Count("select count(*) from tenants where id like 'user_whf%'");
+  const fAudits = d1Count("select count(*) from login_audits where session_id like 'sess_whf%'");
+  check(
+    'cron retry',
+    'no failed events left; 4 tenants, 4 audits',
+    cron.status === 200 && stillFailed && fTenants === 4 && fAudits === 4,
+    `cron ${cron.status}, failed left ${d1Count("select count(*) from webhook_events where status = 'failed'")}, ${fTenants} tenants, ${fAudits} audits`,
+  );
+  const again = await pool(failing, 4, ([id, e]) => deliver(id, e)); // Svix's own retries arrive after all
+  const total = d1Count("select count(*) from tenants where id like 'user_wh%'");
+  const totalAudits = d1Count("select count(*) from login_audits where session_id like 'sess_wh%'");
+  check(
+    'late redeliveries',
+    '2xx duplicates; still 14 tenants, 14 audits',
+    again.every((s) => s === 200) && total === 14 && totalAudits === 14,
+    `statuses ${[...new Set(again)].join(',')}; ${total} tenants, ${totalAudits} audits`,
+  );
+  const archived = await waitFor(() => d1Count("select count(*) from tenants where status = 'archived'") === 1, 10_000);
+  const gone = d1Value("select status from tenants where id = 'user_gone1'");
+  check(
+    'reconciliation',
+    'the user deleted in Clerk (404) archived, no other',
+    goneStatus === 200 && archived && gone === 'archived',
+    `${d1Count("select count(*) from tenants where status = 'archived'")} archived (user_gone1: ${gone})`,
+  );
 });
 
 // ── Soak ─────────────────────────────────────────────────────────────────────

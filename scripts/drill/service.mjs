@@ -55,7 +55,7 @@ export async function startService(serviceDir, { port }) {
       // GET /__scheduled?cron=…&time=<ms> runs the cron handler with that controller.scheduledTime.
       '--test-scheduled',
       '--log-level',
-      'info',
+      'log', // console.log (the service's info lines) is shown from level "log" up
     ],
     { env: serviceDir.env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
