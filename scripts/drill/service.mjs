@@ -20,9 +20,14 @@ export function createServiceDir(vars) {
       .join('\n'),
   );
   const env = { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' };
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  process.once('exit', remove); // even when the drill dies
   const migrate = spawnSync(WRANGLER, ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', dir], { env, encoding: 'utf8' });
-  if (migrate.status !== 0) throw new Error(`migrations failed: ${migrate.stderr}`);
-  return { dir, envFile, env, remove: () => rmSync(dir, { recursive: true, force: true }) };
+  if (migrate.status !== 0) {
+    remove();
+    throw new Error(`migrations failed: ${migrate.stderr}`);
+  }
+  return { dir, envFile, env, remove };
 }
 
 /** A free TCP port on 127.0.0.1 (asked of the OS, then released for wrangler dev to bind). */
@@ -57,8 +62,17 @@ export async function startService(serviceDir, { port }) {
       '--log-level',
       'log', // console.log (the service's info lines) is shown from level "log" up
     ],
-    { env: serviceDir.env, stdio: ['ignore', 'pipe', 'pipe'] },
+    // Its own process group, so wrangler and the workerd it spawns are stopped together.
+    { env: serviceDir.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
+  const killGroup = (signal) => {
+    try {
+      process.kill(-child.pid, signal);
+    } catch {}
+  };
+  // If the drill dies (uncaught error, Ctrl-C), wrangler dev must not outlive it.
+  const onExit = () => killGroup('SIGKILL');
+  process.once('exit', onExit);
   const logs = [];
   const collect = (chunk) => {
     for (const line of chunk.toString().split('\n')) if (line.trim()) logs.push(line);
@@ -75,7 +89,7 @@ export async function startService(serviceDir, { port }) {
       if (res.ok) break;
     } catch {}
     if (Date.now() > deadline) {
-      child.kill('SIGKILL');
+      killGroup('SIGKILL');
       await new Promise((r) => setTimeout(r, 500));
       throw new Error(`wrangler dev did not start: ${logs.slice(-20).join('\n')}`);
     }
@@ -86,10 +100,17 @@ export async function startService(serviceDir, { port }) {
     logs,
     stop: () =>
       new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+        process.removeListener('exit', onExit);
+        if (child.exitCode !== null) {
+          killGroup('SIGKILL'); // a workerd left behind by an exited wrangler
+          return resolve();
+        }
+        child.once('exit', () => {
+          killGroup('SIGKILL');
+          resolve();
+        });
+        killGroup('SIGTERM');
+        setTimeout(() => killGroup('SIGKILL'), 5000).unref();
       }),
   };
 }
