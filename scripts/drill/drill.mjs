@@ -289,6 +289,32 @@ scenario('clerk-down-cold', async () => {
   check('Clerk back', 'recovers without restart', status === 200, `status ${status} after ${((Date.now() - start) / 1000).toFixed(1)} s`);
 });
 
+// ── Clerk slow or answering garbage, nothing cached ─────────────────────────
+scenario('clerk-slow-garbage', async () => {
+  for (const [mode, kind] of [
+    ['slow', 'clerk_unreachable'],
+    ['garbage', 'bad_response'],
+    ['error', 'clerk_unreachable'],
+  ]) {
+    await fake.setMode(mode);
+    await boot({ fresh: true });
+    const started = Date.now();
+    const res = await get('/v1/me', fake.mint());
+    const ms = Date.now() - started;
+    const keys = (await get('/health/ready')).body?.checks?.keys ?? {};
+    check(
+      `Clerk ${mode}, cold`,
+      `503 auth_unavailable${mode === 'slow' ? ' (the service gives up before Clerk answers, 8 s)' : ''}; ready names ${kind}`,
+      res.status === 503 &&
+        res.body?.error?.code === 'auth_unavailable' &&
+        keys.lastRefreshError === kind &&
+        (mode !== 'slow' || ms < 8000),
+      `status ${res.status} in ${ms} ms; keys.status ${keys.status}, lastRefreshError ${keys.lastRefreshError}`,
+    );
+  }
+  await fake.setMode('up');
+});
+
 // ── Invalid secret key ───────────────────────────────────────────────────────
 scenario('secret-key-invalid', async () => {
   await fake.setMode('up');
