@@ -11,15 +11,16 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { Webhook } from 'svix';
 import { startFakeClerk } from './fake-clerk.mjs';
-import { createServiceDir, startService } from './service.mjs';
+import { createServiceDir, freePort, startService } from './service.mjs';
 
 const args = process.argv.slice(2);
 const QUICK = args.includes('--quick');
 const filters = args.filter((a) => !a.startsWith('--'));
-const PORT = Number(process.env.DRILL_PORT ?? 8797);
 const WEBHOOK_SECRET = 'whsec_ZHJpbGwtd2ViaG9vay1zaWduaW5nLXNlY3JldA==';
 const ADMIN = 'user_drill_admin';
-const SCENARIO_TIMEOUT_MS = 180_000;
+const SCENARIO_TIMEOUT_MS = 300_000;
+// Ctrl-C or a kill: exit, which runs service.mjs's exit hooks (wrangler dev stopped, temp folder removed).
+for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => process.exit(130));
 
 const results = [];
 let fake;
@@ -41,7 +42,7 @@ async function boot({ fresh = false } = {}) {
     dir?.remove();
     dir = createServiceDir(vars());
   }
-  service = await startService(dir, { port: PORT });
+  service = await startService(dir, { port: Number(process.env.DRILL_PORT) || (await freePort()) });
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -74,6 +75,16 @@ async function pool(items, concurrency, fn) {
 }
 
 const count = (xs, pred) => xs.filter(pred).length;
+
+/**
+ * A token whose `kid` Clerk never issued: the service answers it with a (cooldown-limited)
+ * refresh from Clerk, as it would for a real rotation. The service contacts Clerk only when it
+ * needs keys, so this is how a drill (or an operator's probe) makes it notice an outage.
+ */
+function unknownKidToken() {
+  const header = { alg: 'RS256', kid: `ins_unknown_${Date.now()}`, typ: 'JWT', cat: 'cl_B7d4PD111AAA' };
+  return fake.mint().replace(/^[^.]+/, Buffer.from(JSON.stringify(header)).toString('base64url'));
+}
 
 export function adminToken() {
   return fake.mint({ userId: ADMIN, claims: { fva: [0, 0] } });
@@ -142,9 +153,7 @@ function sessionCreated(sessionId, userId, t) {
 
 /** Holds an exclusive SQLite lock on the service's local D1 file: a real storage failure. */
 function lockD1() {
-  const base = join(dir.dir, 'v3', 'd1', 'miniflare-D1DatabaseObject');
-  const file = readdirSync(base).find((f) => f.endsWith('.sqlite') && f !== 'metadata.sqlite');
-  const db = new DatabaseSync(join(base, file));
+  const db = new DatabaseSync(d1File());
   db.exec('PRAGMA busy_timeout = 0');
   db.exec('BEGIN EXCLUSIVE');
   return () => {
@@ -153,17 +162,54 @@ function lockD1() {
   };
 }
 
-/** Reads the local D1 directly (read-only) for exact counts. */
-function d1Count(sql, ...params) {
+/**
+ * The operator's fault injector: a trigger on the local D1 file (from another process, as a
+ * broken migration would) that makes every write to tenants and login_audits abort, while
+ * webhook_events still accepts writes. Returns a function that drops it.
+ */
+function addFault() {
+  const db = new DatabaseSync(d1File());
+  db.exec('PRAGMA busy_timeout = 5000');
+  for (const table of ['tenants', 'login_audits']) {
+    for (const op of ['INSERT', 'UPDATE']) {
+      db.exec(`CREATE TRIGGER drill_fault_${table}_${op} BEFORE ${op} ON ${table} BEGIN SELECT RAISE(ABORT, 'drill fault'); END;`);
+    }
+  }
+  return () => {
+    for (const table of ['tenants', 'login_audits'])
+      for (const op of ['INSERT', 'UPDATE']) db.exec(`DROP TRIGGER drill_fault_${table}_${op}`);
+    db.close();
+  };
+}
+
+function d1File() {
   const base = join(dir.dir, 'v3', 'd1', 'miniflare-D1DatabaseObject');
   const file = readdirSync(base).find((f) => f.endsWith('.sqlite') && f !== 'metadata.sqlite');
-  const db = new DatabaseSync(join(base, file), { readOnly: true });
+  return join(base, file);
+}
+
+/** Polls `pred` until true or `ms` elapse (bounded); returns whether it became true. */
+async function waitFor(pred, ms) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (pred()) return true;
+    if (Date.now() > deadline) return false;
+    await sleep(250);
+  }
+}
+
+/** Reads one value from the local D1 directly (read-only). */
+function d1Value(sql, ...params) {
+  const db = new DatabaseSync(d1File(), { readOnly: true });
   try {
-    return Number(Object.values(db.prepare(sql).get(...params))[0]);
+    return Object.values(db.prepare(sql).get(...params) ?? {})[0];
   } finally {
     db.close();
   }
 }
+
+/** An exact count from the local D1. */
+const d1Count = (sql, ...params) => Number(d1Value(sql, ...params));
 
 function check(name, expectation, ok, detail) {
   results.push({ name, expectation, ok, detail });
@@ -203,8 +249,15 @@ scenario('clerk-down-warm-kv', async () => {
     count(after, (s) => s === 200) === n,
     `${count(after, (s) => s === 200)}/${n} 200`,
   );
+  const probe = await get('/v1/me', unknownKidToken()); // forces one refresh attempt; Clerk is down
   const ready = await get('/health/ready');
   const keys = ready.body?.checks?.keys ?? {};
+  check(
+    'unknown kid, Clerk down',
+    '401 (not 503: keys are cached)',
+    probe.status === 401,
+    `status ${probe.status} ${probe.body?.error?.code}`,
+  );
   check(
     'clerk down, readiness',
     'ready says degraded, keys.servingStale',
@@ -236,20 +289,43 @@ scenario('clerk-down-cold', async () => {
   check('Clerk back', 'recovers without restart', status === 200, `status ${status} after ${((Date.now() - start) / 1000).toFixed(1)} s`);
 });
 
+// ── Clerk slow or answering garbage, nothing cached ─────────────────────────
+scenario('clerk-slow-garbage', async () => {
+  for (const [mode, kind] of [
+    ['slow', 'clerk_unreachable'],
+    ['garbage', 'bad_response'],
+    ['error', 'clerk_unreachable'],
+  ]) {
+    await fake.setMode(mode);
+    await boot({ fresh: true });
+    const started = Date.now();
+    const res = await get('/v1/me', fake.mint());
+    const ms = Date.now() - started;
+    const keys = (await get('/health/ready')).body?.checks?.keys ?? {};
+    check(
+      `Clerk ${mode}, cold`,
+      `503 auth_unavailable${mode === 'slow' ? ' (the service gives up before Clerk answers, 8 s)' : ''}; ready names ${kind}`,
+      res.status === 503 &&
+        res.body?.error?.code === 'auth_unavailable' &&
+        keys.lastRefreshError === kind &&
+        (mode !== 'slow' || ms < 8000),
+      `status ${res.status} in ${ms} ms; keys.status ${keys.status}, lastRefreshError ${keys.lastRefreshError}`,
+    );
+  }
+  await fake.setMode('up');
+});
+
 // ── Invalid secret key ───────────────────────────────────────────────────────
 scenario('secret-key-invalid', async () => {
   await fake.setMode('up');
   await boot({ fresh: true });
-  const token = fake.mint();
-  await get('/v1/me', token); // warm
-  await fake.setMode('unauthorized');
+  await get('/v1/me', fake.mint()); // warm: keys fetched from Clerk into KV
+  await boot(); // new isolate, same KV: keys warm, no refresh cooldown in memory
+  await get('/v1/me', fake.mint());
+  await fake.setMode('unauthorized'); // the secret key was revoked
   const logStart = service.logs.length;
   // An unknown kid forces a refresh attempt; Clerk answers 401.
-  const unknown = fake.mint({ claims: {} });
-  const forged = unknown.replace(
-    /^[^.]+/,
-    Buffer.from(JSON.stringify({ alg: 'RS256', kid: 'ins_unknown_kid', typ: 'JWT', cat: 'cl_B7d4PD111AAA' })).toString('base64url'),
-  );
+  const forged = unknownKidToken();
   const forgedStatus = (await get('/v1/me', forged)).status;
   const ready = await get('/health/ready');
   const keys = ready.body?.checks?.keys ?? {};
@@ -271,10 +347,16 @@ scenario('secret-key-invalid', async () => {
     `${count(valid, (s) => s === 200)}/50`,
   );
   await pool(Array.from({ length: 20 }), 5, () => get('/health/ready'));
+  await pool(Array.from({ length: 20 }), 5, () => get('/v1/me', unknownKidToken()));
   const stateLines = service.logs
     .slice(logStart)
-    .filter((l) => l.includes('secret_key_invalid') && /"event":"[^"]*(state|refresh)/.test(l));
-  check('one log line per state change', '≤ 1 secret_key_invalid state line', stateLines.length === 1, `${stateLines.length} lines`);
+    .filter((l) => l.includes('"event":"auth.keys.refresh_failed"') && l.includes('secret_key_invalid'));
+  check(
+    'one log line per state change',
+    'exactly 1 auth.keys.refresh_failed {kind: secret_key_invalid} over 91 requests',
+    stateLines.length === 1,
+    `${stateLines.length} line(s)`,
+  );
   await fake.setMode('up');
 });
 
@@ -283,6 +365,8 @@ scenario('key-rotation', async () => {
   await fake.setMode('up');
   await boot({ fresh: true });
   const oldKid = fake.kids[0];
+  await get('/v1/me', fake.mint()); // warm: keys fetched from Clerk into KV
+  await boot(); // new isolate, same KV: keys warm, outside the warm-up's refresh cooldown
   await get('/v1/me', fake.mint());
   const callsBefore = fake.calls.jwks;
   const newKid = fake.rotate({ keepOld: true });
@@ -298,17 +382,22 @@ scenario('key-rotation', async () => {
     count(rotated, (s) => s === 200) === 20 && refreshes <= 1,
     `${count(rotated, (s) => s === 200)}/20 200, ${refreshes} Clerk fetch(es)`,
   );
+  // A token verified (and remembered by the isolate's result cache) before its key is removed.
+  const seenBefore = fake.mint({ kid: oldKid });
+  const oldStill = await get('/v1/me', seenBefore);
+  check('old kid during overlap', 'still accepted while listed', oldStill.status === 200, `status ${oldStill.status}`);
   fake.removeKey(oldKid);
   // The next refresh (a newer kid, after the unknown-kid cooldown) drops the removed key.
   await sleep(31_000);
   const newest = fake.rotate({ keepOld: true });
   const n = await get('/v1/me', fake.mint({ kid: newest }));
   const removed = await get('/v1/me', fake.mint({ kid: oldKid }));
+  const removedSeen = await get('/v1/me', seenBefore);
   check(
     'removed kid',
-    'rejected (401) after the refresh',
-    n.status === 200 && removed.status === 401,
-    `newest ${n.status}, removed ${removed.status}`,
+    'rejected (401) after the refresh, also a token verified before',
+    n.status === 200 && removed.status === 401 && removedSeen.status === 401,
+    `newest ${n.status}, removed ${removed.status}, seen before ${removedSeen.status}`,
   );
 });
 
@@ -317,11 +406,13 @@ scenario('webhook-failure', async () => {
   await fake.setMode('up');
   await boot({ fresh: true });
   const t0 = Date.now();
+  // Clerk's ids are `user_` + alphanumerics (reconciliation validates them).
   const events = [];
   for (let i = 0; i < 10; i++) {
-    events.push([`msg_drill_u${i}`, userCreated(`user_wh_${i}`, t0 + i)]);
-    events.push([`msg_drill_s${i}`, sessionCreated(`sess_wh_${i}`, `user_wh_${i}`, t0 + 100 + i)]);
+    events.push([`msg_drill_u${i}`, userCreated(`user_wh${i}`, t0 + i)]);
+    events.push([`msg_drill_s${i}`, sessionCreated(`sess_wh${i}`, `user_wh${i}`, t0 + 100 + i)]);
   }
+  // 1. D1 locked by another writer: nothing can be written, not even the failure record.
   const unlock = lockD1();
   let during;
   try {
@@ -342,9 +433,83 @@ scenario('webhook-failure', async () => {
     after.every((s) => s >= 200 && s < 300),
     `statuses ${[...new Set(after)].join(',')}`,
   );
-  const tenants = d1Count("select count(*) from tenants where id like 'user_wh_%'");
-  const audits = d1Count("select count(*) from login_audits where session_id like 'sess_wh_%'");
+  const tenants = d1Count("select count(*) from tenants where id like 'user_wh%'");
+  const audits = d1Count("select count(*) from login_audits where session_id like 'sess_wh%'");
   check('exactly once', '10 tenants, 10 audits', tenants === 10 && audits === 10, `${tenants} tenants, ${audits} audits`);
+
+  // 2. Effects failing while D1 still answers: each delivery is recorded as `failed`.
+  const failing = [];
+  for (let i = 0; i < 4; i++) {
+    failing.push([`msg_drill_fu${i}`, userCreated(`user_whf${i}`, t0 + 200 + i)]);
+    failing.push([`msg_drill_fs${i}`, sessionCreated(`sess_whf${i}`, `user_whf${i}`, t0 + 300 + i)]);
+  }
+  // Clerk's truth for reconciliation: every user but user_gone1, deleted in Clerk while its
+  // user.deleted webhook was lost (Svix gave up): the cron's reconciliation must archive it.
+  const goneStatus = await deliver('msg_drill_gone1', userCreated('user_gone1', t0 + 50));
+  for (let i = 0; i < 10; i++) fake.users.push(userCreated(`user_wh${i}`, t0 + i).data);
+  for (let i = 0; i < 4; i++) fake.users.push(userCreated(`user_whf${i}`, t0 + 200 + i).data);
+  const drop = addFault();
+  let faulted;
+  try {
+    faulted = await pool(failing, 4, ([id, e]) => deliver(id, e));
+  } finally {
+    drop();
+  }
+  check(
+    'effects failing',
+    'every delivery 5xx',
+    faulted.every((s) => s >= 500),
+    `statuses ${[...new Set(faulted)].join(',')}`,
+  );
+  const admin = { authorization: `Bearer ${adminToken()}` };
+  const listed = await get('/v1/admin/webhooks?status=failed&limit=100', undefined, admin);
+  const failedIds = (listed.body?.items ?? []).map((e) => e.svixId).sort();
+  check(
+    'failed events visible',
+    'GET /v1/admin/webhooks?status=failed lists all 8',
+    listed.status === 200 && failedIds.length === 8 && failedIds.every((id) => id.startsWith('msg_drill_f')),
+    `status ${listed.status}, ${failedIds.length} failed, attempts ${[...new Set((listed.body?.items ?? []).map((e) => e.attempts))]}`,
+  );
+  const replay = await fetch(`${service.url}/v1/admin/webhooks/msg_drill_fu0/replay`, { method: 'POST', headers: admin });
+  const replayBody = await replay.json().catch(() => ({}));
+  check(
+    'admin replay',
+    'POST …/msg_drill_fu0/replay ⇒ processed',
+    replay.status === 200 && replayBody.outcome === 'processed',
+    `status ${replay.status}, outcome ${replayBody.outcome}, event.status ${replayBody.event?.status}`,
+  );
+  // The cron once the backoff (1 min after the first failure) is due. wrangler dev's /__scheduled
+  // ignores a `time` parameter (its middleware passes only `cron`), so the drill waits for real.
+  const due = d1Count("select max(next_attempt_at) from webhook_events where status = 'failed'");
+  await sleep(Math.min(Math.max(0, due - Date.now()) + 1000, 75_000));
+  const cron = await fetch(`${service.url}/__scheduled?cron=${encodeURIComponent('*/10 * * * *')}`);
+  await cron.text();
+  const stillFailed = await waitFor(() => d1Count("select count(*) from webhook_events where status = 'failed'") === 0, 20_000);
+  const fTenants = d1Count("select count(*) from tenants where id like 'user_whf%'");
+  const fAudits = d1Count("select count(*) from login_audits where session_id like 'sess_whf%'");
+  check(
+    'cron retry',
+    'no failed events left; 4 tenants, 4 audits',
+    cron.status === 200 && stillFailed && fTenants === 4 && fAudits === 4,
+    `cron ${cron.status}, failed left ${d1Count("select count(*) from webhook_events where status = 'failed'")}, ${fTenants} tenants, ${fAudits} audits`,
+  );
+  const again = await pool(failing, 4, ([id, e]) => deliver(id, e)); // Svix's own retries arrive after all
+  const total = d1Count("select count(*) from tenants where id like 'user_wh%'");
+  const totalAudits = d1Count("select count(*) from login_audits where session_id like 'sess_wh%'");
+  check(
+    'late redeliveries',
+    '2xx duplicates; still 14 tenants, 14 audits',
+    again.every((s) => s === 200) && total === 14 && totalAudits === 14,
+    `statuses ${[...new Set(again)].join(',')}; ${total} tenants, ${totalAudits} audits`,
+  );
+  const archived = await waitFor(() => d1Count("select count(*) from tenants where status = 'archived'") === 1, 10_000);
+  const gone = d1Value("select status from tenants where id = 'user_gone1'");
+  check(
+    'reconciliation',
+    'the user deleted in Clerk (404) archived, no other',
+    goneStatus === 200 && archived && gone === 'archived',
+    `${d1Count("select count(*) from tenants where status = 'archived'")} archived (user_gone1: ${gone})`,
+  );
 });
 
 // ── Soak ─────────────────────────────────────────────────────────────────────

@@ -24,13 +24,15 @@ export async function startFakeClerk({ port = 0, secretKey = 'sk_test_drill_secr
   const state = {
     mode: 'up',
     keys: [newKey()],
+    retired: [],
     users: [],
-    calls: { jwks: 0, users: 0 },
+    calls: { jwks: 0, users: 0, user: 0 },
   };
   const sockets = new Set();
   const handler = async (req, res) => {
     const url = new URL(req.url, 'http://127.0.0.1');
-    const route = url.pathname === '/v1/jwks' ? 'jwks' : url.pathname === '/v1/users' ? 'users' : undefined;
+    const userMatch = /^\/v1\/users\/([^/]+)$/.exec(url.pathname);
+    const route = url.pathname === '/v1/jwks' ? 'jwks' : url.pathname === '/v1/users' ? 'users' : userMatch ? 'user' : undefined;
     if (!route) return void res.writeHead(404).end('{"errors":[{"code":"resource_not_found"}]}');
     state.calls[route] += 1;
     if (state.mode === 'slow') await new Promise((r) => setTimeout(r, slowMs));
@@ -39,13 +41,23 @@ export async function startFakeClerk({ port = 0, secretKey = 'sk_test_drill_secr
     }
     if (state.mode === 'garbage') return void res.writeHead(200, { 'content-type': 'application/json' }).end('<html>oops</html>');
     if (state.mode === 'error') return void res.writeHead(500).end('internal');
-    res.writeHead(200, { 'content-type': 'application/json' });
+    const json = { 'content-type': 'application/json' };
     if (route === 'jwks') {
-      return void res.end(JSON.stringify({ keys: state.keys.map((k) => ({ ...k.jwk, kid: k.kid, alg: 'RS256', use: 'sig' })) }));
+      return void res
+        .writeHead(200, json)
+        .end(JSON.stringify({ keys: state.keys.map((k) => ({ ...k.jwk, kid: k.kid, alg: 'RS256', use: 'sig' })) }));
     }
+    if (route === 'user') {
+      // GET /v1/users/{id}: the user, or Clerk's 404 resource_not_found (reconciliation archives on it).
+      const user = state.users.find((u) => u.id === decodeURIComponent(userMatch[1]));
+      if (!user) return void res.writeHead(404, json).end('{"errors":[{"code":"resource_not_found"}]}');
+      return void res.writeHead(200, json).end(JSON.stringify(user));
+    }
+    // GET /v1/users: a bare JSON array (Clerk's list shape), ascending created_at as the service asks.
     const limit = Math.min(Number(url.searchParams.get('limit') ?? 10), 500);
     const offset = Number(url.searchParams.get('offset') ?? 0);
-    res.end(JSON.stringify(state.users.slice(offset, offset + limit)));
+    const sorted = [...state.users].sort((a, b) => a.created_at - b.created_at);
+    res.writeHead(200, json).end(JSON.stringify(sorted.slice(offset, offset + limit)));
   };
   let server = createServer(handler);
   const listen = (p) =>
@@ -91,11 +103,13 @@ export async function startFakeClerk({ port = 0, secretKey = 'sk_test_drill_secr
     },
     /** Stops listing a key (its tokens fail once the service refreshes). */
     removeKey(kid) {
+      // Still able to sign with it (an attacker holding a leaked key, or tokens minted before removal).
+      state.retired.push(...state.keys.filter((k) => k.kid === kid));
       state.keys = state.keys.filter((k) => k.kid !== kid);
     },
     /** Mints a Clerk-shaped RS256 session token with the current key (or `kid`). */
     mint({ userId = 'user_drill', sessionId = `sess_${randomUUID().slice(0, 12)}`, ttl = 300, kid, azp, claims = {} } = {}) {
-      const key = kid ? state.keys.find((k) => k.kid === kid) : state.keys[0];
+      const key = kid ? [...state.keys, ...state.retired].find((k) => k.kid === kid) : state.keys[0];
       if (!key) throw new Error(`no key ${kid}`);
       const now = Math.floor(Date.now() / 1000);
       const header = { alg: 'RS256', kid: key.kid, typ: 'JWT', cat: SESSION_TOKEN_CAT };

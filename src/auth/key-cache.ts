@@ -19,6 +19,8 @@ export type KeyCacheOptions = {
   fetchJwks: () => Promise<FetchJwksResult>;
   now?: () => number;
   log?: (level: 'info' | 'warn' | 'error', event: string, fields: LogFields) => void;
+  /** Called when an adopted key set drops a kid this isolate knew (revocation must reach cached results). */
+  onKeysRemoved?: (kids: string[]) => void;
   /** How long an isolate trusts its in-memory key set before looking at KV again. */
   memoryTtlMs?: number;
   /** How old a key set in KV may be before an isolate asks Clerk for a newer one. */
@@ -63,7 +65,7 @@ export class KeyCache {
   private kvFailing = false;
   lastError: { kind: RefreshErrorKind; at: number } | undefined;
   servingStale = false;
-  private readonly o: Required<Omit<KeyCacheOptions, 'log'>> & Pick<KeyCacheOptions, 'log'>;
+  private readonly o: Required<Omit<KeyCacheOptions, 'log' | 'onKeysRemoved'>> & Pick<KeyCacheOptions, 'log' | 'onKeysRemoved'>;
 
   constructor(options: KeyCacheOptions) {
     this.o = {
@@ -186,12 +188,16 @@ export class KeyCache {
   }
 
   private adopt(stored: StoredKeySet, freshUntil: number, stale: boolean): void {
-    const before = this.set ? [...this.set.keys.keys()].sort().join(',') : '';
+    const previous = this.set;
+    const before = previous ? [...previous.keys.keys()].sort().join(',') : '';
     const keys = new Map(stored.keys.map((k) => [k.kid, k]));
     this.set = { keys, fetchedAt: stored.fetchedAt, freshUntil };
     for (const [kid, entry] of this.imported) if (keys.get(kid)?.n !== entry.n) this.imported.delete(kid);
     const after = [...keys.keys()].sort().join(',');
     if (after !== before) this.o.log?.('info', 'auth.keys.loaded', { kids: [...keys.keys()], fetchedAt: stored.fetchedAt });
+    // A removed (or re-keyed) kid: tokens verified with it must not keep being accepted from a cache.
+    const removed = previous ? [...previous.keys.values()].filter((k) => keys.get(k.kid)?.n !== k.n).map((k) => k.kid) : [];
+    if (removed.length > 0) this.o.onKeysRemoved?.(removed);
     this.markStale(stale);
   }
 

@@ -36,6 +36,11 @@ export class ResultCache {
     this.entries.set(key, result);
   }
 
+  /** Forgets every result (a signing key was removed: its tokens must be verified again, and fail). */
+  clear(): void {
+    this.entries.clear();
+  }
+
   get size(): number {
     return this.entries.size;
   }

@@ -87,6 +87,8 @@ function createVerifier(config: Config): Verifier {
     scope: `${url.host}${url.pathname === '/' ? '' : url.pathname}`,
     fetchJwks: () => fetchJwks({ apiUrl, secretKey }),
     log,
+    // Rotation is rare: forgetting every cached result is cheap and needs no per-entry kid.
+    onKeysRemoved: () => results.clear(),
   });
   return {
     verify: (token, carrier, kv) => verify(token, carrier, (kid) => keyCache.getKey(kid, kv)),

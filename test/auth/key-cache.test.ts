@@ -125,6 +125,23 @@ describe('KeyCache (pure core: fake clock, KV and Clerk)', () => {
     expect(clerk.calls).toBe(1);
   });
 
+  it('a refresh that drops a kid reports it (onKeysRemoved), one that only adds does not', async () => {
+    const removed: string[][] = [];
+    const { clock, clerk, make } = setup({ onKeysRemoved: (kids) => removed.push(kids) });
+    const kv = fakeKv();
+    const cache = make();
+    await cache.getKey('kid_a', kv);
+    clock.t += 31_000;
+    clerk.next = () => ({ ok: true, keys: [jwk('kid_a'), jwk('kid_b')] });
+    expect(await cache.getKey('kid_b', kv)).toBeInstanceOf(CryptoKey);
+    expect(removed).toEqual([]);
+    clock.t += 31_000;
+    clerk.next = () => ({ ok: true, keys: [jwk('kid_b'), jwk('kid_c')] });
+    expect(await cache.getKey('kid_c', kv)).toBeInstanceOf(CryptoKey);
+    expect(removed).toEqual([['kid_a']]);
+    expect(await cache.getKey('kid_a', kv)).toBeNull();
+  });
+
   it('concurrent cold requests share one refresh (single flight)', async () => {
     const { clerk, make } = setup();
     const kv = fakeKv();

@@ -49,6 +49,30 @@ describe('JWKS mode (no CLERK_JWT_KEY): memory → KV → Clerk', () => {
     expect(clerk.calls).toHaveLength(1);
   });
 
+  it('a key removed from Clerk: a token verified (and cached) before is refused after the refresh', async () => {
+    const { apiUrl, bindings, kvKey } = instance();
+    // Warm KV (no Clerk call yet, so no refresh cooldown is running).
+    await env.JWKS_CACHE.put(kvKey, JSON.stringify({ keys: [testPublicJwk()], fetchedAt: Date.now() }), { expirationTtl: 86400 });
+    const next = await generateRsaKeyPair();
+    const nextJwk = {
+      ...((await crypto.subtle.exportKey('jwk', next.publicKey)) as JsonWebKey),
+      kid: 'ins_next',
+      alg: 'RS256',
+      use: 'sig',
+    };
+    clerk = mockClerk({ '/v1/jwks': () => json({ keys: [nextJwk] }) }, apiUrl); // the old key is gone
+    const seen = await mintSessionToken({ userId: 'user_seen' });
+    expect((await send(bindings, '/v1/me', { headers: bearer(seen) })).status).toBe(200);
+    expect((await send(bindings, '/v1/me', { headers: bearer(seen) })).status).toBe(200); // from the result cache
+    expect(clerk.calls).toHaveLength(0);
+    const rotated = await mintSessionToken({ header: { kid: 'ins_next' }, key: next.privateKey });
+    expect((await send(bindings, '/v1/me', { headers: bearer(rotated) })).status).toBe(200); // unknown kid ⇒ one refresh
+    expect(clerk.calls).toHaveLength(1);
+    const refused = await send(bindings, '/v1/me', { headers: bearer(seen) });
+    expect(refused.status).toBe(401);
+    expect(clerk.unhandled).toEqual([]);
+  });
+
   it('Clerk down with stale keys in KV: valid tokens still pass, readiness is degraded', async () => {
     const { apiUrl, bindings, kvKey } = instance();
     await env.JWKS_CACHE.put(kvKey, JSON.stringify({ keys: [testPublicJwk()], fetchedAt: Date.now() - 30 * 3600_000 }), {
