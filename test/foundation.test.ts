@@ -1,21 +1,9 @@
-import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
+import { env } from 'cloudflare:test';
 import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { createApp } from '../src/app';
 import { validate } from '../src/lib/validate';
-import { call, expectError } from './helpers/http';
-
-async function callApp(
-  app: { fetch: (r: Request, e: any, c: ExecutionContext) => Response | Promise<Response> },
-  path: string,
-  init?: RequestInit,
-  bindings: object = env,
-) {
-  const ctx = createExecutionContext();
-  const res = await app.fetch(new Request(`https://edge.fulcrum.test${path}`, init), bindings, ctx);
-  await waitOnExecutionContext(ctx);
-  return res;
-}
+import { call, callApp, expectError } from './helpers/http';
 
 describe('health', () => {
   it('GET /health is 200 ok and touches nothing', async () => {

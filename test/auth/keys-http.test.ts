@@ -1,8 +1,9 @@
-import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
+import { env } from 'cloudflare:test';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app';
 import { resetVerifiers } from '../../src/auth/verifier';
 import { type ClerkMock, json, mockClerk } from '../helpers/clerk-mock';
+import { callApp } from '../helpers/http';
 import { bearer, generateRsaKeyPair, mintSessionToken, testPublicJwk } from '../helpers/tokens';
 
 /** Each test is its own Clerk instance (API host ⇒ its own KV keys and per-isolate key cache). */
@@ -17,12 +18,7 @@ const app = createApp();
 let clerk: ClerkMock | undefined;
 afterEach(() => clerk?.restore());
 
-async function send(bindings: typeof env, path: string, init?: RequestInit) {
-  const ctx = createExecutionContext();
-  const res = await app.fetch(new Request(`https://edge.fulcrum.test${path}`, init), bindings, ctx);
-  await waitOnExecutionContext(ctx);
-  return res;
-}
+const send = (bindings: typeof env, path: string, init?: RequestInit) => callApp(app, path, init, bindings);
 
 describe('JWKS mode (no CLERK_JWT_KEY): memory → KV → Clerk', () => {
   it('fetches the key set from Clerk once, verifies, and stores it in KV', async () => {

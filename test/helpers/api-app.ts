@@ -1,4 +1,4 @@
-import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
+import { env } from 'cloudflare:test';
 import { drizzle } from 'drizzle-orm/d1';
 import type { MiddlewareHandler } from 'hono';
 import { type AppDeps, createApp } from '../../src/app';
@@ -47,18 +47,7 @@ export function testApp(auth: AuthContext | null, deps: Partial<AppDeps> = {}) {
   return createApp({ authenticate, loadTenant, ...deps });
 }
 
-/** Calls an app in the Worker's execution context with the test bindings. */
-export async function callApp(
-  app: ReturnType<typeof createApp>,
-  path: string,
-  init?: RequestInit,
-  bindings: object = env,
-): Promise<Response> {
-  const ctx = createExecutionContext();
-  const res = await app.fetch(new Request(`https://edge.fulcrum.test${path}`, init), bindings, ctx);
-  await waitOnExecutionContext(ctx);
-  return res;
-}
+export { callApp } from './http';
 
 export async function seedTenant(overrides: Partial<Tenant> & { id: string }): Promise<Tenant> {
   const now = Date.now();

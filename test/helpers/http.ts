@@ -1,4 +1,4 @@
-import { env, SELF } from 'cloudflare:test';
+import { createExecutionContext, env, SELF, waitOnExecutionContext } from 'cloudflare:test';
 import { expect } from 'vitest';
 
 /** Fetches the worker under test through its real entry point. */
@@ -18,3 +18,13 @@ export async function expectError(res: Response, status: number, code: string) {
 }
 
 export { env };
+
+type FetchableApp = { fetch: (request: Request, env: any, ctx: ExecutionContext) => Response | Promise<Response> };
+
+/** Calls an app (e.g. `createApp()` with other bindings) in a Worker execution context. */
+export async function callApp(app: FetchableApp, path: string, init?: RequestInit, bindings: object = env): Promise<Response> {
+  const ctx = createExecutionContext();
+  const res = await app.fetch(new Request(`https://edge.fulcrum.test${path}`, init), bindings, ctx);
+  await waitOnExecutionContext(ctx);
+  return res;
+}
