@@ -9,11 +9,12 @@
 // variants; medians of the rounds are reported, with ratios against stock @clerk/hono and jose
 // measured in the same run.
 import { execFileSync } from 'node:child_process';
-import { createSign, generateKeyPairSync, randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
 import { convertV4MiniflareOptions, Miniflare } from 'miniflare';
+import { signRs256 } from '../scripts/lib/sign.mjs';
 
 // Miniflare 5 (bundled with this wrangler) takes a new config shape; its converter accepts the v4 options.
 const miniflare = (options) => new Miniflare(convertV4MiniflareOptions(options));
@@ -33,13 +34,13 @@ const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 20
 const PEM = publicKey.export({ type: 'spki', format: 'pem' }).toString();
 const JWK = { ...publicKey.export({ format: 'jwk' }), kid: 'ins_bench', alg: 'RS256', use: 'sig' };
 
-const b64u = (s) => Buffer.from(s).toString('base64url');
 function mint({ kid = 'ins_bench', sub = 'user_bench', i = 0, ttl = 3600 } = {}) {
   const iat = Math.floor(Date.now() / 1000);
-  const h = b64u(JSON.stringify({ alg: 'RS256', kid, typ: 'JWT', cat: 'cl_B7d4PD111AAA' }));
-  const p = b64u(JSON.stringify({ azp: AZP, exp: iat + ttl, iat, nbf: iat - 10, iss: 'https://bench.clerk', sid: `sess_${i}`, sub, v: 2 }));
-  const sig = createSign('RSA-SHA256').update(`${h}.${p}`).sign(privateKey).toString('base64url');
-  return `${h}.${p}.${sig}`;
+  return signRs256(
+    { alg: 'RS256', kid, typ: 'JWT', cat: 'cl_B7d4PD111AAA' },
+    { azp: AZP, exp: iat + ttl, iat, nbf: iat - 10, iss: 'https://bench.clerk', sid: `sess_${i}`, sub, v: 2 },
+    privateKey,
+  );
 }
 
 // Each variant: a Hono app with a bare route (`/health`) and the authenticated `/v1/me`.

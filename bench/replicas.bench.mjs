@@ -11,7 +11,7 @@
 // isolate. For CPU the wrapper fronts an in-isolate fake D1 that answers at once (no I/O), so the
 // difference session − primary is the CPU of opening the session, Drizzle over it, reading the
 // bookmark and setting the header; rounds alternate the variants; medians of rounds.
-import { createSign, generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as esbuild from 'esbuild';
 import { convertV4MiniflareOptions, Miniflare } from 'miniflare';
@@ -26,14 +26,13 @@ const N = 400;
 
 const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const PEM = publicKey.export({ type: 'spki', format: 'pem' }).toString();
-const b64u = (s) => Buffer.from(s).toString('base64url');
 function mint(sub) {
   const iat = Math.floor(Date.now() / 1000);
-  const h = b64u(JSON.stringify({ alg: 'RS256', kid: 'ins_bench', typ: 'JWT', cat: 'cl_B7d4PD111AAA' }));
-  const p = b64u(
-    JSON.stringify({ azp: AZP, exp: iat + 3600, iat, nbf: iat - 10, iss: 'https://bench.clerk', sid: `sess_${sub}`, sub, v: 2 }),
+  return signRs256(
+    { alg: 'RS256', kid: 'ins_bench', typ: 'JWT', cat: 'cl_B7d4PD111AAA' },
+    { azp: AZP, exp: iat + 3600, iat, nbf: iat - 10, iss: 'https://bench.clerk', sid: `sess_${sub}`, sub, v: 2 },
+    privateKey,
   );
-  return `${h}.${p}.${createSign('RSA-SHA256').update(`${h}.${p}`).sign(privateKey).toString('base64url')}`;
 }
 
 const VARIANTS = `
@@ -43,6 +42,7 @@ import { sessionAuth } from '${ROOT}src/auth/session-middleware.ts';
 import { tenants } from '${ROOT}src/db/schema.ts';
 import { TenantCache } from '${ROOT}src/tenants/tenant-cache.ts';
 import { createLoadTenant } from '${ROOT}src/tenants/tenant-middleware.ts';
+import { signRs256 } from '../scripts/lib/sign.mjs';
 const uncached = () => createLoadTenant({ cache: new TenantCache(0), now: Date.now });
 export const apps = {
   cached: createApp(),

@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { convertV4MiniflareOptions, Miniflare } from 'miniflare';
 import { Webhook } from 'svix';
+import { svixHeaders } from '../scripts/lib/sign.mjs';
 
 export const title = 'Webhooks: throughput and D1 round trips';
 
@@ -104,16 +105,7 @@ function sign(bodies, prefix) {
   const wh = new Webhook(SECRET);
   const now = new Date();
   return bodies.map((body, i) => {
-    const id = `msg_${prefix}_${i}`;
-    return {
-      body,
-      headers: {
-        'content-type': 'application/json',
-        'svix-id': id,
-        'svix-timestamp': String(Math.floor(now.getTime() / 1000)),
-        'svix-signature': wh.sign(id, now, body),
-      },
-    };
+    return { body, headers: svixHeaders(wh, `msg_${prefix}_${i}`, body, now) };
   });
 }
 

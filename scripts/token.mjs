@@ -3,9 +3,10 @@
 // created by scripts/dev-setup.mjs, whose public half `npm run dev` serves as CLERK_JWT_KEY) and
 // prints a ready curl line. Local development only: these tokens verify nowhere else.
 import { execFileSync } from 'node:child_process';
-import { createHash, createPrivateKey, createPublicKey, createSign, randomBytes } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { signRs256 } from './lib/sign.mjs';
 
 const USAGE = `usage: npm run token -- --user <user_id> [--session <sess_id>] [--org <org_id> --role <role>]
                       [--permissions <a,b>] [--fva <minutes,minutes>] [--azp <origin>] [--ttl <seconds>] [--port <port>]`;
@@ -59,7 +60,7 @@ function authorizedParties() {
 }
 const azp = values.azp ?? authorizedParties()[0] ?? 'http://localhost:3000';
 
-const b64u = (v) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
+const _b64u = (v) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
 const now = Math.floor(Date.now() / 1000);
 // The RFC 7638 thumbprint: the kid /.well-known/jwks.json lists for CLERK_JWT_KEY.
 const { e, kty, n } = createPublicKey(privateKey).export({ format: 'jwk' });
@@ -86,8 +87,7 @@ const claims = {
       }
     : {}),
 };
-const input = `${b64u(header)}.${b64u(claims)}`;
-const token = `${input}.${createSign('RSA-SHA256').update(input).sign(privateKey).toString('base64url')}`;
+const token = signRs256(header, claims, privateKey);
 
 console.error(`# ${values.user}${values.org ? ` in ${values.org} as org:${claims.o.rol}` : ''}, azp ${azp}, expires in ${ttl} s`);
 console.log(`curl -s -H 'Authorization: Bearer ${token}' http://127.0.0.1:${values.port}/v1/me`);

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Webhook } from 'svix';
+import { svixHeaders } from './lib/sign.mjs';
 
 const SAMPLES = JSON.parse(readFileSync(new URL('../test/fixtures/clerk-webhook-examples.json', import.meta.url), 'utf8'));
 const TYPES = Object.keys(SAMPLES).filter((k) => !k.startsWith('_'));
@@ -81,13 +82,7 @@ function buildEvent() {
 const secret = signingSecret(values.vars);
 const body = JSON.stringify(buildEvent());
 const svixId = values.id ?? `msg_dev_${randomUUID().replaceAll('-', '')}`;
-const timestamp = new Date();
-const headers = {
-  'content-type': 'application/json',
-  'svix-id': svixId,
-  'svix-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
-  'svix-signature': new Webhook(secret).sign(svixId, timestamp, body),
-};
+const headers = svixHeaders(new Webhook(secret), svixId, body);
 
 if (values.print) {
   console.log(JSON.stringify({ url: values.url, headers, body: JSON.parse(body) }, null, 2));

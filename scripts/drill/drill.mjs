@@ -10,6 +10,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { Webhook } from 'svix';
+import { svixHeaders } from '../lib/sign.mjs';
 import { startFakeClerk } from './fake-clerk.mjs';
 import { createServiceDir, freePort, startService } from './service.mjs';
 
@@ -94,16 +95,7 @@ const signer = new Webhook(WEBHOOK_SECRET);
 /** Signs like Svix: same `svix-id` on every retry, a fresh timestamp and signature each time. */
 function signedDelivery(svixId, event) {
   const body = JSON.stringify(event);
-  const now = new Date();
-  return {
-    body,
-    headers: {
-      'content-type': 'application/json',
-      'svix-id': svixId,
-      'svix-timestamp': String(Math.floor(now.getTime() / 1000)),
-      'svix-signature': signer.sign(svixId, now, body),
-    },
-  };
+  return { body, headers: svixHeaders(signer, svixId, body) };
 }
 
 async function deliver(svixId, event) {

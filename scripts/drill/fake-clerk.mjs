@@ -3,8 +3,9 @@
 // same process) to: up, down (connections refused), slow, unauthorized (401),
 // garbage (200 non-JSON), and to a rotated key set. It also mints Clerk-shaped
 // session tokens with its current keys, so a drill can present valid tokens.
-import { createSign, generateKeyPairSync, randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
+import { signRs256 } from '../lib/sign.mjs';
 
 const SESSION_TOKEN_CAT = 'cl_B7d4PD111AAA';
 
@@ -13,8 +14,6 @@ function newKey() {
   const jwk = publicKey.export({ format: 'jwk' });
   return { kid: `ins_drill_${randomUUID().slice(0, 8)}`, privateKey, jwk };
 }
-
-const b64url = (v) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
 
 /**
  * Starts the fake. `port` 0 picks a free port. Returns a controller:
@@ -125,9 +124,7 @@ export async function startFakeClerk({ port = 0, secretKey = 'sk_test_drill_secr
         v: 2,
         ...claims,
       };
-      const input = `${b64url(header)}.${b64url(payload)}`;
-      const signature = createSign('RSA-SHA256').update(input).sign(key.privateKey).toString('base64url');
-      return `${input}.${signature}`;
+      return signRs256(header, payload, key.privateKey);
     },
     async close() {
       if (state.mode !== 'down') await stop();

@@ -14,7 +14,8 @@ export const AUTH_RETRY_AFTER_SECONDS = 30;
 /** The one place a refusal is mapped to the wire: 401 `invalid_token`, the reason only in the log. */
 function refuse(c: Context<AppEnv>, reason: AuthFailure, carrier: string): never {
   log('info', 'auth.rejected', { requestId: c.get('requestId'), reason, carrier });
-  throw new AppError('invalid_token', { extra: { signInUrl: c.get('config').CLERK_SIGN_IN_URL } });
+  const config = c.get('config');
+  throw new AppError('invalid_token', { extra: { signInUrl: config.CLERK_SIGN_IN_URL, signUpUrl: config.CLERK_SIGN_UP_URL } });
 }
 
 /** Throws 503 `misconfigured` when neither a JWT key nor a secret key (for the JWKS) is usable. */
@@ -71,6 +72,14 @@ export const sessionAuth = factory.createMiddleware(async (c, next) => {
   }
   const result = await verifierFor(config).verify(token, carrier, c.env.JWKS_CACHE).catch(rethrowKeyError);
   if (!result.ok) refuse(c, result.reason, carrier);
+  if (carrier === 'cookie') {
+    // As Clerk's authenticateRequestWithTokenInCookie: a cookie session needs an active client
+    // (`__client_uat` > 0: 0 or absent means signed out), and a token issued before the client's
+    // last sign-in or sign-out is stale. Clerk would handshake; we never do, so both are a 401.
+    const clientUat = Number(getCookie(c, '__client_uat') ?? '0');
+    if (!(clientUat > 0)) refuse(c, 'client_signed_out', carrier);
+    if (Number(result.auth.claims.iat) < clientUat) refuse(c, 'client_signed_out', carrier);
+  }
   c.set('auth', result.auth);
   await next();
 });

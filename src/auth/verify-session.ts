@@ -22,6 +22,7 @@ export type AuthFailure =
   | 'missing_session'
   | 'azp_mismatch'
   | 'pending_session'
+  | 'client_signed_out'
   | 'bad_claims';
 
 export type VerifyResult = { ok: true; auth: AuthContext; expiresAtMs: number } | { ok: false; reason: AuthFailure };

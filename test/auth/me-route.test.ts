@@ -38,10 +38,22 @@ describe('GET /v1/me', () => {
   });
 
   it('accepts the __session cookie when azp is an authorized party', async () => {
-    const token = await mintSessionToken({ userId: 'user_cookie', azp: TEST_AZP });
-    const res = await call('/v1/me', { headers: { cookie: `__session=${token}` } });
+    const iat = Math.floor(Date.now() / 1000);
+    const token = await mintSessionToken({ userId: 'user_cookie', azp: TEST_AZP, iat });
+    const res = await call('/v1/me', { headers: { cookie: `__session=${token}; __client_uat=${iat - 30}` } });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ userId: 'user_cookie' });
+  });
+
+  it("refuses a cookie token Clerk would not sign in: no active client, or issued before the client's last sign-in/out", async () => {
+    const iat = Math.floor(Date.now() / 1000);
+    const token = await mintSessionToken({ userId: 'user_cookie', azp: TEST_AZP, iat });
+    for (const clientUat of [undefined, '0', 'garbage', String(iat + 5)]) {
+      const cookie = `__session=${token}${clientUat === undefined ? '' : `; __client_uat=${clientUat}`}`;
+      const res = await call('/v1/me', { headers: { cookie } });
+      expect(res.status, `__client_uat=${clientUat}`).toBe(401);
+      expect(((await res.json()) as { error: { signUpUrl: string } }).error.signUpUrl).toBe('/sign-up');
+    }
   });
 
   it('prefers the Authorization header over the cookie', async () => {
