@@ -64,6 +64,17 @@ function isPublishableKey(v: string): boolean {
   }
 }
 
+/** `whsec_` + padded base64, as svix's `Webhook` constructor decodes it (it throws otherwise). */
+function isSvixSecret(v: string): boolean {
+  const b64 = v.startsWith('whsec_') ? v.slice(6) : '';
+  if (b64.length === 0 || b64.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) return false;
+  try {
+    return atob(b64).length > 0;
+  } catch {
+    return false;
+  }
+}
+
 function isHttpUrl(v: string): boolean {
   return URL.canParse(v) && /^https?:$/.test(new URL(v).protocol);
 }
@@ -72,7 +83,7 @@ function isHttpUrl(v: string): boolean {
 const configSchema = z.object({
   CLERK_SECRET_KEY: optionalMatching((v) => /^sk_(test|live)_\S+$/.test(v), 'must start with sk_test_ or sk_live_'),
   CLERK_PUBLISHABLE_KEY: optionalMatching(isPublishableKey, 'must be a pk_test_/pk_live_ key'),
-  CLERK_WEBHOOK_SIGNING_SECRET: optionalMatching((v) => /^whsec_[A-Za-z0-9+/=]+$/.test(v), 'must start with whsec_'),
+  CLERK_WEBHOOK_SIGNING_SECRET: optionalMatching(isSvixSecret, 'must be whsec_ followed by base64'),
   CLERK_API_URL: z.pipe(
     optionalMatching(isHttpUrl, 'must be an http(s) URL'),
     z.transform((v) => (v ?? 'https://api.clerk.com').replace(/\/+$/, '')),

@@ -42,6 +42,15 @@ describe('parseConfig', () => {
     expect(problemsFor(c, ['CLERK_WEBHOOK_SIGNING_SECRET']).map((p) => p.name)).toEqual(['CLERK_WEBHOOK_SIGNING_SECRET']);
   });
 
+  it('accepts only a webhook secret svix can decode', () => {
+    for (const bad of ['whsec_abc', 'whsec_', 'whsec_====', 'whsec_ab!c', 'dGVzdA==']) {
+      expect(problemsFor(parseConfig({ ...valid, CLERK_WEBHOOK_SIGNING_SECRET: bad }), ['CLERK_WEBHOOK_SIGNING_SECRET']), bad).toEqual([
+        { name: 'CLERK_WEBHOOK_SIGNING_SECRET', issue: 'malformed', hint: 'must be whsec_ followed by base64' },
+      ]);
+    }
+    expect(parseConfig({ ...valid, CLERK_WEBHOOK_SIGNING_SECRET: 'whsec_dGVzdA==' }).problems).toEqual([]);
+  });
+
   it('treats empty strings as unset', () => {
     const c = parseConfig({ ...valid, CLERK_JWT_KEY: '  ', CLERK_WEBHOOK_SIGNING_SECRET: '' });
     expect(c.CLERK_JWT_KEY).toBeUndefined();

@@ -23,7 +23,7 @@ export function decideAdmin(
 ): AdminDecision {
   if (!auth || !adminIds.includes(auth.userId)) return 'forbidden';
   const secondFactorAge = auth.factorVerificationAge?.[1];
-  if (secondFactorAge === undefined || !Number.isFinite(secondFactorAge) || secondFactorAge < 0 || secondFactorAge > maxAgeMinutes) {
+  if (secondFactorAge === undefined || !Number.isFinite(secondFactorAge) || secondFactorAge < 0 || !(maxAgeMinutes > secondFactorAge)) {
     return 'second_factor_required';
   }
   return 'ok';

@@ -32,8 +32,13 @@ const SECONDS_BELOW = 1e12;
  */
 export function toMillis(value: unknown): number | undefined {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) return undefined;
-  return Math.floor(value < SECONDS_BELOW ? value * 1000 : value);
+  const ms = Math.floor(value < SECONDS_BELOW ? value * 1000 : value);
+  // Past what a Date can hold, a time would make later ISO/day formatting throw: not a usable time.
+  return ms <= MAX_DATE_MS ? ms : undefined;
 }
+
+/** The largest time a JavaScript Date represents (ECMA-262 §21.4.1.1). */
+const MAX_DATE_MS = 8.64e15;
 
 /**
  * The event's time, used to order effects: the envelope `timestamp`, else the entity's

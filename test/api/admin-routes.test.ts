@@ -19,7 +19,9 @@ describe('decideAdmin (pure)', () => {
     expect(decideAdmin({ userId: 'user_admin', factorVerificationAge: [1, -1] }, ids, 10)).toBe('second_factor_required');
     expect(decideAdmin({ userId: 'user_admin', factorVerificationAge: [1, 11] }, ids, 10)).toBe('second_factor_required');
     expect(decideAdmin({ userId: 'user_admin', factorVerificationAge: [1, Number.NaN] }, ids, 10)).toBe('second_factor_required');
-    expect(decideAdmin({ userId: 'user_admin', factorVerificationAge: [1, 10] }, ids, 10)).toBe('ok');
+    // Clerk's freshness rule (reverification): fresh while maxAge > age, so exactly 10 minutes is stale.
+    expect(decideAdmin({ userId: 'user_admin', factorVerificationAge: [1, 10] }, ids, 10)).toBe('second_factor_required');
+    expect(decideAdmin({ userId: 'user_admin', factorVerificationAge: [1, 9] }, ids, 10)).toBe('ok');
     expect(decideAdmin({ userId: 'user_admin', factorVerificationAge: [99, 0] }, ids, 10)).toBe('ok');
   });
 });

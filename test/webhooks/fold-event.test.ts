@@ -16,7 +16,8 @@ describe('event time', () => {
     expect(toMillis(1716883200)).toBe(1716883200000);
     expect(toMillis(1716883200123)).toBe(1716883200123);
     expect(toMillis(1716883200.9)).toBe(1716883200900);
-    for (const bad of [0, -5, Number.NaN, Number.POSITIVE_INFINITY, '1716883200', null, undefined]) expect(toMillis(bad)).toBeUndefined();
+    for (const bad of [0, -5, Number.NaN, Number.POSITIVE_INFINITY, '1716883200', null, undefined, 1e17, 9e15])
+      expect(toMillis(bad)).toBeUndefined();
   });
 
   it('falls back to data.updated_at, then the Svix timestamp', () => {

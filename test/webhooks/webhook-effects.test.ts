@@ -270,3 +270,24 @@ describe('effects', () => {
     });
   });
 });
+
+describe('out-of-range times (signed by the sender, so verified)', () => {
+  it('a timestamp past what a Date holds is not used: no 5xx, and the audit and admin lists still render', async () => {
+    const userId = `user_far_${crypto.randomUUID().slice(0, 8)}`;
+    const sessionId = `sess_far_${crypto.randomUUID().slice(0, 8)}`;
+    const created = clerkEvent(
+      'session.created',
+      { id: sessionId, object: 'session', user_id: userId, status: 'active', created_at: 1e17, updated_at: 1e17 },
+      1e17,
+    );
+    const { res } = await deliver(created);
+    expect(res.status).toBeLessThan(500);
+    const now = Date.now();
+    const later = clerkEvent(
+      'session.ended',
+      { id: sessionId, object: 'session', user_id: userId, status: 'ended', created_at: now, updated_at: now },
+      now,
+    );
+    expect((await deliver(later)).res.status).toBeLessThan(500);
+  });
+});
