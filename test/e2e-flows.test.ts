@@ -94,6 +94,49 @@ describe('tenants end to end', () => {
     expect(page.items.every((i) => i.userId === bob)).toBe(true);
   });
 
+  it('/v1/orgs/current: a late membership webhook is no reason to refuse; a removed member or an archived caller is', async () => {
+    const orgId = fresh('org');
+    const [alice, bob, carol] = [fresh('user'), fresh('user'), fresh('user')];
+    const t = Date.now();
+    await deliver(
+      clerkEvent(
+        'organization.created',
+        { id: orgId, object: 'organization', name: 'Acme', slug: 'acme', created_at: t, updated_at: t },
+        t,
+      ),
+    );
+    const membership = (id: string, userId: string, type: string, at: number) =>
+      clerkEvent(
+        type,
+        {
+          id,
+          object: 'organization_membership',
+          role: 'org:member',
+          permissions: [],
+          organization: { id: orgId },
+          public_user_data: { user_id: userId },
+          created_at: t,
+          updated_at: at,
+        },
+        at,
+      );
+    await deliver(membership(fresh('orgmem'), alice, 'organizationMembership.created', t + 1));
+    const bobMembership = fresh('orgmem');
+    await deliver(membership(bobMembership, bob, 'organizationMembership.created', t + 2));
+    await deliver(membership(bobMembership, bob, 'organizationMembership.deleted', t + 3));
+    const org = { id: orgId, role: 'org:member' };
+    // carol's membership webhook has not arrived: the token is authoritative.
+    const carolRes = await get('/v1/orgs/current', carol, { org });
+    expect(carolRes.status).toBe(200);
+    expect(await carolRes.json()).toMatchObject({
+      organization: { id: orgId, name: 'Acme' },
+      membersByRole: { 'org:member': [{ userId: alice }] },
+    });
+    await expectError(await get('/v1/orgs/current', bob, { org }), 403, 'forbidden');
+    await deliver(clerkEvent('user.deleted', { id: alice, object: 'user', deleted: true }, t + 4));
+    await expectError(await get('/v1/orgs/current', alice, { org }), 403, 'tenant_archived');
+  });
+
   it('unauthenticated tenant and admin routes are 401 invalid_token', async () => {
     for (const path of ['/v1/me', '/v1/tenant', '/v1/audit/logins', '/v1/orgs/current', '/v1/admin/usage']) {
       const res = await call(path);

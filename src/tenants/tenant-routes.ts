@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import * as z from 'zod/mini';
 import { listLoginAudits } from '../db/queries/login-audits';
-import { getTenant, listActiveOrgMembers } from '../db/queries/tenants';
+import { getMembership, getTenant, listActiveOrgMembers } from '../db/queries/tenants';
 import type { AppEnv } from '../env';
 import { AppError } from '../errors';
 import { decodeCursor, encodeCursor } from '../lib/cursor';
@@ -11,6 +11,7 @@ import { cursorParam, iso, isoDateTimeParam, isoString, limitParam, nullableIso 
 import { validate } from '../lib/validate';
 import type { RouteDoc } from '../openapi/route-doc';
 import { tenantSchema, toTenantJson } from './tenant-json';
+import { requireActiveTenant } from './tenant-middleware';
 
 export const auditQuery = z.object({
   limit: limitParam,
@@ -44,12 +45,6 @@ const parseAuditPosition = (v: unknown) => {
   return r.success ? { createdAt: r.data.c, sessionId: r.data.s } : null;
 };
 
-/** An archived tenant keeps its data but may not use the API (DESIGN.md: 403 `tenant_archived`). */
-const activeTenant = factory.createMiddleware(async (c, next) => {
-  if (c.var.tenant.status === 'archived') throw new AppError('tenant_archived');
-  await next();
-});
-
 /**
  * The caller's own data, mounted under `/v1`. Expects `c.var.auth` from the session
  * middleware; `loadTenant` sets `c.var.tenant` (the webhooks module's loader).
@@ -57,49 +52,60 @@ const activeTenant = factory.createMiddleware(async (c, next) => {
 export function tenantRoutes(deps: { loadTenant: MiddlewareHandler<AppEnv> }) {
   return factory
     .createApp()
-    .get('/tenant', deps.loadTenant, activeTenant, (c) => c.json(toTenantJson(c.var.tenant)))
-    .get('/audit/logins', requireConfig('CLERK_SECRET_KEY'), deps.loadTenant, activeTenant, validate('query', auditQuery), async (c) => {
-      const q = c.req.valid('query');
-      if (q.from !== undefined && q.to !== undefined && q.from > q.to) {
-        throw new AppError('invalid_request', {
-          message: 'Invalid query.',
-          extra: { issues: [{ path: 'from', message: 'must not be after `to`' }] },
+    .get('/tenant', deps.loadTenant, requireActiveTenant, (c) => c.json(toTenantJson(c.var.tenant)))
+    .get(
+      '/audit/logins',
+      requireConfig('CLERK_SECRET_KEY'),
+      deps.loadTenant,
+      requireActiveTenant,
+      validate('query', auditQuery),
+      async (c) => {
+        const q = c.req.valid('query');
+        if (q.from !== undefined && q.to !== undefined && q.from > q.to) {
+          throw new AppError('invalid_request', {
+            message: 'Invalid query.',
+            extra: { issues: [{ path: 'from', message: 'must not be after `to`' }] },
+          });
+        }
+        const secret = c.var.config.CLERK_SECRET_KEY as string;
+        // The cursor's MAC binds it to this tenant and these filters: reused elsewhere it is a 400.
+        const scope = JSON.stringify(['audit', c.var.tenant.id, q.from ?? null, q.to ?? null, q.status ?? null]);
+        const after = q.cursor === undefined ? undefined : await decodeCursor(secret, scope, q.cursor, parseAuditPosition);
+        const page = await listLoginAudits(c.var.sessionDb(), {
+          tenantId: c.var.tenant.id,
+          limit: q.limit ?? 20,
+          after,
+          from: q.from,
+          to: q.to,
+          status: q.status,
         });
-      }
-      const secret = c.var.config.CLERK_SECRET_KEY as string;
-      // The cursor's MAC binds it to this tenant and these filters: reused elsewhere it is a 400.
-      const scope = JSON.stringify(['audit', c.var.tenant.id, q.from ?? null, q.to ?? null, q.status ?? null]);
-      const after = q.cursor === undefined ? undefined : await decodeCursor(secret, scope, q.cursor, parseAuditPosition);
-      const page = await listLoginAudits(c.var.sessionDb(), {
-        tenantId: c.var.tenant.id,
-        limit: q.limit ?? 20,
-        after,
-        from: q.from,
-        to: q.to,
-        status: q.status,
-      });
-      return c.json({
-        items: page.rows.map((r) => ({
-          sessionId: r.sessionId,
-          userId: r.userId,
-          status: r.status,
-          ip: r.ip,
-          userAgent: r.userAgent,
-          createdAt: iso(r.createdAt),
-          endedAt: iso(r.endedAt),
-        })),
-        nextCursor: page.next ? await encodeCursor(secret, scope, { c: page.next.createdAt, s: page.next.sessionId }) : null,
-      });
-    })
-    .get('/orgs/current', async (c) => {
+        return c.json({
+          items: page.rows.map((r) => ({
+            sessionId: r.sessionId,
+            userId: r.userId,
+            status: r.status,
+            ip: r.ip,
+            userAgent: r.userAgent,
+            createdAt: iso(r.createdAt),
+            endedAt: iso(r.endedAt),
+          })),
+          nextCursor: page.next ? await encodeCursor(secret, scope, { c: page.next.createdAt, s: page.next.sessionId }) : null,
+        });
+      },
+    )
+    .get('/orgs/current', deps.loadTenant, requireActiveTenant, async (c) => {
       const { orgId, orgRole } = c.var.auth;
       if (!orgId) throw new AppError('not_found', { message: 'No active organization in this session.' });
       const org = await getTenant(c.var.sessionDb(), { id: orgId });
       if (org?.kind !== 'organization') throw new AppError('not_found', { message: 'Organization not found.' });
       if (org.status === 'archived') throw new AppError('tenant_archived');
-      const members = await listActiveOrgMembers(c.var.sessionDb(), { orgId });
-      // The token says the caller belongs to the org; a membership tombstoned since then wins.
-      if (members.length > 0 && !members.some((m) => m.userId === c.var.auth.userId)) throw new AppError('forbidden');
+      // The token says the caller belongs to the org; a membership tombstoned since then wins
+      // (no row at all only means its webhook has not arrived yet).
+      const [own, members] = await Promise.all([
+        getMembership(c.var.sessionDb(), { orgId, userId: c.var.auth.userId }),
+        listActiveOrgMembers(c.var.sessionDb(), { orgId }),
+      ]);
+      if (own?.status === 'deleted') throw new AppError('forbidden');
       const membersByRole: Record<string, { userId: string; role: string | null; joinedAt: string }[]> = {};
       for (const m of members) {
         const role = m.role ?? 'none';

@@ -54,6 +54,17 @@ export async function listActiveOrgMembers(db: Database, args: { orgId: string; 
     .limit(args.limit ?? 500);
 }
 
+/** One user's membership row in an organization (active or tombstoned), or null. */
+export async function getMembership(db: Database, args: { orgId: string; userId: string }) {
+  return (
+    (await db
+      .select({ status: organizationMemberships.status, role: organizationMemberships.role })
+      .from(organizationMemberships)
+      .where(and(eq(organizationMemberships.orgId, args.orgId), eq(organizationMemberships.userId, args.userId)))
+      .get()) ?? null
+  );
+}
+
 /**
  * The caller's tenant, created just in time when the `user.created` webhook is late.
  * Race-safe: `INSERT … ON CONFLICT DO NOTHING` then read, in one batch (one round trip,
