@@ -2,11 +2,12 @@
 // D1 (wrangler's local D1 through getPlatformProxy, real migrations) seeded directly with
 // 1,000,000 login audits and 100,000 users. Times go through the same query functions the
 // Worker uses (src/db/queries, loaded with tsx). Bounded: fixed repetitions, then stops.
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { DatabaseSync } from 'node:sqlite';
 import { tsImport } from 'tsx/esm/api';
 import { getPlatformProxy } from 'wrangler';
+import { migrationStatements } from './migrations.mjs';
 
 export const title = 'API: audit pagination and usage at 1M audits';
 
@@ -57,15 +58,6 @@ async function seed(exec) {
      select strftime('%Y-%m-%d', created_at / 1000, 'unixepoch'), user_id from login_audits`,
   );
   await exec('analyze');
-}
-
-function migrationStatements() {
-  const dir = new URL('../migrations/', import.meta.url);
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.sql'))
-    .sort()
-    .flatMap((file) => readFileSync(new URL(file, dir), 'utf8').split('--> statement-breakpoint'))
-    .filter((stmt) => stmt.trim());
 }
 
 /** p50 of the SQLite engine alone (node:sqlite, in process, µs resolution) for one statement. */

@@ -12,9 +12,11 @@
 // difference session − primary is the CPU of opening the session, Drizzle over it, reading the
 // bookmark and setting the header; rounds alternate the variants; medians of rounds.
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as esbuild from 'esbuild';
 import { convertV4MiniflareOptions, Miniflare } from 'miniflare';
+import { signRs256 } from '../scripts/lib/sign.mjs';
+import { applyMigrations } from './migrations.mjs';
 
 export const title = 'Global read path (issue 7)';
 
@@ -42,7 +44,6 @@ import { sessionAuth } from '${ROOT}src/auth/session-middleware.ts';
 import { tenants } from '${ROOT}src/db/schema.ts';
 import { TenantCache } from '${ROOT}src/tenants/tenant-cache.ts';
 import { createLoadTenant } from '${ROOT}src/tenants/tenant-middleware.ts';
-import { signRs256 } from '../scripts/lib/sign.mjs';
 const uncached = () => createLoadTenant({ cache: new TenantCache(0), now: Date.now });
 export const apps = {
   cached: createApp(),
@@ -111,18 +112,8 @@ async function setup() {
   return readFileSync(`${TMP}/variants.mjs`, 'utf8');
 }
 
-/** The real migrations, applied to Miniflare's D1 as `wrangler d1 migrations apply` would. */
 async function migrate(mf) {
-  const d1 = await mf.getD1Database('DB');
-  for (const file of readdirSync(`${ROOT}migrations`)
-    .filter((f) => f.endsWith('.sql'))
-    .sort()) {
-    const statements = readFileSync(`${ROOT}migrations/${file}`, 'utf8')
-      .split('--> statement-breakpoint')
-      .map((s) => s.trim())
-      .filter(Boolean);
-    await d1.batch(statements.map((s) => d1.prepare(s)));
-  }
+  await applyMigrations(await mf.getD1Database('DB'));
 }
 
 function newMiniflare(code) {

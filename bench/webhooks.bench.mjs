@@ -4,10 +4,11 @@
 // middleware, body read, Svix verification, parse; no storage) in the same run, alternating,
 // medians of repeats. Bounded: fixed event counts, a timeout per request; stops by itself.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { convertV4MiniflareOptions, Miniflare } from 'miniflare';
 import { Webhook } from 'svix';
 import { svixHeaders } from '../scripts/lib/sign.mjs';
+import { applyMigrations } from './migrations.mjs';
 
 export const title = 'Webhooks: throughput and D1 round trips';
 
@@ -52,16 +53,7 @@ async function start(scriptPath) {
   const mf = new Miniflare(options);
   const url = await mf.ready;
   const db = await mf.getD1Database('DB');
-  for (const file of readdirSync(new URL('migrations/', root))
-    .filter((f) => f.endsWith('.sql'))
-    .sort()) {
-    const sql = readFileSync(new URL(`migrations/${file}`, root), 'utf8');
-    for (const statement of sql
-      .split('--> statement-breakpoint')
-      .map((s) => s.trim())
-      .filter(Boolean))
-      await db.prepare(statement).run();
-  }
+  await applyMigrations(db);
   return { mf, url, db };
 }
 
