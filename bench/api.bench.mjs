@@ -133,6 +133,7 @@ export async function run() {
       .orderBy(desc(schema.loginAudits.createdAt), desc(schema.loginAudits.sessionId))
       .limit(PAGE + 1)
       .toSQL();
+    // The keyset predicate as listLoginAudits builds it (row value comparison).
     const keysetFarSql = baseSql.sql.replace(
       ' order by',
       ' and ("login_audits"."created_at", "login_audits"."session_id") < (?, ?) order by',
@@ -186,21 +187,9 @@ export async function run() {
     );
     const roundTrip = await time(() => d1.prepare('select 1').first());
 
-    const keysetSql = db
-      .select()
-      .from(schema.loginAudits)
-      .where(eq(schema.loginAudits.tenantId, tenantId))
-      .orderBy(desc(schema.loginAudits.createdAt), desc(schema.loginAudits.sessionId))
-      .limit(PAGE + 1)
-      .toSQL();
-    // The keyset predicate as listLoginAudits builds it (row value comparison).
-    const explainSql = keysetSql.sql.replace(
-      ' order by',
-      ' and ("login_audits"."created_at", "login_audits"."session_id") < (?, ?) order by',
-    );
     const plan = await d1
-      .prepare(`explain query plan ${explainSql}`)
-      .bind(keysetSql.params[0], after.createdAt, after.sessionId, ...keysetSql.params.slice(1))
+      .prepare(`explain query plan ${keysetFarSql}`)
+      .bind(baseSql.params[0], after.createdAt, after.sessionId, ...baseSql.params.slice(1))
       .all();
     const usagePlan = await d1
       .prepare('explain query plan select count(*) as mau from user_last_active where last_day between ? and ?')

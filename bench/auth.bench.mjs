@@ -12,10 +12,10 @@ import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import * as esbuild from 'esbuild';
 import { convertV4MiniflareOptions, Miniflare } from 'miniflare';
 import { signRs256 } from '../scripts/lib/sign.mjs';
 import { applyMigrations } from './migrations.mjs';
+import { bundleForWorkerd } from './workerd-bundle.mjs';
 
 // Miniflare 5 (bundled with this wrangler) takes a new config shape; its converter accepts the v4 options.
 const miniflare = (options) => new Miniflare(convertV4MiniflareOptions(options));
@@ -97,21 +97,7 @@ async function bundle(name) {
   const dir = `${TMP}/${name}`;
   mkdirSync(dir, { recursive: true });
   writeFileSync(`${dir}/variant.ts`, VARIANTS[name]);
-  await esbuild.build({
-    entryPoints: [`${dir}/variant.ts`],
-    outfile: `${dir}/variant.mjs`,
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    conditions: ['workerd', 'worker', 'browser'],
-    mainFields: ['module', 'main'],
-    minify: true,
-    external: ['cloudflare:*', 'node:*'],
-    nodePaths: [`${ROOT}node_modules`],
-    logLevel: 'silent',
-    // As wrangler does. @clerk/backend's runtime reads process.env.NODE_ENV when it fetches the JWKS.
-    define: { 'process.env.NODE_ENV': '"production"' },
-  });
+  await bundleForWorkerd(`${dir}/variant.ts`, `${dir}/variant.mjs`);
   const code = readFileSync(`${dir}/variant.mjs`, 'utf8');
   return { name, code, gzipKiB: gzipSync(code).length / 1024 };
 }

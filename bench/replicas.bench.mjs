@@ -13,10 +13,10 @@
 // bookmark and setting the header; rounds alternate the variants; medians of rounds.
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import * as esbuild from 'esbuild';
 import { convertV4MiniflareOptions, Miniflare } from 'miniflare';
 import { signRs256 } from '../scripts/lib/sign.mjs';
 import { applyMigrations } from './migrations.mjs';
+import { bundleForWorkerd } from './workerd-bundle.mjs';
 
 export const title = 'Global read path (issue 7)';
 
@@ -95,20 +95,7 @@ const fmt = (n, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '–');
 async function setup() {
   mkdirSync(TMP, { recursive: true });
   writeFileSync(`${TMP}/variants.ts`, VARIANTS);
-  await esbuild.build({
-    entryPoints: [`${TMP}/variants.ts`],
-    outfile: `${TMP}/variants.mjs`,
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    conditions: ['workerd', 'worker', 'browser'],
-    mainFields: ['module', 'main'],
-    minify: true,
-    external: ['cloudflare:*', 'node:*'],
-    nodePaths: [`${ROOT}node_modules`],
-    logLevel: 'silent',
-    define: { 'process.env.NODE_ENV': '"production"' },
-  });
+  await bundleForWorkerd(`${TMP}/variants.ts`, `${TMP}/variants.mjs`);
   return readFileSync(`${TMP}/variants.mjs`, 'utf8');
 }
 
