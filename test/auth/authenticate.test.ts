@@ -51,7 +51,12 @@ describe('authenticate()', () => {
   });
 
   it('optional never admits a credential that is present and invalid', async () => {
-    for (const headers of [{ authorization: 'Bearer not.a.jwt' }, { authorization: 'Basic abc' }, { cookie: '__session=garbage' }]) {
+    const hostile: Record<string, string>[] = [
+      { authorization: 'Bearer not.a.jwt' },
+      { authorization: 'Basic abc' },
+      { cookie: '__session=garbage' },
+    ];
+    for (const headers of hostile) {
       const { status, body } = await who({ accept: ['session_token'], optional: true }, headers);
       expect(status).toBe(401);
       expect(body.error?.code).toBe('invalid_token');
