@@ -4,6 +4,7 @@ import { type AppEnv, problemsFor } from '../env';
 import { AppError } from '../errors';
 import { factory } from '../lib/factory';
 import { log } from '../lib/log';
+import { isCsrfSafe } from './csrf';
 import { KeysUnavailableError } from './key-cache';
 import { verifierFor } from './verifier';
 import type { AuthFailure } from './verify-session';
@@ -46,7 +47,8 @@ export function rethrowKeyError(error: unknown): never {
 
 /**
  * Session authentication for `/v1/*`: `Authorization: Bearer <token>`, else the `__session` cookie
- * (only with CLERK_AUTHORIZED_PARTIES set and a matching `azp`). Never a redirect or handshake and
+ * (only with CLERK_AUTHORIZED_PARTIES set and a matching `azp`, and for unsafe methods an `Origin`
+ * among them: `isCsrfSafe`). Never a redirect or handshake and
  * never Clerk's `x-clerk-auth-*` headers: a refusal is 401 `invalid_token`, no key is 503.
  */
 export const sessionAuth = factory.createMiddleware(async (c, next) => {
@@ -68,6 +70,16 @@ export const sessionAuth = factory.createMiddleware(async (c, next) => {
     // Stricter than Clerk: a browser sends cookies to any origin's requests, so without an allow-list
     // of authorized parties a cookie is not evidence of which app asked.
     if (config.CLERK_AUTHORIZED_PARTIES.length === 0) refuse(c, 'azp_mismatch', carrier);
+    // CSRF: checked before any verification work, so a cross-site request executes nothing.
+    if (!isCsrfSafe(c.req.method, c.req.raw.headers, config.CLERK_AUTHORIZED_PARTIES)) {
+      log('warn', 'auth.csrf_refused', {
+        requestId: c.get('requestId'),
+        method: c.req.method,
+        origin: c.req.header('origin') ?? null,
+        secFetchSite: c.req.header('sec-fetch-site') ?? null,
+      });
+      throw new AppError('forbidden', { message: 'Cross-site request refused.' });
+    }
     token = cookie;
   }
   const result = await verifierFor(config).verify(token, carrier, c.env.JWKS_CACHE).catch(rethrowKeyError);
