@@ -42,6 +42,10 @@ export default defineConfig(async () => {
     test: {
       include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
       setupFiles: ['./test/setup.ts'],
+      // One workerd for all files in turn instead of a new one per file (its start and loading the Worker's
+      // module graph were most of the run). Each file still starts fresh: test/setup.ts resets module state and
+      // storage, test/isolation/ proves it.
+      isolate: false,
       silent: 'passed-only' as const,
       // Not a speed check (those are benchmarks): the property tests' hundreds of runs must not time out on a
       // loaded 2-core machine, where the 5 s default failed them (differential, bookmarks-http at load 10).

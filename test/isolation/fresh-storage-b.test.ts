@@ -1,0 +1,5 @@
+import { describe } from 'vitest';
+import { provesFreshStorage } from './fresh-storage';
+
+// One of a pair (fresh-storage-a/-b): see provesFreshStorage.
+describe('storage isolation between test files (b)', () => provesFreshStorage('b'));
