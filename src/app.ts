@@ -3,7 +3,8 @@ import { secureHeaders } from 'hono/secure-headers';
 import { adminRoutes } from './admin/admin-routes';
 import type { ReplayFn } from './admin/replay';
 import { jwksRoutes, keysCheck, meRoutes } from './auth/auth-routes';
-import { sessionAuth } from './auth/session-middleware';
+import { machineTokensCheck } from './auth/machine-readiness';
+import { anyTokenAuth, sessionAuth } from './auth/session-middleware';
 import type { AppEnv } from './env';
 import { AppError, errorResponse } from './errors';
 import { configCheck, d1Check, healthRoutes, kvCheck } from './health/health-routes';
@@ -11,8 +12,10 @@ import { privateNoStore } from './lib/http-cache';
 import { log } from './lib/log';
 import { allowedMethods } from './lib/method-not-allowed';
 import { accessLog, context, requestId } from './lib/middleware';
+import { limitsCheck } from './lib/rate-limit';
 import { OPENAPI_JSON } from './openapi/openapi.generated';
 import { openapiRoutes } from './openapi/openapi-routes';
+import { loadMachineTenant } from './tenants/machine-tenant';
 import { loadTenant } from './tenants/tenant-middleware';
 import { tenantRoutes } from './tenants/tenant-routes';
 import { replayStoredEvent } from './webhooks/replay-stored-event';
@@ -22,6 +25,10 @@ import { webhookRoutes } from './webhooks/webhook-route';
 export type AppDeps = {
   /** Session middleware on `/v1/*`: sets `c.var.auth` (auth module). */
   authenticate: MiddlewareHandler<AppEnv>;
+  /** `GET /v1/me`'s middleware: every token type (auth module). */
+  authenticateAnyType: MiddlewareHandler<AppEnv>;
+  /** Sets `c.var.machineTenant` for a machine caller (tenants module). */
+  loadMachineTenant: MiddlewareHandler<AppEnv>;
   /** Sets `c.var.tenant` for the caller (webhooks module's loader). */
   loadTenant: MiddlewareHandler<AppEnv>;
   /** Re-applies a stored webhook event (webhooks module). */
@@ -30,7 +37,14 @@ export type AppDeps = {
   now: () => number;
 };
 
-const defaultDeps: AppDeps = { authenticate: sessionAuth, loadTenant, replay: replayStoredEvent, now: Date.now };
+const defaultDeps: AppDeps = {
+  authenticate: sessionAuth,
+  authenticateAnyType: anyTokenAuth,
+  loadTenant,
+  loadMachineTenant,
+  replay: replayStoredEvent,
+  now: Date.now,
+};
 
 /** The only composition root: middleware order, routes, and the one error path. */
 export function createApp(overrides: Partial<AppDeps> = {}) {
@@ -40,13 +54,19 @@ export function createApp(overrides: Partial<AppDeps> = {}) {
   app.use('*', requestId, accessLog, secureHeaders(), context);
 
   const routes = app
-    .route('/health', healthRoutes([configCheck, d1Check, kvCheck, keysCheck]))
+    .route('/health', healthRoutes([configCheck, d1Check, kvCheck, keysCheck, machineTokensCheck, limitsCheck]))
     .route('/', openapiRoutes(OPENAPI_JSON))
     .route('/.well-known', jwksRoutes)
     .route('/api/webhooks', webhookRoutes())
-    .use('/v1/*', privateNoStore, deps.authenticate)
+    .use('/v1/*', privateNoStore)
+    // Before the session-only middleware: /v1/me authenticates every token type itself and answers
+    // without calling next(), so the session middleware registered below never runs for it.
+    .route(
+      '/v1',
+      meRoutes({ authenticate: deps.authenticateAnyType, loadTenant: deps.loadTenant, loadMachineTenant: deps.loadMachineTenant }),
+    )
+    .use('/v1/*', deps.authenticate)
     .route('/v1/admin', adminRoutes({ replay: deps.replay, now: deps.now }))
-    .route('/v1', meRoutes(deps.loadTenant))
     .route('/v1', tenantRoutes({ loadTenant: deps.loadTenant }));
 
   const allowed = allowedMethods(app);

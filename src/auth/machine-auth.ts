@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../env';
 import { AppError } from '../errors';
-import { clientIp, LIMITERS, PenaltyBox, rateLimited, underLimit } from '../lib/rate-limit';
+import { clientIp, rateLimited, underLimit } from '../lib/rate-limit';
 import { machineVerifierFor } from './machine-verifier';
 import { OPAQUE_SUCCESS_TTL_MS } from './opaque-cache';
 import type { Recognized } from './token-type';
@@ -51,7 +51,11 @@ export class MachineRefusal extends Error {
  * Backend API call is counted against MACHINE_VERIFY_LIMITER for the client IP first (429 over it,
  * no call). Throws MachineRefusal (401), AppError 503 `auth_unavailable`, 429 `rate_limited`.
  */
-export async function verifyMachineCredential(c: Context<AppEnv>, recognized: Exclude<Recognized, { type: 'session_token' }>, token: string) {
+export async function verifyMachineCredential(
+  c: Context<AppEnv>,
+  recognized: Exclude<Recognized, { type: 'session_token' }>,
+  token: string,
+) {
   const config = c.get('config');
   const machine = machineVerifierFor(config);
   if (recognized.form === 'malformed') throw new MachineRefusal('malformed');
@@ -61,8 +65,13 @@ export async function verifyMachineCredential(c: Context<AppEnv>, recognized: Ex
     if (!result.ok) throw new MachineRefusal(result.reason);
     return toMachineAuth(recognized.type, result.data, Date.now());
   }
-  const secretKey = recognized.type === 'm2m_token' ? (config.CLERK_MACHINE_SECRET_KEY ?? config.CLERK_SECRET_KEY) : config.CLERK_SECRET_KEY;
-  if (!secretKey) throw new AppError('misconfigured', { detail: { problem: 'no secret key for machine token verification' }, extra: { missing: ['CLERK_SECRET_KEY'] } });
+  const secretKey =
+    recognized.type === 'm2m_token' ? (config.CLERK_MACHINE_SECRET_KEY ?? config.CLERK_SECRET_KEY) : config.CLERK_SECRET_KEY;
+  if (!secretKey)
+    throw new AppError('misconfigured', {
+      detail: { problem: 'no secret key for machine token verification' },
+      extra: { missing: ['CLERK_SECRET_KEY'] },
+    });
   const ip = clientIp(c);
   const result = await machine.verifyOpaque(recognized.type, token, async () => {
     if (!(await underLimit(c.env, 'MACHINE_VERIFY_LIMITER', ip))) throw rateLimited('MACHINE_VERIFY_LIMITER', undefined, { ip });
@@ -75,23 +84,4 @@ export async function verifyMachineCredential(c: Context<AppEnv>, recognized: Ex
     });
   }
   throw new MachineRefusal(result.reason);
-}
-
-/** Client IPs over AUTH_FAILURE_LIMITER in this isolate (per-isolate state; see PenaltyBox). */
-export const failedCredentials = new PenaltyBox();
-
-/** 429 before any verification work when this client IP is serving an auth-failure penalty. */
-export function assertNotPenalised(key: string, now = Date.now()): void {
-  const left = failedCredentials.remaining(key, now);
-  if (left > 0) throw rateLimited('AUTH_FAILURE_LIMITER', left, { key });
-}
-
-/**
- * Counts a refused credential for `key` (a client IP, or `webhook:<ip>`); when that goes over
- * AUTH_FAILURE_LIMITER the key is penalised for the limiter's period and this refusal becomes 429.
- */
-export async function countFailure(env: object, key: string, now = Date.now()): Promise<void> {
-  if (await underLimit(env, 'AUTH_FAILURE_LIMITER', key)) return;
-  failedCredentials.add(key, now, LIMITERS.AUTH_FAILURE_LIMITER.periodSeconds);
-  throw rateLimited('AUTH_FAILURE_LIMITER', undefined, { key });
 }

@@ -1,7 +1,6 @@
-import { decodeJwt, type Jwt } from './verify-session';
+import type { TokenType } from './types';
+import { decodeJwt, type Jwt, MAX_TOKEN_LENGTH } from './verify-session';
 
-/** Clerk's token types (`TokenType` in @clerk/backend): what a route may accept. */
-export type TokenType = 'session_token' | 'api_key' | 'm2m_token' | 'oauth_token';
 export const TOKEN_TYPES: readonly TokenType[] = ['session_token', 'api_key', 'm2m_token', 'oauth_token'];
 export const MACHINE_TOKEN_TYPES: readonly TokenType[] = ['api_key', 'm2m_token', 'oauth_token'];
 
@@ -41,12 +40,13 @@ function opaque(type: OpaqueType, body: string): Recognized {
 /**
  * Recognises a bearer token in Clerk's order (`getMachineTokenType` after `isMachineToken`): `mt_` or
  * an M2M JWT (`sub` starting `mch_`), then `oat_` or an OAuth JWT (header `typ` `at+jwt`), then `ak_`;
- * anything else is a session token candidate (its JWT decoded once here, reused by the verifier).
+ * anything else is a session token candidate.
  */
-export function recognizeToken(token: string): Recognized {
+export function recognizeToken(token: string, options: { jwt?: boolean } = {}): Recognized {
   if (token.startsWith(M2M_TOKEN_PREFIX)) return opaque('m2m_token', token.slice(M2M_TOKEN_PREFIX.length));
-  // Only plausible JWTs are decoded (the session verifier caps them at 8 KiB the same way).
-  const jwt = token.length <= 8_192 ? decodeJwt(token) : null;
+  // Only plausible JWTs are decoded (the session verifier caps them at 8 KiB the same way); with
+  // `jwt: false` nothing is decoded and machine JWTs pass as session candidates (which refuse them).
+  const jwt = options.jwt !== false && token.length <= MAX_TOKEN_LENGTH ? decodeJwt(token) : null;
   if (jwt && typeof jwt.payload.sub === 'string' && jwt.payload.sub.startsWith(M2M_SUBJECT_PREFIX))
     return { type: 'm2m_token', form: 'jwt', jwt };
   if (token.startsWith(OAUTH_TOKEN_PREFIX)) return opaque('oauth_token', token.slice(OAUTH_TOKEN_PREFIX.length));
