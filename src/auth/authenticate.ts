@@ -4,6 +4,7 @@ import { type AppEnv, problemsFor } from '../env';
 import { AppError } from '../errors';
 import { log } from '../lib/log';
 import { assertNotPenalised, clientIp, countFailure } from '../lib/rate-limit';
+import { isCsrfSafe } from './csrf';
 import { KeysUnavailableError } from './key-cache';
 import { MachineRefusal, verifyMachineCredential } from './machine-auth';
 import { recognizeToken } from './token-type';
@@ -80,11 +81,12 @@ function credentialOf(c: Context<AppEnv>): { carrier: Carrier; token: string } |
 /**
  * Authenticates the request with the accepted token types (used by `/v1/*` and by gateway routes).
  * Session tokens come from `Authorization: Bearer <token>`, else the `__session` cookie (only with
- * CLERK_AUTHORIZED_PARTIES set and a matching `azp`); machine tokens only from the header, as in
- * Clerk. The type is recognised first (token-type.ts), so a type the route does not accept costs
- * nothing. A client IP over AUTH_FAILURE_LIMITER is refused (429) before any verification work, and
- * each refused credential counts against it. Never a redirect or handshake and never Clerk's
- * `x-clerk-auth-*` headers. Throws AppError: 401 `invalid_token`, 429 `rate_limited`, 503
+ * CLERK_AUTHORIZED_PARTIES set and a matching `azp`, and for unsafe methods an `Origin` among them:
+ * `isCsrfSafe`, 403 `forbidden`); machine tokens only from the header, as in Clerk. The type is
+ * recognised first (token-type.ts), so a type the route does not accept costs nothing. A client IP
+ * over AUTH_FAILURE_LIMITER is refused (429) before any verification work, and each refused
+ * credential counts against it. Never a redirect or handshake and never Clerk's `x-clerk-auth-*`
+ * headers. Throws AppError: 401 `invalid_token`, 403 `forbidden` (CSRF), 429 `rate_limited`, 503
  * `auth_unavailable`/`misconfigured`. Returns null only when `optional` is set and the request
  * carries no credential at all.
  */
@@ -125,6 +127,16 @@ async function verifyCredential(c: Context<AppEnv>, opts: AuthenticateOptions): 
   // Stricter than Clerk: a browser sends cookies to any origin's requests, so without an allow-list
   // of authorized parties a cookie is not evidence of which app asked.
   if (carrier === 'cookie' && config.CLERK_AUTHORIZED_PARTIES.length === 0) refuse(c, 'azp_mismatch', carrier);
+  // CSRF: checked before any verification work, so a cross-site request executes nothing.
+  if (carrier === 'cookie' && !isCsrfSafe(c.req.method, c.req.raw.headers, config.CLERK_AUTHORIZED_PARTIES)) {
+    log('warn', 'auth.csrf_refused', {
+      requestId: c.get('requestId'),
+      method: c.req.method,
+      origin: c.req.header('origin') ?? null,
+      secFetchSite: c.req.header('sec-fetch-site') ?? null,
+    });
+    throw new AppError('forbidden', { message: 'Cross-site request refused.' });
+  }
   const result = await verifierFor(config).verify(token, carrier, c.env.JWKS_CACHE).catch(rethrowKeyError);
   if (!result.ok) refuse(c, result.reason, carrier);
   if (carrier === 'cookie') {
