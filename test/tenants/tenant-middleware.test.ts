@@ -3,12 +3,12 @@ import { drizzle } from 'drizzle-orm/d1';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import type { AuthContext } from '../../src/auth/types';
-import { ensureTenantForUser } from '../../src/db/queries/tenants';
 import * as schema from '../../src/db/schema';
 import type { AppEnv } from '../../src/env';
 import { AppError, errorResponse } from '../../src/errors';
 import { context, requestId } from '../../src/lib/middleware';
 import { loadTenant, requireActiveTenant } from '../../src/tenants/tenant-middleware';
+import { ensureTenantForUser } from '../../src/tenants/tenant-store';
 import { expectError } from '../helpers/http';
 import { clerkEvent, deliver, freshId } from '../helpers/webhooks';
 
