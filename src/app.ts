@@ -6,6 +6,7 @@ import { sessionAuth } from './auth/session-middleware';
 import type { AppEnv } from './env';
 import { AppError, errorResponse } from './errors';
 import { configCheck, d1Check, healthRoutes, kvCheck } from './health/health-routes';
+import { corsMiddleware } from './lib/cors';
 import { privateNoStore } from './lib/http-cache';
 import { log } from './lib/log';
 import { allowedMethods } from './lib/method-not-allowed';
@@ -37,7 +38,8 @@ export function createApp(overrides: Partial<AppDeps> = {}) {
   const deps = { ...defaultDeps, ...overrides };
   const app = new Hono<AppEnv>();
 
-  app.use('*', requestId, accessLog, secureHeaders(), context);
+  // CORS right after the config is parsed: preflights are answered before any authentication.
+  app.use('*', requestId, accessLog, secureHeaders(), context, corsMiddleware());
 
   const routes = app
     .route('/health', healthRoutes([configCheck, d1Check, kvCheck, keysCheck]))
