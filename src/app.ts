@@ -1,7 +1,6 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
 import { adminRoutes } from './admin/admin-routes';
-import type { ReplayFn } from './admin/replay';
 import { jwksRoutes, keysCheck, meRoutes } from './auth/auth-routes';
 import { machineTokensCheck } from './auth/machine-readiness';
 import { anyTokenAuth, sessionAuth } from './auth/session-middleware';
@@ -19,7 +18,8 @@ import { openapiRoutes } from './openapi/openapi-routes';
 import { loadMachineTenant } from './tenants/machine-tenant';
 import { loadTenant } from './tenants/tenant-middleware';
 import { tenantRoutes } from './tenants/tenant-routes';
-import { replayStoredEvent } from './webhooks/replay-stored-event';
+import type { ReplayFn } from './webhooks/replay';
+import { replayStoredEvent } from './webhooks/replay';
 import { webhookRoutes } from './webhooks/webhook-route';
 
 /** What the feature modules provide to the composition root (injectable for tests). */
