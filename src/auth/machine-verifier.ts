@@ -1,6 +1,6 @@
+import { clerkRequest } from '../clerk/backend-api';
 import type { Config } from '../env';
 import { log } from '../lib/log';
-import { readResponseText } from '../lib/read-body';
 import { OpaqueTokenCache, tokenHash } from './opaque-cache';
 import { type ClerkPost, interpretVerifyResponse, type OpaqueResult, VERIFY_ENDPOINTS, type VerifyUnavailable } from './opaque-verify';
 import type { OpaqueType } from './token-type';
@@ -78,39 +78,22 @@ export class MachineVerifier {
 }
 
 /**
- * POST {CLERK_API_URL}{path} (no `/v1`: Clerk's machine endpoints skip the version segment) with
- * `Clerk-API-Version`, a timeout and a size cap. To be replaced by the one Clerk request helper.
+ * POST {CLERK_API_URL}{path} through the one Clerk request helper (src/clerk/backend-api.ts):
+ * no `/v1` (`skipApiVersionInUrl`), `Clerk-API-Version`, 3 s deadline, 64 KiB cap. A non-2xx is
+ * an answer (its status decides), a timeout, network error or oversize body is "unreachable".
  */
-export function clerkPost(apiUrl: string, fetcher: typeof fetch = (...args) => fetch(...args)): ClerkPost {
+export function clerkPost(apiUrl: string, fetcher?: typeof fetch): ClerkPost {
   return async (path, body, secretKey) => {
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), MACHINE_VERIFY_TIMEOUT_MS);
-    try {
-      const res = await fetcher(`${apiUrl}${path}`, {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${secretKey}`,
-          'clerk-api-version': '2026-05-12',
-          'content-type': 'application/json',
-          accept: 'application/json',
-        },
-        body: JSON.stringify(body),
-        signal: controller.signal,
-      });
-      const text = await readResponseText(res, MACHINE_VERIFY_MAX_BYTES);
-      if (text === null) return { kind: 'unreachable' };
-      let parsed: unknown = null;
-      try {
-        parsed = text === '' ? null : JSON.parse(text);
-      } catch {
-        parsed = null;
-      }
-      return { kind: 'response', status: res.status, body: parsed };
-    } catch {
-      return { kind: 'unreachable' };
-    } finally {
-      clearTimeout(timer);
+    const res = await clerkRequest(
+      { apiUrl, secretKey, ...(fetcher ? { fetch: fetcher } : {}) },
+      { method: 'POST', path, body, skipApiVersionInUrl: true, timeoutMs: MACHINE_VERIFY_TIMEOUT_MS, maxBytes: MACHINE_VERIFY_MAX_BYTES },
+    );
+    if (res.ok) return { kind: 'response', status: 200, body: res.value };
+    const { reason, status } = res.error;
+    if ((reason === 'http' || reason === 'unauthorized' || reason === 'malformed') && status !== undefined) {
+      return { kind: 'response', status, body: null };
     }
+    return { kind: 'unreachable' };
   };
 }
 

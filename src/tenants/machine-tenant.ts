@@ -1,4 +1,4 @@
-import { ensureTenantForUser, getTenant, type Tenant } from '../db/queries/tenants';
+import { ensureTenantForUser, getTenant, type Tenant } from './tenant-store';
 import { BOOKMARK_HEADER, isBookmark } from '../db/read-session';
 import { AppError } from '../errors';
 import { factory } from '../lib/factory';
