@@ -1,9 +1,9 @@
-import { ensureTenantForUser, getTenant, type Tenant } from './tenant-store';
 import { BOOKMARK_HEADER, isBookmark } from '../db/read-session';
 import { AppError } from '../errors';
 import { factory } from '../lib/factory';
 import { tenantCache } from './tenant-cache';
 import type { LoadTenantDeps } from './tenant-middleware';
+import { ensureTenantForUser, getTenant, type Tenant } from './tenant-store';
 
 declare module '../env' {
   interface Variables {
