@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { getCookie } from 'hono/cookie';
-import { type AppEnv, problemsFor } from '../env';
+import type { AppEnv } from '../env';
 import { AppError } from '../errors';
 import { factory } from '../lib/factory';
 import { log } from '../lib/log';
@@ -22,10 +22,10 @@ function refuse(c: Context<AppEnv>, reason: AuthFailure, carrier: string): never
 export function assertKeyConfig(c: Context<AppEnv>): void {
   const config = c.get('config');
   // A malformed CLERK_JWT_KEY is never silently replaced by the JWKS; without one, the secret key fetches it.
-  const problems = [
-    ...config.problems.filter((p) => p.name === 'CLERK_JWT_KEY'),
-    ...(config.CLERK_JWT_KEY ? [] : problemsFor(config, ['CLERK_SECRET_KEY'])),
-  ];
+  // Keys of a test and a live instance fail closed, JWT key or not: 503, never a 401 that signs users out.
+  const problems = config.problems.filter(
+    (p) => p.name === 'CLERK_JWT_KEY' || p.issue === 'mismatched' || (!config.CLERK_JWT_KEY && p.name === 'CLERK_SECRET_KEY'),
+  );
   if (problems.length > 0) throw new AppError('misconfigured', { detail: { problems }, extra: { missing: problems.map((p) => p.name) } });
 }
 

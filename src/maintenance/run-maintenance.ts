@@ -1,7 +1,7 @@
 import { drizzle } from 'drizzle-orm/d1';
 import type { ReplayFn } from '../admin/replay';
 import * as schema from '../db/schema';
-import { type Bindings, getConfig } from '../env';
+import { type Bindings, getConfig, problemsFor } from '../env';
 import { log } from '../lib/log';
 import { DEFAULT_RECONCILE_LIMITS, type ReconcileLimits, type ReconcileReport, reconcileUsers } from './reconcile-users';
 import { DEFAULT_RETRY_LIMITS, type RetryLimits, type RetryReport, retryFailedWebhooks } from './retry-webhooks';
@@ -32,7 +32,9 @@ export async function runMaintenance(env: Bindings, now: number, deps: Maintenan
       report.retry = { skipped: 'error' };
     }
   }
-  if (config.CLERK_SECRET_KEY) {
+  // Never reconcile with a secret key of another instance (mismatched with the publishable key): its
+  // user list is not ours, and every tenant would look deleted.
+  if (config.CLERK_SECRET_KEY && problemsFor(config, ['CLERK_SECRET_KEY']).length === 0) {
     try {
       const api = { apiUrl: config.CLERK_API_URL, secretKey: config.CLERK_SECRET_KEY, ...(deps.fetch ? { fetch: deps.fetch } : {}) };
       report.reconcile = await reconcileUsers(db, api, now, { ...DEFAULT_RECONCILE_LIMITS, ...deps.reconcile });
