@@ -8,6 +8,7 @@ import type { AppEnv } from './env';
 import { AppError, errorResponse } from './errors';
 import { clerkCheck } from './health/clerk-check';
 import { configCheck, d1Check, healthRoutes, kvCheck } from './health/health-routes';
+import { corsMiddleware } from './lib/cors';
 import { privateNoStore } from './lib/http-cache';
 import { log } from './lib/log';
 import { allowedMethods } from './lib/method-not-allowed';
@@ -38,7 +39,8 @@ export function createApp(overrides: Partial<AppDeps> = {}) {
   const deps = { ...defaultDeps, ...overrides };
   const app = new Hono<AppEnv>();
 
-  app.use('*', requestId, accessLog, secureHeaders(), context);
+  // CORS right after the config is parsed: preflights are answered before any authentication.
+  app.use('*', requestId, accessLog, secureHeaders(), context, corsMiddleware());
 
   const routes = app
     .route('/health', healthRoutes([configCheck, clerkCheck, d1Check, kvCheck, keysCheck]))

@@ -95,6 +95,11 @@ function isHttpUrl(v: string): boolean {
   return URL.canParse(v) && /^https?:$/.test(new URL(v).protocol);
 }
 
+/** A serialized origin exactly as a browser sends it in `Origin` (no path, no trailing slash). */
+function isOrigin(v: string): boolean {
+  return isHttpUrl(v) && new URL(v).origin === v;
+}
+
 // zod/mini, not zod: the classic build adds ~90 KiB gzip to the Worker bundle.
 const configSchema = z.object({
   ENVIRONMENT: z.pipe(
@@ -122,6 +127,8 @@ const configSchema = z.object({
     z.transform((v) => v ?? '/sign-up'),
   ),
   ADMIN_USER_IDS: list,
+  // Exact origins (`scheme://host[:port]`, as browsers send `Origin`); empty ⇒ CLERK_AUTHORIZED_PARTIES.
+  CORS_ALLOWED_ORIGINS: list.check(z.refine((v) => v.every(isOrigin), 'must be comma-separated origins (https://host[:port])')),
 });
 
 type Parsed = z.output<typeof configSchema>;

@@ -1,0 +1,72 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import { cors } from 'hono/cors';
+import type { AppEnv, Config } from '../env';
+
+/** Request headers a browser may send cross-origin (besides the CORS-safelisted ones). */
+export const CORS_ALLOW_HEADERS = ['authorization', 'content-type', 'x-d1-bookmark'];
+/** Response headers a cross-origin script may read. */
+export const CORS_EXPOSE_HEADERS = ['x-request-id', 'x-d1-bookmark'];
+export const CORS_ALLOW_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
+/** How long a browser may reuse a preflight answer (seconds; Chromium caps it at 7200). */
+export const CORS_MAX_AGE_SECONDS = 600;
+
+/** The origins CORS allows: CORS_ALLOWED_ORIGINS, else CLERK_AUTHORIZED_PARTIES. Exact matches only. */
+export function corsAllowedOrigins(config: Pick<Config, 'CORS_ALLOWED_ORIGINS' | 'CLERK_AUTHORIZED_PARTIES'>): readonly string[] {
+  return config.CORS_ALLOWED_ORIGINS.length > 0 ? config.CORS_ALLOWED_ORIGINS : config.CLERK_AUTHORIZED_PARTIES;
+}
+
+/** The policy's decision for one `Origin` value: the value to echo, or null (no CORS headers). */
+export function corsAllowOrigin(origin: string, allowed: readonly string[]): string | null {
+  // Never `*` and never `null`: credentials are allowed, and an opaque origin is not an app.
+  return origin !== '' && origin !== 'null' && allowed.includes(origin) ? origin : null;
+}
+
+/** A CORS preflight (Fetch §3.2.2): OPTIONS with `Origin` and `Access-Control-Request-Method`. */
+export function isPreflight(request: Request): boolean {
+  return request.method === 'OPTIONS' && request.headers.has('origin') && request.headers.has('access-control-request-method');
+}
+
+const honoCors = cors({
+  origin: (origin, c: Context<AppEnv>) => corsAllowOrigin(origin, corsAllowedOrigins(c.get('config'))),
+  allowHeaders: CORS_ALLOW_HEADERS,
+  exposeHeaders: CORS_EXPOSE_HEADERS,
+  allowMethods: CORS_ALLOW_METHODS,
+  maxAge: CORS_MAX_AGE_SECONDS,
+  credentials: true,
+});
+
+/** Removes what only an allowed origin may see (hono/cors sets these for every origin). */
+function stripUnlessAllowed(headers: Headers): void {
+  if (headers.has('access-control-allow-origin')) return;
+  for (const name of [
+    'access-control-allow-credentials',
+    'access-control-expose-headers',
+    'access-control-allow-methods',
+    'access-control-allow-headers',
+    'access-control-max-age',
+  ])
+    headers.delete(name);
+}
+
+export type CorsOptions = {
+  /** True for requests whose preflight is someone else's to answer (a gateway route with `"cors": "origin"`). */
+  forwardsPreflight?: (c: Context<AppEnv>) => boolean;
+};
+
+/**
+ * CORS with `hono/cors`, mounted before authentication: a preflight is answered here (204, never
+ * 401) and ends the request; other requests get `Access-Control-Allow-Origin` (+ credentials) only
+ * when their `Origin` is allowed, and always `Vary: Origin`. Needs `c.var.config`.
+ */
+export function corsMiddleware(options: CorsOptions = {}): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const preflight = isPreflight(c.req.raw);
+    if (preflight && options.forwardsPreflight?.(c)) return next();
+    if (c.req.method === 'OPTIONS' && !preflight) return next();
+    const res = await honoCors(c, next);
+    // A preflight's Response is merged with c.res by Hono afterwards: strip both.
+    stripUnlessAllowed(c.res.headers);
+    if (res instanceof Response) stripUnlessAllowed(res.headers);
+    return res;
+  };
+}
