@@ -21,7 +21,7 @@ export function decideAdmin(
   adminIds: readonly string[],
   maxAgeMinutes: number,
 ): AdminDecision {
-  if (!auth || !adminIds.includes(auth.userId)) return 'forbidden';
+  if (!auth || auth.userId === null || !adminIds.includes(auth.userId)) return 'forbidden';
   const secondFactorAge = auth.factorVerificationAge?.[1];
   if (secondFactorAge === undefined || !Number.isFinite(secondFactorAge) || secondFactorAge < 0 || !(maxAgeMinutes > secondFactorAge)) {
     return 'second_factor_required';

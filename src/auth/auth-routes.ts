@@ -4,8 +4,8 @@ import type { ReadinessCheck } from '../health/health-routes';
 import { factory } from '../lib/factory';
 import { etagOf, matchesIfNoneMatch } from '../lib/http-cache';
 import { toTenantJson } from '../tenants/tenant-json';
+import { assertKeyConfig, rethrowKeyError } from './authenticate';
 import { KeysUnavailableError } from './key-cache';
-import { assertKeyConfig, rethrowKeyError } from './session-middleware';
 import { verifierFor } from './verifier';
 
 /** `GET /v1/me`: who the session says the caller is, and their tenant (created just in time by `loadTenant`). */

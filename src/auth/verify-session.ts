@@ -1,5 +1,5 @@
 import { __experimental_JWTPayloadToAuthObjectProperties as clerkAuthProperties } from '@clerk/shared/jwtPayloadParser';
-import type { AuthContext } from './types';
+import type { SessionAuthContext } from './types';
 
 /**
  * Why a token was refused. Mapped to the wire in one place (the session middleware):
@@ -25,7 +25,7 @@ export type AuthFailure =
   | 'client_signed_out'
   | 'bad_claims';
 
-export type VerifyResult = { ok: true; auth: AuthContext; expiresAtMs: number } | { ok: false; reason: AuthFailure };
+export type VerifyResult = { ok: true; auth: SessionAuthContext; expiresAtMs: number } | { ok: false; reason: AuthFailure };
 
 /** Resolves the verification key for a `kid`; null when the kid is unknown. Throws when no key set is obtainable. */
 export type KeyResolver = (kid: string | undefined) => Promise<CryptoKey | null>;
@@ -147,7 +147,7 @@ function checkClaims(payload: Record<string, unknown>, options: VerifyOptions, n
 }
 
 /** Builds `c.var.auth` with Clerk's own claim mapping (v1 `org_*` and v2 `o` organization claims). */
-function toAuthContext(claims: Record<string, unknown>): AuthContext | AuthFailure {
+function toAuthContext(claims: Record<string, unknown>): SessionAuthContext | AuthFailure {
   let props: ReturnType<typeof clerkAuthProperties>;
   try {
     props = clerkAuthProperties(claims as Parameters<typeof clerkAuthProperties>[0]);
@@ -159,15 +159,22 @@ function toAuthContext(claims: Record<string, unknown>): AuthContext | AuthFailu
   // Clerk's toAuth() default treatPendingAsSignedOut: a session with pending tasks is signed out.
   if (props.sessionStatus === 'pending') return 'pending_session';
   const fva = props.factorVerificationAge as unknown;
+  const userId = props.userId as string;
   return {
-    userId: props.userId as string,
+    tokenType: 'session_token',
+    subject: userId,
+    userId,
     sessionId: props.sessionId,
     orgId: typeof props.orgId === 'string' ? props.orgId : null,
     orgRole: typeof props.orgRole === 'string' ? props.orgRole : null,
     orgPermissions: Array.isArray(props.orgPermissions) ? props.orgPermissions.filter((p): p is string => typeof p === 'string') : [],
     factorVerificationAge:
       Array.isArray(fva) && fva.length === 2 && fva.every((n) => typeof n === 'number') ? (fva as [number, number]) : null,
+    machineId: null,
+    scopes: [],
+    clientId: null,
     claims,
+    expiresAt: claims.exp as number, // checked to be a number by checkClaims
   };
 }
 

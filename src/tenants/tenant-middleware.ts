@@ -41,6 +41,9 @@ export function createLoadTenant(deps: LoadTenantDeps) {
   return factory.createMiddleware(async (c, next) => {
     const auth = c.get('auth');
     if (!auth) throw new AppError('invalid_token', { detail: { reason: 'loadTenant without auth' } });
+    // A user's tenant needs a user: machine callers (no userId) have none to load.
+    const userId = auth.userId;
+    if (userId === null) throw new AppError('forbidden', { detail: { reason: 'no user for a tenant', tokenType: auth.tokenType } });
     const now = deps.now();
     const useCache = !isBookmark(c.req.header(BOOKMARK_HEADER));
     const read = async (id: string) => {
@@ -52,15 +55,15 @@ export function createLoadTenant(deps: LoadTenantDeps) {
       return found;
     };
     const [tenant, orgTenant] = await Promise.all([
-      read(auth.userId).then(async (found) => {
+      read(userId).then(async (found) => {
         if (found) return found;
         const created = await ensureTenantForUser(c.var.sessionDb(), {
-          userId: auth.userId,
+          userId,
           now,
           email: claim(auth.claims, 'email'),
           name: claim(auth.claims, 'name'),
         });
-        deps.cache.set(auth.userId, created, now);
+        deps.cache.set(userId, created, now);
         return created;
       }),
       auth.orgId ? read(auth.orgId) : Promise.resolve(null),

@@ -94,7 +94,8 @@ export function tenantRoutes(deps: { loadTenant: MiddlewareHandler<AppEnv> }) {
       },
     )
     .get('/orgs/current', deps.loadTenant, requireActiveTenant, async (c) => {
-      const { orgId, orgRole } = c.var.auth;
+      const { orgId, orgRole, userId } = c.var.auth;
+      if (userId === null) throw new AppError('forbidden'); // loadTenant refused machine callers already
       if (!orgId) throw new AppError('not_found', { message: 'No active organization in this session.' });
       const org = await getTenant(c.var.sessionDb(), { id: orgId });
       if (org?.kind !== 'organization') throw new AppError('not_found', { message: 'Organization not found.' });
@@ -102,7 +103,7 @@ export function tenantRoutes(deps: { loadTenant: MiddlewareHandler<AppEnv> }) {
       // The token says the caller belongs to the org; a membership tombstoned since then wins
       // (no row at all only means its webhook has not arrived yet).
       const [own, members] = await Promise.all([
-        getMembership(c.var.sessionDb(), { orgId, userId: c.var.auth.userId }),
+        getMembership(c.var.sessionDb(), { orgId, userId }),
         listActiveOrgMembers(c.var.sessionDb(), { orgId }),
       ]);
       if (own?.status === 'deleted') throw new AppError('forbidden');

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ResultCache } from '../../src/auth/result-cache';
+import type { SessionAuthContext } from '../../src/auth/types';
+import { sessionAuthContext } from '../helpers/auth-context';
 
 const verified = (expiresAtMs: number) => ({
   ok: true as const,
   expiresAtMs,
-  auth: { userId: 'u', sessionId: 's', orgId: null, orgRole: null, orgPermissions: [], factorVerificationAge: null, claims: {} },
+  auth: sessionAuthContext('u') as SessionAuthContext,
 });
 
 describe('ResultCache', () => {

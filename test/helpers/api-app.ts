@@ -7,6 +7,7 @@ import { getTenant, type Tenant } from '../../src/db/queries/tenants';
 import * as schema from '../../src/db/schema';
 import type { AppEnv } from '../../src/env';
 import { AppError } from '../../src/errors';
+import { sessionAuthContext } from './auth-context';
 
 /** A Drizzle client on the test D1 (real migrations). */
 export const testDb = () => drizzle(env.DB, { schema });
@@ -15,16 +16,7 @@ export const testDb = () => drizzle(env.DB, { schema });
 export const uid = (prefix: string) => `${prefix}_${crypto.randomUUID().replaceAll('-', '').slice(0, 20)}`;
 
 export function authFor(userId: string, overrides: Partial<AuthContext> = {}): AuthContext {
-  return {
-    userId,
-    sessionId: uid('sess'),
-    orgId: null,
-    orgRole: null,
-    orgPermissions: [],
-    factorVerificationAge: [1, -1],
-    claims: {},
-    ...overrides,
-  };
+  return sessionAuthContext(userId, { sessionId: uid('sess'), factorVerificationAge: [1, -1], ...overrides });
 }
 
 /**
@@ -39,7 +31,7 @@ export function testApp(auth: AuthContext | null, deps: Partial<AppDeps> = {}) {
     await next();
   };
   const loadTenant: MiddlewareHandler<AppEnv> = async (c, next) => {
-    const tenant = await getTenant(c.var.db, { id: c.var.auth.orgId ?? c.var.auth.userId });
+    const tenant = await getTenant(c.var.db, { id: c.var.auth.orgId ?? c.var.auth.subject });
     if (!tenant) throw new AppError('not_found');
     c.set('tenant', tenant);
     await next();

@@ -9,6 +9,7 @@ import type { AppEnv } from '../../src/env';
 import { AppError, errorResponse } from '../../src/errors';
 import { context, requestId } from '../../src/lib/middleware';
 import { loadTenant, requireActiveTenant } from '../../src/tenants/tenant-middleware';
+import { sessionAuthContext } from '../helpers/auth-context';
 import { expectError } from '../helpers/http';
 import { clerkEvent, deliver, freshId } from '../helpers/webhooks';
 
@@ -35,16 +36,7 @@ function testApp() {
 }
 
 async function get(path: string, auth?: Partial<AuthContext>) {
-  const full: AuthContext | undefined = auth && {
-    userId: 'user_x',
-    sessionId: 'sess_x',
-    orgId: null,
-    orgRole: null,
-    orgPermissions: [],
-    factorVerificationAge: null,
-    claims: {},
-    ...auth,
-  };
+  const full: AuthContext | undefined = auth && sessionAuthContext('user_x', { sessionId: 'sess_x', ...auth });
   const ctx = createExecutionContext();
   const headers: Record<string, string> = full ? { 'x-test-auth': JSON.stringify(full) } : {};
   const res = await testApp().fetch(new Request(`https://edge.fulcrum.test${path}`, { headers }), env, ctx);

@@ -1,0 +1,113 @@
+import type { Context } from 'hono';
+import { getCookie } from 'hono/cookie';
+import { type AppEnv, problemsFor } from '../env';
+import { AppError } from '../errors';
+import { log } from '../lib/log';
+import { isCsrfSafe } from './csrf';
+import { KeysUnavailableError } from './key-cache';
+import type { AuthContext, TokenType } from './types';
+import { verifierFor } from './verifier';
+import type { AuthFailure } from './verify-session';
+
+export type { TokenType } from './types';
+
+/** Seconds a client should wait after 503 `auth_unavailable` (one refresh cooldown). */
+export const AUTH_RETRY_AFTER_SECONDS = 30;
+
+export type AuthenticateOptions = {
+  /** The token types this route accepts; a token of another type is 401 with no call to Clerk. */
+  accept: readonly TokenType[];
+  /** Return null (instead of 401) when the request carries no credential at all. */
+  optional?: boolean;
+};
+
+type Carrier = 'header' | 'cookie';
+
+/** The one place a refusal is mapped to the wire: 401 `invalid_token`, the reason only in the log. */
+function refuse(c: Context<AppEnv>, reason: AuthFailure | 'type_not_accepted', carrier: Carrier): never {
+  log('info', 'auth.rejected', { requestId: c.get('requestId'), reason, carrier });
+  const config = c.get('config');
+  throw new AppError('invalid_token', { extra: { signInUrl: config.CLERK_SIGN_IN_URL, signUpUrl: config.CLERK_SIGN_UP_URL } });
+}
+
+/** Throws 503 `misconfigured` when neither a JWT key nor a secret key (for the JWKS) is usable. */
+export function assertKeyConfig(c: Context<AppEnv>): void {
+  const config = c.get('config');
+  // A malformed CLERK_JWT_KEY is never silently replaced by the JWKS; without one, the secret key fetches it.
+  const problems = [
+    ...config.problems.filter((p) => p.name === 'CLERK_JWT_KEY'),
+    ...(config.CLERK_JWT_KEY ? [] : problemsFor(config, ['CLERK_SECRET_KEY'])),
+  ];
+  if (problems.length > 0) throw new AppError('misconfigured', { detail: { problems }, extra: { missing: problems.map((p) => p.name) } });
+}
+
+/** Maps "no key obtainable" to 503 `auth_unavailable` (or `misconfigured` for an unusable CLERK_JWT_KEY). */
+export function rethrowKeyError(error: unknown): never {
+  if (!(error instanceof KeysUnavailableError)) throw error;
+  if (error.kind === 'jwt_key_invalid') {
+    throw new AppError('misconfigured', {
+      detail: { problem: 'CLERK_JWT_KEY is not an RSA public key' },
+      extra: { missing: ['CLERK_JWT_KEY'] },
+    });
+  }
+  throw new AppError('auth_unavailable', {
+    detail: { kind: error.kind },
+    headers: { 'retry-after': String(AUTH_RETRY_AFTER_SECONDS), 'cache-control': 'no-store' },
+  });
+}
+
+/** The credential a request carries: `Authorization` first, else the `__session` cookie; null when none. */
+function credentialOf(c: Context<AppEnv>): { carrier: Carrier; token: string } | null {
+  const authorization = c.req.header('authorization');
+  if (authorization !== undefined) {
+    // RFC 6750 §2.1 b64token; two Authorization headers arrive joined by ", " and fail here.
+    const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(authorization);
+    if (!match?.[1]) refuse(c, 'malformed', 'header');
+    return { carrier: 'header', token: match[1] };
+  }
+  const cookie = getCookie(c, '__session');
+  return cookie ? { carrier: 'cookie', token: cookie } : null;
+}
+
+/**
+ * Authenticates the request with the accepted token types (used by `/v1/*` and by gateway routes).
+ * Session tokens come from `Authorization: Bearer <token>`, else the `__session` cookie (only with
+ * CLERK_AUTHORIZED_PARTIES set and a matching `azp`, and for unsafe methods an `Origin` among them:
+ * `isCsrfSafe`, 403 `forbidden`). Never a redirect or handshake and never Clerk's
+ * `x-clerk-auth-*` headers. Throws AppError: 401 `invalid_token`, 503 `auth_unavailable`/`misconfigured`.
+ * Returns null only when `optional` is set and the request carries no credential at all.
+ */
+export async function authenticate(c: Context<AppEnv>, opts: AuthenticateOptions): Promise<AuthContext | null> {
+  if (opts.optional && c.req.header('authorization') === undefined && !getCookie(c, '__session')) return null;
+  assertKeyConfig(c);
+  const credential = credentialOf(c);
+  if (credential === null) refuse(c, 'missing', 'cookie');
+  const { carrier, token } = credential;
+  // Only session tokens exist so far: any other accepted type is added by the machine-token module.
+  if (!opts.accept.includes('session_token')) refuse(c, 'type_not_accepted', carrier);
+  const config = c.get('config');
+  // Stricter than Clerk: a browser sends cookies to any origin's requests, so without an allow-list
+  // of authorized parties a cookie is not evidence of which app asked.
+  if (carrier === 'cookie' && config.CLERK_AUTHORIZED_PARTIES.length === 0) refuse(c, 'azp_mismatch', carrier);
+  // CSRF: checked before any verification work, so a cross-site request executes nothing.
+  if (carrier === 'cookie' && !isCsrfSafe(c.req.method, c.req.raw.headers, config.CLERK_AUTHORIZED_PARTIES)) {
+    log('warn', 'auth.csrf_refused', {
+      requestId: c.get('requestId'),
+      method: c.req.method,
+      origin: c.req.header('origin') ?? null,
+      secFetchSite: c.req.header('sec-fetch-site') ?? null,
+    });
+    throw new AppError('forbidden', { message: 'Cross-site request refused.' });
+  }
+  const result = await verifierFor(config).verify(token, carrier, c.env.JWKS_CACHE).catch(rethrowKeyError);
+  if (!result.ok) refuse(c, result.reason, carrier);
+  if (carrier === 'cookie') {
+    // As Clerk's authenticateRequestWithTokenInCookie: a cookie session needs an active client
+    // (`__client_uat` > 0: 0 or absent means signed out), and a token issued before the client's
+    // last sign-in or sign-out is stale. Clerk would handshake; we never do, so both are a 401.
+    const clientUat = Number(getCookie(c, '__client_uat') ?? '0');
+    if (!(clientUat > 0)) refuse(c, 'client_signed_out', carrier);
+    if (Number(result.auth.claims.iat) < clientUat) refuse(c, 'client_signed_out', carrier);
+  }
+  return result.auth;
+}
