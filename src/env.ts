@@ -1,6 +1,5 @@
-import type { DrizzleD1Database } from 'drizzle-orm/d1';
 import * as z from 'zod/mini';
-import type * as schema from './db/schema';
+import type { Database } from './db/database';
 
 /**
  * Secrets are not in wrangler.toml, so `wrangler types` learns them from
@@ -12,8 +11,6 @@ export type Bindings = Omit<Env, 'CLERK_SECRET_KEY' | 'CLERK_WEBHOOK_SIGNING_SEC
   CLERK_WEBHOOK_SIGNING_SECRET?: string;
   CLERK_JWT_KEY?: string;
 };
-
-export type Database = DrizzleD1Database<typeof schema>;
 
 /** Per-request values set by middleware. Feature modules extend this interface. */
 export interface Variables {

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { ReplayFn } from '../../src/admin/replay';
+import type { ReplayFn } from '../../src/webhooks/replay';
 import { authFor, callApp, testApp } from '../helpers/api-app';
 import { call, expectError } from '../helpers/http';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { getMembership, listActiveOrgMembers } from '../../src/db/queries/tenants';
+import { getMembership, listActiveOrgMembers } from '../../src/tenants/tenant-store';
 import { testDb } from '../helpers/api-app';
 import { call, expectError } from '../helpers/http';
 import { bearer, mintSessionToken } from '../helpers/tokens';

@@ -1,7 +1,7 @@
 import { and, desc, eq, gt, gte, lt, or, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
-import type { Database } from '../../env';
-import { organizationMemberships, tenants } from '../schema';
+import type { Database } from '../db/database';
+import { organizationMemberships, tenants } from '../db/schema';
 
 export type Tenant = typeof tenants.$inferSelect;
 export type TenantPosition = { createdAt: number; id: string };
