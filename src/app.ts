@@ -6,6 +6,7 @@ import { machineTokensCheck } from './auth/machine-readiness';
 import { anyTokenAuth, sessionAuth } from './auth/session-middleware';
 import type { AppEnv } from './env';
 import { AppError, errorResponse } from './errors';
+import { clerkCheck } from './health/clerk-check';
 import { configCheck, d1Check, healthRoutes, kvCheck } from './health/health-routes';
 import { corsMiddleware } from './lib/cors';
 import { privateNoStore } from './lib/http-cache';
@@ -56,7 +57,7 @@ export function createApp(overrides: Partial<AppDeps> = {}) {
   app.use('*', requestId, accessLog, secureHeaders(), context, corsMiddleware());
 
   const routes = app
-    .route('/health', healthRoutes([configCheck, d1Check, kvCheck, keysCheck, machineTokensCheck, limitsCheck]))
+    .route('/health', healthRoutes([configCheck, clerkCheck, d1Check, kvCheck, keysCheck, machineTokensCheck, limitsCheck]))
     .route('/', openapiRoutes(OPENAPI_JSON))
     .route('/.well-known', jwksRoutes)
     .route('/api/webhooks', webhookRoutes())
