@@ -34,7 +34,8 @@ function refuse(
   carrier: Carrier,
   tokenType: TokenType = 'session_token',
 ): never {
-  log('info', 'auth.rejected', { requestId: c.get('requestId'), reason, carrier, tokenType });
+  // `type`, not `tokenType`: the log redactor drops every field whose name contains "token".
+  log('info', 'auth.rejected', { requestId: c.get('requestId'), reason, carrier, type: tokenType });
   const config = c.get('config');
   throw new AppError('invalid_token', { extra: { signInUrl: config.CLERK_SIGN_IN_URL, signUpUrl: config.CLERK_SIGN_UP_URL } });
 }
