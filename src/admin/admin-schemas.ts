@@ -36,6 +36,14 @@ export const webhookEventSchema = z.object({
   receivedAt: isoString,
   processedAt: nullableIso,
   nextAttemptAt: nullableIso,
+  bodyHash: z
+    .nullable(z.string())
+    .register(z.globalRegistry, { description: 'SHA-256 (hex) of the stored body; null for events stored before it was recorded.' }),
+  idReuse: z
+    .nullable(z.object({ count: z.number(), lastAt: nullableIso, lastBodyHash: z.nullable(z.string()) }))
+    .register(z.globalRegistry, {
+      description: 'Deliveries of this svix-id with another body, all refused with 409 (`webhook.id_reused` in the log); null when none.',
+    }),
 });
 export const webhookPage = z.object({ items: z.array(webhookEventSchema), nextCursor: z.nullable(z.string()) });
 export const replayResponse = z.object({

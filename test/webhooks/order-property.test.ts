@@ -117,7 +117,8 @@ async function dump(p: string) {
   const out: Record<string, unknown[]> = {};
   for (const [table, key] of TABLES) {
     const { results } = await env.DB.prepare(`select * from ${table} where ${key} like ? order by ${key}, 1`).bind(`${p}%`).all();
-    out[table] = results.map((r) => JSON.parse(JSON.stringify(r).replaceAll(p, '')));
+    // body_hash hashes the namespaced body, so it differs between namespaces by construction.
+    out[table] = results.map(({ body_hash: _, ...r }) => JSON.parse(JSON.stringify(r).replaceAll(p, '')));
   }
   return out;
 }
