@@ -17,10 +17,11 @@ import worker from '../src/index.ts';
 import { accessLog, context, requestId, requireConfig } from '../src/lib/middleware.ts';
 import { readBodyLimited } from '../src/lib/read-body.ts';
 import { parseClerkEvent } from '../src/webhooks/clerk-event.ts';
-import { verifyDelivery } from '../src/webhooks/verify-webhook.ts';
+import { SvixVerifiers, verifyDelivery } from '../src/webhooks/verify-webhook.ts';
 import { MAX_WEBHOOK_BYTES } from '../src/webhooks/webhook-route.ts';
 
 const verifyOnly = new Hono();
+const svixVerifiers = new SvixVerifiers();
 verifyOnly.use('*', requestId, accessLog, secureHeaders(), context);
 const verifyHandler = (oneWrite) => async (c) => {
   const body = await readBodyLimited(c.req.raw, MAX_WEBHOOK_BYTES);
@@ -29,6 +30,7 @@ const verifyHandler = (oneWrite) => async (c) => {
     c.get('config').CLERK_WEBHOOK_SIGNING_SECRET,
     { id: c.req.header('svix-id'), timestamp: c.req.header('svix-timestamp'), signature: c.req.header('svix-signature') },
     body.text,
+    svixVerifiers,
   );
   if (!verified.ok || !parseClerkEvent(body.text).ok) throw new AppError('invalid_request');
   if (oneWrite) {

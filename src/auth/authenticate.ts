@@ -6,7 +6,6 @@ import { log } from '../lib/log';
 import { isCsrfSafe } from './csrf';
 import { KeysUnavailableError } from './key-cache';
 import type { AuthContext, TokenType } from './types';
-import { verifierFor } from './verifier';
 import type { AuthFailure } from './verify-session';
 
 export type { TokenType } from './types';
@@ -99,7 +98,7 @@ export async function authenticate(c: Context<AppEnv>, opts: AuthenticateOptions
     });
     throw new AppError('forbidden', { message: 'Cross-site request refused.' });
   }
-  const result = await verifierFor(config).verify(token, carrier, c.env.JWKS_CACHE).catch(rethrowKeyError);
+  const result = await c.var.services.verifiers.for(config).verify(token, carrier, c.env.JWKS_CACHE).catch(rethrowKeyError);
   if (!result.ok) refuse(c, result.reason, carrier);
   if (carrier === 'cookie') {
     // As Clerk's authenticateRequestWithTokenInCookie: a cookie session needs an active client
