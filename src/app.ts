@@ -7,6 +7,7 @@ import { keysCheck } from './auth/keys-readiness';
 import { sessionAuth } from './auth/session-middleware';
 import type { AppEnv } from './env';
 import { AppError, errorResponse } from './errors';
+import { clerkCheck } from './health/clerk-check';
 import { configCheck, d1Check, healthRoutes, kvCheck } from './health/health-routes';
 import { corsMiddleware } from './lib/cors';
 import { privateNoStore } from './lib/http-cache';
@@ -47,7 +48,7 @@ export function createApp(options: AppOptions = {}) {
   app.use('*', requestId, accessLog, secureHeaders(), context, corsMiddleware());
 
   const routes = app
-    .route('/health', healthRoutes([configCheck, d1Check, kvCheck, keysCheck]))
+    .route('/health', healthRoutes([configCheck, clerkCheck, d1Check, kvCheck, keysCheck]))
     .route('/', openapiRoutes(OPENAPI_JSON))
     .route('/.well-known', jwksRoutes)
     .route('/api/webhooks', webhookRoutes())

@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../env';
+import { secretKeyRefusedAdvice } from '../health/clerk-check';
 import type { ReadinessCheck } from '../health/health-routes';
 import { assertKeyConfig } from './authenticate';
 import { KeysUnavailableError } from './key-cache';
@@ -14,8 +15,10 @@ export const keysCheck: ReadinessCheck = {
       return { status: 'fail', error: 'misconfigured' };
     }
     const { verifiers, now } = c.var.services;
-    const verifier = verifiers.for(c.var.config);
+    const config = c.var.config;
+    const verifier = verifiers.for(config);
     const cache = verifier.keyCache;
+    const advice = (kind: string | undefined) => (kind === 'secret_key_invalid' ? secretKeyRefusedAdvice(config) : {});
     try {
       const { keys, source, fetchedAt } = await verifier.keys(c.env.JWKS_CACHE);
       const servingStale = cache?.servingStale ?? false;
@@ -27,10 +30,12 @@ export const keysCheck: ReadinessCheck = {
         ageSeconds: fetchedAt === null ? null : Math.max(0, Math.round((now() - fetchedAt) / 1000)),
         lastRefreshError: cache?.lastError?.kind ?? null,
         servingStale,
+        ...advice(cache?.lastError?.kind),
       };
     } catch (error) {
       if (!(error instanceof KeysUnavailableError)) throw error;
-      return { status: 'fail', source: null, lastRefreshError: cache?.lastError?.kind ?? error.kind, servingStale: false };
+      const kind = cache?.lastError?.kind ?? error.kind;
+      return { status: 'fail', source: null, lastRefreshError: kind, servingStale: false, ...advice(kind) };
     }
   },
 };

@@ -1,5 +1,5 @@
 import { openDatabase } from '../db/database';
-import { type Bindings, getConfig } from '../env';
+import { type Bindings, getConfig, problemsFor } from '../env';
 import type { Services } from '../services';
 import { DEFAULT_RETRY_LIMITS, type RetryLimits, type RetryReport, retryFailedWebhooks } from '../webhooks/retry-failed-events';
 import { DEFAULT_RECONCILE_LIMITS, type ReconcileLimits, type ReconcileReport, reconcileUsers } from './reconcile-users';
@@ -29,7 +29,9 @@ export async function runMaintenance(
   } catch (err) {
     log('error', 'maintenance.retry_failed', { error: err });
   }
-  if (config.CLERK_SECRET_KEY) {
+  // Never reconcile with a secret key of another instance (mismatched with the publishable key): its
+  // user list is not ours, and every tenant would look deleted.
+  if (config.CLERK_SECRET_KEY && problemsFor(config, ['CLERK_SECRET_KEY']).length === 0) {
     try {
       const api = { apiUrl: config.CLERK_API_URL, secretKey: config.CLERK_SECRET_KEY, fetch: services.fetch };
       const reconcileLimits = { ...DEFAULT_RECONCILE_LIMITS, ...limits.reconcile };
