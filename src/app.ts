@@ -4,7 +4,8 @@ import { secureHeaders } from 'hono/secure-headers';
 import { adminRoutes } from './admin/admin-routes';
 import { jwksRoutes } from './auth/jwks-route';
 import { keysCheck } from './auth/keys-readiness';
-import { sessionAuth } from './auth/session-middleware';
+import { machineTokensCheck } from './auth/machine-readiness';
+import { anyTokenAuth, sessionAuth } from './auth/session-middleware';
 import type { AppEnv } from './env';
 import { AppError, errorResponse } from './errors';
 import { clerkCheck } from './health/clerk-check';
@@ -14,9 +15,11 @@ import { privateNoStore } from './lib/http-cache';
 import { log } from './lib/log';
 import { allowedMethods } from './lib/method-not-allowed';
 import { accessLog, context, requestId } from './lib/middleware';
+import { limitsCheck } from './lib/rate-limit';
 import { OPENAPI_JSON } from './openapi/openapi.generated';
 import { openapiRoutes } from './openapi/openapi-routes';
 import { createServices, type Services, withServices } from './services';
+import { createLoadMachineTenant } from './tenants/machine-tenant';
 import { meRoutes } from './tenants/me-route';
 import { createLoadTenant } from './tenants/tenant-middleware';
 import { tenantRoutes } from './tenants/tenant-routes';
@@ -29,6 +32,10 @@ export type AppOptions = {
   services?: Services;
   /** Session middleware on `/v1/*`: sets `c.var.auth` (auth module). */
   authenticate?: MiddlewareHandler<AppEnv>;
+  /** `GET /v1/me`'s middleware: every token type (auth module). */
+  authenticateAnyType?: MiddlewareHandler<AppEnv>;
+  /** Sets `c.var.machineTenant` for a machine caller (tenants module); default over the services' cache and clock. */
+  loadMachineTenant?: MiddlewareHandler<AppEnv>;
   /** Sets `c.var.tenant` for the caller (tenants module); default: `createLoadTenant` over the services' cache and clock. */
   loadTenant?: MiddlewareHandler<AppEnv>;
   /** Re-applies a stored webhook event (webhooks module); default: `services.replay`. */
@@ -39,7 +46,9 @@ export type AppOptions = {
 export function createApp(options: AppOptions = {}) {
   const services = options.services ?? createServices();
   const authenticate = options.authenticate ?? sessionAuth;
+  const authenticateAnyType = options.authenticateAnyType ?? anyTokenAuth;
   const loadTenant = options.loadTenant ?? createLoadTenant({ cache: services.tenantCache, now: services.now });
+  const loadMachineTenant = options.loadMachineTenant ?? createLoadMachineTenant({ cache: services.tenantCache, now: services.now });
   const replay = options.replay ?? services.replay;
   const app = new Hono<AppEnv>();
 
@@ -48,13 +57,16 @@ export function createApp(options: AppOptions = {}) {
   app.use('*', requestId, accessLog, secureHeaders(), context, corsMiddleware());
 
   const routes = app
-    .route('/health', healthRoutes([configCheck, clerkCheck, d1Check, kvCheck, keysCheck]))
+    .route('/health', healthRoutes([configCheck, clerkCheck, d1Check, kvCheck, keysCheck, machineTokensCheck, limitsCheck]))
     .route('/', openapiRoutes(OPENAPI_JSON))
     .route('/.well-known', jwksRoutes)
     .route('/api/webhooks', webhookRoutes())
-    .use('/v1/*', privateNoStore, authenticate)
+    .use('/v1/*', privateNoStore)
+    // Before the session-only middleware: /v1/me authenticates every token type itself and answers
+    // without calling next(), so the session middleware registered below never runs for it.
+    .route('/v1', meRoutes({ authenticate: authenticateAnyType, loadTenant, loadMachineTenant }))
+    .use('/v1/*', authenticate)
     .route('/v1/admin', adminRoutes({ replay }))
-    .route('/v1', meRoutes(loadTenant))
     .route('/v1', tenantRoutes({ loadTenant }));
 
   const allowed = allowedMethods(app);

@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
+import { MachineVerifierRegistry } from './auth/machine-verifier';
 import { VerifierRegistry } from './auth/verifier';
 import type { AppEnv } from './env';
 import { CursorCodec } from './lib/cursor';
@@ -28,6 +29,8 @@ export type Services = {
   readonly log: Logger;
   /** Session-token verifiers, one per Clerk configuration (key cache, verified-token cache). */
   readonly verifiers: VerifierRegistry;
+  /** Machine-token verifiers, one per configuration (opaque-token cache, single-flight, last error). */
+  readonly machineVerifiers: MachineVerifierRegistry;
   /** Tenant rows by id (the hot path's "is the caller archived?" without D1). */
   readonly tenantCache: TenantCache;
   /** HMAC keys of signed pagination cursors. */
@@ -54,6 +57,7 @@ export function createServices(options: ServicesOptions = {}): Services {
     fetch,
     log,
     verifiers: new VerifierRegistry({ now, fetch, log }),
+    machineVerifiers: new MachineVerifierRegistry({ now, fetch }),
     tenantCache,
     cursors: new CursorCodec(),
     webhookVerifiers: new SvixVerifiers(),
