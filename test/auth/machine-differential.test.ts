@@ -7,6 +7,7 @@ import type { TokenType } from '../../src/auth/types';
 import type { AppEnv } from '../../src/env';
 import { AppError, errorResponse } from '../../src/errors';
 import { context, requestId } from '../../src/lib/middleware';
+import { createServices, withServices } from '../../src/services';
 import { type ClerkMock, mockClerk } from '../helpers/clerk-mock';
 import { callApp, env } from '../helpers/http';
 import { type FakeAnswer, fakeMachineApi, M2M_JWT_CAT, randomOpaque, verifiedBody } from '../helpers/machine-tokens';
@@ -172,7 +173,7 @@ async function clerkDecision(token: string, accept: TokenType[]): Promise<Decisi
 }
 
 const ours = new Hono<AppEnv>();
-ours.use('*', requestId, context);
+ours.use('*', withServices(createServices()), requestId, context);
 ours.get('/who', async (c) => c.json(await authenticate(c, { accept: JSON.parse(c.req.header('x-accept') ?? '[]') as TokenType[] })));
 ours.onError((err, c) => errorResponse(c, err instanceof AppError ? err : new AppError('internal')));
 
