@@ -8,8 +8,9 @@ import { log } from './lib/log';
  * `.dev.vars.example`; declared here as optional because production may lack them
  * and the service must then answer 503 `misconfigured`, not crash.
  */
-export type Bindings = Omit<Env, 'CLERK_SECRET_KEY' | 'CLERK_WEBHOOK_SIGNING_SECRET' | 'CLERK_JWT_KEY'> & {
+export type Bindings = Omit<Env, 'CLERK_SECRET_KEY' | 'CLERK_WEBHOOK_SIGNING_SECRET' | 'CLERK_JWT_KEY' | 'CLERK_MACHINE_SECRET_KEY'> & {
   CLERK_SECRET_KEY?: string;
+  CLERK_MACHINE_SECRET_KEY?: string;
   CLERK_WEBHOOK_SIGNING_SECRET?: string;
   CLERK_JWT_KEY?: string;
 };
@@ -124,6 +125,10 @@ const configSchema = z.object({
     z.transform((v) => v ?? '/sign-up'),
   ),
   ADMIN_USER_IDS: list,
+  /** Used instead of CLERK_SECRET_KEY for `POST /m2m_tokens/verify` when set (a machine's `ak_…` secret). */
+  CLERK_MACHINE_SECRET_KEY: optionalMatching((v) => /^\S+$/.test(v), 'must not contain whitespace'),
+  /** OAuth access tokens must carry one of these in `aud` when set (comma-separated). */
+  CLERK_OAUTH_AUDIENCE: list,
   // Exact origins (`scheme://host[:port]`, as browsers send `Origin`); empty ⇒ CLERK_AUTHORIZED_PARTIES.
   CORS_ALLOWED_ORIGINS: list.check(z.refine((v) => v.every(isOrigin), 'must be comma-separated origins (https://host[:port])')),
 });

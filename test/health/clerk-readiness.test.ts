@@ -2,6 +2,7 @@ import { env } from 'cloudflare:test';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../src/app';
 import { runMaintenance } from '../../src/maintenance/run-maintenance';
+import { createServices } from '../../src/services';
 import { type ClerkMock, json, mockClerk } from '../helpers/clerk-mock';
 import { callApp, expectError } from '../helpers/http';
 import { bearer, mintSessionToken } from '../helpers/tokens';
@@ -49,6 +50,14 @@ describe('GET /health/ready names the Clerk instance (host and mode, never a key
     expect(text).not.toContain(env.CLERK_SECRET_KEY);
   });
 
+  it('without a usable publishable key there is no instance to name: fail', async () => {
+    for (const CLERK_PUBLISHABLE_KEY of [undefined, 'pk_test_bm90LWEtaG9zdCQ']) {
+      const { status, body } = await ready({ ...env, CLERK_PUBLISHABLE_KEY });
+      expect(status).toBe(503);
+      expect(body.checks.clerk).toMatchObject({ status: 'fail', error: 'publishable_key_unusable', instance: null });
+    }
+  });
+
   it('production with live keys: ok, and it says production', async () => {
     const { status, body } = await ready({ ...env, ENVIRONMENT: 'production', CLERK_PUBLISHABLE_KEY: LIVE_PK, CLERK_SECRET_KEY: LIVE_SK });
     expect(status).toBe(200);
@@ -93,7 +102,7 @@ describe('mixed test and live keys', () => {
 
   it('the cron never reconciles with a mismatched secret key (no Clerk call)', async () => {
     clerk = mockClerk({});
-    const report = await runMaintenance({ ...env, CLERK_SECRET_KEY: LIVE_SK }, Date.now());
+    const report = await runMaintenance(createServices(), { ...env, CLERK_SECRET_KEY: LIVE_SK }, Date.now());
     expect(report.reconcile).toEqual({ skipped: 'CLERK_SECRET_KEY' });
     expect(clerk.calls).toEqual([]);
   });
