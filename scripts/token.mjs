@@ -1,7 +1,7 @@
-// `npm run token -- --user user_123 [--org org_1 --role admin] [--ttl 3600]`
+// `npm run token -- --user user_123 [--org org_1 --role admin] [--ttl 3600] [--raw]`
 // Mints a Clerk-shaped RS256 session token signed with the local dev key (.dev-keys/private.pem,
 // created by scripts/dev-setup.mjs, whose public half `npm run dev` serves as CLERK_JWT_KEY) and
-// prints a ready curl line. Local development only: these tokens verify nowhere else.
+// prints a ready curl line (or, with --raw, only the token: `$(npm run -s token -- --user u --raw)`). Local development only: these tokens verify nowhere else.
 import { execFileSync } from 'node:child_process';
 import { createHash, createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { signRs256 } from './lib/sign.mjs';
 
 const USAGE = `usage: npm run token -- --user <user_id> [--session <sess_id>] [--org <org_id> --role <role>]
-                      [--permissions <a,b>] [--fva <minutes,minutes>] [--azp <origin>] [--ttl <seconds>] [--port <port>]`;
+                      [--permissions <a,b>] [--fva <minutes,minutes>] [--azp <origin>] [--ttl <seconds>] [--port <port>] [--raw]`;
 
 let values;
 try {
@@ -24,6 +24,7 @@ try {
       azp: { type: 'string' },
       ttl: { type: 'string', default: '3600' },
       port: { type: 'string', default: '8787' },
+      raw: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
   }));
@@ -89,5 +90,9 @@ const claims = {
 };
 const token = signRs256(header, claims, privateKey);
 
+if (values.raw) {
+  console.log(token);
+  process.exit(0);
+}
 console.error(`# ${values.user}${values.org ? ` in ${values.org} as org:${claims.o.rol}` : ''}, azp ${azp}, expires in ${ttl} s`);
 console.log(`curl -s -H 'Authorization: Bearer ${token}' http://127.0.0.1:${values.port}/v1/me`);

@@ -1,17 +1,18 @@
 import { Hono, type MiddlewareHandler } from 'hono';
-import { secureHeaders } from 'hono/secure-headers';
 import { adminRoutes } from './admin/admin-routes';
 import type { ReplayFn } from './admin/replay';
 import { jwksRoutes, keysCheck, meRoutes } from './auth/auth-routes';
 import { sessionAuth } from './auth/session-middleware';
 import type { AppEnv } from './env';
 import { AppError, errorResponse } from './errors';
+import { forwardsPreflight, gatewayMiddleware } from './gateway/gateway-middleware';
+import { edgeJwksRoutes, gatewayCheck } from './gateway/gateway-routes';
 import { configCheck, d1Check, healthRoutes, kvCheck } from './health/health-routes';
 import { corsMiddleware } from './lib/cors';
 import { privateNoStore } from './lib/http-cache';
 import { log } from './lib/log';
 import { allowedMethods } from './lib/method-not-allowed';
-import { accessLog, context, requestId } from './lib/middleware';
+import { accessLog, context, edgeSecureHeaders, requestId } from './lib/middleware';
 import { OPENAPI_JSON } from './openapi/openapi.generated';
 import { openapiRoutes } from './openapi/openapi-routes';
 import { loadTenant } from './tenants/tenant-middleware';
@@ -39,11 +40,22 @@ export function createApp(overrides: Partial<AppDeps> = {}) {
   const app = new Hono<AppEnv>();
 
   // CORS right after the config is parsed: preflights are answered before any authentication.
-  app.use('*', requestId, accessLog, secureHeaders(), context, corsMiddleware());
+  // The gateway comes before the edge's routes: it forwards only paths under GATEWAY_ROUTES prefixes
+  // (never edge-owned ones) and lets everything else through.
+  app.use(
+    '*',
+    requestId,
+    accessLog,
+    edgeSecureHeaders,
+    context,
+    corsMiddleware({ forwardsPreflight }),
+    gatewayMiddleware({ loadTenant: deps.loadTenant, now: deps.now }),
+  );
 
   const routes = app
-    .route('/health', healthRoutes([configCheck, d1Check, kvCheck, keysCheck]))
+    .route('/health', healthRoutes([configCheck, d1Check, kvCheck, keysCheck, gatewayCheck]))
     .route('/', openapiRoutes(OPENAPI_JSON))
+    .route('/.well-known/fulcrum', edgeJwksRoutes)
     .route('/.well-known', jwksRoutes)
     .route('/api/webhooks', webhookRoutes())
     .use('/v1/*', privateNoStore, deps.authenticate)

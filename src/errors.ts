@@ -12,6 +12,8 @@ export const ERROR_STATUS = {
   method_not_allowed: 405,
   payload_too_large: 413,
   internal: 500,
+  bad_gateway: 502,
+  gateway_timeout: 504,
   auth_unavailable: 503,
   misconfigured: 503,
 } as const satisfies Record<string, ContentfulStatusCode>;
@@ -28,6 +30,8 @@ const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   method_not_allowed: 'Method not allowed.',
   payload_too_large: 'The request body is too large.',
   internal: 'Internal error.',
+  bad_gateway: 'The API origin could not be reached.',
+  gateway_timeout: 'The API origin did not answer in time.',
   auth_unavailable: 'Authentication is temporarily unavailable.',
   misconfigured: 'The service is misconfigured.',
 };
