@@ -65,6 +65,9 @@ export default defineConfig(async () => {
       include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
       setupFiles: ['./test/setup.ts'],
       silent: 'passed-only' as const,
+      // Not a speed check (those are benchmarks): the property tests' hundreds of runs must not time out on a
+      // loaded 2-core machine, where the 5 s default failed them (differential, bookmarks-http at load 10).
+      testTimeout: 30_000,
     },
   };
 });

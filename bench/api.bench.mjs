@@ -1,7 +1,7 @@
 // `npm run bench -- api`: login-audit pagination (keyset vs OFFSET) and the usage meter on a
 // D1 (wrangler's local D1 through getPlatformProxy, real migrations) seeded directly with
 // 1,000,000 login audits and 100,000 users. Times go through the same query functions the
-// Worker uses (src/db/queries, loaded with tsx). Bounded: fixed repetitions, then stops.
+// Worker uses (src/tenants/login-audit-store.ts, src/admin/usage-store.ts, loaded with tsx). Bounded: fixed repetitions, then stops.
 import { rmSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { DatabaseSync } from 'node:sqlite';
@@ -82,8 +82,8 @@ export async function run() {
     const { drizzle } = await import('drizzle-orm/d1');
     const { and, desc, eq } = await import('drizzle-orm');
     const schema = await tsImport('../src/db/schema.ts', import.meta.url);
-    const { listLoginAudits } = await tsImport('../src/db/queries/login-audits.ts', import.meta.url);
-    const { getUsage } = await tsImport('../src/db/queries/usage.ts', import.meta.url);
+    const { listLoginAudits } = await tsImport('../src/tenants/login-audit-store.ts', import.meta.url);
+    const { getUsage } = await tsImport('../src/admin/usage-store.ts', import.meta.url);
     const db = drizzle(d1, { schema });
 
     for (const stmt of migrationStatements()) await d1.prepare(stmt).run();

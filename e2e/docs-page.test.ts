@@ -1,12 +1,12 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BrowserContext, chromium } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWranglerDev } from './wrangler-dev';
+import { launchChromium } from './browser';
+import { freePort, startWranglerDev } from './wrangler-dev';
 
-const { E2E_PORT, E2E_SCREENSHOT, CHROMIUM_PATH } = process.env;
-const PORT = Number(E2E_PORT ?? 8790);
+const { E2E_PORT, E2E_SCREENSHOT } = process.env;
 const SCREENSHOT = E2E_SCREENSHOT ?? 'e2e/output/docs.png';
 
 let dev: Awaited<ReturnType<typeof startWranglerDev>>;
@@ -14,14 +14,16 @@ let browser: BrowserContext;
 let profile: string;
 
 beforeAll(async () => {
-  dev = await startWranglerDev(PORT);
   profile = mkdtempSync(join(tmpdir(), 'fulcrum-chromium-'));
-  // A fresh user-data-dir per run: no cached assets can hide a missing one.
-  browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1100, height: 900 },
-  });
+  // A fresh user-data-dir per run: no cached assets can hide a missing one. The browser is the one npm
+  // installed (or CHROMIUM_PATH's); it starts (and on first use unpacks) while wrangler dev starts.
+  const [started, launched] = await Promise.allSettled([
+    startWranglerDev(E2E_PORT ? Number(E2E_PORT) : await freePort()),
+    launchChromium(profile, { viewport: { width: 1100, height: 900 } }),
+  ]);
+  if (started.status === 'fulfilled') dev = started.value;
+  if (launched.status === 'fulfilled') browser = launched.value;
+  for (const result of [launched, started]) if (result.status === 'rejected') throw result.reason;
 });
 
 afterAll(async () => {

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -52,4 +53,31 @@ export async function startWranglerDev(port: number): Promise<{ url: string; sto
   }
   await stop();
   throw new Error(`wrangler dev did not start on ${url}:\n${output.slice(-2000)}`);
+}
+
+function isFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A port on 127.0.0.1 that is free now, and whose inspector port (+1000) is too: concurrent test runs on one
+ * machine (several clones, CI) must not collide on a fixed port.
+ */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const server = createServer();
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => {
+        const address = server.address();
+        server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+      });
+    });
+    if (port > 0 && port + 1000 <= 65_535 && (await isFree(port + 1000))) return port;
+  }
+  throw new Error('no free port pair (port, port + 1000) on 127.0.0.1');
 }

@@ -1,6 +1,5 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { adminRoutes } from './admin/admin-routes';
-import type { ReplayFn } from './admin/replay';
 import { jwksRoutes, keysCheck, meRoutes } from './auth/auth-routes';
 import { sessionAuth } from './auth/session-middleware';
 import type { AppEnv } from './env';
@@ -17,7 +16,8 @@ import { OPENAPI_JSON } from './openapi/openapi.generated';
 import { openapiRoutes } from './openapi/openapi-routes';
 import { loadTenant } from './tenants/tenant-middleware';
 import { tenantRoutes } from './tenants/tenant-routes';
-import { replayStoredEvent } from './webhooks/replay-stored-event';
+import type { ReplayFn } from './webhooks/replay';
+import { replayStoredEvent } from './webhooks/replay';
 import { webhookRoutes } from './webhooks/webhook-route';
 
 /** What the feature modules provide to the composition root (injectable for tests). */

@@ -1,6 +1,5 @@
-import type { DrizzleD1Database } from 'drizzle-orm/d1';
 import * as z from 'zod/mini';
-import type * as schema from './db/schema';
+import type { Database } from './db/database';
 
 /**
  * Secrets are not in wrangler.toml, so `wrangler types` learns them from
@@ -26,8 +25,6 @@ export type Bindings = Omit<
   /** Fulcrum's API origin as a service binding (wins over ORIGIN_URL). */
   ORIGIN?: Fetcher;
 };
-
-export type Database = DrizzleD1Database<typeof schema>;
 
 /** Per-request values set by middleware. Feature modules extend this interface. */
 export interface Variables {

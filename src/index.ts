@@ -1,7 +1,7 @@
 import { createApp } from './app';
 import type { Bindings } from './env';
 import { runMaintenance } from './maintenance/run-maintenance';
-import { replayStoredEvent } from './webhooks/replay-stored-event';
+import { replayStoredEvent } from './webhooks/replay';
 
 const app = createApp();
 

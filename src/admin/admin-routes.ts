@@ -1,7 +1,4 @@
 import * as z from 'zod/mini';
-import { getTenant, searchTenants } from '../db/queries/tenants';
-import { getUsage } from '../db/queries/usage';
-import { getWebhookEventMeta, listWebhookEvents, type WebhookEventMeta } from '../db/queries/webhook-events';
 import { AppError } from '../errors';
 import { decodeCursor, encodeCursor } from '../lib/cursor';
 import { factory } from '../lib/factory';
@@ -10,9 +7,12 @@ import { requireConfig } from '../lib/middleware';
 import { iso } from '../lib/schemas';
 import { validate } from '../lib/validate';
 import { toTenantJson } from '../tenants/tenant-json';
+import { getTenant, searchTenants } from '../tenants/tenant-store';
+import { getWebhookEventMeta, listWebhookEvents, type WebhookEventMeta } from '../webhooks/event-store';
+import type { ReplayFn } from '../webhooks/replay';
 import { ADMIN_SECOND_FACTOR_MAX_AGE_MINUTES, requireAdmin } from './admin-guard';
 import { svixIdParam, tenantIdParam, tenantSearchQuery, webhookListQuery } from './admin-schemas';
-import type { ReplayFn } from './replay';
+import { getUsage } from './usage-store';
 
 const keyset =
   <T>(shape: z.ZodMiniType<T>) =>

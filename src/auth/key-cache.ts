@@ -1,5 +1,5 @@
+import type { FetchJwksResult, Jwk, RefreshErrorKind } from '../clerk/jwks';
 import type { LogFields } from '../lib/log';
-import type { FetchJwksResult, Jwk, RefreshErrorKind } from './jwks-fetch';
 
 /** The slice of a KV namespace the cache uses (injected, so the core is testable without Workers). */
 export type KvLike = {

@@ -1,6 +1,6 @@
+import { fetchJwks, type Jwk } from '../clerk/jwks';
 import type { Config } from '../env';
 import { log } from '../lib/log';
-import { fetchJwks, type Jwk } from './jwks-fetch';
 import { KeyCache, type KeySource, KeysUnavailableError, type KvLike } from './key-cache';
 import { ResultCache } from './result-cache';
 import { type VerifyResult, verifySessionToken } from './verify-session';

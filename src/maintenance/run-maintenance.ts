@@ -1,10 +1,11 @@
 import { drizzle } from 'drizzle-orm/d1';
-import type { ReplayFn } from '../admin/replay';
 import * as schema from '../db/schema';
 import { type Bindings, getConfig } from '../env';
 import { log } from '../lib/log';
+import { tenantCache } from '../tenants/tenant-cache';
+import type { ReplayFn } from '../webhooks/replay';
+import { DEFAULT_RETRY_LIMITS, type RetryLimits, type RetryReport, retryFailedWebhooks } from '../webhooks/retry-failed-events';
 import { DEFAULT_RECONCILE_LIMITS, type ReconcileLimits, type ReconcileReport, reconcileUsers } from './reconcile-users';
-import { DEFAULT_RETRY_LIMITS, type RetryLimits, type RetryReport, retryFailedWebhooks } from './retry-webhooks';
 
 export type MaintenanceDeps = {
   /** The webhooks module's stored-event replay; without it, retries are skipped. */
@@ -35,7 +36,17 @@ export async function runMaintenance(env: Bindings, now: number, deps: Maintenan
   if (config.CLERK_SECRET_KEY) {
     try {
       const api = { apiUrl: config.CLERK_API_URL, secretKey: config.CLERK_SECRET_KEY, ...(deps.fetch ? { fetch: deps.fetch } : {}) };
-      report.reconcile = await reconcileUsers(db, api, now, { ...DEFAULT_RECONCILE_LIMITS, ...deps.reconcile });
+      report.reconcile = await reconcileUsers(
+        db,
+        api,
+        now,
+        { ...DEFAULT_RECONCILE_LIMITS, ...deps.reconcile },
+        {
+          onTenantsChanged: (ids) => {
+            for (const id of ids) tenantCache.delete(id);
+          },
+        },
+      );
     } catch (err) {
       log('error', 'maintenance.reconcile_failed', { error: err });
       report.reconcile = { skipped: 'error' };

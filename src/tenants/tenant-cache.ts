@@ -1,4 +1,4 @@
-import type { Tenant } from '../db/queries/tenants';
+import type { Tenant } from './tenant-store';
 
 /**
  * How long an isolate trusts a tenant row it read (ms). Every authenticated request needs

@@ -1,8 +1,8 @@
-import { ensureTenantForUser, getTenant, type Tenant } from '../db/queries/tenants';
 import { BOOKMARK_HEADER, isBookmark } from '../db/read-session';
 import { AppError } from '../errors';
 import { factory } from '../lib/factory';
 import { type TenantCache, tenantCache } from './tenant-cache';
+import { ensureTenantForUser, getTenant, type Tenant } from './tenant-store';
 
 declare module '../env' {
   interface Variables {

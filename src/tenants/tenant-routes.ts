@@ -1,7 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
 import * as z from 'zod/mini';
-import { listLoginAudits } from '../db/queries/login-audits';
-import { getMembership, getTenant, listActiveOrgMembers } from '../db/queries/tenants';
 import type { AppEnv } from '../env';
 import { AppError } from '../errors';
 import { decodeCursor, encodeCursor } from '../lib/cursor';
@@ -10,8 +8,10 @@ import { requireConfig } from '../lib/middleware';
 import { cursorParam, iso, isoDateTimeParam, isoString, limitParam, nullableIso } from '../lib/schemas';
 import { validate } from '../lib/validate';
 import type { RouteDoc } from '../openapi/route-doc';
+import { listLoginAudits } from './login-audit-store';
 import { tenantSchema, toTenantJson } from './tenant-json';
 import { requireActiveTenant } from './tenant-middleware';
+import { getMembership, getTenant, listActiveOrgMembers } from './tenant-store';
 
 export const auditQuery = z.object({
   limit: limitParam,

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { utcDay } from '../lib/utc-day';
 import { type ClerkEvent, toMillis } from './clerk-event';
 import type { Effect, SessionStatus } from './effects';
 import { parseData } from './parse-data';
@@ -25,11 +26,6 @@ export const SESSION_TYPES = Object.keys(STATUS_BY_TYPE);
 function clip(value: string | null | undefined, max: number): string | null {
   if (typeof value !== 'string' || value === '') return null;
   return value.length > max ? value.slice(0, max) : value;
-}
-
-/** UTC `yyyy-mm-dd` of a millisecond time. */
-export function utcDay(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
 }
 
 /**

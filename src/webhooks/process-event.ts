@@ -1,11 +1,11 @@
-import { d1Of } from '../db/queries/compiled-statement';
-import { effectStatement } from '../db/queries/webhook-effects';
-import { getWebhookEvent, markDone, recordFailure, type StoredDelivery } from '../db/queries/webhook-events';
-import type { Database } from '../env';
+import { d1Of } from '../db/compiled-statement';
+import type { Database } from '../db/database';
 import { log } from '../lib/log';
 import { tenantCache } from '../tenants/tenant-cache';
 import { type ClerkEvent, parseClerkEvent } from './clerk-event';
+import { effectStatement } from './effect-statements';
 import { InvalidEventData } from './effects';
+import { getWebhookEvent, markDone, recordFailure, type StoredDelivery } from './event-store';
 import { foldEvent } from './fold-event';
 
 export type ProcessOutcome = 'processed' | 'ignored' | 'duplicate';
@@ -24,7 +24,7 @@ export class ProcessingError extends Error {
 
 /**
  * Applies one verified delivery: `[mark done, …effects]` in ONE atomic `db.batch()` (one
- * D1 round trip). Every effect is an idempotent join (see webhook-effects.ts), so the
+ * D1 round trip). Every effect is an idempotent join (see effect-statements.ts), so the
  * duplicate check can ride in the same batch: a redelivery re-runs statements that change
  * nothing, `mark done` leaves a done row as it was and returns nothing, which is how we
  * know it was a duplicate. That also makes two concurrent deliveries of one `svix-id`

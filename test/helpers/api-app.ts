@@ -3,10 +3,10 @@ import { drizzle } from 'drizzle-orm/d1';
 import type { MiddlewareHandler } from 'hono';
 import { type AppDeps, createApp } from '../../src/app';
 import type { AuthContext } from '../../src/auth/types';
-import { getTenant, type Tenant } from '../../src/db/queries/tenants';
 import * as schema from '../../src/db/schema';
 import type { AppEnv } from '../../src/env';
 import { AppError } from '../../src/errors';
+import { getTenant, type Tenant } from '../../src/tenants/tenant-store';
 import { sessionAuthContext } from './auth-context';
 
 /** A Drizzle client on the test D1 (real migrations). */

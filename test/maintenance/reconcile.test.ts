@@ -1,10 +1,10 @@
 import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from 'cloudflare:test';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readJobState } from '../../src/db/queries/job-state';
-import { getTenant } from '../../src/db/queries/tenants';
 import worker from '../../src/index';
+import { readJobState } from '../../src/maintenance/job-state';
 import { RECONCILE_JOB, type ReconcileState, reconcileUsers } from '../../src/maintenance/reconcile-users';
 import { runMaintenance } from '../../src/maintenance/run-maintenance';
+import { getTenant } from '../../src/tenants/tenant-store';
 import { seedTenant, testDb } from '../helpers/api-app';
 import { type ClerkMock, json, mockClerk } from '../helpers/clerk-mock';
 

@@ -1,12 +1,12 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it, vi } from 'vitest';
-import type { ReplayFn } from '../../src/admin/replay';
-import { getTenant } from '../../src/db/queries/tenants';
-import { getWebhookEventMeta, recordFailure } from '../../src/db/queries/webhook-events';
 import * as schema from '../../src/db/schema';
-import { retryFailedWebhooks } from '../../src/maintenance/retry-webhooks';
 import { runMaintenance } from '../../src/maintenance/run-maintenance';
-import { replayStoredEvent } from '../../src/webhooks/replay-stored-event';
+import { getTenant } from '../../src/tenants/tenant-store';
+import { getWebhookEventMeta, recordFailure } from '../../src/webhooks/event-store';
+import type { ReplayFn } from '../../src/webhooks/replay';
+import { replayStoredEvent } from '../../src/webhooks/replay';
+import { retryFailedWebhooks } from '../../src/webhooks/retry-failed-events';
 import { testDb, uid } from '../helpers/api-app';
 import { clerkEvent } from '../helpers/webhooks';
 

@@ -1,6 +1,7 @@
 import { between, count } from 'drizzle-orm';
-import type { Database } from '../../env';
-import { dailyActiveCounts, userLastActive } from '../schema';
+import type { Database } from '../db/database';
+import { dailyActiveCounts, userLastActive } from '../db/schema';
+import { DAY_MS, utcDay } from '../lib/utc-day';
 
 /** The runbook's pricing rule: upgrade past 10,000 monthly active users. */
 export const FREE_TIER_MAU = 10_000;
@@ -13,13 +14,6 @@ export type Usage = {
   upgradeRecommended: boolean;
   dailyActive: { day: string; users: number }[];
 };
-
-const DAY_MS = 86_400_000;
-
-/** UTC day `YYYY-MM-DD` of a ms timestamp, as in `daily_active_users.day`. */
-export function utcDay(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
-}
 
 /**
  * Monthly active users over the last 30 UTC days (today included), from rollups that a

@@ -1,6 +1,6 @@
 import { and, desc, eq, gte, lt, or, sql } from 'drizzle-orm';
-import type { Database } from '../../env';
-import { organizationMemberships, tenants } from '../schema';
+import type { Database } from '../db/database';
+import { organizationMemberships, tenants } from '../db/schema';
 
 export type Tenant = typeof tenants.$inferSelect;
 export type TenantPosition = { createdAt: number; id: string };

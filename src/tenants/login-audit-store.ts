@@ -1,6 +1,6 @@
 import { and, desc, eq, gte, lt, sql } from 'drizzle-orm';
-import type { Database } from '../../env';
-import { loginAudits } from '../schema';
+import type { Database } from '../db/database';
+import { loginAudits } from '../db/schema';
 
 export type LoginAudit = typeof loginAudits.$inferSelect;
 /** Where a page ended: the last row's sort key. */

@@ -1,7 +1,8 @@
 import { and, desc, eq, lt, lte, sql } from 'drizzle-orm';
-import type { Database } from '../../env';
-import { webhookEvents } from '../schema';
-import { bindCompiled, compiled, d1Of } from './compiled-statement';
+import { bindCompiled, compiled, d1Of } from '../db/compiled-statement';
+import type { Database } from '../db/database';
+import { webhookEvents } from '../db/schema';
+import { firstRetryAt, nextRetryAtSql } from './retry-policy';
 
 export type WebhookEventRow = typeof webhookEvents.$inferSelect;
 export type WebhookEventStatus = WebhookEventRow['status'];
@@ -60,17 +61,13 @@ function markDoneQuery(db: Database) {
     .returning({ svixId: webhookEvents.svixId });
 }
 
-/** Backoff for retrying a failed delivery: 1 min, doubling, at most ~4 h. */
-const RETRY_BASE_MS = 60_000;
-const RETRY_MAX_SHIFT = 8;
-
 /**
  * Records a failed attempt (status, attempts, last error). `retry: false` (the payload can
  * never apply) leaves `next_attempt_at` empty so scheduled retries skip it. Never touches a
  * delivery that is already done.
  */
 export async function recordFailure(db: Database, d: StoredDelivery, error: string, now: number, retry: boolean) {
-  const next = retry ? sql`${now} + (${RETRY_BASE_MS} << min(coalesce(${webhookEvents.attempts}, 0), ${RETRY_MAX_SHIFT}))` : sql`null`;
+  const next = retry ? nextRetryAtSql(now, sql`coalesce(${webhookEvents.attempts}, 0)`) : sql`null`;
   await db
     .insert(webhookEvents)
     .values({
@@ -79,7 +76,7 @@ export async function recordFailure(db: Database, d: StoredDelivery, error: stri
       attempts: 1,
       lastError: error.slice(0, 500),
       receivedAt: now,
-      nextAttemptAt: retry ? now + RETRY_BASE_MS : null,
+      nextAttemptAt: retry ? firstRetryAt(now) : null,
     })
     .onConflictDoUpdate({
       target: webhookEvents.svixId,
@@ -159,7 +156,7 @@ export async function deferFailedEvent(db: Database, args: { svixId: string; now
     .set({
       attempts: sql`${webhookEvents.attempts} + 1`,
       lastError: args.error,
-      nextAttemptAt: sql`${args.now} + (${RETRY_BASE_MS} << min(${webhookEvents.attempts}, ${RETRY_MAX_SHIFT}))`,
+      nextAttemptAt: nextRetryAtSql(args.now, webhookEvents.attempts),
     })
     .where(and(eq(webhookEvents.svixId, args.svixId), eq(webhookEvents.status, 'failed')));
 }

@@ -1,6 +1,6 @@
 import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
-import type { Database } from '../../env';
-import { tenants } from '../schema';
+import type { Database } from '../db/database';
+import { tenants } from '../db/schema';
 
 export type ReconciledUser = {
   id: string;
@@ -16,10 +16,11 @@ export type ReconciledUser = {
  * Creates a tenant (`source: 'reconcile'`) for each user that webhooks missed and marks
  * every listed user as seen. An existing row's profile changes only when Clerk's
  * `updated_at` is newer than the newest profile event applied (`profile_event_at`), and
- * an archived row is never resurrected: webhook state that is newer always wins.
+ * an archived row is never resurrected: webhook state that is newer always wins. Returns the
+ * ids of the tenants it created or whose profile it changed (their cached copies are stale).
  */
-export async function upsertReconciledUsers(db: Database, args: { users: ReconciledUser[]; now: number }): Promise<void> {
-  if (args.users.length === 0) return;
+export async function upsertReconciledUsers(db: Database, args: { users: ReconciledUser[]; now: number }): Promise<string[]> {
+  if (args.users.length === 0) return [];
   const newer = sql`${tenants.status} = 'active' and ${tenants.profileEventAt} < excluded.profile_event_at`;
   const pick = (column: string) => sql`case when ${newer} then excluded.${sql.raw(column)} else ${sql.raw(`"tenants"."${column}"`)} end`;
   const statements = args.users.map((u) =>
@@ -49,11 +50,15 @@ export async function upsertReconciledUsers(db: Database, args: { users: Reconci
           profileEventAt: sql`case when ${newer} then excluded.profile_event_at else ${tenants.profileEventAt} end`,
           reconciledAt: sql`excluded.reconciled_at`,
         },
-      }),
+      })
+      // After the upsert, `updated_at = now` exactly when this statement inserted the row or applied the profile.
+      .returning({ id: tenants.id, updatedAt: tenants.updatedAt }),
   );
   // ~12 bound parameters per statement (D1 allows 100); the batch is one atomic transaction.
   const [first, ...rest] = statements;
-  if (first) await db.batch([first, ...rest]);
+  if (!first) return [];
+  const results = await db.batch([first, ...rest]);
+  return results.flat().flatMap((row) => (row.updatedAt === args.now ? [row.id] : []));
 }
 
 /** Active user tenants a finished sweep did not see, created and last changed before it began. */

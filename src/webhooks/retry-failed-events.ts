@@ -1,11 +1,12 @@
-import type { ReplayFn } from '../admin/replay';
-import { deferFailedEvent, listDueFailedEvents } from '../db/queries/webhook-events';
-import type { Database } from '../env';
+import type { Database } from '../db/database';
 import { log } from '../lib/log';
+import { deferFailedEvent, listDueFailedEvents } from './event-store';
+import type { ReplayFn } from './replay';
+import { RETRY_POLICY } from './retry-policy';
 
 export type RetryLimits = { maxAttempts: number; perRun: number };
-/** Backoff is the failure record's (1 min, doubling); after 8 attempts an event stays `failed` for an operator. */
-export const DEFAULT_RETRY_LIMITS: RetryLimits = { maxAttempts: 8, perRun: 25 };
+/** From the one retry policy (retry-policy.ts); tests pass smaller limits. */
+export const DEFAULT_RETRY_LIMITS: RetryLimits = { maxAttempts: RETRY_POLICY.maxAttempts, perRun: RETRY_POLICY.perRun };
 
 export type RetryReport = { attempted: number; processed: number; failed: number };
 

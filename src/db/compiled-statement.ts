@@ -1,5 +1,5 @@
 import { Param, Placeholder } from 'drizzle-orm';
-import type { Database } from '../../env';
+import type { Database } from './database';
 
 /** A Drizzle query compiled to SQL text once; named placeholders are bound per call. */
 export type CompiledStatement = { sql: string; params: unknown[] };

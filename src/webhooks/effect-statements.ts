@@ -1,15 +1,8 @@
 import { sql } from 'drizzle-orm';
-import type { Database } from '../../env';
-import type {
-  DailyActiveEffect,
-  Effect,
-  MembershipEffect,
-  SessionEffect,
-  TenantArchiveEffect,
-  TenantProfileEffect,
-} from '../../webhooks/effects';
-import { dailyActiveUsers, loginAudits, organizationMemberships, tenants } from '../schema';
-import { bindCompiled, compiled, d1Of } from './compiled-statement';
+import { bindCompiled, compiled, d1Of } from '../db/compiled-statement';
+import type { Database } from '../db/database';
+import { dailyActiveUsers, loginAudits, organizationMemberships, tenants } from '../db/schema';
+import type { DailyActiveEffect, Effect, MembershipEffect, SessionEffect, TenantArchiveEffect, TenantProfileEffect } from './effects';
 
 const p = sql.placeholder;
 
