@@ -1,12 +1,12 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { authenticate } from '../auth/authenticate';
 import type { AuthContext } from '../auth/types';
-import { getTenant } from '../db/queries/tenants';
 import { openReadSession } from '../db/read-session';
 import type { AppEnv } from '../env';
 import { AppError } from '../errors';
 import { factory } from '../lib/factory';
 import { log } from '../lib/log';
+import { getTenant } from '../tenants/tenant-store';
 import { assertionClaims, signAssertion } from './assertion';
 import { type SendToOrigin, sendOnce } from './forward';
 import { gatewayState } from './gateway-state';

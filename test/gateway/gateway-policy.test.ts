@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { ensureTenantForUser } from '../../src/db/queries/tenants';
+import { ensureTenantForUser } from '../../src/tenants/tenant-store';
 import { testDb, uid } from '../helpers/api-app';
 import { expectError } from '../helpers/http';
 import { bearer, mintSessionToken, TEST_AZP } from '../helpers/tokens';
