@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
+import { nonInheritedFields, readWranglerConfig } from './scripts/lib/wrangler-config.ts';
 
 /** Secrets and config for tests: never real keys. The auth tests add a generated key pair. */
 export const TEST_VARS = {
@@ -50,7 +51,14 @@ export default defineConfig(async () => {
       cloudflareTest({
         wrangler: { configPath: './wrangler.toml' },
         miniflare: {
-          bindings: { ...TEST_VARS, ...keys, TEST_MIGRATIONS: migrations },
+          bindings: {
+            ...TEST_VARS,
+            ...keys,
+            TEST_MIGRATIONS: migrations,
+            // wrangler.toml as wrangler reads it: the environment tests check every block's vars and bindings.
+            TEST_WRANGLER_CONFIG: JSON.parse(JSON.stringify(readWranglerConfig())),
+            TEST_NON_INHERITED_FIELDS: nonInheritedFields(),
+          },
           // Unhandled-request guard: nothing may leave the sandbox. Tests mock Clerk's API. The one host
           // answered here is the gateway tests' ORIGIN_URL origin (urlOrigin above), so that
           // the real fetch path (redirect: manual, Set-Cookie over a hop) is exercised.

@@ -6,6 +6,7 @@ import type { AppEnv } from './env';
 import { AppError, errorResponse } from './errors';
 import { forwardsPreflight, gatewayMiddleware } from './gateway/gateway-middleware';
 import { edgeJwksRoutes, gatewayCheck } from './gateway/gateway-routes';
+import { clerkCheck } from './health/clerk-check';
 import { configCheck, d1Check, healthRoutes, kvCheck } from './health/health-routes';
 import { corsMiddleware } from './lib/cors';
 import { privateNoStore } from './lib/http-cache';
@@ -53,7 +54,7 @@ export function createApp(overrides: Partial<AppDeps> = {}) {
   );
 
   const routes = app
-    .route('/health', healthRoutes([configCheck, d1Check, kvCheck, keysCheck, gatewayCheck]))
+    .route('/health', healthRoutes([configCheck, clerkCheck, d1Check, kvCheck, keysCheck, gatewayCheck]))
     .route('/', openapiRoutes(OPENAPI_JSON))
     .route('/.well-known/fulcrum', edgeJwksRoutes)
     .route('/.well-known', jwksRoutes)

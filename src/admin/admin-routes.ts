@@ -34,6 +34,8 @@ function webhookJson(e: WebhookEventMeta) {
     receivedAt: iso(e.receivedAt),
     processedAt: iso(e.processedAt),
     nextAttemptAt: iso(e.nextAttemptAt),
+    bodyHash: e.bodyHash,
+    idReuse: e.idReuseCount > 0 ? { count: e.idReuseCount, lastAt: iso(e.idReusedAt), lastBodyHash: e.reusedBodyHash } : null,
   };
 }
 

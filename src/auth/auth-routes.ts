@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../env';
+import { secretKeyRefusedAdvice } from '../health/clerk-check';
 import type { ReadinessCheck } from '../health/health-routes';
 import { factory } from '../lib/factory';
 import { etagOf, matchesIfNoneMatch } from '../lib/http-cache';
@@ -36,8 +37,10 @@ export const keysCheck: ReadinessCheck = {
     } catch {
       return { status: 'fail', error: 'misconfigured' };
     }
-    const verifier = verifierFor(c.get('config'));
+    const config = c.get('config');
+    const verifier = verifierFor(config);
     const cache = verifier.keyCache;
+    const advice = (kind: string | undefined) => (kind === 'secret_key_invalid' ? secretKeyRefusedAdvice(config) : {});
     try {
       const { keys, source, fetchedAt } = await verifier.keys(c.env.JWKS_CACHE);
       const servingStale = cache?.servingStale ?? false;
@@ -49,10 +52,12 @@ export const keysCheck: ReadinessCheck = {
         ageSeconds: fetchedAt === null ? null : Math.max(0, Math.round((Date.now() - fetchedAt) / 1000)),
         lastRefreshError: cache?.lastError?.kind ?? null,
         servingStale,
+        ...advice(cache?.lastError?.kind),
       };
     } catch (error) {
       if (!(error instanceof KeysUnavailableError)) throw error;
-      return { status: 'fail', source: null, lastRefreshError: cache?.lastError?.kind ?? error.kind, servingStale: false };
+      const kind = cache?.lastError?.kind ?? error.kind;
+      return { status: 'fail', source: null, lastRefreshError: kind, servingStale: false, ...advice(kind) };
     }
   },
 };

@@ -34,9 +34,10 @@ function refuse(c: Context<AppEnv>, reason: AuthFailure | 'type_not_accepted', c
 export function assertKeyConfig(c: Context<AppEnv>): void {
   const config = c.get('config');
   // A malformed CLERK_JWT_KEY is never silently replaced by the JWKS; without one, the secret key fetches it.
+  // Keys of a test and a live instance fail closed, JWT key or not: 503, never a 401 that signs users out.
   const problems = [
-    ...config.problems.filter((p) => p.name === 'CLERK_JWT_KEY'),
-    ...(config.CLERK_JWT_KEY ? [] : problemsFor(config, ['CLERK_SECRET_KEY'])),
+    ...config.problems.filter((p) => p.name === 'CLERK_JWT_KEY' || p.issue === 'mismatched'),
+    ...(config.CLERK_JWT_KEY ? [] : problemsFor(config, ['CLERK_SECRET_KEY']).filter((p) => p.issue !== 'mismatched')),
   ];
   if (problems.length > 0) throw new AppError('misconfigured', { detail: { problems }, extra: { missing: problems.map((p) => p.name) } });
 }

@@ -1,6 +1,6 @@
 import { drizzle } from 'drizzle-orm/d1';
 import * as schema from '../db/schema';
-import { type Bindings, getConfig } from '../env';
+import { type Bindings, getConfig, problemsFor } from '../env';
 import { log } from '../lib/log';
 import { tenantCache } from '../tenants/tenant-cache';
 import type { ReplayFn } from '../webhooks/replay';
@@ -33,7 +33,9 @@ export async function runMaintenance(env: Bindings, now: number, deps: Maintenan
       report.retry = { skipped: 'error' };
     }
   }
-  if (config.CLERK_SECRET_KEY) {
+  // Never reconcile with a secret key of another instance (mismatched with the publishable key): its
+  // user list is not ours, and every tenant would look deleted.
+  if (config.CLERK_SECRET_KEY && problemsFor(config, ['CLERK_SECRET_KEY']).length === 0) {
     try {
       const api = { apiUrl: config.CLERK_API_URL, secretKey: config.CLERK_SECRET_KEY, ...(deps.fetch ? { fetch: deps.fetch } : {}) };
       report.reconcile = await reconcileUsers(

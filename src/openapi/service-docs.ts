@@ -37,7 +37,10 @@ export const serviceRouteDocs: RouteDoc[] = [
     method: 'post',
     path: '/api/webhooks/clerk',
     summary: "Clerk's webhooks, delivered by Svix",
-    description: 'Verified with the Svix signature headers; at least once, in no guaranteed order. A redelivery answers `duplicate: true`.',
+    description:
+      'Verified with the Svix signature headers; at least once, in no guaranteed order. A redelivery answers `duplicate: true`. ' +
+      'A known `svix-id` delivered with another body is refused with 409 `conflict` and nothing is applied. ' +
+      'An event whose effect would rewrite another entity (a session of another user, a tenant of the other kind) is 400 and stored `failed`.',
     tag: 'webhooks',
     security: 'svix',
     headers: z.object({ 'svix-id': z.string(), 'svix-timestamp': z.string(), 'svix-signature': z.string() }),
@@ -46,7 +49,7 @@ export const serviceRouteDocs: RouteDoc[] = [
       description: 'A Clerk event.',
     },
     responses: { 200: { description: 'Received.', schema: z.object({ received: z.literal(true), duplicate: z.optional(z.boolean()) }) } },
-    errors: ['invalid_request', 'payload_too_large', 'internal', 'misconfigured'],
+    errors: ['invalid_request', 'conflict', 'payload_too_large', 'internal', 'misconfigured'],
   },
   {
     method: 'get',

@@ -1,4 +1,5 @@
-import { and, desc, eq, gte, lt, or, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, gte, lt, or, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/sqlite-core';
 import type { Database } from '../db/database';
 import { organizationMemberships, tenants } from '../db/schema';
 
@@ -44,23 +45,45 @@ export async function searchTenants(db: Database, args: SearchTenantsArgs): Prom
 
 export type OrgMember = { userId: string; role: string | null; createdAt: number };
 
-/** An organization's active members (tombstoned memberships excluded), grouped by role. */
+const m = organizationMemberships;
+const other = alias(organizationMemberships, 'other');
+
+/**
+ * A user who leaves an organization and is added again has two membership rows (Clerk issues a
+ * new membership id): the row that decides is the one with the newest event, an active row
+ * beating a tombstone at the same millisecond (then the larger id, so the choice is total). A
+ * late `organizationMembership.deleted` of the old membership, older than the re-add, therefore
+ * changes nothing; a delete newer than the re-add wins. One rule for both queries below.
+ */
+const superseded = sql`not exists (select 1 from ${m} as ${sql.identifier('other')} where ${and(
+  eq(other.orgId, m.orgId),
+  eq(other.userId, m.userId),
+  or(
+    gt(other.lastEventAt, m.lastEventAt),
+    and(
+      eq(other.lastEventAt, m.lastEventAt),
+      or(and(eq(other.status, 'active'), eq(m.status, 'deleted')), and(eq(other.status, m.status), gt(other.id, m.id))),
+    ),
+  ),
+)})`;
+
+/** An organization's members: users whose deciding membership row is active, ordered by role. */
 export async function listActiveOrgMembers(db: Database, args: { orgId: string; limit?: number }): Promise<OrgMember[]> {
   return db
-    .select({ userId: organizationMemberships.userId, role: organizationMemberships.role, createdAt: organizationMemberships.createdAt })
-    .from(organizationMemberships)
-    .where(and(eq(organizationMemberships.orgId, args.orgId), eq(organizationMemberships.status, 'active')))
-    .orderBy(organizationMemberships.role, organizationMemberships.userId)
+    .select({ userId: m.userId, role: m.role, createdAt: m.createdAt })
+    .from(m)
+    .where(and(eq(m.orgId, args.orgId), eq(m.status, 'active'), superseded))
+    .orderBy(m.role, m.userId)
     .limit(args.limit ?? 500);
 }
 
-/** One user's membership row in an organization (active or tombstoned), or null. */
+/** One user's deciding membership in an organization (active, or a tombstone when that is newest), or null. */
 export async function getMembership(db: Database, args: { orgId: string; userId: string }) {
   return (
     (await db
-      .select({ status: organizationMemberships.status, role: organizationMemberships.role })
-      .from(organizationMemberships)
-      .where(and(eq(organizationMemberships.orgId, args.orgId), eq(organizationMemberships.userId, args.userId)))
+      .select({ status: m.status, role: m.role })
+      .from(m)
+      .where(and(eq(m.orgId, args.orgId), eq(m.userId, args.userId), superseded))
       .get()) ?? null
   );
 }

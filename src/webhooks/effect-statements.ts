@@ -17,6 +17,12 @@ const p = sql.placeholder;
  * isolate (`compiled-statement.ts`); a webhook only binds values.
  */
 
+/**
+ * An event for one kind of tenant naming the id of the other kind: the update is attempted (not
+ * skipped by the `WHERE`) so the kind trigger refuses it loudly instead of it vanishing silently.
+ */
+const crossesKind = sql`excluded.kind is not ${tenants.kind}`;
+
 /** Profile fields, last writer wins by `profile_event_at`; status (a tombstone) untouched. */
 export function upsertTenantProfile(db: Database, e: TenantProfileEffect, now: number) {
   const { isUpdate, kind: _, tenantKind, ...values } = e;
@@ -53,6 +59,8 @@ function tenantProfileQuery(db: Database) {
     .onConflictDoUpdate({
       target: tenants.id,
       set: {
+        // Never changes: a trigger (migration 0004) aborts the batch when the kinds differ.
+        kind: sql`excluded.kind`,
         name: sql`excluded.name`,
         email: sql`excluded.email`,
         slug: sql`excluded.slug`,
@@ -64,7 +72,7 @@ function tenantProfileQuery(db: Database) {
       },
       // Newer wins. At the same millisecond (Clerk's samples stamp created and updated alike)
       // an update beats a create, and only if it changes something, so re-applying is a no-op.
-      setWhere: sql`excluded.profile_event_at > ${tenants.profileEventAt} or (${p('isUpdate')} = 1
+      setWhere: sql`${crossesKind} or excluded.profile_event_at > ${tenants.profileEventAt} or (${p('isUpdate')} = 1
         and excluded.profile_event_at = ${tenants.profileEventAt}
         and (${tenants.name} is not excluded.name or ${tenants.email} is not excluded.email
           or ${tenants.slug} is not excluded.slug or ${tenants.imageUrl} is not excluded.image_url))`,
@@ -104,12 +112,13 @@ function archiveTenantQuery(db: Database) {
     .onConflictDoUpdate({
       target: tenants.id,
       set: {
+        kind: sql`excluded.kind`,
         status: 'archived',
         archivedAt: sql`min(coalesce(${tenants.archivedAt}, excluded.archived_at), excluded.archived_at)`,
         lastEventAt: sql`max(${tenants.lastEventAt}, excluded.last_event_at)`,
         updatedAt: sql`excluded.updated_at`,
       },
-      setWhere: sql`${tenants.status} <> 'archived' or ${tenants.archivedAt} is null
+      setWhere: sql`${crossesKind} or ${tenants.status} <> 'archived' or ${tenants.archivedAt} is null
         or excluded.archived_at < ${tenants.archivedAt} or excluded.last_event_at > ${tenants.lastEventAt}`,
     });
 }
@@ -165,6 +174,9 @@ function loginAuditQuery(db: Database) {
     .onConflictDoUpdate({
       target: loginAudits.sessionId,
       set: {
+        // Never changes: a trigger (migration 0004) aborts the batch for an event naming another user.
+        userId: sql`excluded.user_id`,
+        tenantId: sql`excluded.tenant_id`,
         status: sql`case when ${newerStatus} then excluded.status else ${loginAudits.status} end`,
         endedAt: sql`case when ${newerStatus} then excluded.ended_at else ${loginAudits.endedAt} end`,
         lastEventAt: sql`case when ${newerStatus} then excluded.last_event_at else ${loginAudits.lastEventAt} end`,
@@ -229,6 +241,9 @@ function membershipQuery(db: Database) {
     .onConflictDoUpdate({
       target: m.id,
       set: {
+        // Never change: a trigger (migration 0004) aborts the batch for another (org, user) pair.
+        orgId: sql`excluded.org_id`,
+        userId: sql`excluded.user_id`,
         role: sql`case when excluded.last_event_at > ${m.lastEventAt} then excluded.role else ${m.role} end`,
         permissions: sql`case when excluded.last_event_at > ${m.lastEventAt} then excluded.permissions else ${m.permissions} end`,
         status: sql`case when excluded.status = 'deleted' then 'deleted' else ${m.status} end`,
@@ -237,7 +252,8 @@ function membershipQuery(db: Database) {
         lastEventAt: sql`max(${m.lastEventAt}, excluded.last_event_at)`,
         updatedAt: sql`excluded.updated_at`,
       },
-      setWhere: sql`excluded.last_event_at > ${m.lastEventAt} or excluded.created_at < ${m.createdAt}
+      setWhere: sql`excluded.org_id is not ${m.orgId} or excluded.user_id is not ${m.userId}
+        or excluded.last_event_at > ${m.lastEventAt} or excluded.created_at < ${m.createdAt}
         or (excluded.status = 'deleted' and (${m.deletedAt} is null or excluded.deleted_at < ${m.deletedAt}))`,
     });
 }

@@ -7,8 +7,14 @@ import { firstRetryAt, nextRetryAtSql } from './retry-policy';
 export type WebhookEventRow = typeof webhookEvents.$inferSelect;
 export type WebhookEventStatus = WebhookEventRow['status'];
 
-/** A verified delivery as it is stored. */
-export type StoredDelivery = { svixId: string; type: string; eventAt: number; payload: string };
+/** A verified delivery as it is stored; `bodyHash` is the SHA-256 (hex) of `payload`. */
+export type StoredDelivery = { svixId: string; type: string; eventAt: number; payload: string; bodyHash: string };
+
+/**
+ * Rows stored before migration 0004 have no hash: they are taken as matching (and get the hash
+ * of the next delivery that finds them not yet done).
+ */
+const sameBody = sql`(${webhookEvents.bodyHash} is null or ${webhookEvents.bodyHash} = excluded.body_hash)`;
 
 /** Statuses after which a delivery is done: redeliveries are acknowledged as duplicates. */
 export type DoneStatus = 'processed' | 'ignored';
@@ -40,6 +46,7 @@ function markDoneQuery(db: Database) {
       type: p('type'),
       eventAt: p('eventAt'),
       payload: p('payload'),
+      bodyHash: p('bodyHash'),
       status: p('status'),
       attempts: 1,
       lastError: null,
@@ -55,8 +62,11 @@ function markDoneQuery(db: Database) {
         lastError: null,
         processedAt: sql`excluded.processed_at`,
         nextAttemptAt: null,
+        // Setting it is what lets the trigger of migration 0004 compare: another body aborts the batch.
+        bodyHash: sql`excluded.body_hash`,
       },
-      setWhere: sql`${webhookEvents.status} not in ('processed', 'ignored')`,
+      // Another body is attempted even on a done row, so it is refused rather than taken for a duplicate.
+      setWhere: sql`${webhookEvents.status} not in ('processed', 'ignored') or not ${sameBody}`,
     })
     .returning({ svixId: webhookEvents.svixId });
 }
@@ -81,8 +91,23 @@ export async function recordFailure(db: Database, d: StoredDelivery, error: stri
     .onConflictDoUpdate({
       target: webhookEvents.svixId,
       set: { status: 'failed', attempts: sql`${webhookEvents.attempts} + 1`, lastError: sql`excluded.last_error`, nextAttemptAt: next },
-      setWhere: sql`${webhookEvents.status} not in ('processed', 'ignored')`,
+      // A failure of another body under this id never marks the stored event.
+      setWhere: sql`${webhookEvents.status} not in ('processed', 'ignored') and ${sameBody}`,
     });
+}
+
+/**
+ * Records a refused delivery of a known `svix-id` with another body on the stored row (when,
+ * how many, the refused body's hash), for the admin webhook list. The stored body is untouched.
+ */
+export async function recordIdReuse(db: Database, args: { svixId: string; bodyHash: string; now: number }): Promise<string | null> {
+  const row = await db
+    .update(webhookEvents)
+    .set({ idReusedAt: args.now, idReuseCount: sql`${webhookEvents.idReuseCount} + 1`, reusedBodyHash: args.bodyHash })
+    .where(eq(webhookEvents.svixId, args.svixId))
+    .returning({ bodyHash: webhookEvents.bodyHash })
+    .get();
+  return row?.bodyHash ?? null;
 }
 
 /** An event without its payload: payloads hold personal data and stay in D1. */
@@ -99,6 +124,10 @@ const meta = {
   receivedAt: webhookEvents.receivedAt,
   processedAt: webhookEvents.processedAt,
   nextAttemptAt: webhookEvents.nextAttemptAt,
+  bodyHash: webhookEvents.bodyHash,
+  idReusedAt: webhookEvents.idReusedAt,
+  idReuseCount: webhookEvents.idReuseCount,
+  reusedBodyHash: webhookEvents.reusedBodyHash,
 };
 
 /** Webhook events, newest first, optionally by status; keyset-paginated; no payloads. */

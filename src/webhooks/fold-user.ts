@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import { clerkUserProfileFields, profileOfClerkUser } from '../clerk/user-profile';
 import { type ClerkEvent, toMillis } from './clerk-event';
 import type { Effect } from './effects';
-import { parseData } from './parse-data';
+import { entityId, parseData } from './parse-data';
 
 const userData = z.looseObject({
   id: z.string().check(z.minLength(1)),
@@ -16,7 +16,7 @@ const deletedData = z.looseObject({ id: z.string().check(z.minLength(1)) });
 export function foldUser(event: ClerkEvent, at: number): Effect[] {
   if (event.type === 'user.deleted') {
     const { id } = parseData(deletedData, event);
-    return [{ kind: 'tenant.archive', tenantKind: 'user', id, at }];
+    return [{ kind: 'tenant.archive', tenantKind: 'user', id: entityId(id, 'user', event, 'data.id'), at }];
   }
   const user = parseData(userData, event);
   const { name, email, imageUrl } = profileOfClerkUser(user);
@@ -24,7 +24,7 @@ export function foldUser(event: ClerkEvent, at: number): Effect[] {
     {
       kind: 'tenant.profile',
       tenantKind: 'user',
-      id: user.id,
+      id: entityId(user.id, 'user', event, 'data.id'),
       name,
       email,
       slug: null,

@@ -5,21 +5,42 @@ import { tenantCache } from '../tenants/tenant-cache';
 import { type ClerkEvent, parseClerkEvent } from './clerk-event';
 import { effectStatement } from './effect-statements';
 import { InvalidEventData } from './effects';
-import { getWebhookEvent, markDone, recordFailure, type StoredDelivery } from './event-store';
+import { getWebhookEvent, markDone, recordFailure, recordIdReuse, type StoredDelivery } from './event-store';
 import { foldEvent } from './fold-event';
 
 export type ProcessOutcome = 'processed' | 'ignored' | 'duplicate';
 
-/** Why a delivery could not be applied: bad data (permanent) or storage (retry). */
+/** A verified delivery before it is stored (its body hash is computed here). */
+export type IncomingDelivery = Omit<StoredDelivery, 'bodyHash'>;
+
+/**
+ * Why a delivery could not be applied: bad data or an effect that would cross entities
+ * (permanent), storage (retry), or a known `svix-id` with another body (refused, nothing stored).
+ */
 export class ProcessingError extends Error {
   constructor(
-    readonly kind: 'invalid_data' | 'storage',
+    readonly kind: 'invalid_data' | 'storage' | 'id_reused',
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; hashes?: { stored: string | null; received: string } },
   ) {
     super(message, options);
     this.name = 'ProcessingError';
+    this.hashes = options?.hashes;
   }
+  readonly hashes: { stored: string | null; received: string } | undefined;
+}
+
+/** SHA-256 (hex) of a raw body: what binds a `svix-id` to its body. */
+export async function bodyHash(body: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(body)));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** The abort messages of migration 0004's triggers (`RAISE(ABORT, 'fulcrum:…')`). */
+function refusedBy(err: unknown): 'svix_id_reused' | `entity_mismatch:${string}` | null {
+  const text = errorText(err);
+  const m = /fulcrum:(svix_id_reused|entity_mismatch:[a-z_]+)/.exec(text);
+  return (m?.[1] as 'svix_id_reused' | `entity_mismatch:${string}` | undefined) ?? null;
 }
 
 /**
@@ -33,7 +54,8 @@ export class ProcessingError extends Error {
  * On failure nothing of the batch is written; the failure is recorded (status `failed`,
  * attempts, last error) when storage still works, and a `ProcessingError` is thrown.
  */
-export async function processEvent(db: Database, delivery: StoredDelivery, event: ClerkEvent, now: number): Promise<ProcessOutcome> {
+export async function processEvent(db: Database, incoming: IncomingDelivery, event: ClerkEvent, now: number): Promise<ProcessOutcome> {
+  const delivery: StoredDelivery = { ...incoming, bodyHash: await bodyHash(incoming.payload) };
   let effects: ReturnType<typeof foldEvent>;
   try {
     effects = foldEvent(event, delivery.eventAt);
@@ -51,6 +73,27 @@ export async function processEvent(db: Database, delivery: StoredDelivery, event
     ];
     results = await d1Of(db).batch(statements);
   } catch (err) {
+    const refused = refusedBy(err);
+    if (refused === 'svix_id_reused') {
+      // Svix never sends another body under one id: a bug upstream or someone holding the
+      // secret. Nothing of this body was applied (the batch aborted at its first statement).
+      const stored = await recordIdReuse(db, { svixId: delivery.svixId, bodyHash: delivery.bodyHash, now }).catch(() => null);
+      log('error', 'webhook.id_reused', {
+        svixId: delivery.svixId,
+        type: delivery.type,
+        storedHash: stored,
+        receivedHash: delivery.bodyHash,
+      });
+      throw new ProcessingError('id_reused', 'svix-id already stored with another body', {
+        cause: err,
+        hashes: { stored, received: delivery.bodyHash },
+      });
+    }
+    if (refused) {
+      // An effect would rewrite another entity's row: refused for good, recorded with the reason.
+      await recordFailureSafely(db, delivery, refused, now, false);
+      throw new ProcessingError('invalid_data', refused, { cause: err });
+    }
     await recordFailureSafely(db, delivery, errorText(err), now, true);
     throw new ProcessingError('storage', 'storage failed while applying the event', { cause: err });
   }
@@ -69,10 +112,10 @@ export async function processEvent(db: Database, delivery: StoredDelivery, event
 export async function processStoredEvent(db: Database, svixId: string, now: number): Promise<ProcessOutcome | 'not_found'> {
   const row = await getWebhookEvent(db, svixId);
   if (!row) return 'not_found';
-  const delivery: StoredDelivery = { svixId: row.svixId, type: row.type, eventAt: row.eventAt, payload: row.payload };
+  const delivery: IncomingDelivery = { svixId: row.svixId, type: row.type, eventAt: row.eventAt, payload: row.payload };
   const parsed = parseClerkEvent(row.payload);
   if (!parsed.ok) {
-    await recordFailureSafely(db, delivery, parsed.reason, now, false);
+    await recordFailureSafely(db, { ...delivery, bodyHash: await bodyHash(row.payload) }, parsed.reason, now, false);
     throw new ProcessingError('invalid_data', parsed.reason);
   }
   return processEvent(db, delivery, parsed.event, now);

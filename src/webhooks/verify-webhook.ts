@@ -1,4 +1,5 @@
 import { Webhook } from 'svix';
+import { SVIX_ID_PATTERN } from '../lib/schemas';
 
 /** The reason a delivery failed verification: logged, never sent to the client. */
 export type VerifyFailure =
@@ -14,7 +15,6 @@ export type VerifyFailure =
 
 export type VerifiedDelivery = { svixId: string; timestampSeconds: number };
 
-const SVIX_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 // Several space-separated `v1,<base64>` entries when the secret is being rotated; bounded
 // so a hostile header cannot make us compare thousands of entries.
 const MAX_SIGNATURE_HEADER = 2048;
@@ -39,7 +39,7 @@ export function verifyDelivery(
   if (!headers.id) return { ok: false, reason: 'missing_svix_id' };
   if (!headers.timestamp) return { ok: false, reason: 'missing_svix_timestamp' };
   if (!headers.signature) return { ok: false, reason: 'missing_svix_signature' };
-  if (!SVIX_ID.test(headers.id)) return { ok: false, reason: 'malformed_svix_id' };
+  if (!SVIX_ID_PATTERN.test(headers.id)) return { ok: false, reason: 'malformed_svix_id' };
   if (!/^\d{1,12}$/.test(headers.timestamp)) return { ok: false, reason: 'malformed_svix_timestamp' };
   if (headers.signature.length > MAX_SIGNATURE_HEADER) return { ok: false, reason: 'malformed_svix_signature' };
   let webhook = webhooks.get(secret);

@@ -59,6 +59,9 @@ export function webhookRoutes() {
           detail: { svixId, type: event.type, reason: err.message },
         });
       }
+      if (err instanceof ProcessingError && err.kind === 'id_reused') {
+        throw new AppError('conflict', { message: 'This svix-id was already delivered with another body; nothing was applied.' });
+      }
       throw new AppError('internal', { detail: { svixId, type: event.type, error: err }, cause: err });
     }
   });

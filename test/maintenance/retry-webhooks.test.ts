@@ -71,7 +71,13 @@ describe('retryFailedWebhooks', () => {
     // A replay whose storage fails again records the failure as processEvent does.
     const failing: ReplayFn = async (db, id, now) => {
       const meta = await getWebhookEventMeta(db, { svixId: id });
-      await recordFailure(db, { svixId: id, type: meta!.type, eventAt: meta!.eventAt, payload: '' }, 'storage', now, true);
+      await recordFailure(
+        db,
+        { svixId: id, type: meta!.type, eventAt: meta!.eventAt, payload: '', bodyHash: meta!.bodyHash ?? '' },
+        'storage',
+        now,
+        true,
+      );
       return { status: 'failed', error: 'storage' };
     };
     expect(await retryFailedWebhooks(testDb(), failing, t, limits)).toEqual({ attempted: 1, processed: 0, failed: 1 });

@@ -4,10 +4,10 @@
 // Worker uses (src/tenants/login-audit-store.ts, src/admin/usage-store.ts, loaded with tsx). Bounded: fixed repetitions, then stops.
 import { rmSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { DatabaseSync } from 'node:sqlite';
+import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import { tsImport } from 'tsx/esm/api';
 import { getPlatformProxy } from 'wrangler';
-import { migrationStatements } from './migrations.mjs';
+import { type D1Like, readMigrations } from '../scripts/lib/migrations.ts';
 
 export const title = 'API: audit pagination and usage at 1M audits';
 
@@ -20,10 +20,10 @@ const REPS = 25;
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 10, 26, 12);
 
-const p50 = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-async function time(fn, reps = REPS) {
+const p50 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+async function time(fn: () => unknown, reps = REPS) {
   await fn(); // warm
-  const out = [];
+  const out: number[] = [];
   for (let i = 0; i < reps; i++) {
     const t = performance.now();
     await fn();
@@ -31,12 +31,12 @@ async function time(fn, reps = REPS) {
   }
   return p50(out);
 }
-const ms = (x) => `${x < 1 ? x.toFixed(3) : x.toFixed(2)} ms`;
+const ms = (x: number) => `${x < 1 ? x.toFixed(3) : x.toFixed(2)} ms`;
 
-const ratio = (x, base) => `${(x / base).toFixed(2)}×`;
+const ratio = (x: number, base: number) => `${(x / base).toFixed(2)}×`;
 
 /** 1M rows with recursive CTEs, 100k rows per statement (no bound parameters at all). */
-async function seed(exec) {
+async function seed(exec: (sql: string) => unknown) {
   const span = 60 * DAY;
   for (let start = 0; start < AUDITS; start += 100_000) {
     await exec(
@@ -61,10 +61,11 @@ async function seed(exec) {
 }
 
 /** p50 of the SQLite engine alone (node:sqlite, in process, µs resolution) for one statement. */
-function engineTime(sqlite, sql, params, reps = REPS) {
+function engineTime(sqlite: DatabaseSync, sql: string, values: unknown[], reps = REPS) {
   const stmt = sqlite.prepare(sql);
+  const params = values as SQLInputValue[];
   stmt.all(...params);
-  const out = [];
+  const out: number[] = [];
   for (let i = 0; i < reps; i++) {
     const t = performance.now();
     stmt.all(...params);
@@ -76,7 +77,10 @@ function engineTime(sqlite, sql, params, reps = REPS) {
 export async function run() {
   const persist = new URL('../.bench-tmp/api', import.meta.url).pathname;
   rmSync(persist, { recursive: true, force: true });
-  const proxy = await getPlatformProxy({ configPath: new URL('../wrangler.toml', import.meta.url).pathname, persist: { path: persist } });
+  const proxy = await getPlatformProxy<{ DB: D1Like }>({
+    configPath: new URL('../wrangler.toml', import.meta.url).pathname,
+    persist: { path: persist },
+  });
   try {
     const d1 = proxy.env.DB;
     const { drizzle } = await import('drizzle-orm/d1');
@@ -86,15 +90,17 @@ export async function run() {
     const { getUsage } = await tsImport('../src/admin/usage-store.ts', import.meta.url);
     const db = drizzle(d1, { schema });
 
-    for (const stmt of migrationStatements()) await d1.prepare(stmt).run();
+    const statements = (await readMigrations()).flatMap((m) => m.queries);
+    for (const stmt of statements) await d1.prepare(stmt).run();
     const t0 = performance.now();
-    await seed((sql) => d1.prepare(sql).run());
+    await seed((sql: string) => d1.prepare(sql).run());
     const seedMs = performance.now() - t0;
     const counts = await d1
       .prepare(
         'select (select count(*) from login_audits) a, (select count(distinct user_id) from login_audits) u, (select count(*) from daily_active_users) r',
       )
-      .first();
+      .first<{ a: number; u: number; r: number }>();
+    if (!counts) throw new Error('no counts');
 
     const tenantId = 'org_big';
     // Position at the end of page FAR_PAGE-1, found once (untimed), as a client's cursor would carry it.
@@ -103,9 +109,10 @@ export async function run() {
         'select created_at, session_id from login_audits where tenant_id = ? order by created_at desc, session_id desc limit 1 offset ?',
       )
       .bind(tenantId, (FAR_PAGE - 1) * PAGE - 1)
-      .first();
+      .first<{ created_at: number; session_id: string }>();
+    if (!before) throw new Error('no row at the far page');
     const after = { createdAt: before.created_at, sessionId: before.session_id };
-    const offsetPage = (page) =>
+    const offsetPage = (page: number) =>
       db
         .select()
         .from(schema.loginAudits)
@@ -115,7 +122,7 @@ export async function run() {
         .offset((page - 1) * PAGE);
 
     // Same rows either way: the benchmark compares equal work.
-    const viaKeyset = (await listLoginAudits(db, { tenantId, limit: PAGE, after })).rows.map((r) => r.sessionId);
+    const viaKeyset = (await listLoginAudits(db, { tenantId, limit: PAGE, after })).rows.map((r: { sessionId: string }) => r.sessionId);
     const viaOffset = (await offsetPage(FAR_PAGE)).map((r) => r.sessionId);
     if (JSON.stringify(viaKeyset) !== JSON.stringify(viaOffset)) throw new Error('keyset and OFFSET disagree on page 2,000');
 
@@ -141,8 +148,8 @@ export async function run() {
     const offsetSql = offsetPage(FAR_PAGE).toSQL();
     // The same SQL text on the same schema in node:sqlite: the engine's cost without D1's transport.
     const sqlite = new DatabaseSync(':memory:');
-    for (const stmt of migrationStatements()) sqlite.exec(stmt);
-    await seed((q) => sqlite.exec(q));
+    for (const stmt of statements) sqlite.exec(stmt);
+    await seed((q: string) => sqlite.exec(q));
     const o1 = offsetPage(1).toSQL();
     const sql = {
       keyset1: engineTime(sqlite, baseSql.sql, baseSql.params),
@@ -190,11 +197,11 @@ export async function run() {
     const plan = await d1
       .prepare(`explain query plan ${keysetFarSql}`)
       .bind(baseSql.params[0], after.createdAt, after.sessionId, ...baseSql.params.slice(1))
-      .all();
+      .all<{ detail: string }>();
     const usagePlan = await d1
       .prepare('explain query plan select count(*) as mau from user_last_active where last_day between ? and ?')
       .bind('2026-10-28', '2026-11-26')
-      .all();
+      .all<{ detail: string }>();
 
     return `
 Seeded ${counts.a.toLocaleString('en')} login audits (${counts.u.toLocaleString('en')} users, one tenant with ${BIG_TENANT_ROWS.toLocaleString('en')}) and a

@@ -13,14 +13,15 @@ import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { convertV4MiniflareOptions, Miniflare } from 'miniflare';
-import { signRs256 } from '../scripts/lib/sign.mjs';
-import { applyMigrations } from './migrations.mjs';
-import { bundleForWorkerd } from './workerd-bundle.mjs';
+import { applyMigrations } from '../scripts/lib/migrations.ts';
+import { signRs256 } from '../scripts/lib/sign.ts';
+import { bundleForWorkerd } from './workerd-bundle.ts';
 
 // Miniflare 5 (bundled with this wrangler) takes a new config shape; its converter accepts the v4 options.
-const miniflare = (options) => new Miniflare(convertV4MiniflareOptions(options));
+type V4Options = Parameters<typeof convertV4MiniflareOptions>[0];
+const miniflare = (options: V4Options) => new Miniflare(convertV4MiniflareOptions(options));
 
-export const title = 'Authentication (issue 3)';
+export const title = 'Authentication: session verification cost, Clerk key fetches, bundle size';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const TMP = `${ROOT}.bench-tmp/auth`;
@@ -45,10 +46,10 @@ function mint({ kid = 'ins_bench', sub = 'user_bench', i = 0, ttl = 3600 } = {})
 }
 
 // Each variant: a Hono app with a bare route (`/health`) and the authenticated `/v1/me`.
-const VARIANTS = {
+const VARIANTS: Record<string, string> = {
   // Our session middleware exactly as src/app.ts mounts it (after the context middleware that parses the
   // config), with the same trivial handler as the others: the full app's /v1/me also loads the tenant,
-  // which is not verification (bench/replicas.bench.mjs measures that path).
+  // which is not verification (bench/replicas.bench.ts measures that path).
   ours: `import { Hono } from 'hono';
     import { sessionAuth } from '${ROOT}src/auth/session-middleware.ts';
     import { context } from '${ROOT}src/lib/middleware.ts';
@@ -93,16 +94,20 @@ export default { async fetch(request, env, ctx) {
   return Response.json({ ok });
 } };`;
 
-async function bundle(name) {
+type Bundle = { name: string; code: string; gzipKiB: number };
+
+async function bundle(name: string): Promise<Bundle> {
   const dir = `${TMP}/${name}`;
   mkdirSync(dir, { recursive: true });
-  writeFileSync(`${dir}/variant.ts`, VARIANTS[name]);
+  writeFileSync(`${dir}/variant.ts`, VARIANTS[name] ?? '');
   await bundleForWorkerd(`${dir}/variant.ts`, `${dir}/variant.mjs`);
   const code = readFileSync(`${dir}/variant.mjs`, 'utf8');
   return { name, code, gzipKiB: gzipSync(code).length / 1024 };
 }
 
-function workerOptions(b, extra = {}) {
+type Extra = { bindings?: Record<string, string>; options?: Record<string, unknown> };
+
+function workerOptions(b: Bundle, extra: Extra = {}) {
   return {
     name: b.name,
     modules: [
@@ -125,25 +130,30 @@ function workerOptions(b, extra = {}) {
 }
 
 const quiet = { handleStructuredLogs: () => {}, logRequests: false };
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const fmt = (n, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '–');
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+const fmt = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '–');
 
-async function run1(mf, name, path, tokens, expect) {
-  const worker = await mf.getWorker(name);
+async function run1(mf: Miniflare, name: string, path: string, tokens: string[], expect: number): Promise<number> {
+  // Miniflare types its fetcher with workerd's types, which a Node project does not load: Node's fetch shape.
+  const worker = (await mf.getWorker(name)) as unknown as { fetch: typeof fetch };
   const t0 = performance.now();
   const res = await worker.fetch('http://bench/', { method: 'POST', body: JSON.stringify({ path, tokens, expect }) });
-  const { ok } = await res.json();
+  const { ok } = (await res.json()) as { ok: number };
   const ms = performance.now() - t0;
   if (ok !== tokens.length) throw new Error(`${name} ${path}: ${ok}/${tokens.length} answered ${expect}`);
   return ms;
 }
 
-async function cpuBench(bundles) {
-  const mf = miniflare({ ...quiet, workers: bundles.map((b) => workerOptions(b)) });
+type Cpu = { fresh: number; repeated: number; freshVsStock: number; repeatedVsStock: number; freshVsJose: number };
+
+async function cpuBench(bundles: Bundle[]): Promise<Record<string, Cpu>> {
+  const mf = miniflare({ ...quiet, workers: bundles.map((b) => workerOptions(b)) } as V4Options);
   await mf.ready;
   // Ours reads the caller's tenant on /v1/me (cached per isolate after the first request).
   await applyMigrations(await mf.getD1Database('DB', 'ours'));
-  const samples = Object.fromEntries(bundles.map((b) => [b.name, { fresh: [], repeated: [] }]));
+  type Samples = { fresh: number[]; repeated: number[] };
+  const samples: Record<string, Samples> = Object.fromEntries(bundles.map((b) => [b.name, { fresh: [], repeated: [] }]));
+  const of = (name: string): Samples => samples[name] ?? { fresh: [], repeated: [] };
   const repeated = Array(N).fill(mint({ i: 1 }));
   // Warm-up: JIT, key import, module init.
   for (const b of bundles) {
@@ -157,13 +167,13 @@ async function cpuBench(bundles) {
       const authFresh = await run1(mf, b.name, '/v1/me', fresh, 200);
       const bare2 = await run1(mf, b.name, '/health', repeated, 200);
       const authRepeated = await run1(mf, b.name, '/v1/me', repeated, 200);
-      samples[b.name].fresh.push(((authFresh - bare) / N) * 1000);
-      samples[b.name].repeated.push(((authRepeated - bare2) / N) * 1000);
+      of(b.name).fresh.push(((authFresh - bare) / N) * 1000);
+      of(b.name).repeated.push(((authRepeated - bare2) / N) * 1000);
     }
   }
   await mf.dispose();
   // Ratios are taken within each round (same load on the shared machine), then the median across rounds.
-  const ratio = (a, b, kind) => median(samples[a][kind].map((x, i) => x / samples[b][kind][i]));
+  const ratio = (a: string, b: string, kind: keyof Samples) => median(of(a)[kind].map((x, i) => x / (of(b)[kind][i] ?? Number.NaN)));
   return Object.fromEntries(
     Object.entries(samples).map(([k, v]) => [
       k,
@@ -179,9 +189,11 @@ async function cpuBench(bundles) {
 }
 
 /** Runs `perIsolate` requests in each of `isolates` fresh workers sharing one KV namespace; counts JWKS fetches. */
-async function fetchCount(b, { isolates, perIsolate, tokenFor, expect, warmKv }) {
+type FetchScenario = { isolates: number; perIsolate: number; tokenFor: (i: number) => string; expect: number; warmKv: boolean };
+
+async function fetchCount(b: Bundle, { isolates, perIsolate, tokenFor, expect, warmKv }: FetchScenario) {
   let fetches = 0;
-  const outboundService = (request) => {
+  const outboundService = (request: Request) => {
     const url = new URL(request.url);
     if (url.pathname !== '/v1/jwks') return new Response('unexpected', { status: 599 });
     fetches++;
@@ -191,10 +203,11 @@ async function fetchCount(b, { isolates, perIsolate, tokenFor, expect, warmKv })
   const mf = miniflare({
     ...quiet,
     workers: names.map((name) => workerOptions({ ...b, name }, { bindings: { CLERK_JWT_KEY: '' }, options: { outboundService } })),
-  });
+  } as V4Options);
   await mf.ready;
-  await applyMigrations(await mf.getD1Database('DB', names[0]));
-  if (warmKv) await run1(mf, names[0], '/v1/me', [mint()], 200);
+  const first = names[0] ?? b.name;
+  await applyMigrations(await mf.getD1Database('DB', first));
+  if (warmKv) await run1(mf, first, '/v1/me', [mint()], 200);
   fetches = 0;
   const t0 = performance.now();
   for (const name of names.slice(1)) {
@@ -216,20 +229,34 @@ export async function run() {
   rmSync(TMP, { recursive: true, force: true });
   const bundles = await Promise.all(Object.keys(VARIANTS).map(bundle));
   const cpu = await cpuBench(bundles);
-  const [ours, stock] = [bundles.find((b) => b.name === 'ours'), bundles.find((b) => b.name === 'stock')];
+  const named = (name: string): Bundle => {
+    const found = bundles.find((b) => b.name === name);
+    if (!found) throw new Error(`no bundle ${name}`);
+    return found;
+  };
+  const [ours, stock] = [named('ours'), named('stock')];
   const tokenOnce = mint();
   const warm = { isolates: 20, perIsolate: 500, tokenFor: () => tokenOnce, expect: 200, warmKv: true };
   const coldOurs = await fetchCount(ours, warm);
   const coldStock = await fetchCount(stock, warm);
-  const random = { isolates: 1, perIsolate: 1000, tokenFor: (i) => mint({ kid: `ins_${randomUUID()}`, i }), expect: 401, warmKv: true };
+  const random = {
+    isolates: 1,
+    perIsolate: 1000,
+    tokenFor: (i: number) => mint({ kid: `ins_${randomUUID()}`, i }),
+    expect: 401,
+    warmKv: true,
+  };
   const randOurs = await fetchCount(ours, random);
   const randStock = await fetchCount(stock, random);
   const workerKiB = workerBundleGzipKiB();
   rmSync(TMP, { recursive: true, force: true });
 
-  const row = (name, label) =>
-    `| ${label} | ${fmt(cpu[name].fresh)} | ${fmt(cpu[name].repeated)} | ${fmt(cpu[name].freshVsStock, 2)} | ${fmt(cpu[name].repeatedVsStock, 2)} | ${fmt(cpu[name].freshVsJose, 2)} |`;
-  const windows = (r) => Math.max(1, Math.ceil(r.seconds / 30));
+  const row = (name: string, label: string) => {
+    const c = cpu[name];
+    if (!c) throw new Error(`no result for ${name}`);
+    return `| ${label} | ${fmt(c.fresh)} | ${fmt(c.repeated)} | ${fmt(c.freshVsStock, 2)} | ${fmt(c.repeatedVsStock, 2)} | ${fmt(c.freshVsJose, 2)} |`;
+  };
+  const windows = (r: { seconds: number }) => Math.max(1, Math.ceil(r.seconds / 30));
   return `
 Added workerd time per authenticated request over a bare route of the same app (µs, median of ${ROUNDS} rounds × ${N} requests;
 "fresh" = a different token each request, "repeated" = the same token; networkless, same RSA-2048 key). Ratios are
@@ -250,7 +277,7 @@ Clerk JWKS fetches (JWKS mode, no CLERK_JWT_KEY; Clerk mocked by Miniflare's out
 
 Bundle (gzip): the whole Worker (\`wrangler deploy --dry-run\`) **${fmt(workerKiB)} KiB** vs the naive Clerk + svix@1 + Drizzle
 baseline of 158.6 KiB (${fmt(workerKiB / 158.6, 2)}×). Benchmark harness bundles (esbuild, minified): ours ${fmt(ours.gzipKiB)} KiB,
-stock ${fmt(stock.gzipKiB)} KiB, jose ${fmt(bundles.find((b) => b.name === 'jose').gzipKiB)} KiB.
+stock ${fmt(stock.gzipKiB)} KiB, jose ${fmt(named('jose').gzipKiB)} KiB.
 
 How: variants bundled by esbuild and run in Miniflare's workerd from Node; a request loops ${N} inner requests
 through \`app.fetch\`; time is taken outside the isolate (workerd freezes clocks inside a request); added cost =

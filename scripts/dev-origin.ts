@@ -2,7 +2,7 @@
 // `/api/` route (.dev.vars: ORIGIN_URL=http://127.0.0.1:8788). It answers every request with what it
 // received (method, path, query, the x-fulcrum-* / x-forwarded-* / x-request-id headers) and the
 // identity assertion verified against the edge's JWKS (jose), so a curl through the edge shows the
-// forwarded identity. `node scripts/dev-origin.mjs -- <command…>` also runs the command (`npm run dev`
+// forwarded identity. `node scripts/dev-origin.ts -- <command…>` also runs the command (`npm run dev`
 // runs wrangler dev this way) and stops with it. Local development only.
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
@@ -12,7 +12,8 @@ const PORT = Number(process.env.DEV_ORIGIN_PORT ?? 8788);
 const EDGE = process.env.DEV_EDGE_URL ?? 'http://127.0.0.1:8787';
 const jwks = createRemoteJWKSet(new URL('/.well-known/fulcrum/jwks.json', EDGE), { cooldownDuration: 30_000 });
 
-async function verifyAssertion(assertion) {
+async function verifyAssertion(assertion: string | string[] | undefined) {
+  if (Array.isArray(assertion)) return { present: true, verified: false, error: 'several assertions' };
   if (!assertion) return { present: false };
   try {
     // The issuer is the edge's origin unless EDGE_ISSUER is set; the audience ORIGIN_URL's origin.
@@ -24,7 +25,8 @@ async function verifyAssertion(assertion) {
     });
     return { present: true, verified: true, alg: protectedHeader.alg, kid: protectedHeader.kid, claims: payload };
   } catch (error) {
-    return { present: true, verified: false, error: String(error?.code ?? error?.message ?? error) };
+    const e = error as { code?: string; message?: string };
+    return { present: true, verified: false, error: String(e.code ?? e.message ?? error) };
   }
 }
 
@@ -49,16 +51,17 @@ const server = createServer(async (req, res) => {
 const command = process.argv.indexOf('--');
 const child = command >= 0 ? process.argv.slice(command + 1) : [];
 
-server.on('error', (error) => {
+server.on('error', (error: NodeJS.ErrnoException) => {
   // Already running (`npm run dev:origin` in another terminal): use that one.
   if (error.code === 'EADDRINUSE' && child.length > 0) console.error(`dev-origin: port ${PORT} in use, assuming it is already running`);
   else throw error;
 });
 server.listen(PORT, '127.0.0.1', () => console.error(`dev-origin: echoing on http://127.0.0.1:${PORT} (edge JWKS from ${EDGE})`));
 
-if (child.length > 0) {
-  const proc = spawn(child[0], child.slice(1), { stdio: 'inherit' });
-  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => proc.kill(signal));
+const [cmd, ...args] = child;
+if (cmd !== undefined) {
+  const proc = spawn(cmd, args, { stdio: 'inherit' });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => proc.kill(signal));
   proc.on('exit', (code, signal) => {
     server.close();
     process.exit(code ?? (signal ? 1 : 0));

@@ -2,7 +2,7 @@
 // per-isolate tenant cache, and the CPU the D1 session/bookmark handling adds per request.
 //
 // How: the Worker's own app (src/app.ts) is bundled with esbuild in three configurations and run
-// in Miniflare's workerd from Node, as bench/auth.bench.mjs does:
+// in Miniflare's workerd from Node, as bench/auth.bench.ts does:
 //   cached  — the real app: tenant cache on (30 s), reads through a D1 session;
 //   session — tenant cache off: every request reads the tenant through a D1 session + bookmark;
 //   primary — tenant cache off, the session replaced by the primary binding (no withSession, no bookmark).
@@ -14,11 +14,11 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { convertV4MiniflareOptions, Miniflare } from 'miniflare';
-import { signRs256 } from '../scripts/lib/sign.mjs';
-import { applyMigrations } from './migrations.mjs';
-import { bundleForWorkerd } from './workerd-bundle.mjs';
+import { applyMigrations } from '../scripts/lib/migrations.ts';
+import { signRs256 } from '../scripts/lib/sign.ts';
+import { bundleForWorkerd } from './workerd-bundle.ts';
 
-export const title = 'Global read path (issue 7)';
+export const title = 'Global read path: D1 work per /v1/me, tenant cache, session and bookmark cost';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const TMP = `${ROOT}.bench-tmp/replicas`;
@@ -28,7 +28,7 @@ const N = 400;
 
 const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const PEM = publicKey.export({ type: 'spki', format: 'pem' }).toString();
-function mint(sub) {
+function mint(sub: string) {
   const iat = Math.floor(Date.now() / 1000);
   return signRs256(
     { alg: 'RS256', kid: 'ins_bench', typ: 'JWT', cat: 'cl_B7d4PD111AAA' },
@@ -88,9 +88,10 @@ export default { async fetch(request, env, ctx) {
   return Response.json({ ok, bookmarks, counts });
 } };`;
 
-const quantile = (xs, q) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))];
-const median = (xs) => quantile(xs, 0.5);
-const fmt = (n, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '–');
+const quantile = (xs: number[], q: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))] ?? Number.NaN;
+const median = (xs: number[]) => quantile(xs, 0.5);
+const fmt = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '–');
 
 async function setup() {
   mkdirSync(TMP, { recursive: true });
@@ -99,11 +100,11 @@ async function setup() {
   return readFileSync(`${TMP}/variants.mjs`, 'utf8');
 }
 
-async function migrate(mf) {
+async function migrate(mf: Miniflare) {
   await applyMigrations(await mf.getD1Database('DB'));
 }
 
-function newMiniflare(code) {
+function newMiniflare(code: string) {
   return new Miniflare(
     convertV4MiniflareOptions({
       handleStructuredLogs: () => {},
@@ -126,19 +127,26 @@ function newMiniflare(code) {
   );
 }
 
-async function loop(mf, body) {
+type Variant = 'cached' | 'session' | 'primary';
+type LoopBody = { variant: Variant; path: string; token: string; n: number; db: 'real' | 'fake' };
+type Counts = { statements: number; batches: number; sessions: number };
+type Loop = { ms: number; ok: number; bookmarks: number; counts: Counts };
+
+async function loop(mf: Miniflare, body: LoopBody): Promise<Loop> {
   const t0 = performance.now();
   const res = await mf.dispatchFetch('http://bench/', { method: 'POST', body: JSON.stringify(body) });
-  const out = await res.json();
+  const out = (await res.json()) as Omit<Loop, 'ms'>;
   const ms = performance.now() - t0;
   if (out.ok !== body.n) throw new Error(`${body.variant} ${body.path}: ${out.ok}/${body.n} answered 200`);
   return { ms, ...out };
 }
 
 /** D1 calls per `/v1/me` on the real (Miniflare) D1: a fresh isolate's first request, then warm repeats. */
-async function statementCounts(code) {
-  const out = {};
-  for (const variant of ['cached', 'session', 'primary']) {
+type PerRequest = { calls: number; sessions: number; statements: number; batches: number; bookmarks: number };
+
+async function statementCounts(code: string) {
+  const out = {} as Record<Variant, { first: PerRequest; warm: PerRequest }>;
+  for (const variant of ['cached', 'session', 'primary'] as const) {
     const mf = newMiniflare(code);
     await mf.ready;
     await migrate(mf);
@@ -146,7 +154,7 @@ async function statementCounts(code) {
     const first = await loop(mf, { variant, path: '/v1/me', token, n: 1, db: 'real' });
     const warm = await loop(mf, { variant, path: '/v1/me', token, n: 100, db: 'real' });
     await mf.dispose();
-    const per = (r, n) => ({
+    const per = (r: Loop, n: number): PerRequest => ({
       calls: (r.counts.statements + r.counts.batches + r.counts.sessions) / n,
       sessions: r.counts.sessions / n,
       statements: r.counts.statements / n,
@@ -159,20 +167,24 @@ async function statementCounts(code) {
 }
 
 /** Added µs per request over a bare route, on the fake (I/O-free) D1 and on the real one. */
-async function cpu(code) {
+type Summary = { median: number; min: number; max: number };
+
+async function cpu(code: string) {
   const mf = newMiniflare(code);
   await mf.ready;
   await migrate(mf);
   const token = mint('user_fake');
-  const variants = ['session', 'primary', 'cached'];
-  const samples = { fake: Object.fromEntries(variants.map((v) => [v, []])), real: Object.fromEntries(variants.map((v) => [v, []])) };
-  const diff = { fake: [], real: [] };
-  for (const db of ['fake', 'real']) for (const v of variants) await loop(mf, { variant: v, path: '/v1/me', token, n: 50, db }); // warm-up
+  const variants: Variant[] = ['session', 'primary', 'cached'];
+  const dbs = ['fake', 'real'] as const;
+  const empty = () => ({ session: [], primary: [], cached: [] }) as Record<Variant, number[]>;
+  const samples = { fake: empty(), real: empty() };
+  const diff: Record<'fake' | 'real', number[]> = { fake: [], real: [] };
+  for (const db of dbs) for (const v of variants) await loop(mf, { variant: v, path: '/v1/me', token, n: 50, db }); // warm-up
   for (let round = 0; round < ROUNDS; round++) {
-    for (const db of ['fake', 'real']) {
+    for (const db of dbs) {
       const order = round % 2 ? [...variants].reverse() : variants;
       const bare = (await loop(mf, { variant: 'primary', path: '/health', token, n: N, db })).ms;
-      const got = {};
+      const got = { session: 0, primary: 0, cached: 0 } as Record<Variant, number>;
       for (const v of order) got[v] = (((await loop(mf, { variant: v, path: '/v1/me', token, n: N, db })).ms - bare) / N) * 1000;
       for (const v of variants) samples[db][v].push(got[v]);
       diff[db].push(got.session - got.primary);
@@ -180,10 +192,10 @@ async function cpu(code) {
   }
   await mf.dispose();
   // Medians with the interquartile range: a shared machine's outlier rounds do not move them.
-  const summary = (xs) => ({ median: median(xs), min: quantile(xs, 0.25), max: quantile(xs, 0.75) });
+  const summary = (xs: number[]): Summary => ({ median: median(xs), min: quantile(xs, 0.25), max: quantile(xs, 0.75) });
   return {
-    fake: Object.fromEntries(variants.map((v) => [v, summary(samples.fake[v])])),
-    real: Object.fromEntries(variants.map((v) => [v, summary(samples.real[v])])),
+    fake: Object.fromEntries(variants.map((v) => [v, summary(samples.fake[v])])) as Record<Variant, Summary>,
+    real: Object.fromEntries(variants.map((v) => [v, summary(samples.real[v])])) as Record<Variant, Summary>,
     diff: { fake: summary(diff.fake), real: summary(diff.real) },
     // Noise floor: how much the same variant moves between rounds (half the interquartile range of "primary").
     noise: {
@@ -199,8 +211,8 @@ export async function run() {
   const counts = await statementCounts(code);
   const t = await cpu(code);
   rmSync(TMP, { recursive: true, force: true });
-  const c = (r) => `${fmt(r.calls, 2)} (${fmt(r.sessions, 2)} / ${fmt(r.statements, 2)} / ${fmt(r.batches, 2)})`;
-  const s = (r) => `${fmt(r.median)} (${fmt(r.min)}–${fmt(r.max)})`;
+  const c = (r: PerRequest) => `${fmt(r.calls, 2)} (${fmt(r.sessions, 2)} / ${fmt(r.statements, 2)} / ${fmt(r.batches, 2)})`;
+  const s = (r: Summary) => `${fmt(r.median)} (${fmt(r.min)}–${fmt(r.max)})`;
   return `
 D1 calls per authenticated \`GET /v1/me\` (real Miniflare D1, counted by a wrapper binding inside the isolate;
 shown as total (sessions opened / statements prepared / batches)). "First" is a fresh isolate's first request

@@ -7,8 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { convertV4MiniflareOptions, Miniflare } from 'miniflare';
 import { Webhook } from 'svix';
-import { svixHeaders } from '../scripts/lib/sign.mjs';
-import { applyMigrations } from './migrations.mjs';
+import { applyMigrations, type D1Like } from '../scripts/lib/migrations.ts';
+import { svixHeaders } from '../scripts/lib/sign.ts';
 
 export const title = 'Webhooks: throughput and D1 round trips';
 
@@ -22,17 +22,16 @@ const out = new URL('../.bench-tmp/webhooks/', import.meta.url);
 
 function bundle() {
   mkdirSync(out, { recursive: true });
-  execFileSync('npx', ['wrangler', 'deploy', 'bench/webhooks-worker.mjs', '--dry-run', '--outdir', out.pathname], {
+  execFileSync('npx', ['wrangler', 'deploy', 'bench/webhooks-worker.ts', '--dry-run', '--outdir', out.pathname], {
     cwd: root,
     stdio: 'pipe',
   });
-  return new URL(
-    readdirSync(out).find((f) => f.endsWith('.js')),
-    out,
-  ).pathname;
+  const file = readdirSync(out).find((f) => f.endsWith('.js'));
+  if (!file) throw new Error('wrangler produced no bundle');
+  return new URL(file, out).pathname;
 }
 
-async function start(scriptPath) {
+async function start(scriptPath: string) {
   // Miniflare 5 takes a new options shape; its converter accepts the familiar v4 one.
   const options = convertV4MiniflareOptions({
     modules: true,
@@ -52,21 +51,22 @@ async function start(scriptPath) {
   });
   const mf = new Miniflare(options);
   const url = await mf.ready;
-  const db = await mf.getD1Database('DB');
+  // Miniflare types the binding with workerd's types, which a Node project does not load.
+  const db = (await mf.getD1Database('DB')) as unknown as D1Like;
   await applyMigrations(db);
   return { mf, url, db };
 }
 
 /** A mixed stream over ~EVENTS/10 users: profiles, sessions, orgs, memberships, deletes. */
-function mixedEvents(run, count) {
-  const events = [];
+function mixedEvents(run: string, count: number): string[] {
+  const events: object[] = [];
   const base = Date.now();
   for (let i = 0; i < count; i++) {
     const u = `user_${run}_${i % Math.ceil(count / 10)}`;
     const kind = i % 10;
     const at = base + i;
     const http = { http_request: { client_ip: '203.0.113.9', user_agent: 'bench/1.0' } };
-    const ev = (type, data) => ({ object: 'event', type, timestamp: at, data, event_attributes: http });
+    const ev = (type: string, data: object) => ({ object: 'event', type, timestamp: at, data, event_attributes: http });
     const user = {
       id: u,
       first_name: 'Bench',
@@ -93,7 +93,9 @@ function mixedEvents(run, count) {
   return events.map((e) => JSON.stringify(e));
 }
 
-function sign(bodies, prefix) {
+type Signed = { body: string; headers: Record<string, string> };
+
+function sign(bodies: string[], prefix: string): Signed[] {
   const wh = new Webhook(SECRET);
   const now = new Date();
   return bodies.map((body, i) => {
@@ -102,14 +104,15 @@ function sign(bodies, prefix) {
 }
 
 /** POSTs every request with bounded concurrency; returns events/s and status counts. */
-async function blast(url, requests) {
-  const statuses = {};
+async function blast(url: URL, requests: Signed[]) {
+  const statuses: Record<string, number> = {};
   let next = 0;
   const started = performance.now();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       while (next < requests.length) {
         const r = requests[next++];
+        if (!r) break;
         const res = await fetch(url, { method: 'POST', headers: r.headers, body: r.body, signal: AbortSignal.timeout(30_000) });
         await res.arrayBuffer();
         statuses[res.status] = (statuses[res.status] ?? 0) + 1;
@@ -120,7 +123,7 @@ async function blast(url, requests) {
   return { rate: requests.length / seconds, statuses };
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 
 export async function run() {
   const { mf, url, db } = await start(bundle());
@@ -135,41 +138,50 @@ export async function run() {
     await blast(dry, sign(mixedEvents('warm', 500), 'warm-dry'));
     await blast(oneWrite, sign(mixedEvents('warm', 500), 'warm-one'));
 
-    const appRates = [];
-    const verifyRates = [];
-    const dryRates = [];
-    const oneWriteRates = [];
-    const ratios = [];
-    const bad = {};
+    const appRates: number[] = [];
+    const verifyRates: number[] = [];
+    const dryRates: number[] = [];
+    const oneWriteRates: number[] = [];
+    const ratios: number[] = [];
+    const bad: Record<string, number> = {};
     for (let r = 0; r < REPEATS; r++) {
       const bodies = mixedEvents(`r${r}`, EVENTS);
       // Rotate which endpoint goes first so no one of them always runs on a cooler machine.
-      const endpoints = [
+      const endpoints: [name: string, target: URL, rates: number[]][] = [
         ['verify', verify, verifyRates],
         ['app', app, appRates],
         ['dry', dry, dryRates],
         ['one-write', oneWrite, oneWriteRates],
       ];
-      const rates = {};
+      const rates: Record<string, number> = {};
       for (let k = 0; k < endpoints.length; k++) {
-        const [name, target, list] = endpoints[(k + r) % endpoints.length];
+        const endpoint = endpoints[(k + r) % endpoints.length];
+        if (!endpoint) continue;
+        const [name, target, list] = endpoint;
         const result = await blast(target, sign(bodies, `${name}${r}`));
         list.push(result.rate);
         rates[name] = result.rate;
         for (const [s, n] of Object.entries(result.statuses)) if (s !== '200') bad[`${name} ${s}`] = (bad[`${name} ${s}`] ?? 0) + n;
       }
-      ratios.push(rates.app / rates.verify);
+      ratios.push((rates.app ?? Number.NaN) / (rates.verify ?? Number.NaN));
     }
-    const stored = await db.prepare('select status, count(*) as n from webhook_events group by status order by status').all();
+    const stored = await db
+      .prepare('select status, count(*) as n from webhook_events group by status order by status')
+      .all<{ status: string; n: number }>();
 
     // Round trips: the production route behind a counting D1 binding.
     const counted = new URL('/counted/api/webhooks/clerk', url);
     const bodies = mixedEvents('counted', COUNTED_EVENTS);
     const first = await blast(counted, sign(bodies, 'counted'));
-    const afterFirst = await (await fetch(new URL('/__bench/d1', url))).json();
+    type D1Counts = { batches: number; queries: number; statements: number };
+    const afterFirst = (await (await fetch(new URL('/__bench/d1', url))).json()) as D1Counts;
     const dup = await blast(counted, sign(bodies, 'counted')); // same svix-ids: redeliveries
-    const afterDup = await (await fetch(new URL('/__bench/d1', url))).json();
-    const per = (c, n) => ({ batches: c.batches / n, queries: c.queries / n, statements: c.statements / Math.max(c.batches, 1) });
+    const afterDup = (await (await fetch(new URL('/__bench/d1', url))).json()) as D1Counts;
+    const per = (c: D1Counts, n: number) => ({
+      batches: c.batches / n,
+      queries: c.queries / n,
+      statements: c.statements / Math.max(c.batches, 1),
+    });
     const fresh = per(afterFirst, COUNTED_EVENTS);
     const redo = per(
       {

@@ -1,4 +1,4 @@
-// Worker entry for bench/webhooks.bench.mjs, bundled by wrangler like production. Routes:
+// Worker entry for bench/webhooks.bench.ts, bundled by wrangler like production. Routes:
 //   POST /api/webhooks/clerk      the production worker (src/index.ts), untouched
 //   POST /verify-only             baseline: same middleware, body read, Svix verification and
 //                                 JSON parse as the real route, then 200 — no storage
@@ -10,23 +10,26 @@
 //   POST /dry/api/webhooks/clerk  the production worker with a D1 binding that answers every
 //                                 batch instantly without executing it: our own CPU cost
 //                                 (verify, fold, build statements) without D1's
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
-import { AppError, errorResponse } from '../src/errors.ts';
-import worker from '../src/index.ts';
-import { accessLog, context, requestId, requireConfig } from '../src/lib/middleware.ts';
-import { readBodyLimited } from '../src/lib/read-body.ts';
-import { parseClerkEvent } from '../src/webhooks/clerk-event.ts';
-import { verifyDelivery } from '../src/webhooks/verify-webhook.ts';
-import { MAX_WEBHOOK_BYTES } from '../src/webhooks/webhook-route.ts';
+import type { AppEnv, Bindings } from '../src/env';
+import { AppError, errorResponse } from '../src/errors';
+import worker from '../src/index';
+import { accessLog, context, requestId, requireConfig } from '../src/lib/middleware';
+import { readBodyLimited } from '../src/lib/read-body';
+import { parseClerkEvent } from '../src/webhooks/clerk-event';
+import { verifyDelivery } from '../src/webhooks/verify-webhook';
+import { MAX_WEBHOOK_BYTES } from '../src/webhooks/webhook-route';
 
-const verifyOnly = new Hono();
+const verifyOnly = new Hono<AppEnv>();
 verifyOnly.use('*', requestId, accessLog, secureHeaders(), context);
-const verifyHandler = (oneWrite) => async (c) => {
+const verifyHandler = (oneWrite: boolean) => async (c: Context<AppEnv>) => {
   const body = await readBodyLimited(c.req.raw, MAX_WEBHOOK_BYTES);
   if (!body.ok) throw new AppError('invalid_request');
+  const secret = c.get('config').CLERK_WEBHOOK_SIGNING_SECRET; // present: requireConfig ran first
+  if (!secret) throw new AppError('internal');
   const verified = verifyDelivery(
-    c.get('config').CLERK_WEBHOOK_SIGNING_SECRET,
+    secret,
     { id: c.req.header('svix-id'), timestamp: c.req.header('svix-timestamp'), signature: c.req.header('svix-signature') },
     body.text,
   );
@@ -47,41 +50,42 @@ verifyOnly.onError((err, c) => errorResponse(c, err instanceof AppError ? err : 
 const counts = { requests: 0, batches: 0, statements: 0, queries: 0 };
 
 /** A D1 binding that forwards everything and counts what reaches D1. */
-function countingD1(real) {
-  const realOf = new WeakMap();
-  const wrap = (stmt) => {
+function countingD1(real: D1Database): D1Database {
+  const realOf = new WeakMap<object, D1PreparedStatement>();
+  const wrap = (stmt: D1PreparedStatement): D1PreparedStatement => {
     const counted =
-      (name) =>
-      (...args) => {
+      (name: 'first' | 'all' | 'raw' | 'run') =>
+      (...args: unknown[]) => {
         counts.queries += 1;
-        return stmt[name](...args);
+        return (stmt[name] as (...a: unknown[]) => unknown)(...args);
       };
     const proxy = {
-      bind: (...args) => wrap(stmt.bind(...args)),
+      bind: (...args: unknown[]) => wrap(stmt.bind(...args)),
       first: counted('first'),
       all: counted('all'),
       raw: counted('raw'),
       run: counted('run'),
     };
     realOf.set(proxy, stmt);
-    return proxy;
+    return proxy as unknown as D1PreparedStatement;
   };
-  return {
-    prepare: (sql) => wrap(real.prepare(sql)),
-    batch: (statements) => {
+  const counting = {
+    prepare: (sql: string) => wrap(real.prepare(sql)),
+    batch: (statements: D1PreparedStatement[]) => {
       counts.batches += 1;
       counts.statements += statements.length;
       return real.batch(statements.map((s) => realOf.get(s) ?? s));
     },
-    exec: (sql) => {
+    exec: (sql: string) => {
       counts.queries += 1;
       return real.exec(sql);
     },
   };
+  return counting as unknown as D1Database;
 }
 
 /** A D1 binding that executes nothing: each batch "succeeds" at once (one row per statement). */
-function dryD1() {
+function dryD1(): D1Database {
   const stmt = {
     bind: () => stmt,
     first: async () => null,
@@ -89,17 +93,18 @@ function dryD1() {
     raw: async () => [],
     run: async () => ({}),
   };
-  return {
+  const dry = {
     prepare: () => stmt,
-    batch: async (statements) => statements.map(() => ({ success: true, results: [{ svix_id: 'dry' }], meta: {} })),
+    batch: async (statements: unknown[]) => statements.map(() => ({ success: true, results: [{ svix_id: 'dry' }], meta: {} })),
   };
+  return dry as unknown as D1Database;
 }
 
-const countedEnv = new WeakMap();
-const dryEnv = new WeakMap();
+const countedEnv = new WeakMap<Bindings, Bindings>();
+const dryEnv = new WeakMap<Bindings, Bindings>();
 
 export default {
-  async fetch(request, env, ctx) {
+  async fetch(request: Request, env: Bindings, ctx: ExecutionContext) {
     const url = new URL(request.url);
     if (url.pathname.startsWith('/verify-')) return verifyOnly.fetch(request, env, ctx);
     if (url.pathname === '/__bench/d1') return Response.json(counts);
@@ -124,4 +129,4 @@ export default {
     }
     return worker.fetch(request, env, ctx);
   },
-};
+} satisfies ExportedHandler<Bindings>;

@@ -1,38 +1,41 @@
-// `npm run token -- --user user_123 [--org org_1 --role admin] [--ttl 3600] [--raw]`
+// `npm run token -- --user user_123 [--org org_1 --role admin] [--ttl 3600]`
 // Mints a Clerk-shaped RS256 session token signed with the local dev key (.dev-keys/private.pem,
-// created by scripts/dev-setup.mjs, whose public half `npm run dev` serves as CLERK_JWT_KEY) and
+// created by scripts/dev-setup.ts, whose public half `npm run dev` serves as CLERK_JWT_KEY) and
 // prints a ready curl line (or, with --raw, only the token: `$(npm run -s token -- --user u --raw)`). Local development only: these tokens verify nowhere else.
 import { execFileSync } from 'node:child_process';
 import { createHash, createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { signRs256 } from './lib/sign.mjs';
+import { signRs256 } from './lib/sign.ts';
 
 const USAGE = `usage: npm run token -- --user <user_id> [--session <sess_id>] [--org <org_id> --role <role>]
                       [--permissions <a,b>] [--fva <minutes,minutes>] [--azp <origin>] [--ttl <seconds>] [--port <port>] [--raw]`;
 
-let values;
+const OPTIONS = {
+  user: { type: 'string' },
+  session: { type: 'string' },
+  org: { type: 'string' },
+  role: { type: 'string', default: 'member' },
+  permissions: { type: 'string' },
+  fva: { type: 'string', default: '0,-1' },
+  azp: { type: 'string' },
+  ttl: { type: 'string', default: '3600' },
+  port: { type: 'string', default: '8787' },
+  raw: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+let values: ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values'];
 try {
   ({ values } = parseArgs({
-    options: {
-      user: { type: 'string' },
-      session: { type: 'string' },
-      org: { type: 'string' },
-      role: { type: 'string', default: 'member' },
-      permissions: { type: 'string' },
-      fva: { type: 'string', default: '0,-1' },
-      azp: { type: 'string' },
-      ttl: { type: 'string', default: '3600' },
-      port: { type: 'string', default: '8787' },
-      raw: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h' },
-    },
+    options: OPTIONS,
   }));
 } catch (err) {
-  console.error(`${err.message}\n${USAGE}`);
+  console.error(`${(err as Error).message}\n${USAGE}`);
   process.exit(2);
 }
-if (values.help || !values.user) {
+const user = values.user;
+if (values.help || !user) {
   console.error(USAGE);
   process.exit(values.help ? 0 : 2);
 }
@@ -43,15 +46,15 @@ if (!Number.isInteger(ttl) || ttl <= 0 || fva.length !== 2 || fva.some((n) => !N
   process.exit(2);
 }
 
-if (!existsSync('.dev-keys/private.pem')) execFileSync(process.execPath, ['scripts/dev-setup.mjs'], { stdio: 'inherit' });
+if (!existsSync('.dev-keys/private.pem')) execFileSync(process.execPath, ['scripts/dev-setup.ts'], { stdio: 'inherit' });
 const privateKey = createPrivateKey(readFileSync('.dev-keys/private.pem'));
 
 // The token's azp must be allowed when the dev server sets CLERK_AUTHORIZED_PARTIES (.dev.vars wins over wrangler.toml).
-function authorizedParties() {
+function authorizedParties(): string[] {
   for (const file of ['.dev.vars', 'wrangler.toml']) {
     if (!existsSync(file)) continue;
     const m = /^\s*CLERK_AUTHORIZED_PARTIES\s*=\s*"?([^"\n]*)"?/m.exec(readFileSync(file, 'utf8'));
-    if (m)
+    if (m?.[1] !== undefined)
       return m[1]
         .split(',')
         .map((s) => s.trim())
@@ -61,12 +64,12 @@ function authorizedParties() {
 }
 const azp = values.azp ?? authorizedParties()[0] ?? 'http://localhost:3000';
 
-const _b64u = (v) => Buffer.from(typeof v === 'string' ? v : JSON.stringify(v)).toString('base64url');
 const now = Math.floor(Date.now() / 1000);
 // The RFC 7638 thumbprint: the kid /.well-known/jwks.json lists for CLERK_JWT_KEY.
 const { e, kty, n } = createPublicKey(privateKey).export({ format: 'jwk' });
 const kid = createHash('sha256').update(JSON.stringify({ e, kty, n })).digest('base64url');
 const header = { alg: 'RS256', cat: 'cl_B7d4PD111AAA', kid, typ: 'JWT' };
+const role = values.role.replace(/^org:/, '');
 const claims = {
   azp,
   exp: now + ttl,
@@ -75,13 +78,13 @@ const claims = {
   iss: 'https://fulcrum-dev.clerk.accounts.dev',
   nbf: now - 10,
   sid: values.session ?? `sess_dev_${randomBytes(6).toString('hex')}`,
-  sub: values.user,
+  sub: user,
   v: 2,
   ...(values.org
     ? {
         o: {
           id: values.org,
-          rol: values.role.replace(/^org:/, ''),
+          rol: role,
           slg: values.org,
           ...(values.permissions ? { per: values.permissions } : {}),
         },
@@ -94,5 +97,5 @@ if (values.raw) {
   console.log(token);
   process.exit(0);
 }
-console.error(`# ${values.user}${values.org ? ` in ${values.org} as org:${claims.o.rol}` : ''}, azp ${azp}, expires in ${ttl} s`);
+console.error(`# ${user}${values.org ? ` in ${values.org} as org:${role}` : ''}, azp ${azp}, expires in ${ttl} s`);
 console.log(`curl -s -H 'Authorization: Bearer ${token}' http://127.0.0.1:${values.port}/v1/me`);

@@ -8,9 +8,11 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Webhook } from 'svix';
-import { svixHeaders } from './lib/sign.mjs';
+import { svixHeaders } from './lib/sign.ts';
 
-const SAMPLES = JSON.parse(readFileSync(new URL('../test/fixtures/clerk-webhook-examples.json', import.meta.url), 'utf8'));
+const SAMPLES: Record<string, unknown> = JSON.parse(
+  readFileSync(new URL('../test/fixtures/clerk-webhook-examples.json', import.meta.url), 'utf8'),
+);
 const TYPES = Object.keys(SAMPLES).filter((k) => !k.startsWith('_'));
 // The ids Clerk's samples use, replaced by the ones asked for.
 const SAMPLE_IDS = {
@@ -42,14 +44,15 @@ const { values, positionals } = parseArgs({
   },
 });
 
-const type = positionals[0];
-if (values.help || !type || !TYPES.includes(type)) {
-  console.error(type && !TYPES.includes(type) ? `unknown type: ${type}\n${usage}` : usage);
+const given = positionals[0];
+if (values.help || !given || !TYPES.includes(given)) {
+  console.error(given && !TYPES.includes(given) ? `unknown type: ${given}\n${usage}` : usage);
   process.exit(values.help ? 0 : 2);
 }
+const type: string = given;
 
-function signingSecret(file) {
-  if (!existsSync(file)) throw new Error(`${file} not found: run \`node scripts/dev-setup.mjs\` (or \`npm run dev\`) first`);
+function signingSecret(file: string): string {
+  if (!existsSync(file)) throw new Error(`${file} not found: run \`node scripts/dev-setup.ts\` (or \`npm run dev\`) first`);
   const line = readFileSync(file, 'utf8')
     .split('\n')
     .find((l) => /^\s*CLERK_WEBHOOK_SIGNING_SECRET\s*=/.test(l));
@@ -65,8 +68,14 @@ function signingSecret(file) {
 
 function buildEvent() {
   let json = JSON.stringify(SAMPLES[type]);
-  const swap = { user: values.user, member: values.user, session: values.session, org: values.org, membership: values.membership };
-  for (const [key, id] of Object.entries(swap)) json = json.replaceAll(SAMPLE_IDS[key], id);
+  const swap: [keyof typeof SAMPLE_IDS, string][] = [
+    ['user', values.user],
+    ['member', values.user],
+    ['session', values.session],
+    ['org', values.org],
+    ['membership', values.membership],
+  ];
+  for (const [key, id] of swap) json = json.replaceAll(SAMPLE_IDS[key], id);
   const event = JSON.parse(json);
   const now = Date.now();
   event.timestamp = now; // Clerk documents milliseconds
@@ -94,6 +103,7 @@ try {
   console.log(`${type} ${svixId} → ${res.status} ${await res.text()}`);
   process.exit(res.ok ? 0 : 1);
 } catch (err) {
-  console.error(`could not reach ${values.url}: ${err.cause?.code ?? err.message} (is \`npm run dev\` running?)`);
+  const e = err as Error & { cause?: { code?: string } };
+  console.error(`could not reach ${values.url}: ${e.cause?.code ?? e.message} (is \`npm run dev\` running?)`);
   process.exit(1);
 }

@@ -3,7 +3,7 @@ import * as esbuild from 'esbuild';
 
 const ROOT = new URL('../', import.meta.url).pathname;
 
-export async function bundleForWorkerd(entry, outfile) {
+export async function bundleForWorkerd(entry: string, outfile: string): Promise<void> {
   await esbuild.build({
     entryPoints: [entry],
     outfile,

@@ -34,11 +34,11 @@ if (!vars.includes(line)) {
 }
 
 /** Sets `NAME=value` in .dev.vars: replaces an empty or differing line, appends a missing one. */
-function setVar(name, value, { onlyIfMissingOrEmpty = false } = {}) {
+function setVar(name: string, value: string, { onlyIfMissingOrEmpty = false } = {}): boolean {
   const current = readFileSync(VARS, 'utf8');
   const line = `${name}=${value}`;
   const existing = new RegExp(`^${name}=(.*)$`, 'm').exec(current);
-  if (existing && (existing[0] === line || (onlyIfMissingOrEmpty && existing[1].trim() !== ''))) return false;
+  if (existing && (existing[0] === line || (onlyIfMissingOrEmpty && (existing[1] ?? '').trim() !== ''))) return false;
   const updated = existing ? current.replace(existing[0], () => line) : `${current.trimEnd()}\n${line}\n`;
   writeFileSync(VARS, updated);
   return true;
@@ -59,6 +59,6 @@ if (setVar('EDGE_SIGNING_KEY', `'${readFileSync(EDGE_KEY, 'utf8').trim()}'`)) {
 for (const [name, value] of [
   ['GATEWAY_ROUTES', `'[{"prefix":"/api/","auth":"required"}]'`],
   ['ORIGIN_URL', 'http://127.0.0.1:8788'],
-]) {
+] as [string, string][]) {
   if (setVar(name, value, { onlyIfMissingOrEmpty: true })) console.log(`dev-setup: added ${name} to .dev.vars`);
 }
