@@ -1,8 +1,9 @@
 // `npm run build`: bundles EVERY wrangler.toml environment (`wrangler deploy --dry-run`, one
 // dist/<env>/ each) and fails when one does not build, when wrangler warns about one (for example a
 // block without [vars]), or when a named environment lacks a binding or var of the top level
-// (wrangler inherits none). CI runs it, so a broken environment block fails CI.
-import { ENVIRONMENT_OF_TOP_LEVEL, environmentGaps, environmentVarProblems, label, TOP_LEVEL } from './lib/environments';
+// (wrangler inherits none), or when two deployed bindings share a rate-limit namespace, D1 database or KV
+// namespace. CI runs it, so a broken environment block fails CI.
+import { ENVIRONMENT_OF_TOP_LEVEL, environmentGaps, environmentVarProblems, label, sharedResources, TOP_LEVEL } from './lib/environments';
 import { nonInheritedFields, readWranglerConfig, runWrangler } from './lib/wrangler-config';
 
 const config = readWranglerConfig();
@@ -15,6 +16,7 @@ for (const gap of environmentGaps(config, nonInheritedFields())) {
     console.warn(`build: env.${gap.env}: ${gap.field} ${gap.extra.join(', ')} only there (local development never exercises it)`);
 }
 errors.push(...environmentVarProblems(config));
+errors.push(...sharedResources(config));
 
 for (const env of [TOP_LEVEL, ...Object.keys(config.env ?? {})]) {
   const outdir = `dist/${env === TOP_LEVEL ? ENVIRONMENT_OF_TOP_LEVEL : env}`;

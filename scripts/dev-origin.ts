@@ -1,5 +1,5 @@
 // `npm run dev:origin`: a tiny local stand-in for Fulcrum's API origin, behind the gateway's sample
-// `/api/` route (.dev.vars: ORIGIN_URL=http://127.0.0.1:8788). It answers every request with what it
+// `/api/` route (.dev.vars: ORIGIN_URL=http://127.0.0.1:8789). It answers every request with what it
 // received (method, path, query, the x-fulcrum-* / x-forwarded-* / x-request-id headers) and the
 // identity assertion verified against the edge's JWKS (jose), so a curl through the edge shows the
 // forwarded identity. `node scripts/dev-origin.ts -- <command…>` also runs the command (`npm run dev`
@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 
-const PORT = Number(process.env.DEV_ORIGIN_PORT ?? 8788);
+const PORT = Number(process.env.DEV_ORIGIN_PORT ?? 8789);
 const EDGE = process.env.DEV_EDGE_URL ?? 'http://127.0.0.1:8787';
 const jwks = createRemoteJWKSet(new URL('/.well-known/fulcrum/jwks.json', EDGE), { cooldownDuration: 30_000 });
 

@@ -58,7 +58,7 @@ if (setVar('EDGE_SIGNING_KEY', `'${readFileSync(EDGE_KEY, 'utf8').trim()}'`)) {
 // An older .dev.vars (from before the gateway) gets the sample route to the local echo origin.
 for (const [name, value] of [
   ['GATEWAY_ROUTES', `'[{"prefix":"/api/","auth":"required"}]'`],
-  ['ORIGIN_URL', 'http://127.0.0.1:8788'],
+  ['ORIGIN_URL', 'http://127.0.0.1:8789'],
 ] as [string, string][]) {
   if (setVar(name, value, { onlyIfMissingOrEmpty: true })) console.log(`dev-setup: added ${name} to .dev.vars`);
 }

@@ -1,7 +1,8 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { adminRoutes } from './admin/admin-routes';
 import { jwksRoutes, keysCheck, meRoutes } from './auth/auth-routes';
-import { sessionAuth } from './auth/session-middleware';
+import { machineTokensCheck } from './auth/machine-readiness';
+import { anyTokenAuth, sessionAuth } from './auth/session-middleware';
 import type { AppEnv } from './env';
 import { AppError, errorResponse } from './errors';
 import { forwardsPreflight, gatewayMiddleware } from './gateway/gateway-middleware';
@@ -13,8 +14,10 @@ import { privateNoStore } from './lib/http-cache';
 import { log } from './lib/log';
 import { allowedMethods } from './lib/method-not-allowed';
 import { accessLog, context, edgeSecureHeaders, requestId } from './lib/middleware';
+import { limitsCheck } from './lib/rate-limit';
 import { OPENAPI_JSON } from './openapi/openapi.generated';
 import { openapiRoutes } from './openapi/openapi-routes';
+import { loadMachineTenant } from './tenants/machine-tenant';
 import { loadTenant } from './tenants/tenant-middleware';
 import { tenantRoutes } from './tenants/tenant-routes';
 import type { ReplayFn } from './webhooks/replay';
@@ -25,6 +28,10 @@ import { webhookRoutes } from './webhooks/webhook-route';
 export type AppDeps = {
   /** Session middleware on `/v1/*`: sets `c.var.auth` (auth module). */
   authenticate: MiddlewareHandler<AppEnv>;
+  /** `GET /v1/me`'s middleware: every token type (auth module). */
+  authenticateAnyType: MiddlewareHandler<AppEnv>;
+  /** Sets `c.var.machineTenant` for a machine caller (tenants module). */
+  loadMachineTenant: MiddlewareHandler<AppEnv>;
   /** Sets `c.var.tenant` for the caller (webhooks module's loader). */
   loadTenant: MiddlewareHandler<AppEnv>;
   /** Re-applies a stored webhook event (webhooks module). */
@@ -33,7 +40,14 @@ export type AppDeps = {
   now: () => number;
 };
 
-const defaultDeps: AppDeps = { authenticate: sessionAuth, loadTenant, replay: replayStoredEvent, now: Date.now };
+const defaultDeps: AppDeps = {
+  authenticate: sessionAuth,
+  authenticateAnyType: anyTokenAuth,
+  loadTenant,
+  loadMachineTenant,
+  replay: replayStoredEvent,
+  now: Date.now,
+};
 
 /** The only composition root: middleware order, routes, and the one error path. */
 export function createApp(overrides: Partial<AppDeps> = {}) {
@@ -54,14 +68,20 @@ export function createApp(overrides: Partial<AppDeps> = {}) {
   );
 
   const routes = app
-    .route('/health', healthRoutes([configCheck, clerkCheck, d1Check, kvCheck, keysCheck, gatewayCheck]))
+    .route('/health', healthRoutes([configCheck, clerkCheck, d1Check, kvCheck, keysCheck, machineTokensCheck, limitsCheck, gatewayCheck]))
     .route('/', openapiRoutes(OPENAPI_JSON))
     .route('/.well-known/fulcrum', edgeJwksRoutes)
     .route('/.well-known', jwksRoutes)
     .route('/api/webhooks', webhookRoutes())
-    .use('/v1/*', privateNoStore, deps.authenticate)
+    .use('/v1/*', privateNoStore)
+    // Before the session-only middleware: /v1/me authenticates every token type itself and answers
+    // without calling next(), so the session middleware registered below never runs for it.
+    .route(
+      '/v1',
+      meRoutes({ authenticate: deps.authenticateAnyType, loadTenant: deps.loadTenant, loadMachineTenant: deps.loadMachineTenant }),
+    )
+    .use('/v1/*', deps.authenticate)
     .route('/v1/admin', adminRoutes({ replay: deps.replay, now: deps.now }))
-    .route('/v1', meRoutes(deps.loadTenant))
     .route('/v1', tenantRoutes({ loadTenant: deps.loadTenant }));
 
   const allowed = allowedMethods(app);

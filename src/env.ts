@@ -13,11 +13,13 @@ export type Bindings = Omit<
   | 'CLERK_SECRET_KEY'
   | 'CLERK_WEBHOOK_SIGNING_SECRET'
   | 'CLERK_JWT_KEY'
+  | 'CLERK_MACHINE_SECRET_KEY'
   | 'EDGE_SIGNING_KEY'
   | 'EDGE_SIGNING_KEY_PREVIOUS'
   | 'GATEWAY_ROUTES'
 > & {
   CLERK_SECRET_KEY?: string;
+  CLERK_MACHINE_SECRET_KEY?: string;
   CLERK_WEBHOOK_SIGNING_SECRET?: string;
   CLERK_JWT_KEY?: string;
   EDGE_SIGNING_KEY?: string;
@@ -138,6 +140,10 @@ const configSchema = z.object({
     z.transform((v) => v ?? '/sign-up'),
   ),
   ADMIN_USER_IDS: list,
+  /** Used instead of CLERK_SECRET_KEY for `POST /m2m_tokens/verify` when set (a machine's `ak_…` secret). */
+  CLERK_MACHINE_SECRET_KEY: optionalMatching((v) => /^\S+$/.test(v), 'must not contain whitespace'),
+  /** OAuth access tokens must carry one of these in `aud` when set (comma-separated). */
+  CLERK_OAUTH_AUDIENCE: list,
   // Exact origins (`scheme://host[:port]`, as browsers send `Origin`); empty ⇒ CLERK_AUTHORIZED_PARTIES.
   CORS_ALLOWED_ORIGINS: list.check(z.refine((v) => v.every(isOrigin), 'must be comma-separated origins (https://host[:port])')),
   // Gateway (src/gateway/): GATEWAY_ROUTES and the signing keys are parsed there (JSON, async key import).

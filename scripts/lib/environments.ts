@@ -77,6 +77,34 @@ export function placeholderIds(block: RawEnvironment): string[] {
   return ids;
 }
 
+const RESOURCE_IDS = [
+  ['ratelimits', 'namespace_id'],
+  ['d1_databases', 'database_id'],
+  ['kv_namespaces', 'id'],
+] as const;
+
+/**
+ * Resources that two deployed bindings share: one account's rate-limit namespace counts for every
+ * Worker using its id, and a shared D1 database or KV namespace mixes staging data into production.
+ * Placeholder (all-zero) ids are left to the deploy check; the top level is local only.
+ */
+export function sharedResources(config: RawConfig): string[] {
+  const users = new Map<string, string[]>();
+  for (const [env, block] of Object.entries(config.env ?? {})) {
+    if (!isRecord(block)) continue;
+    for (const [field, key] of RESOURCE_IDS) {
+      const list = block[field];
+      for (const b of Array.isArray(list) ? list : []) {
+        const id = isRecord(b) ? b[key] : undefined;
+        if ((typeof id !== 'string' && typeof id !== 'number') || /^[0-]*$/.test(String(id).trim())) continue;
+        const slot = `${field} ${key} ${id}`;
+        users.set(slot, [...(users.get(slot) ?? []), `env.${env} ${String(b.binding ?? b.name)}`]);
+      }
+    }
+  }
+  return [...users].filter(([, who]) => who.length > 1).map(([slot, who]) => `${who.join(' and ')} share ${slot}`);
+}
+
 export type DeployPlan = { env: string; dryRun: boolean; checkSecrets: boolean; commands: string[][] };
 
 /**

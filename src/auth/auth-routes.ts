@@ -9,12 +9,26 @@ import { assertKeyConfig, rethrowKeyError } from './authenticate';
 import { KeysUnavailableError } from './key-cache';
 import { verifierFor } from './verifier';
 
-/** `GET /v1/me`: who the session says the caller is, and their tenant (created just in time by `loadTenant`). */
-export function meRoutes(loadTenant: MiddlewareHandler<AppEnv>) {
-  return factory.createApp().get('/me', loadTenant, (c) => {
-    const { userId, sessionId, orgId, orgRole } = c.get('auth');
-    return c.json({ userId, sessionId, orgId, orgRole, tenant: toTenantJson(c.get('tenant')) });
-  });
+/**
+ * `GET /v1/me`: who the credential says the caller is. Every token type is accepted (`authenticate`
+ * is mounted with all of them); a session's tenant is loaded (created just in time) by `loadTenant`,
+ * a machine token's by `loadMachineTenant` (null for M2M).
+ */
+export function meRoutes(deps: {
+  authenticate: MiddlewareHandler<AppEnv>;
+  loadTenant: MiddlewareHandler<AppEnv>;
+  loadMachineTenant: MiddlewareHandler<AppEnv>;
+}) {
+  return factory.createApp().get(
+    '/me',
+    deps.authenticate,
+    (c, next) => (c.var.auth.tokenType === 'session_token' ? deps.loadTenant(c, next) : deps.loadMachineTenant(c, next)),
+    (c) => {
+      const { userId, sessionId, orgId, orgRole, tokenType, subject, scopes } = c.get('auth');
+      const tenant = tokenType === 'session_token' ? c.get('tenant') : c.get('machineTenant');
+      return c.json({ userId, sessionId, orgId, orgRole, tenant: tenant ? toTenantJson(tenant) : null, tokenType, subject, scopes });
+    },
+  );
 }
 
 /** `GET /.well-known/jwks.json`: the public keys this edge verifies with, from its cache. */

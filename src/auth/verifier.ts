@@ -13,6 +13,8 @@ export type Verifier = {
   verify(token: string, carrier: 'header' | 'cookie', kv: KvLike): Promise<VerifyResult>;
   /** Public keys for the JWKS mirror and readiness; throws KeysUnavailableError when none. */
   keys(kv: KvLike): Promise<{ keys: Jwk[]; source: KeySource; fetchedAt: number | null }>;
+  /** The verification key for a `kid` (machine JWTs use the same key source as sessions). */
+  resolveKey(kid: string | undefined, kv: KvLike): Promise<CryptoKey | null>;
   /** Undefined in networkless mode (CLERK_JWT_KEY). */
   keyCache: KeyCache | undefined;
 };
@@ -75,6 +77,7 @@ function createVerifier(config: Config): Verifier {
     const resolveKey = () => key;
     return {
       verify: (token, carrier) => verify(token, carrier, resolveKey),
+      resolveKey,
       keys: async () => ({ keys: [await jwk], source: 'jwt_key', fetchedAt: null }),
       keyCache: undefined,
     };
@@ -92,6 +95,7 @@ function createVerifier(config: Config): Verifier {
   });
   return {
     verify: (token, carrier, kv) => verify(token, carrier, (kid) => keyCache.getKey(kid, kv)),
+    resolveKey: (kid, kv) => keyCache.getKey(kid, kv),
     keys: (kv) => keyCache.getKeys(kv),
     keyCache,
   };

@@ -60,13 +60,13 @@ const encoder = new TextEncoder();
  * Clerk converts NumericDate claims with `new Date(0).setUTCSeconds(n)` (assertExpirationClaim & co.),
  * which truncates fractions and yields NaN beyond the Date range. Mirrored so decisions agree exactly.
  */
-function secondsToMs(seconds: number): number {
+export function secondsToMs(seconds: number): number {
   const date = new Date(0);
   date.setUTCSeconds(seconds);
   return date.getTime();
 }
 
-type Jwt = { header: Record<string, unknown>; payload: Record<string, unknown>; signature: Uint8Array; signed: string };
+export type Jwt = { header: Record<string, unknown>; payload: Record<string, unknown>; signature: Uint8Array; signed: string };
 
 // Characters whose 6 bits end in 2 / 4 zero bits: the only valid last characters of a canonical
 // base64url string of length ≡ 2 / 3 (mod 4).
@@ -95,7 +95,8 @@ function decodeJson(s: string): unknown {
   return bytes ? JSON.parse(decoder.decode(bytes)) : null;
 }
 
-function decode(token: string): Jwt | null {
+/** Decodes a compact JWS as Clerk's decodeJwt does (null when it would refuse it); no signature check. */
+export function decodeJwt(token: string): Jwt | null {
   if (!JWT_FORMAT.test(token)) return null;
   const [h, p, sig] = token.split('.') as [string, string, string];
   try {
@@ -109,7 +110,7 @@ function decode(token: string): Jwt | null {
   }
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
+export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
@@ -186,7 +187,7 @@ function toAuthContext(claims: Record<string, unknown>): SessionAuthContext | Au
 export async function verifySessionToken(token: string, options: VerifyOptions): Promise<VerifyResult> {
   if (token === '') return { ok: false, reason: 'missing' };
   if (token.length > MAX_TOKEN_LENGTH) return { ok: false, reason: 'too_large' };
-  const jwt = decode(token);
+  const jwt = decodeJwt(token);
   if (!jwt) return { ok: false, reason: 'malformed' };
   const headerProblem = checkHeader(jwt);
   if (headerProblem) return { ok: false, reason: headerProblem };

@@ -6,6 +6,7 @@ import type { AppEnv } from '../env';
 import { AppError } from '../errors';
 import { factory } from '../lib/factory';
 import { log } from '../lib/log';
+import { enforceLimit } from '../lib/rate-limit';
 import { getTenant } from '../tenants/tenant-store';
 import { assertionClaims, signAssertion } from './assertion';
 import { type SendToOrigin, sendOnce } from './forward';
@@ -78,6 +79,8 @@ async function identityFor(c: Context<AppEnv>, route: GatewayRoute, deps: Gatewa
   const auth = route.auth === 'none' ? null : await authenticate(c, { accept: route.accept, optional: route.auth === 'optional' });
   if (!auth) return null;
   c.set('auth', auth);
+  // Per subject (DESIGN.md): a caller over GATEWAY_LIMITER is 429 before any tenant, signing or origin work.
+  await enforceLimit(c, 'GATEWAY_LIMITER', `${auth.tokenType}:${auth.subject}`);
   checkRoutePolicy(route, auth);
   const tenantId = await tenantOf(c, auth, deps);
   const keys = await gatewayState.keys(c.env.EDGE_SIGNING_KEY, c.env.EDGE_SIGNING_KEY_PREVIOUS);

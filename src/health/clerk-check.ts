@@ -19,7 +19,8 @@ export function clerkReadiness(config: Config): CheckResult {
   if (mismatched.length > 0) {
     return { status: 'fail', error: 'keys_mismatched', names: mismatched.map((p) => p.name), message: mismatched[0]?.hint, ...base };
   }
-  if (!instance) return { status: 'fail', error: 'no_publishable_key', ...base };
+  // Missing or malformed: `checks.config` says which.
+  if (!instance) return { status: 'fail', error: 'publishable_key_unusable', ...base };
   return { status: config.warnings.length > 0 ? 'degraded' : 'ok', ...base };
 }
 

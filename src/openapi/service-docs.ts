@@ -56,21 +56,26 @@ export const serviceRouteDocs: RouteDoc[] = [
     path: '/v1/me',
     readSession: true,
     summary: 'The caller: user, session, active organization and tenant',
+    description:
+      'Accepts every token type: a session token, an API key (`ak_…`), an M2M token (`mt_…` or JWT) or an OAuth access token (`oat_…` or JWT), in `Authorization: Bearer`. `tokenType` says which; `tenant` is null for M2M tokens.',
     tag: 'session',
     security: 'session',
     responses: {
       200: {
         description: 'The caller.',
         schema: z.object({
-          userId: z.string(),
-          sessionId: z.string(),
+          userId: z.nullable(z.string()),
+          sessionId: z.nullable(z.string()),
           orgId: z.nullable(z.string()),
           orgRole: z.nullable(z.string()),
-          tenant: tenantSchema,
+          tenant: z.nullable(tenantSchema),
+          tokenType: z.enum(['session_token', 'api_key', 'm2m_token', 'oauth_token']),
+          subject: z.string(),
+          scopes: z.array(z.string()),
         }),
       },
     },
-    errors: ['invalid_token', 'tenant_archived', 'auth_unavailable', 'misconfigured'],
+    errors: ['invalid_token', 'tenant_archived', 'rate_limited', 'auth_unavailable', 'misconfigured'],
   },
   {
     method: 'get',

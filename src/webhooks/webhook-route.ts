@@ -2,6 +2,7 @@ import { AppError } from '../errors';
 import { factory } from '../lib/factory';
 import { log } from '../lib/log';
 import { requireConfig } from '../lib/middleware';
+import { assertNotPenalised, clientIp, countFailure } from '../lib/rate-limit';
 import { readBodyLimited } from '../lib/read-body';
 import { eventTime, parseClerkEvent } from './clerk-event';
 import { ProcessingError, processEvent } from './process-event';
@@ -21,6 +22,10 @@ const REJECTED = 'Webhook verification failed.';
 export function webhookRoutes() {
   return factory.createApp().post('/clerk', requireConfig('CLERK_WEBHOOK_SIGNING_SECRET'), async (c) => {
     const requestId = c.get('requestId');
+    // Failed signatures count per client IP on AUTH_FAILURE_LIMITER (their own `webhook:` keys, so
+    // a bad sender and an API consumer behind one IP do not share a budget); over it, 429 before any HMAC.
+    const limiterKey = `webhook:${clientIp(c)}`;
+    assertNotPenalised(limiterKey);
     const body = await readBodyLimited(c.req.raw, MAX_WEBHOOK_BYTES);
     if (!body.ok) {
       log('warn', 'webhook.rejected', { requestId, reason: body.problem });
@@ -36,6 +41,7 @@ export function webhookRoutes() {
     );
     if (!verified.ok) {
       log('warn', 'webhook.rejected', { requestId, reason: verified.reason });
+      await countFailure(c.env, limiterKey);
       throw new AppError('invalid_request', { message: REJECTED });
     }
     const { svixId, timestampSeconds } = verified.delivery;

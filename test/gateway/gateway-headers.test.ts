@@ -103,7 +103,8 @@ describe('gateway headers, request leg', () => {
       },
     });
     const got = origin.received[0]!.headers;
-    expect(got.get('x-forwarded-for')).toBeNull(); // no client IP known here (no cf-connecting-ip)
+    // Only the edge's view of the client (CF-Connecting-IP), never the client's claimed chain.
+    expect(got.get('x-forwarded-for') ?? '').not.toContain('10.0.0.1');
     expect(got.get('x-forwarded-host')).toBe('edge.fulcrum.test');
     expect(got.get('x-forwarded-proto')).toBe('https');
     expect(got.get('x_forwarded_prefix')).toBeNull();

@@ -118,6 +118,25 @@ describe('gateway route policies (a refused request never reaches the origin)', 
     expect(origin.received[0]?.headers.get('cookie')).toBe('theme=dark');
   });
 
+  it('GATEWAY_LIMITER per subject: over it ⇒ 429 rate_limited + Retry-After, nothing forwarded; others unaffected', async () => {
+    const origin = capturedOrigin();
+    const seen: string[] = [];
+    const limiter = {
+      limit: async ({ key }: { key: string }) => {
+        seen.push(key);
+        return { success: !key.endsWith('user_limited') };
+      },
+    };
+    const b = await gatewayBindings([{ prefix: '/api/' }], origin, { GATEWAY_LIMITER: limiter });
+    const limited = await send(b, '/api/x', { headers: bearer(await mintSessionToken({ userId: 'user_limited' })) });
+    await expectError(limited, 429, 'rate_limited');
+    expect(limited.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(origin.received).toHaveLength(0);
+    const other = uid('user');
+    expect((await send(b, '/api/x', { headers: bearer(await mintSessionToken({ userId: other })) })).status).toBe(200);
+    expect(seen).toEqual(['session_token:user_limited', `session_token:${other}`]);
+  });
+
   it('misconfiguration ⇒ 503 misconfigured naming the variable; readiness names the entry', async () => {
     const origin = capturedOrigin();
     const noKey = await gatewayBindings([{ prefix: '/api/' }], origin, { EDGE_SIGNING_KEY: undefined });

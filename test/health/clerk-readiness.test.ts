@@ -49,6 +49,14 @@ describe('GET /health/ready names the Clerk instance (host and mode, never a key
     expect(text).not.toContain(env.CLERK_SECRET_KEY);
   });
 
+  it('without a usable publishable key there is no instance to name: fail', async () => {
+    for (const CLERK_PUBLISHABLE_KEY of [undefined, 'pk_test_bm90LWEtaG9zdCQ']) {
+      const { status, body } = await ready({ ...env, CLERK_PUBLISHABLE_KEY });
+      expect(status).toBe(503);
+      expect(body.checks.clerk).toMatchObject({ status: 'fail', error: 'publishable_key_unusable', instance: null });
+    }
+  });
+
   it('production with live keys: ok, and it says production', async () => {
     const { status, body } = await ready({ ...env, ENVIRONMENT: 'production', CLERK_PUBLISHABLE_KEY: LIVE_PK, CLERK_SECRET_KEY: LIVE_SK });
     expect(status).toBe(200);

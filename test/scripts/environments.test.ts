@@ -8,6 +8,7 @@ import {
   missingSecrets,
   placeholderIds,
   type RawConfig,
+  sharedResources,
 } from '../../scripts/lib/environments';
 
 const FIELDS = ['d1_databases', 'kv_namespaces', 'ratelimits', 'services', 'vars'];
@@ -34,6 +35,7 @@ describe('wrangler.toml itself', () => {
     );
     expect(environmentGaps(env.TEST_WRANGLER_CONFIG, env.TEST_NON_INHERITED_FIELDS)).toEqual([]);
     expect(environmentVarProblems(env.TEST_WRANGLER_CONFIG)).toEqual([]);
+    expect(sharedResources(env.TEST_WRANGLER_CONFIG)).toEqual([]);
   });
 
   it('is not deployable as committed: the deployed environments still hold placeholder ids', () => {
@@ -75,6 +77,35 @@ describe('environmentGaps', () => {
     expect(environmentGaps({ vars: { A: '1' }, env: { x: null as unknown as RawConfig } }, FIELDS)).toEqual([
       { env: 'x', field: 'vars', missing: ['A'], extra: [] },
     ]);
+  });
+});
+
+describe('sharedResources', () => {
+  it('two deployed bindings on one rate-limit namespace, database or KV namespace are reported', () => {
+    const config = base();
+    config.env!.staging = structuredClone(config.env!.production!);
+    expect(sharedResources(config)).toEqual([
+      'env.production AUTH_FAILURE_LIMITER and env.staging AUTH_FAILURE_LIMITER share ratelimits namespace_id 2001',
+      `env.production DB and env.staging DB share d1_databases database_id ${REAL_ID.database_id}`,
+      'env.production JWKS_CACHE and env.staging JWKS_CACHE share kv_namespaces id 0123456789abcdef0123456789abcdef',
+    ]);
+    config.env!.staging = {
+      ...config.env!.staging,
+      ratelimits: [
+        { name: 'AUTH_FAILURE_LIMITER', namespace_id: 3001 },
+        { name: 'GATEWAY_LIMITER', namespace_id: '3001' },
+      ],
+      d1_databases: [{ binding: 'DB', database_id: '00000000-0000-0000-0000-000000000000' }],
+      kv_namespaces: [{ binding: 'JWKS_CACHE', id: '' }],
+    };
+    expect(sharedResources(config)).toEqual([
+      'env.staging AUTH_FAILURE_LIMITER and env.staging GATEWAY_LIMITER share ratelimits namespace_id 3001',
+    ]);
+  });
+
+  it('the local top level may reuse ids, and odd shapes do not throw', () => {
+    expect(sharedResources({ ratelimits: [{ name: 'A', namespace_id: '2001' }], env: base().env! })).toEqual([]);
+    expect(sharedResources({ env: { a: null as unknown as RawConfig, b: { ratelimits: 'x', d1_databases: [null, 3] } } })).toEqual([]);
   });
 });
 

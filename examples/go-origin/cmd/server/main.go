@@ -1,7 +1,7 @@
 // Command server is an example Fulcrum API origin behind the auth edge: every request under /api/
 // must carry a valid x-fulcrum-assertion; the handler echoes the verified identity.
 //
-//	EDGE_URL=http://127.0.0.1:8787 AUDIENCE=http://127.0.0.1:8788 go run ./cmd/server
+//	EDGE_URL=http://127.0.0.1:8787 AUDIENCE=http://127.0.0.1:8789 go run ./cmd/server
 package main
 
 import (
@@ -22,7 +22,7 @@ func env(name, fallback string) string {
 
 func main() {
 	edge := env("EDGE_URL", "http://127.0.0.1:8787")
-	listen := env("LISTEN", "127.0.0.1:8788")
+	listen := env("LISTEN", "127.0.0.1:8789")
 	v := fulcrum.NewVerifier(fulcrum.Config{
 		JWKSURL:  env("JWKS_URL", edge+"/.well-known/fulcrum/jwks.json"),
 		Issuer:   env("ISSUER", edge),
