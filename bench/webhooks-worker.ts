@@ -18,10 +18,11 @@ import worker from '../src/index';
 import { accessLog, context, requestId, requireConfig } from '../src/lib/middleware';
 import { readBodyLimited } from '../src/lib/read-body';
 import { parseClerkEvent } from '../src/webhooks/clerk-event';
-import { verifyDelivery } from '../src/webhooks/verify-webhook';
+import { SvixVerifiers, verifyDelivery } from '../src/webhooks/verify-webhook';
 import { MAX_WEBHOOK_BYTES } from '../src/webhooks/webhook-route';
 
 const verifyOnly = new Hono<AppEnv>();
+const svixVerifiers = new SvixVerifiers();
 verifyOnly.use('*', requestId, accessLog, secureHeaders(), context);
 const verifyHandler = (oneWrite: boolean) => async (c: Context<AppEnv>) => {
   const body = await readBodyLimited(c.req.raw, MAX_WEBHOOK_BYTES);
@@ -32,6 +33,7 @@ const verifyHandler = (oneWrite: boolean) => async (c: Context<AppEnv>) => {
     secret,
     { id: c.req.header('svix-id'), timestamp: c.req.header('svix-timestamp'), signature: c.req.header('svix-signature') },
     body.text,
+    svixVerifiers,
   );
   if (!verified.ok || !parseClerkEvent(body.text).ok) throw new AppError('invalid_request');
   if (oneWrite) {

@@ -62,7 +62,8 @@ function mixedEvents(run: string, count: number): string[] {
   const events: object[] = [];
   const base = Date.now();
   for (let i = 0; i < count; i++) {
-    const u = `user_${run}_${i % Math.ceil(count / 10)}`;
+    const userOf = (j: number) => `user_${run}_${j % Math.ceil(count / 10)}`;
+    const u = userOf(i);
     const kind = i % 10;
     const at = base + i;
     const http = { http_request: { client_ip: '203.0.113.9', user_agent: 'bench/1.0' } };
@@ -76,7 +77,7 @@ function mixedEvents(run: string, count: number): string[] {
     };
     if (kind <= 1) events.push(ev(kind === 0 ? 'user.created' : 'user.updated', user));
     else if (kind <= 5) events.push(ev('session.created', { id: `sess_${run}_${i}`, user_id: u, created_at: at, status: 'active' }));
-    else if (kind === 6) events.push(ev('session.ended', { id: `sess_${run}_${i - 4}`, user_id: u, created_at: at - 4 }));
+    else if (kind === 6) events.push(ev('session.ended', { id: `sess_${run}_${i - 4}`, user_id: userOf(i - 4), created_at: at - 4 }));
     else if (kind === 7) events.push(ev('organization.created', { id: `org_${run}_${i % 50}`, name: 'Org', slug: `org-${i % 50}` }));
     else if (kind === 8)
       events.push(

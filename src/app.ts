@@ -1,6 +1,8 @@
 import { Hono, type MiddlewareHandler } from 'hono';
+import { HTTPException } from 'hono/http-exception';
 import { adminRoutes } from './admin/admin-routes';
-import { jwksRoutes, keysCheck, meRoutes } from './auth/auth-routes';
+import { jwksRoutes } from './auth/jwks-route';
+import { keysCheck } from './auth/keys-readiness';
 import { machineTokensCheck } from './auth/machine-readiness';
 import { anyTokenAuth, sessionAuth } from './auth/session-middleware';
 import type { AppEnv } from './env';
@@ -17,43 +19,41 @@ import { accessLog, context, edgeSecureHeaders, requestId } from './lib/middlewa
 import { limitsCheck } from './lib/rate-limit';
 import { OPENAPI_JSON } from './openapi/openapi.generated';
 import { openapiRoutes } from './openapi/openapi-routes';
-import { loadMachineTenant } from './tenants/machine-tenant';
-import { loadTenant } from './tenants/tenant-middleware';
+import { createServices, type Services, withServices } from './services';
+import { createLoadMachineTenant } from './tenants/machine-tenant';
+import { meRoutes } from './tenants/me-route';
+import { createLoadTenant } from './tenants/tenant-middleware';
 import { tenantRoutes } from './tenants/tenant-routes';
 import type { ReplayFn } from './webhooks/replay';
-import { replayStoredEvent } from './webhooks/replay';
 import { webhookRoutes } from './webhooks/webhook-route';
 
-/** What the feature modules provide to the composition root (injectable for tests). */
-export type AppDeps = {
+/** What the composition root wires; each part can be replaced (tests). */
+export type AppOptions = {
+  /** The isolate's services; default: new ones (a cold isolate). */
+  services?: Services;
   /** Session middleware on `/v1/*`: sets `c.var.auth` (auth module). */
-  authenticate: MiddlewareHandler<AppEnv>;
+  authenticate?: MiddlewareHandler<AppEnv>;
   /** `GET /v1/me`'s middleware: every token type (auth module). */
-  authenticateAnyType: MiddlewareHandler<AppEnv>;
-  /** Sets `c.var.machineTenant` for a machine caller (tenants module). */
-  loadMachineTenant: MiddlewareHandler<AppEnv>;
-  /** Sets `c.var.tenant` for the caller (webhooks module's loader). */
-  loadTenant: MiddlewareHandler<AppEnv>;
-  /** Re-applies a stored webhook event (webhooks module). */
-  replay: ReplayFn;
-  /** The clock (ms). */
-  now: () => number;
+  authenticateAnyType?: MiddlewareHandler<AppEnv>;
+  /** Sets `c.var.machineTenant` for a machine caller (tenants module); default over the services' cache and clock. */
+  loadMachineTenant?: MiddlewareHandler<AppEnv>;
+  /** Sets `c.var.tenant` for the caller (tenants module); default: `createLoadTenant` over the services' cache and clock. */
+  loadTenant?: MiddlewareHandler<AppEnv>;
+  /** Re-applies a stored webhook event (webhooks module); default: `services.replay`. */
+  replay?: ReplayFn;
 };
 
-const defaultDeps: AppDeps = {
-  authenticate: sessionAuth,
-  authenticateAnyType: anyTokenAuth,
-  loadTenant,
-  loadMachineTenant,
-  replay: replayStoredEvent,
-  now: Date.now,
-};
-
-/** The only composition root: middleware order, routes, and the one error path. */
-export function createApp(overrides: Partial<AppDeps> = {}) {
-  const deps = { ...defaultDeps, ...overrides };
+/** The composition root of the fetch handler: middleware order, routes, and the one error path. */
+export function createApp(options: AppOptions = {}) {
+  const services = options.services ?? createServices();
+  const authenticate = options.authenticate ?? sessionAuth;
+  const authenticateAnyType = options.authenticateAnyType ?? anyTokenAuth;
+  const loadTenant = options.loadTenant ?? createLoadTenant({ cache: services.tenantCache, now: services.now });
+  const loadMachineTenant = options.loadMachineTenant ?? createLoadMachineTenant({ cache: services.tenantCache, now: services.now });
+  const replay = options.replay ?? services.replay;
   const app = new Hono<AppEnv>();
 
+  app.use('*', withServices(services));
   // CORS right after the config is parsed: preflights are answered before any authentication.
   // The gateway comes before the edge's routes: it forwards only paths under GATEWAY_ROUTES prefixes
   // (never edge-owned ones) and lets everything else through.
@@ -64,7 +64,7 @@ export function createApp(overrides: Partial<AppDeps> = {}) {
     edgeSecureHeaders,
     context,
     corsMiddleware({ forwardsPreflight }),
-    gatewayMiddleware({ loadTenant: deps.loadTenant, now: deps.now }),
+    gatewayMiddleware({ loadTenant, now: services.now }),
   );
 
   const routes = app
@@ -76,13 +76,10 @@ export function createApp(overrides: Partial<AppDeps> = {}) {
     .use('/v1/*', privateNoStore)
     // Before the session-only middleware: /v1/me authenticates every token type itself and answers
     // without calling next(), so the session middleware registered below never runs for it.
-    .route(
-      '/v1',
-      meRoutes({ authenticate: deps.authenticateAnyType, loadTenant: deps.loadTenant, loadMachineTenant: deps.loadMachineTenant }),
-    )
-    .use('/v1/*', deps.authenticate)
-    .route('/v1/admin', adminRoutes({ replay: deps.replay, now: deps.now }))
-    .route('/v1', tenantRoutes({ loadTenant: deps.loadTenant }));
+    .route('/v1', meRoutes({ authenticate: authenticateAnyType, loadTenant, loadMachineTenant }))
+    .use('/v1/*', authenticate)
+    .route('/v1/admin', adminRoutes({ replay }))
+    .route('/v1', tenantRoutes({ loadTenant }));
 
   const allowed = allowedMethods(app);
   app.notFound((c) => {
@@ -98,8 +95,8 @@ export function createApp(overrides: Partial<AppDeps> = {}) {
       return errorResponse(c, err);
     }
     // Hono's own HTTP errors (e.g. a malformed body it parsed) carry a status but no envelope.
-    const status = (err as { status?: unknown }).status;
-    if (typeof status === 'number' && status >= 400 && status < 500) {
+    if (err instanceof HTTPException && err.status >= 400 && err.status < 500) {
+      const status = err.status;
       log('warn', 'error.http', { requestId: c.get('requestId'), status, error: err });
       return errorResponse(c, new AppError(status === 413 ? 'payload_too_large' : status === 404 ? 'not_found' : 'invalid_request'));
     }

@@ -9,7 +9,6 @@ import { KeysUnavailableError } from './key-cache';
 import { MachineRefusal, verifyMachineCredential } from './machine-auth';
 import { recognizeToken } from './token-type';
 import type { AuthContext, TokenType } from './types';
-import { verifierFor } from './verifier';
 import type { MachineFailure } from './verify-machine-jwt';
 import type { AuthFailure } from './verify-session';
 
@@ -138,7 +137,7 @@ async function verifyCredential(c: Context<AppEnv>, opts: AuthenticateOptions): 
     });
     throw new AppError('forbidden', { message: 'Cross-site request refused.' });
   }
-  const result = await verifierFor(config).verify(token, carrier, c.env.JWKS_CACHE).catch(rethrowKeyError);
+  const result = await c.var.services.verifiers.for(config).verify(token, carrier, c.env.JWKS_CACHE).catch(rethrowKeyError);
   if (!result.ok) refuse(c, result.reason, carrier);
   if (carrier === 'cookie') {
     // As Clerk's authenticateRequestWithTokenInCookie: a cookie session needs an active client

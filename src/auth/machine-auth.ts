@@ -2,11 +2,9 @@ import type { Context } from 'hono';
 import type { AppEnv } from '../env';
 import { AppError } from '../errors';
 import { clientIp, rateLimited, underLimit } from '../lib/rate-limit';
-import { machineVerifierFor } from './machine-verifier';
 import { OPAQUE_SUCCESS_TTL_MS } from './opaque-cache';
 import type { Recognized } from './token-type';
 import type { AuthContext, TokenType } from './types';
-import { verifierFor } from './verifier';
 import type { MachineData, MachineFailure } from './verify-machine-jwt';
 
 /** Seconds a client should wait after 503 `auth_unavailable` from the Backend API. */
@@ -57,13 +55,14 @@ export async function verifyMachineCredential(
   token: string,
 ) {
   const config = c.get('config');
-  const machine = machineVerifierFor(config);
+  const { services } = c.var;
+  const machine = services.machineVerifiers.for(config);
   if (recognized.form === 'malformed') throw new MachineRefusal('malformed');
   if (recognized.form === 'jwt') {
-    const keys = verifierFor(config);
+    const keys = services.verifiers.for(config);
     const result = await machine.verifyJwt(recognized.type, recognized.jwt, (kid) => keys.resolveKey(kid, c.env.JWKS_CACHE));
     if (!result.ok) throw new MachineRefusal(result.reason);
-    return toMachineAuth(recognized.type, result.data, Date.now());
+    return toMachineAuth(recognized.type, result.data, services.now());
   }
   const secretKey =
     recognized.type === 'm2m_token' ? (config.CLERK_MACHINE_SECRET_KEY ?? config.CLERK_SECRET_KEY) : config.CLERK_SECRET_KEY;
@@ -76,7 +75,7 @@ export async function verifyMachineCredential(
   const result = await machine.verifyOpaque(recognized.type, token, async () => {
     if (!(await underLimit(c.env, 'MACHINE_VERIFY_LIMITER', ip))) throw rateLimited('MACHINE_VERIFY_LIMITER', undefined, { ip });
   });
-  if (result.ok) return toMachineAuth(recognized.type, result.data, Date.now());
+  if (result.ok) return toMachineAuth(recognized.type, result.data, services.now());
   if ('unavailable' in result) {
     throw new AppError('auth_unavailable', {
       detail: { kind: result.unavailable, tokenType: recognized.type },

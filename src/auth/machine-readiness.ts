@@ -1,7 +1,6 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../env';
 import type { ReadinessCheck } from '../health/health-routes';
-import { machineVerifierFor } from './machine-verifier';
 
 /**
  * Readiness of opaque machine-token verification: the last Backend API failure this isolate saw
@@ -11,12 +10,13 @@ import { machineVerifierFor } from './machine-verifier';
 export const machineTokensCheck: ReadinessCheck = {
   name: 'machineTokens',
   run: async (c: Context<AppEnv>) => {
-    const verifier = machineVerifierFor(c.get('config'));
+    const { machineVerifiers, now } = c.var.services;
+    const verifier = machineVerifiers.for(c.get('config'));
     const lastError = verifier.lastError;
     return {
       status: lastError ? 'degraded' : 'ok',
       lastVerifyError: lastError?.kind ?? null,
-      ...(lastError ? { lastVerifyErrorAgeSeconds: Math.max(0, Math.round((Date.now() - lastError.at) / 1000)) } : {}),
+      ...(lastError ? { lastVerifyErrorAgeSeconds: Math.max(0, Math.round((now() - lastError.at) / 1000)) } : {}),
       cached: verifier.cache.size.positive,
     };
   },

@@ -97,24 +97,27 @@ export function clerkPost(apiUrl: string, fetcher?: typeof fetch): ClerkPost {
   };
 }
 
-let byConfig = new WeakMap<Config, MachineVerifier>();
+/**
+ * The isolate's machine verifiers, one per configuration, owned by the composition root
+ * (`createServices`): a new registry is a cold isolate (empty opaque-token cache).
+ */
+export class MachineVerifierRegistry {
+  private readonly byConfig = new WeakMap<Config, MachineVerifier>();
 
-/** The isolate's machine verifier for this configuration. */
-export function machineVerifierFor(config: Config): MachineVerifier {
-  let verifier = byConfig.get(config);
-  if (!verifier) {
-    verifier = new MachineVerifier({
-      post: clerkPost(config.CLERK_API_URL),
-      secretKey: config.CLERK_SECRET_KEY,
-      machineSecretKey: config.CLERK_MACHINE_SECRET_KEY,
-      oauthAudience: config.CLERK_OAUTH_AUDIENCE,
-    });
-    byConfig.set(config, verifier);
+  constructor(private readonly deps: { now: () => number; fetch: typeof fetch }) {}
+
+  for(config: Config): MachineVerifier {
+    let verifier = this.byConfig.get(config);
+    if (!verifier) {
+      verifier = new MachineVerifier({
+        post: clerkPost(config.CLERK_API_URL, this.deps.fetch),
+        secretKey: config.CLERK_SECRET_KEY,
+        machineSecretKey: config.CLERK_MACHINE_SECRET_KEY,
+        oauthAudience: config.CLERK_OAUTH_AUDIENCE,
+        now: this.deps.now,
+      });
+      this.byConfig.set(config, verifier);
+    }
+    return verifier;
   }
-  return verifier;
-}
-
-/** Forgets every machine verifier (tests that simulate a cold isolate). */
-export function resetMachineVerifiers(): void {
-  byConfig = new WeakMap();
 }

@@ -67,7 +67,7 @@ export async function enforceLimit(c: Context<AppEnv>, name: LimiterName, key: s
  * client-sent one). Without it (only locally: tests, some `wrangler dev` setups) every request
  * shares one bucket: a fallback a client could choose (x-forwarded-for) would let it pick fresh buckets.
  */
-export function clientIp(c: Context<AppEnv>): string {
+export function clientIp(c: { req: { header(name: string): string | undefined } }): string {
   const ip = c.req.header('cf-connecting-ip');
   return ip && ip.length <= 64 ? ip : 'unknown';
 }

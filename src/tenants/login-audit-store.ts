@@ -1,5 +1,6 @@
 import { and, desc, eq, gte, lt, sql } from 'drizzle-orm';
 import type { Database } from '../db/database';
+import { keysetPage } from '../db/keyset';
 import { loginAudits } from '../db/schema';
 
 export type LoginAudit = typeof loginAudits.$inferSelect;
@@ -45,7 +46,5 @@ export async function listLoginAudits(
     )
     .orderBy(desc(loginAudits.createdAt), desc(loginAudits.sessionId))
     .limit(args.limit + 1);
-  const page = rows.slice(0, args.limit);
-  const last = page.at(-1);
-  return { rows: page, next: rows.length > args.limit && last ? { createdAt: last.createdAt, sessionId: last.sessionId } : null };
+  return keysetPage(rows, args.limit, (r) => ({ createdAt: r.createdAt, sessionId: r.sessionId }));
 }

@@ -1,7 +1,6 @@
 import { BOOKMARK_HEADER, isBookmark } from '../db/read-session';
 import { AppError } from '../errors';
 import { factory } from '../lib/factory';
-import { tenantCache } from './tenant-cache';
 import type { LoadTenantDeps } from './tenant-middleware';
 import { ensureTenantForUser, getTenant, type Tenant } from './tenant-store';
 
@@ -50,6 +49,3 @@ export function createLoadMachineTenant(deps: LoadTenantDeps) {
     await next();
   });
 }
-
-/** The loader with the isolate's tenant cache and the real clock. */
-export const loadMachineTenant = createLoadMachineTenant({ cache: tenantCache, now: Date.now });

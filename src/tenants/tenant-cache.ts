@@ -61,6 +61,3 @@ export class TenantCache {
     return this.entries.size;
   }
 }
-
-/** The isolate's tenant cache, shared by the tenant loader and webhook processing. */
-export const tenantCache = new TenantCache();

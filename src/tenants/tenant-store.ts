@@ -1,6 +1,7 @@
 import { and, desc, eq, gt, gte, lt, or, sql } from 'drizzle-orm';
 import { alias } from 'drizzle-orm/sqlite-core';
 import type { Database } from '../db/database';
+import { keysetPage } from '../db/keyset';
 import { organizationMemberships, tenants } from '../db/schema';
 
 export type Tenant = typeof tenants.$inferSelect;
@@ -38,9 +39,7 @@ export async function searchTenants(db: Database, args: SearchTenantsArgs): Prom
     )
     .orderBy(desc(tenants.createdAt), desc(tenants.id))
     .limit(args.limit + 1);
-  const page = rows.slice(0, args.limit);
-  const last = page.at(-1);
-  return { rows: page, next: rows.length > args.limit && last ? { createdAt: last.createdAt, id: last.id } : null };
+  return keysetPage(rows, args.limit, (r) => ({ createdAt: r.createdAt, id: r.id }));
 }
 
 export type OrgMember = { userId: string; role: string | null; createdAt: number };

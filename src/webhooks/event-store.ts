@@ -1,6 +1,7 @@
 import { and, desc, eq, lt, lte, sql } from 'drizzle-orm';
 import { bindCompiled, compiled, d1Of } from '../db/compiled-statement';
 import type { Database } from '../db/database';
+import { keysetPage } from '../db/keyset';
 import { webhookEvents } from '../db/schema';
 import { firstRetryAt, nextRetryAtSql } from './retry-policy';
 
@@ -148,9 +149,7 @@ export async function listWebhookEvents(
     )
     .orderBy(desc(webhookEvents.receivedAt), desc(webhookEvents.svixId))
     .limit(args.limit + 1);
-  const page = rows.slice(0, args.limit);
-  const last = page.at(-1);
-  return { rows: page, next: rows.length > args.limit && last ? { receivedAt: last.receivedAt, svixId: last.svixId } : null };
+  return keysetPage(rows, args.limit, (r) => ({ receivedAt: r.receivedAt, svixId: r.svixId }));
 }
 
 /** One event's metadata, or null. */

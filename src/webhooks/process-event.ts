@@ -1,7 +1,6 @@
 import { d1Of } from '../db/compiled-statement';
 import type { Database } from '../db/database';
 import { log } from '../lib/log';
-import { tenantCache } from '../tenants/tenant-cache';
 import { type ClerkEvent, parseClerkEvent } from './clerk-event';
 import { effectStatement } from './effect-statements';
 import { InvalidEventData } from './effects';
@@ -9,6 +8,12 @@ import { getWebhookEvent, markDone, recordFailure, recordIdReuse, type StoredDel
 import { foldEvent } from './fold-event';
 
 export type ProcessOutcome = 'processed' | 'ignored' | 'duplicate';
+
+/** What processing tells the rest of the service (wired by the composition root). */
+export type ProcessHooks = {
+  /** Tenants an applied event created, changed or archived (their cached copies are stale). */
+  onTenantsChanged?: (ids: readonly string[]) => void;
+};
 
 /** A verified delivery before it is stored (its body hash is computed here). */
 export type IncomingDelivery = Omit<StoredDelivery, 'bodyHash'>;
@@ -54,7 +59,13 @@ function refusedBy(err: unknown): 'svix_id_reused' | `entity_mismatch:${string}`
  * On failure nothing of the batch is written; the failure is recorded (status `failed`,
  * attempts, last error) when storage still works, and a `ProcessingError` is thrown.
  */
-export async function processEvent(db: Database, incoming: IncomingDelivery, event: ClerkEvent, now: number): Promise<ProcessOutcome> {
+export async function processEvent(
+  db: Database,
+  incoming: IncomingDelivery,
+  event: ClerkEvent,
+  now: number,
+  hooks: ProcessHooks = {},
+): Promise<ProcessOutcome> {
   const delivery: StoredDelivery = { ...incoming, bodyHash: await bodyHash(incoming.payload) };
   let effects: ReturnType<typeof foldEvent>;
   try {
@@ -101,7 +112,8 @@ export async function processEvent(db: Database, incoming: IncomingDelivery, eve
   // delivery was already done: an empty result is a duplicate.
   if ((results[0]?.results.length ?? 0) === 0) return 'duplicate';
   // This isolate's cached tenant rows are now stale; other isolates' expire within the TTL.
-  for (const e of effects ?? []) if (e.kind === 'tenant.profile' || e.kind === 'tenant.archive') tenantCache.delete(e.id);
+  const changed = (effects ?? []).flatMap((e) => (e.kind === 'tenant.profile' || e.kind === 'tenant.archive' ? [e.id] : []));
+  if (changed.length > 0) hooks.onTenantsChanged?.(changed);
   return effects ? 'processed' : 'ignored';
 }
 
@@ -109,7 +121,12 @@ export async function processEvent(db: Database, incoming: IncomingDelivery, eve
  * Re-applies a stored delivery by `svix-id` with the same idempotency rules (a delivery
  * already done is a `duplicate`). For the admin replay endpoint and scheduled retries.
  */
-export async function processStoredEvent(db: Database, svixId: string, now: number): Promise<ProcessOutcome | 'not_found'> {
+export async function processStoredEvent(
+  db: Database,
+  svixId: string,
+  now: number,
+  hooks: ProcessHooks = {},
+): Promise<ProcessOutcome | 'not_found'> {
   const row = await getWebhookEvent(db, svixId);
   if (!row) return 'not_found';
   const delivery: IncomingDelivery = { svixId: row.svixId, type: row.type, eventAt: row.eventAt, payload: row.payload };
@@ -118,7 +135,7 @@ export async function processStoredEvent(db: Database, svixId: string, now: numb
     await recordFailureSafely(db, { ...delivery, bodyHash: await bodyHash(row.payload) }, parsed.reason, now, false);
     throw new ProcessingError('invalid_data', parsed.reason);
   }
-  return processEvent(db, delivery, parsed.event, now);
+  return processEvent(db, delivery, parsed.event, now, hooks);
 }
 
 function errorText(err: unknown): string {

@@ -1,5 +1,5 @@
 import type { Database } from '../db/database';
-import { ProcessingError, processStoredEvent } from './process-event';
+import { type ProcessHooks, ProcessingError, processStoredEvent } from './process-event';
 
 /** What re-applying a stored webhook event did. */
 export type ReplayResult = {
@@ -16,14 +16,17 @@ export type ReplayResult = {
 export type ReplayFn = (db: Database, svixId: string, now: number) => Promise<ReplayResult>;
 
 /**
- * The implementation of `ReplayFn`. A failure is already recorded on the row by `processEvent`
- * (status, attempts, last error, next attempt), so callers only report it.
+ * The implementation of `ReplayFn` (built by `createServices` with its hooks). A failure is already
+ * recorded on the row by `processEvent` (status, attempts, last error, next attempt), so callers
+ * only report it.
  */
-export const replayStoredEvent: ReplayFn = async (db, svixId, now) => {
-  try {
-    return { status: await processStoredEvent(db, svixId, now) };
-  } catch (err) {
-    if (err instanceof ProcessingError) return { status: 'failed', error: err.kind };
-    throw err;
-  }
-};
+export function createReplay(hooks: ProcessHooks): ReplayFn {
+  return async (db, svixId, now) => {
+    try {
+      return { status: await processStoredEvent(db, svixId, now, hooks) };
+    } catch (err) {
+      if (err instanceof ProcessingError) return { status: 'failed', error: err.kind };
+      throw err;
+    }
+  };
+}

@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { decideAdmin } from '../../src/admin/admin-guard';
 import { tenantPage, usageSchema, webhookPage } from '../../src/admin/admin-schemas';
 import * as schema from '../../src/db/schema';
+import { createServices } from '../../src/services';
 import type { ReplayFn } from '../../src/webhooks/replay';
 import { authFor, callApp, seedTenant, testApp, testDb, uid } from '../helpers/api-app';
 import { expectError } from '../helpers/http';
@@ -107,7 +108,7 @@ describe('GET /v1/admin/usage', () => {
       { day: '2091-07-01', userId: 'user_u5' }, // future: outside
     ];
     await testDb().insert(schema.dailyActiveUsers).values(rows);
-    const res = await callApp(testApp(admin(), { now: () => now }), '/v1/admin/usage');
+    const res = await callApp(testApp(admin(), { services: createServices({ now: () => now }) }), '/v1/admin/usage');
     expect(res.status).toBe(200);
     expect(usageSchema.parse(await res.json())).toEqual({
       mau: 3,

@@ -6,6 +6,7 @@ import { sessionAuth } from '../../src/auth/session-middleware';
 import type { AppEnv } from '../../src/env';
 import { AppError, errorResponse } from '../../src/errors';
 import { context, requestId } from '../../src/lib/middleware';
+import { createServices, withServices } from '../../src/services';
 import { type ClerkMock, mockClerk } from '../helpers/clerk-mock';
 import { call, callApp, env } from '../helpers/http';
 import { base64url, generateRsaKeyPair, SESSION_TOKEN_CAT, signJwt, TEST_AZP, TEST_ISSUER, TEST_KID } from '../helpers/tokens';
@@ -158,7 +159,7 @@ async function clerkDecision(token: string): Promise<Decision & { headers: strin
 
 /** Our session middleware exactly as mounted on `/v1/*` (session tokens only), echoing `c.var.auth`. */
 const ours = new Hono<AppEnv>()
-  .use('*', requestId, context)
+  .use('*', withServices(createServices()), requestId, context)
   .use('/v1/*', sessionAuth)
   .get('/v1/whoami', (c) => c.json(c.var.auth));
 ours.onError((err, c) => errorResponse(c, err instanceof AppError ? err : new AppError('internal')));

@@ -2,6 +2,7 @@ import { env } from 'cloudflare:test';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../src/app';
 import { runMaintenance } from '../../src/maintenance/run-maintenance';
+import { createServices } from '../../src/services';
 import { type ClerkMock, json, mockClerk } from '../helpers/clerk-mock';
 import { callApp, expectError } from '../helpers/http';
 import { bearer, mintSessionToken } from '../helpers/tokens';
@@ -101,7 +102,7 @@ describe('mixed test and live keys', () => {
 
   it('the cron never reconciles with a mismatched secret key (no Clerk call)', async () => {
     clerk = mockClerk({});
-    const report = await runMaintenance({ ...env, CLERK_SECRET_KEY: LIVE_SK }, Date.now());
+    const report = await runMaintenance(createServices(), { ...env, CLERK_SECRET_KEY: LIVE_SK }, Date.now());
     expect(report.reconcile).toEqual({ skipped: 'CLERK_SECRET_KEY' });
     expect(clerk.calls).toEqual([]);
   });

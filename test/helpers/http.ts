@@ -33,7 +33,7 @@ export async function expectError(res: Response, status: number, code: string) {
 
 export { env };
 
-type FetchableApp = { fetch: (request: Request, env: any, ctx: ExecutionContext) => Response | Promise<Response> };
+export type FetchableApp = { fetch: (request: Request, env: any, ctx: ExecutionContext) => Response | Promise<Response> };
 
 /** Calls an app (e.g. `createApp()` with other bindings) in a Worker execution context. */
 export async function callApp(app: FetchableApp, path: string, init?: RequestInit, bindings: object = env): Promise<Response> {

@@ -2,13 +2,16 @@ import { env } from 'cloudflare:test';
 import { describe, expect, it, vi } from 'vitest';
 import * as schema from '../../src/db/schema';
 import { runMaintenance } from '../../src/maintenance/run-maintenance';
+import { createServices } from '../../src/services';
 import { getTenant } from '../../src/tenants/tenant-store';
 import { getWebhookEventMeta, recordFailure } from '../../src/webhooks/event-store';
 import type { ReplayFn } from '../../src/webhooks/replay';
-import { replayStoredEvent } from '../../src/webhooks/replay';
 import { retryFailedWebhooks } from '../../src/webhooks/retry-failed-events';
 import { testDb, uid } from '../helpers/api-app';
 import { clerkEvent } from '../helpers/webhooks';
+
+/** The real replay, as the composition root wires it. */
+const replayStoredEvent = createServices().replay;
 
 const limits = { maxAttempts: 3, perRun: 2 };
 
@@ -109,7 +112,7 @@ describe('retryFailedWebhooks', () => {
   it('runs from the cron entry point with the real replay', async () => {
     const t = Date.UTC(2095, 0, 1);
     const [row] = await seedFailed(t, 1);
-    const report = await runMaintenance({ ...env, CLERK_SECRET_KEY: undefined }, t, { replay: replayStoredEvent });
+    const report = await runMaintenance(createServices(), { ...env, CLERK_SECRET_KEY: undefined }, t);
     expect(report.retry).toMatchObject({ processed: 1 });
     expect(await getWebhookEventMeta(testDb(), { svixId: row!.svixId })).toMatchObject({ status: 'processed' });
   });
