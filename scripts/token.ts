@@ -2,7 +2,7 @@
 // `npm run token -- --type m2m --machine mch_1 [--scopes mch_2,mch_3]` / `--type oauth --user user_1 [--client c --scopes a,b --aud x]`
 // Mints a Clerk-shaped RS256 session token signed with the local dev key (.dev-keys/private.pem,
 // created by scripts/dev-setup.ts, whose public half `npm run dev` serves as CLERK_JWT_KEY) and
-// prints a ready curl line. Local development only: these tokens verify nowhere else.
+// prints a ready curl line (or, with --raw, only the token: `$(npm run -s token -- --user u --raw)`). Local development only: these tokens verify nowhere else.
 import { execFileSync } from 'node:child_process';
 import { createHash, createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { signRs256 } from './lib/sign.ts';
 
 const USAGE = `usage: npm run token -- --user <user_id> [--session <sess_id>] [--org <org_id> --role <role>]
-                      [--permissions <a,b>] [--fva <minutes,minutes>] [--azp <origin>] [--ttl <seconds>] [--port <port>]
+                      [--permissions <a,b>] [--fva <minutes,minutes>] [--azp <origin>] [--ttl <seconds>] [--port <port>] [--raw]
        npm run token -- --type m2m --machine <mch_id> [--scopes <mch_a,mch_b>] [--ttl <seconds>]
        npm run token -- --type oauth --user <user_id> [--client <client_id>] [--scopes <a,b>] [--aud <audience>]`;
 
@@ -29,6 +29,7 @@ const OPTIONS = {
   scopes: { type: 'string' },
   client: { type: 'string', default: 'client_dev' },
   aud: { type: 'string' },
+  raw: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -128,5 +129,9 @@ const claims = {
 };
 const token = signRs256(header, claims, privateKey);
 
+if (values.raw) {
+  console.log(token);
+  process.exit(0);
+}
 console.error(`# ${user}${values.org ? ` in ${values.org} as org:${role}` : ''}, azp ${azp}, expires in ${ttl} s`);
 console.log(`curl -s -H 'Authorization: Bearer ${token}' http://127.0.0.1:${values.port}/v1/me`);

@@ -1,6 +1,5 @@
 import { Hono, type MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { secureHeaders } from 'hono/secure-headers';
 import { adminRoutes } from './admin/admin-routes';
 import { jwksRoutes } from './auth/jwks-route';
 import { keysCheck } from './auth/keys-readiness';
@@ -8,13 +7,15 @@ import { machineTokensCheck } from './auth/machine-readiness';
 import { anyTokenAuth, sessionAuth } from './auth/session-middleware';
 import type { AppEnv } from './env';
 import { AppError, errorResponse } from './errors';
+import { forwardsPreflight, gatewayMiddleware } from './gateway/gateway-middleware';
+import { edgeJwksRoutes, gatewayCheck } from './gateway/gateway-routes';
 import { clerkCheck } from './health/clerk-check';
 import { configCheck, d1Check, healthRoutes, kvCheck } from './health/health-routes';
 import { corsMiddleware } from './lib/cors';
 import { privateNoStore } from './lib/http-cache';
 import { log } from './lib/log';
 import { allowedMethods } from './lib/method-not-allowed';
-import { accessLog, context, requestId } from './lib/middleware';
+import { accessLog, context, edgeSecureHeaders, requestId } from './lib/middleware';
 import { limitsCheck } from './lib/rate-limit';
 import { OPENAPI_JSON } from './openapi/openapi.generated';
 import { openapiRoutes } from './openapi/openapi-routes';
@@ -54,11 +55,22 @@ export function createApp(options: AppOptions = {}) {
 
   app.use('*', withServices(services));
   // CORS right after the config is parsed: preflights are answered before any authentication.
-  app.use('*', requestId, accessLog, secureHeaders(), context, corsMiddleware());
+  // The gateway comes before the edge's routes: it forwards only paths under GATEWAY_ROUTES prefixes
+  // (never edge-owned ones) and lets everything else through.
+  app.use(
+    '*',
+    requestId,
+    accessLog,
+    edgeSecureHeaders,
+    context,
+    corsMiddleware({ forwardsPreflight }),
+    gatewayMiddleware({ loadTenant, now: services.now }),
+  );
 
   const routes = app
-    .route('/health', healthRoutes([configCheck, clerkCheck, d1Check, kvCheck, keysCheck, machineTokensCheck, limitsCheck]))
+    .route('/health', healthRoutes([configCheck, clerkCheck, d1Check, kvCheck, keysCheck, machineTokensCheck, limitsCheck, gatewayCheck]))
     .route('/', openapiRoutes(OPENAPI_JSON))
+    .route('/.well-known/fulcrum', edgeJwksRoutes)
     .route('/.well-known', jwksRoutes)
     .route('/api/webhooks', webhookRoutes())
     .use('/v1/*', privateNoStore)

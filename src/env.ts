@@ -8,11 +8,26 @@ import { log } from './lib/log';
  * `.dev.vars.example`; declared here as optional because production may lack them
  * and the service must then answer 503 `misconfigured`, not crash.
  */
-export type Bindings = Omit<Env, 'CLERK_SECRET_KEY' | 'CLERK_WEBHOOK_SIGNING_SECRET' | 'CLERK_JWT_KEY' | 'CLERK_MACHINE_SECRET_KEY'> & {
+export type Bindings = Omit<
+  Env,
+  | 'CLERK_SECRET_KEY'
+  | 'CLERK_WEBHOOK_SIGNING_SECRET'
+  | 'CLERK_JWT_KEY'
+  | 'CLERK_MACHINE_SECRET_KEY'
+  | 'EDGE_SIGNING_KEY'
+  | 'EDGE_SIGNING_KEY_PREVIOUS'
+  | 'GATEWAY_ROUTES'
+> & {
   CLERK_SECRET_KEY?: string;
   CLERK_MACHINE_SECRET_KEY?: string;
   CLERK_WEBHOOK_SIGNING_SECRET?: string;
   CLERK_JWT_KEY?: string;
+  EDGE_SIGNING_KEY?: string;
+  EDGE_SIGNING_KEY_PREVIOUS?: string;
+  /** A JSON array in wrangler.toml, or a string holding one (`.dev.vars`). */
+  GATEWAY_ROUTES?: unknown;
+  /** Fulcrum's API origin as a service binding (wins over ORIGIN_URL). */
+  ORIGIN?: Fetcher;
 };
 
 /** Per-request values set by middleware. Feature modules extend this interface. */
@@ -131,6 +146,17 @@ const configSchema = z.object({
   CLERK_OAUTH_AUDIENCE: list,
   // Exact origins (`scheme://host[:port]`, as browsers send `Origin`); empty ⇒ CLERK_AUTHORIZED_PARTIES.
   CORS_ALLOWED_ORIGINS: list.check(z.refine((v) => v.every(isOrigin), 'must be comma-separated origins (https://host[:port])')),
+  // Gateway (src/gateway/): GATEWAY_ROUTES and the signing keys are parsed there (JSON, async key import).
+  ORIGIN_URL: z.pipe(
+    optionalMatching(isHttpUrl, 'must be an http(s) URL'),
+    z.transform((v) => v?.replace(/\/+$/, '')),
+  ),
+  EDGE_ISSUER: optionalMatching(isHttpUrl, 'must be an http(s) URL'),
+  EDGE_AUDIENCE: optional,
+  ORIGIN_TIMEOUT_MS: z.pipe(
+    optionalMatching((v) => /^[1-9][0-9]{0,6}$/.test(v), 'must be a whole number of milliseconds (1–9999999)'),
+    z.transform((v) => (v === undefined ? 30_000 : Number(v))),
+  ),
 });
 
 type Parsed = z.output<typeof configSchema>;

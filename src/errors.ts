@@ -14,6 +14,8 @@ export const ERROR_STATUS = {
   payload_too_large: 413,
   rate_limited: 429,
   internal: 500,
+  bad_gateway: 502,
+  gateway_timeout: 504,
   auth_unavailable: 503,
   misconfigured: 503,
 } as const satisfies Record<string, ContentfulStatusCode>;
@@ -32,6 +34,8 @@ const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   payload_too_large: 'The request body is too large.',
   rate_limited: 'Too many requests; retry later.',
   internal: 'Internal error.',
+  bad_gateway: 'The API origin could not be reached.',
+  gateway_timeout: 'The API origin did not answer in time.',
   auth_unavailable: 'Authentication is temporarily unavailable.',
   misconfigured: 'The service is misconfigured.',
 };

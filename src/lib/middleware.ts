@@ -1,5 +1,6 @@
 import { drizzle } from 'drizzle-orm/d1';
 import type { MiddlewareHandler } from 'hono';
+import { secureHeaders } from 'hono/secure-headers';
 import { BOOKMARK_HEADER, openReadSession, type ReadSession } from '../db/read-session';
 import * as schema from '../db/schema';
 import { type AppEnv, type Config, type ConfigName, getConfig, problemsFor } from '../env';
@@ -77,3 +78,14 @@ export function requireConfig<const N extends ConfigName>(
     Variables: AppEnv['Variables'] & { config: ConfigWith<N> };
   }>;
 }
+
+const secure = secureHeaders();
+
+/**
+ * `hono/secure-headers` on the edge's own responses. Not on the API origin's (the gateway sets
+ * `c.var.forwarded`): those reach the client with the origin's headers as they came.
+ */
+export const edgeSecureHeaders = factory.createMiddleware(async (c, next) => {
+  await next();
+  if (!c.get('forwarded')) await secure(c, async () => {});
+});

@@ -1,5 +1,6 @@
 import { adminRouteDocs } from '../admin/admin-docs';
 import { jwksRouteDocs } from '../auth/jwks-route';
+import { gatewayRouteDocs } from '../gateway/gateway-docs';
 import { healthRouteDocs } from '../health/health-routes';
 import { meRouteDocs } from '../tenants/me-route';
 import { tenantRouteDocs } from '../tenants/tenant-routes';
@@ -17,5 +18,6 @@ export function allRouteDocs(): RouteDoc[] {
     ...openapiRouteDocs,
     ...tenantRouteDocs,
     ...adminRouteDocs,
+    ...gatewayRouteDocs,
   ];
 }
