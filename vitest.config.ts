@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
+import { nonInheritedFields, readWranglerConfig } from './scripts/lib/wrangler-config.ts';
 
 /** Secrets and config for tests: never real keys. The auth tests add a generated key pair. */
 export const TEST_VARS = {
@@ -25,6 +26,23 @@ function testKeyPair() {
   };
 }
 
+/** The gateway tests' ORIGIN_URL host (test/gateway/gateway-forwarding.test.ts), answered in Node. */
+const URL_ORIGIN_HOST = 'origin.gateway.test';
+
+async function urlOrigin(request: Request): Promise<Response> {
+  const url = new URL(request.url);
+  if (url.pathname.endsWith('/redirect'))
+    return new Response(null, { status: 302, headers: { location: `https://${URL_ORIGIN_HOST}/target` } });
+  if (url.pathname.endsWith('/cookies')) {
+    const headers = new Headers();
+    headers.append('set-cookie', 'a=1; Path=/');
+    headers.append('set-cookie', 'b=2; Path=/');
+    return new Response('ok', { headers });
+  }
+  const body = new Uint8Array(await request.arrayBuffer());
+  return Response.json({ method: request.method, path: url.pathname, bytes: body.length, headers: Object.fromEntries(request.headers) });
+}
+
 export default defineConfig(async () => {
   const migrations = await readD1Migrations('./migrations');
   const keys = testKeyPair();
@@ -33,9 +51,21 @@ export default defineConfig(async () => {
       cloudflareTest({
         wrangler: { configPath: './wrangler.toml' },
         miniflare: {
-          bindings: { ...TEST_VARS, ...keys, TEST_MIGRATIONS: migrations },
-          // Unhandled-request guard: nothing may leave the sandbox. Tests mock Clerk's API.
-          outboundService: (request: Request) => new Response(`unmocked outbound request to ${new URL(request.url).host}`, { status: 599 }),
+          bindings: {
+            ...TEST_VARS,
+            ...keys,
+            TEST_MIGRATIONS: migrations,
+            // wrangler.toml as wrangler reads it: the environment tests check every block's vars and bindings.
+            TEST_WRANGLER_CONFIG: JSON.parse(JSON.stringify(readWranglerConfig())),
+            TEST_NON_INHERITED_FIELDS: nonInheritedFields(),
+          },
+          // Unhandled-request guard: nothing may leave the sandbox. Tests mock Clerk's API. The one host
+          // answered here is the gateway tests' ORIGIN_URL origin (urlOrigin above), so that
+          // the real fetch path (redirect: manual, Set-Cookie over a hop) is exercised.
+          outboundService: (request: Request) =>
+            new URL(request.url).host === URL_ORIGIN_HOST
+              ? urlOrigin(request)
+              : new Response(`unmocked outbound request to ${new URL(request.url).host}`, { status: 599 }),
         },
       }),
     ],

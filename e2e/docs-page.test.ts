@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, startWranglerDev } from '../scripts/lib/wrangler-dev';
 import { launchChromium } from './browser';
-import { freePort, startWranglerDev } from './wrangler-dev';
 
 const { E2E_PORT, E2E_SCREENSHOT } = process.env;
 const SCREENSHOT = E2E_SCREENSHOT ?? 'e2e/output/docs.png';

@@ -1,55 +1,85 @@
 import { Hono, type MiddlewareHandler } from 'hono';
-import { secureHeaders } from 'hono/secure-headers';
+import { HTTPException } from 'hono/http-exception';
 import { adminRoutes } from './admin/admin-routes';
-import type { ReplayFn } from './admin/replay';
-import { jwksRoutes, keysCheck, meRoutes } from './auth/auth-routes';
-import { sessionAuth } from './auth/session-middleware';
+import { jwksRoutes } from './auth/jwks-route';
+import { keysCheck } from './auth/keys-readiness';
+import { machineTokensCheck } from './auth/machine-readiness';
+import { anyTokenAuth, sessionAuth } from './auth/session-middleware';
 import type { AppEnv } from './env';
 import { AppError, errorResponse } from './errors';
+import { forwardsPreflight, gatewayMiddleware } from './gateway/gateway-middleware';
+import { edgeJwksRoutes, gatewayCheck } from './gateway/gateway-routes';
+import { clerkCheck } from './health/clerk-check';
 import { configCheck, d1Check, healthRoutes, kvCheck } from './health/health-routes';
 import { corsMiddleware } from './lib/cors';
 import { privateNoStore } from './lib/http-cache';
 import { log } from './lib/log';
 import { allowedMethods } from './lib/method-not-allowed';
-import { accessLog, context, requestId } from './lib/middleware';
+import { accessLog, context, edgeSecureHeaders, requestId } from './lib/middleware';
+import { limitsCheck } from './lib/rate-limit';
 import { OPENAPI_JSON } from './openapi/openapi.generated';
 import { openapiRoutes } from './openapi/openapi-routes';
-import { loadTenant } from './tenants/tenant-middleware';
+import { createServices, type Services, withServices } from './services';
+import { createLoadMachineTenant } from './tenants/machine-tenant';
+import { meRoutes } from './tenants/me-route';
+import { createLoadTenant } from './tenants/tenant-middleware';
 import { tenantRoutes } from './tenants/tenant-routes';
-import { replayStoredEvent } from './webhooks/replay-stored-event';
+import type { ReplayFn } from './webhooks/replay';
 import { webhookRoutes } from './webhooks/webhook-route';
 
-/** What the feature modules provide to the composition root (injectable for tests). */
-export type AppDeps = {
+/** What the composition root wires; each part can be replaced (tests). */
+export type AppOptions = {
+  /** The isolate's services; default: new ones (a cold isolate). */
+  services?: Services;
   /** Session middleware on `/v1/*`: sets `c.var.auth` (auth module). */
-  authenticate: MiddlewareHandler<AppEnv>;
-  /** Sets `c.var.tenant` for the caller (webhooks module's loader). */
-  loadTenant: MiddlewareHandler<AppEnv>;
-  /** Re-applies a stored webhook event (webhooks module). */
-  replay: ReplayFn;
-  /** The clock (ms). */
-  now: () => number;
+  authenticate?: MiddlewareHandler<AppEnv>;
+  /** `GET /v1/me`'s middleware: every token type (auth module). */
+  authenticateAnyType?: MiddlewareHandler<AppEnv>;
+  /** Sets `c.var.machineTenant` for a machine caller (tenants module); default over the services' cache and clock. */
+  loadMachineTenant?: MiddlewareHandler<AppEnv>;
+  /** Sets `c.var.tenant` for the caller (tenants module); default: `createLoadTenant` over the services' cache and clock. */
+  loadTenant?: MiddlewareHandler<AppEnv>;
+  /** Re-applies a stored webhook event (webhooks module); default: `services.replay`. */
+  replay?: ReplayFn;
 };
 
-const defaultDeps: AppDeps = { authenticate: sessionAuth, loadTenant, replay: replayStoredEvent, now: Date.now };
-
-/** The only composition root: middleware order, routes, and the one error path. */
-export function createApp(overrides: Partial<AppDeps> = {}) {
-  const deps = { ...defaultDeps, ...overrides };
+/** The composition root of the fetch handler: middleware order, routes, and the one error path. */
+export function createApp(options: AppOptions = {}) {
+  const services = options.services ?? createServices();
+  const authenticate = options.authenticate ?? sessionAuth;
+  const authenticateAnyType = options.authenticateAnyType ?? anyTokenAuth;
+  const loadTenant = options.loadTenant ?? createLoadTenant({ cache: services.tenantCache, now: services.now });
+  const loadMachineTenant = options.loadMachineTenant ?? createLoadMachineTenant({ cache: services.tenantCache, now: services.now });
+  const replay = options.replay ?? services.replay;
   const app = new Hono<AppEnv>();
 
+  app.use('*', withServices(services));
   // CORS right after the config is parsed: preflights are answered before any authentication.
-  app.use('*', requestId, accessLog, secureHeaders(), context, corsMiddleware());
+  // The gateway comes before the edge's routes: it forwards only paths under GATEWAY_ROUTES prefixes
+  // (never edge-owned ones) and lets everything else through.
+  app.use(
+    '*',
+    requestId,
+    accessLog,
+    edgeSecureHeaders,
+    context,
+    corsMiddleware({ forwardsPreflight }),
+    gatewayMiddleware({ loadTenant, now: services.now }),
+  );
 
   const routes = app
-    .route('/health', healthRoutes([configCheck, d1Check, kvCheck, keysCheck]))
+    .route('/health', healthRoutes([configCheck, clerkCheck, d1Check, kvCheck, keysCheck, machineTokensCheck, limitsCheck, gatewayCheck]))
     .route('/', openapiRoutes(OPENAPI_JSON))
+    .route('/.well-known/fulcrum', edgeJwksRoutes)
     .route('/.well-known', jwksRoutes)
     .route('/api/webhooks', webhookRoutes())
-    .use('/v1/*', privateNoStore, deps.authenticate)
-    .route('/v1/admin', adminRoutes({ replay: deps.replay, now: deps.now }))
-    .route('/v1', meRoutes(deps.loadTenant))
-    .route('/v1', tenantRoutes({ loadTenant: deps.loadTenant }));
+    .use('/v1/*', privateNoStore)
+    // Before the session-only middleware: /v1/me authenticates every token type itself and answers
+    // without calling next(), so the session middleware registered below never runs for it.
+    .route('/v1', meRoutes({ authenticate: authenticateAnyType, loadTenant, loadMachineTenant }))
+    .use('/v1/*', authenticate)
+    .route('/v1/admin', adminRoutes({ replay }))
+    .route('/v1', tenantRoutes({ loadTenant }));
 
   const allowed = allowedMethods(app);
   app.notFound((c) => {
@@ -65,8 +95,8 @@ export function createApp(overrides: Partial<AppDeps> = {}) {
       return errorResponse(c, err);
     }
     // Hono's own HTTP errors (e.g. a malformed body it parsed) carry a status but no envelope.
-    const status = (err as { status?: unknown }).status;
-    if (typeof status === 'number' && status >= 400 && status < 500) {
+    if (err instanceof HTTPException && err.status >= 400 && err.status < 500) {
+      const status = err.status;
       log('warn', 'error.http', { requestId: c.get('requestId'), status, error: err });
       return errorResponse(c, new AppError(status === 413 ? 'payload_too_large' : status === 404 ? 'not_found' : 'invalid_request'));
     }

@@ -1,19 +1,34 @@
-import type { DrizzleD1Database } from 'drizzle-orm/d1';
+import { isProductionFromSecretKey, parsePublishableKey } from '@clerk/shared/keys';
 import * as z from 'zod/mini';
-import type * as schema from './db/schema';
+import type { Database } from './db/database';
+import { log } from './lib/log';
 
 /**
  * Secrets are not in wrangler.toml, so `wrangler types` learns them from
  * `.dev.vars.example`; declared here as optional because production may lack them
  * and the service must then answer 503 `misconfigured`, not crash.
  */
-export type Bindings = Omit<Env, 'CLERK_SECRET_KEY' | 'CLERK_WEBHOOK_SIGNING_SECRET' | 'CLERK_JWT_KEY'> & {
+export type Bindings = Omit<
+  Env,
+  | 'CLERK_SECRET_KEY'
+  | 'CLERK_WEBHOOK_SIGNING_SECRET'
+  | 'CLERK_JWT_KEY'
+  | 'CLERK_MACHINE_SECRET_KEY'
+  | 'EDGE_SIGNING_KEY'
+  | 'EDGE_SIGNING_KEY_PREVIOUS'
+  | 'GATEWAY_ROUTES'
+> & {
   CLERK_SECRET_KEY?: string;
+  CLERK_MACHINE_SECRET_KEY?: string;
   CLERK_WEBHOOK_SIGNING_SECRET?: string;
   CLERK_JWT_KEY?: string;
+  EDGE_SIGNING_KEY?: string;
+  EDGE_SIGNING_KEY_PREVIOUS?: string;
+  /** A JSON array in wrangler.toml, or a string holding one (`.dev.vars`). */
+  GATEWAY_ROUTES?: unknown;
+  /** Fulcrum's API origin as a service binding (wins over ORIGIN_URL). */
+  ORIGIN?: Fetcher;
 };
-
-export type Database = DrizzleD1Database<typeof schema>;
 
 /** Per-request values set by middleware. Feature modules extend this interface. */
 export interface Variables {
@@ -53,15 +68,29 @@ function optionalMatching(test: (v: string) => boolean, message: string) {
   return optional.check(z.refine((v) => v === undefined || test(v), message));
 }
 
-/** `pk_(test|live)_` + base64("<frontend api>$"), as Clerk's `parsePublishableKey` expects. */
-function isPublishableKey(v: string): boolean {
-  const m = /^pk_(test|live)_([A-Za-z0-9+/=_-]+)$/.exec(v);
-  if (!m?.[2]) return false;
-  try {
-    return atob(m[2].replace(/-/g, '+').replace(/_/g, '/')).endsWith('$');
-  } catch {
-    return false;
-  }
+/** Where this Worker runs (`ENVIRONMENT`): the top level of wrangler.toml is local development. */
+export const ENVIRONMENTS = ['development', 'staging', 'production'] as const;
+export type DeploymentEnvironment = (typeof ENVIRONMENTS)[number];
+
+/** A Clerk instance as its publishable key names it: the Frontend API host, and test (Development) or live (Production). */
+export type ClerkInstance = { frontendApi: string; mode: KeyMode };
+export type KeyMode = 'test' | 'live';
+
+const HOST = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/i;
+
+/**
+ * The instance of a publishable key, by Clerk's own parser (`pk_(test|live)_` + base64("<frontend api>$")),
+ * or null when it is not one. The host must be a plain DNS name: it is reported by readiness.
+ */
+export function clerkInstanceOf(publishableKey: string): ClerkInstance | null {
+  const parsed = parsePublishableKey(publishableKey);
+  if (!parsed || !HOST.test(parsed.frontendApi)) return null;
+  return { frontendApi: parsed.frontendApi.toLowerCase(), mode: parsed.instanceType === 'production' ? 'live' : 'test' };
+}
+
+/** `sk_live_` keys belong to a Production instance, `sk_test_` to a Development one (Clerk's rule). */
+export function secretKeyMode(secretKey: string): KeyMode {
+  return isProductionFromSecretKey(secretKey) ? 'live' : 'test';
 }
 
 /** `whsec_` + padded base64, as svix's `Webhook` constructor decodes it (it throws otherwise). */
@@ -86,8 +115,12 @@ function isOrigin(v: string): boolean {
 
 // zod/mini, not zod: the classic build adds ~90 KiB gzip to the Worker bundle.
 const configSchema = z.object({
+  ENVIRONMENT: z.pipe(
+    optionalMatching((v) => (ENVIRONMENTS as readonly string[]).includes(v), 'must be development, staging or production'),
+    z.transform((v) => (v ?? 'development') as DeploymentEnvironment),
+  ),
   CLERK_SECRET_KEY: optionalMatching((v) => /^sk_(test|live)_\S+$/.test(v), 'must start with sk_test_ or sk_live_'),
-  CLERK_PUBLISHABLE_KEY: optionalMatching(isPublishableKey, 'must be a pk_test_/pk_live_ key'),
+  CLERK_PUBLISHABLE_KEY: optionalMatching((v) => clerkInstanceOf(v) !== null, 'must be a pk_test_/pk_live_ key'),
   CLERK_WEBHOOK_SIGNING_SECRET: optionalMatching(isSvixSecret, 'must be whsec_ followed by base64'),
   CLERK_API_URL: z.pipe(
     optionalMatching(isHttpUrl, 'must be an http(s) URL'),
@@ -107,8 +140,23 @@ const configSchema = z.object({
     z.transform((v) => v ?? '/sign-up'),
   ),
   ADMIN_USER_IDS: list,
+  /** Used instead of CLERK_SECRET_KEY for `POST /m2m_tokens/verify` when set (a machine's `ak_…` secret). */
+  CLERK_MACHINE_SECRET_KEY: optionalMatching((v) => /^\S+$/.test(v), 'must not contain whitespace'),
+  /** OAuth access tokens must carry one of these in `aud` when set (comma-separated). */
+  CLERK_OAUTH_AUDIENCE: list,
   // Exact origins (`scheme://host[:port]`, as browsers send `Origin`); empty ⇒ CLERK_AUTHORIZED_PARTIES.
   CORS_ALLOWED_ORIGINS: list.check(z.refine((v) => v.every(isOrigin), 'must be comma-separated origins (https://host[:port])')),
+  // Gateway (src/gateway/): GATEWAY_ROUTES and the signing keys are parsed there (JSON, async key import).
+  ORIGIN_URL: z.pipe(
+    optionalMatching(isHttpUrl, 'must be an http(s) URL'),
+    z.transform((v) => v?.replace(/\/+$/, '')),
+  ),
+  EDGE_ISSUER: optionalMatching(isHttpUrl, 'must be an http(s) URL'),
+  EDGE_AUDIENCE: optional,
+  ORIGIN_TIMEOUT_MS: z.pipe(
+    optionalMatching((v) => /^[1-9][0-9]{0,6}$/.test(v), 'must be a whole number of milliseconds (1–9999999)'),
+    z.transform((v) => (v === undefined ? 30_000 : Number(v))),
+  ),
 });
 
 type Parsed = z.output<typeof configSchema>;
@@ -117,10 +165,12 @@ export type ConfigName = keyof Parsed;
 
 /**
  * Parsed configuration. Values are present only when valid; `problems` names every
- * variable that is missing or malformed (never its value).
+ * variable that is missing, malformed or mismatched with another (never its value);
+ * `warnings` are allowed but dangerous combinations (a live Clerk key in local development).
  */
-export type Config = Parsed & { problems: ConfigProblem[] };
-export type ConfigProblem = { name: ConfigName; issue: 'missing' | 'malformed'; hint?: string };
+export type Config = Parsed & { clerkInstance: ClerkInstance | undefined; problems: ConfigProblem[]; warnings: ConfigWarning[] };
+export type ConfigProblem = { name: ConfigName; issue: 'missing' | 'malformed' | 'mismatched'; hint?: string };
+export type ConfigWarning = { code: 'live_key_in_development' | 'test_key_in_production'; names: ConfigName[]; message: string };
 
 const REQUIRED: ConfigName[] = ['CLERK_SECRET_KEY', 'CLERK_PUBLISHABLE_KEY'];
 const cache = new WeakMap<object, Config>();
@@ -131,6 +181,8 @@ export function getConfig(env: Bindings): Config {
   if (hit) return hit;
   const config = parseConfig(env as unknown as Record<string, unknown>);
   cache.set(env, config);
+  // Once per isolate (per env object), loudly: readiness repeats it (`checks.clerk.warnings`).
+  for (const w of config.warnings) log('warn', `config.${w.code}`, { environment: config.ENVIRONMENT, names: w.names, message: w.message });
   return config;
 }
 
@@ -155,7 +207,53 @@ export function parseConfig(raw: Record<string, unknown>): Config {
   for (const name of REQUIRED) {
     if (out[name] === undefined && !problems.some((p) => p.name === name)) problems.push({ name, issue: 'missing' });
   }
-  return { ...(out as Parsed), problems };
+  const parsed = out as Parsed;
+  const clerkInstance =
+    parsed.CLERK_PUBLISHABLE_KEY === undefined ? undefined : (clerkInstanceOf(parsed.CLERK_PUBLISHABLE_KEY) ?? undefined);
+  problems.push(...keyPairProblems(parsed, clerkInstance));
+  return { ...parsed, clerkInstance, problems, warnings: keyWarnings(parsed, clerkInstance) };
+}
+
+const MODE_WORD = { test: 'test (Development instance)', live: 'live (Production instance)' } as const;
+
+/**
+ * `pk_test_` beside `sk_live_` (or the reverse): keys of two Clerk instances, so every sign-in
+ * breaks at once. Both variables are named; which one to replace follows ENVIRONMENT.
+ */
+function keyPairProblems(config: Parsed, instance: ClerkInstance | undefined): ConfigProblem[] {
+  if (!instance || config.CLERK_SECRET_KEY === undefined) return [];
+  const skMode = secretKeyMode(config.CLERK_SECRET_KEY);
+  if (skMode === instance.mode) return [];
+  const expected: KeyMode | undefined =
+    config.ENVIRONMENT === 'production' ? 'live' : config.ENVIRONMENT === 'development' ? 'test' : undefined;
+  const replace =
+    expected === undefined
+      ? 'replace one of them so both come from the same instance'
+      : `replace the ${instance.mode === expected ? 'CLERK_SECRET_KEY' : 'CLERK_PUBLISHABLE_KEY'} with the ${expected} key of the instance this ${config.ENVIRONMENT} environment uses`;
+  const hint = `CLERK_PUBLISHABLE_KEY is ${MODE_WORD[instance.mode]} but CLERK_SECRET_KEY is ${MODE_WORD[skMode]}: ${replace}`;
+  return [
+    { name: 'CLERK_PUBLISHABLE_KEY', issue: 'mismatched', hint },
+    { name: 'CLERK_SECRET_KEY', issue: 'mismatched', hint },
+  ];
+}
+
+/** Allowed but dangerous: live keys in local development (real users' data), test keys in production. */
+function keyWarnings(config: Parsed, instance: ClerkInstance | undefined): ConfigWarning[] {
+  const modes: [ConfigName, KeyMode][] = [];
+  if (instance) modes.push(['CLERK_PUBLISHABLE_KEY', instance.mode]);
+  if (config.CLERK_SECRET_KEY !== undefined) modes.push(['CLERK_SECRET_KEY', secretKeyMode(config.CLERK_SECRET_KEY)]);
+  const named = (mode: KeyMode) => modes.filter(([, m]) => m === mode).map(([name]) => name);
+  const live = named('live');
+  const test = named('test');
+  if (config.ENVIRONMENT === 'development' && live.length > 0) {
+    const message = `live Clerk key (Production instance) in local development: ${live.join(', ')}. This server then acts on real users; use the Development instance's pk_test_/sk_test_ keys locally.`;
+    return [{ code: 'live_key_in_development', names: live, message }];
+  }
+  if (config.ENVIRONMENT === 'production' && test.length > 0) {
+    const message = `test Clerk key (Development instance, not meant for production traffic) in production: ${test.join(', ')}. Use the Production instance's pk_live_/sk_live_ keys.`;
+    return [{ code: 'test_key_in_production', names: test, message }];
+  }
+  return [];
 }
 
 /** The problems that make a route needing `names` unusable. */

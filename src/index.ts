@@ -1,13 +1,15 @@
 import { createApp } from './app';
 import type { Bindings } from './env';
 import { runMaintenance } from './maintenance/run-maintenance';
-import { replayStoredEvent } from './webhooks/replay-stored-event';
+import { createServices } from './services';
 
-const app = createApp();
+// The isolate's state, built once: the fetch app and the cron share it (one tenant cache, one clock).
+const services = createServices();
+const app = createApp({ services });
 
 export default {
   fetch: app.fetch,
   async scheduled(controller, env, ctx) {
-    ctx.waitUntil(runMaintenance(env, controller.scheduledTime, { replay: replayStoredEvent }).then(() => undefined));
+    ctx.waitUntil(runMaintenance(services, env, controller.scheduledTime).then(() => undefined));
   },
 } satisfies ExportedHandler<Bindings>;

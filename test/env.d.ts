@@ -1,4 +1,5 @@
 import type { D1Migration } from '@cloudflare/vitest-plugin';
+import type { RawConfig } from '../scripts/lib/environments';
 
 declare global {
   namespace Cloudflare {
@@ -8,6 +9,10 @@ declare global {
       TEST_SIGNING_JWK: string;
       /** Public half (JWK JSON), for JWKS mocks. */
       TEST_PUBLIC_JWK: string;
+      /** wrangler.toml as wrangler's `experimental_readRawConfig` reads it (vitest.config.ts). */
+      TEST_WRANGLER_CONFIG: RawConfig;
+      /** The fields wrangler does not inherit into named environments (its config schema). */
+      TEST_NON_INHERITED_FIELDS: string[];
     }
   }
 }

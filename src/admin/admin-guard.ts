@@ -1,3 +1,4 @@
+import { hasFreshSecondFactor } from '../auth/guards';
 import type { AuthContext } from '../auth/types';
 import { AppError } from '../errors';
 import { factory } from '../lib/factory';
@@ -11,10 +12,9 @@ export const ADMIN_SECOND_FACTOR_MAX_AGE_MINUTES = 10;
 export type AdminDecision = 'ok' | 'forbidden' | 'second_factor_required';
 
 /**
- * Pure admin check. Membership comes first so a non-admin learns nothing about the
- * second-factor rule. `fva` is Clerk's session claim `[firstFactorAgeMinutes,
- * secondFactorAgeMinutes]` (session token v2; -1 = never verified): the second factor
- * must have been verified within `maxAgeMinutes`. An absent claim counts as never.
+ * Pure admin check: `ADMIN_USER_IDS` membership, then the one second-factor rule
+ * (`hasFreshSecondFactor`, auth/guards.ts). Membership comes first so a non-admin learns
+ * nothing about the second-factor rule.
  */
 export function decideAdmin(
   auth: Pick<AuthContext, 'userId' | 'factorVerificationAge'> | undefined,
@@ -22,11 +22,7 @@ export function decideAdmin(
   maxAgeMinutes: number,
 ): AdminDecision {
   if (!auth || auth.userId === null || !adminIds.includes(auth.userId)) return 'forbidden';
-  const secondFactorAge = auth.factorVerificationAge?.[1];
-  if (secondFactorAge === undefined || !Number.isFinite(secondFactorAge) || secondFactorAge < 0 || !(maxAgeMinutes > secondFactorAge)) {
-    return 'second_factor_required';
-  }
-  return 'ok';
+  return hasFreshSecondFactor(auth.factorVerificationAge, maxAgeMinutes) ? 'ok' : 'second_factor_required';
 }
 
 /** Middleware for `/v1/admin/*`: `ADMIN_USER_IDS` membership and a recent second factor, else 403. */

@@ -1,18 +1,18 @@
 import * as z from 'zod/mini';
-import { getTenant, searchTenants } from '../db/queries/tenants';
-import { getUsage } from '../db/queries/usage';
-import { getWebhookEventMeta, listWebhookEvents, type WebhookEventMeta } from '../db/queries/webhook-events';
 import { AppError } from '../errors';
-import { decodeCursor, encodeCursor } from '../lib/cursor';
 import { factory } from '../lib/factory';
 import { log } from '../lib/log';
 import { requireConfig } from '../lib/middleware';
+import { signedPage } from '../lib/paging';
 import { iso } from '../lib/schemas';
 import { validate } from '../lib/validate';
 import { toTenantJson } from '../tenants/tenant-json';
+import { getTenant, searchTenants } from '../tenants/tenant-store';
+import { getWebhookEventMeta, listWebhookEvents, type WebhookEventMeta } from '../webhooks/event-store';
+import type { ReplayFn } from '../webhooks/replay';
 import { ADMIN_SECOND_FACTOR_MAX_AGE_MINUTES, requireAdmin } from './admin-guard';
 import { svixIdParam, tenantIdParam, tenantSearchQuery, webhookListQuery } from './admin-schemas';
-import type { ReplayFn } from './replay';
+import { getUsage } from './usage-store';
 
 const keyset =
   <T>(shape: z.ZodMiniType<T>) =>
@@ -34,6 +34,8 @@ function webhookJson(e: WebhookEventMeta) {
     receivedAt: iso(e.receivedAt),
     processedAt: iso(e.processedAt),
     nextAttemptAt: iso(e.nextAttemptAt),
+    bodyHash: e.bodyHash,
+    idReuse: e.idReuseCount > 0 ? { count: e.idReuseCount, lastAt: iso(e.idReusedAt), lastBodyHash: e.reusedBodyHash } : null,
   };
 }
 
@@ -41,7 +43,6 @@ export type AdminRoutesDeps = {
   /** The webhooks module's stored-event replay. */
   replay: ReplayFn;
   secondFactorMaxAgeMinutes?: number;
-  now?: () => number;
 };
 
 /**
@@ -49,42 +50,41 @@ export type AdminRoutesDeps = {
  * and a recent second factor itself (403 `forbidden` / `second_factor_required`).
  */
 export function adminRoutes(deps: AdminRoutesDeps) {
-  const now = deps.now ?? Date.now;
   return factory
     .createApp()
     .use(requireAdmin(deps.secondFactorMaxAgeMinutes ?? ADMIN_SECOND_FACTOR_MAX_AGE_MINUTES), requireConfig('CLERK_SECRET_KEY'))
     .get('/tenants', validate('query', tenantSearchQuery), async (c) => {
       const q = c.req.valid('query');
-      const secret = c.var.config.CLERK_SECRET_KEY as string;
-      const scope = JSON.stringify(['tenants', q.q ?? null, q.status ?? null]);
-      const after = q.cursor === undefined ? undefined : await decodeCursor(secret, scope, q.cursor, tenantPosition);
-      const page = await searchTenants(c.var.sessionDb(), { q: q.q, status: q.status, limit: q.limit ?? 20, after });
-      return c.json({
-        items: page.rows.map(toTenantJson),
-        nextCursor: page.next ? await encodeCursor(secret, scope, page.next) : null,
-      });
+      const paging = { secret: c.var.config.CLERK_SECRET_KEY, scope: ['tenants', q.q ?? null, q.status ?? null], cursor: q.cursor };
+      const page = await signedPage(
+        c.var.services.cursors,
+        { ...paging, parse: tenantPosition },
+        (after) => searchTenants(c.var.sessionDb(), { q: q.q, status: q.status, limit: q.limit ?? 20, after }),
+        toTenantJson,
+      );
+      return c.json(page);
     })
     .get('/tenants/:id', validate('param', tenantIdParam), async (c) => {
       const tenant = await getTenant(c.var.sessionDb(), { id: c.req.valid('param').id });
       if (!tenant) throw new AppError('not_found', { message: 'Tenant not found.' });
       return c.json(toTenantJson(tenant));
     })
-    .get('/usage', async (c) => c.json(await getUsage(c.var.sessionDb(), { now: now() })))
+    .get('/usage', async (c) => c.json(await getUsage(c.var.sessionDb(), { now: c.var.services.now() })))
     .get('/webhooks', validate('query', webhookListQuery), async (c) => {
       const q = c.req.valid('query');
-      const secret = c.var.config.CLERK_SECRET_KEY as string;
-      const scope = JSON.stringify(['webhooks', q.status ?? null]);
-      const after = q.cursor === undefined ? undefined : await decodeCursor(secret, scope, q.cursor, webhookPosition);
-      const page = await listWebhookEvents(c.var.sessionDb(), { status: q.status, limit: q.limit ?? 20, after });
-      return c.json({
-        items: page.rows.map(webhookJson),
-        nextCursor: page.next ? await encodeCursor(secret, scope, page.next) : null,
-      });
+      const paging = { secret: c.var.config.CLERK_SECRET_KEY, scope: ['webhooks', q.status ?? null], cursor: q.cursor };
+      const page = await signedPage(
+        c.var.services.cursors,
+        { ...paging, parse: webhookPosition },
+        (after) => listWebhookEvents(c.var.sessionDb(), { status: q.status, limit: q.limit ?? 20, after }),
+        webhookJson,
+      );
+      return c.json(page);
     })
     .post('/webhooks/:svixId/replay', validate('param', svixIdParam), async (c) => {
       const { svixId } = c.req.valid('param');
       if (!(await getWebhookEventMeta(c.var.db, { svixId }))) throw new AppError('not_found', { message: 'Webhook event not found.' });
-      const result = await deps.replay(c.var.db, svixId, now());
+      const result = await deps.replay(c.var.db, svixId, c.var.services.now());
       log('info', 'admin.webhook_replay', { requestId: c.var.requestId, adminUserId: c.var.auth.userId, svixId, outcome: result.status });
       // Read back on the primary through a session: the response's bookmark then covers the replay,
       // so the operator's next (replica) read of the list cannot show the event's older state.

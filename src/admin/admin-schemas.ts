@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { cursorParam, isoString, limitParam, nullableIso } from '../lib/schemas';
+import { cursorParam, isoString, limitParam, nullableIso, SVIX_ID_PATTERN } from '../lib/schemas';
 import { tenantSchema } from '../tenants/tenant-json';
 
 /** Request and response schemas of the admin routes (validation and OpenAPI). */
@@ -14,7 +14,7 @@ export const tenantSearchQuery = z.object({
 export const tenantPage = z.object({ items: z.array(tenantSchema), nextCursor: z.nullable(z.string()) });
 
 export const tenantIdParam = z.object({ id: z.string().check(z.regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be a Clerk id')) });
-export const svixIdParam = z.object({ svixId: z.string().check(z.regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be a svix-id')) });
+export const svixIdParam = z.object({ svixId: z.string().check(z.regex(SVIX_ID_PATTERN, 'must be a svix-id')) });
 
 export const usageSchema = z.object({
   mau: z.number(),
@@ -36,6 +36,14 @@ export const webhookEventSchema = z.object({
   receivedAt: isoString,
   processedAt: nullableIso,
   nextAttemptAt: nullableIso,
+  bodyHash: z
+    .nullable(z.string())
+    .register(z.globalRegistry, { description: 'SHA-256 (hex) of the stored body; null for events stored before it was recorded.' }),
+  idReuse: z
+    .nullable(z.object({ count: z.number(), lastAt: nullableIso, lastBodyHash: z.nullable(z.string()) }))
+    .register(z.globalRegistry, {
+      description: 'Deliveries of this svix-id with another body, all refused with 409 (`webhook.id_reused` in the log); null when none.',
+    }),
 });
 export const webhookPage = z.object({ items: z.array(webhookEventSchema), nextCursor: z.nullable(z.string()) });
 export const replayResponse = z.object({

@@ -3,10 +3,13 @@ import { getCookie } from 'hono/cookie';
 import { type AppEnv, problemsFor } from '../env';
 import { AppError } from '../errors';
 import { log } from '../lib/log';
+import { assertNotPenalised, clientIp, countFailure } from '../lib/rate-limit';
 import { isCsrfSafe } from './csrf';
 import { KeysUnavailableError } from './key-cache';
+import { MachineRefusal, verifyMachineCredential } from './machine-auth';
+import { recognizeToken } from './token-type';
 import type { AuthContext, TokenType } from './types';
-import { verifierFor } from './verifier';
+import type { MachineFailure } from './verify-machine-jwt';
 import type { AuthFailure } from './verify-session';
 
 export type { TokenType } from './types';
@@ -24,8 +27,14 @@ export type AuthenticateOptions = {
 type Carrier = 'header' | 'cookie';
 
 /** The one place a refusal is mapped to the wire: 401 `invalid_token`, the reason only in the log. */
-function refuse(c: Context<AppEnv>, reason: AuthFailure | 'type_not_accepted', carrier: Carrier): never {
-  log('info', 'auth.rejected', { requestId: c.get('requestId'), reason, carrier });
+function refuse(
+  c: Context<AppEnv>,
+  reason: AuthFailure | MachineFailure | 'type_not_accepted',
+  carrier: Carrier,
+  tokenType: TokenType = 'session_token',
+): never {
+  // `type`, not `tokenType`: the log redactor drops every field whose name contains "token".
+  log('info', 'auth.rejected', { requestId: c.get('requestId'), reason, carrier, type: tokenType });
   const config = c.get('config');
   throw new AppError('invalid_token', { extra: { signInUrl: config.CLERK_SIGN_IN_URL, signUpUrl: config.CLERK_SIGN_UP_URL } });
 }
@@ -34,9 +43,10 @@ function refuse(c: Context<AppEnv>, reason: AuthFailure | 'type_not_accepted', c
 export function assertKeyConfig(c: Context<AppEnv>): void {
   const config = c.get('config');
   // A malformed CLERK_JWT_KEY is never silently replaced by the JWKS; without one, the secret key fetches it.
+  // Keys of a test and a live instance fail closed, JWT key or not: 503, never a 401 that signs users out.
   const problems = [
-    ...config.problems.filter((p) => p.name === 'CLERK_JWT_KEY'),
-    ...(config.CLERK_JWT_KEY ? [] : problemsFor(config, ['CLERK_SECRET_KEY'])),
+    ...config.problems.filter((p) => p.name === 'CLERK_JWT_KEY' || p.issue === 'mismatched'),
+    ...(config.CLERK_JWT_KEY ? [] : problemsFor(config, ['CLERK_SECRET_KEY']).filter((p) => p.issue !== 'mismatched')),
   ];
   if (problems.length > 0) throw new AppError('misconfigured', { detail: { problems }, extra: { missing: problems.map((p) => p.name) } });
 }
@@ -73,18 +83,47 @@ function credentialOf(c: Context<AppEnv>): { carrier: Carrier; token: string } |
  * Authenticates the request with the accepted token types (used by `/v1/*` and by gateway routes).
  * Session tokens come from `Authorization: Bearer <token>`, else the `__session` cookie (only with
  * CLERK_AUTHORIZED_PARTIES set and a matching `azp`, and for unsafe methods an `Origin` among them:
- * `isCsrfSafe`, 403 `forbidden`). Never a redirect or handshake and never Clerk's
- * `x-clerk-auth-*` headers. Throws AppError: 401 `invalid_token`, 503 `auth_unavailable`/`misconfigured`.
- * Returns null only when `optional` is set and the request carries no credential at all.
+ * `isCsrfSafe`, 403 `forbidden`); machine tokens only from the header, as in Clerk. The type is
+ * recognised first (token-type.ts), so a type the route does not accept costs nothing. A client IP
+ * over AUTH_FAILURE_LIMITER is refused (429) before any verification work, and each refused
+ * credential counts against it. Never a redirect or handshake and never Clerk's `x-clerk-auth-*`
+ * headers. Throws AppError: 401 `invalid_token`, 403 `forbidden` (CSRF), 429 `rate_limited`, 503
+ * `auth_unavailable`/`misconfigured`. Returns null only when `optional` is set and the request
+ * carries no credential at all.
  */
 export async function authenticate(c: Context<AppEnv>, opts: AuthenticateOptions): Promise<AuthContext | null> {
   if (opts.optional && c.req.header('authorization') === undefined && !getCookie(c, '__session')) return null;
   assertKeyConfig(c);
+  if (c.req.header('authorization') === undefined && !getCookie(c, '__session')) refuse(c, 'missing', 'cookie');
+  // No credential costs nothing and is not counted; a presented one that fails is.
+  const ip = clientIp(c);
+  assertNotPenalised(ip);
+  try {
+    return await verifyCredential(c, opts);
+  } catch (error) {
+    if (error instanceof AppError && error.code === 'invalid_token') await countFailure(c.env, ip);
+    throw error;
+  }
+}
+
+async function verifyCredential(c: Context<AppEnv>, opts: AuthenticateOptions): Promise<AuthContext> {
   const credential = credentialOf(c);
   if (credential === null) refuse(c, 'missing', 'cookie');
   const { carrier, token } = credential;
-  // Only session tokens exist so far: any other accepted type is added by the machine-token module.
-  if (!opts.accept.includes('session_token')) refuse(c, 'type_not_accepted', carrier);
+  // Machine JWTs are told apart only by decoding; a route without them skips that (the session
+  // verifier refuses machine JWTs itself), so the session hot path decodes nothing extra.
+  const recognized = recognizeToken(token, { jwt: opts.accept.includes('m2m_token') || opts.accept.includes('oauth_token') });
+  if (!opts.accept.includes(recognized.type)) refuse(c, 'type_not_accepted', carrier, recognized.type);
+  if (recognized.type !== 'session_token') {
+    // Clerk reads machine tokens from the Authorization header only.
+    if (carrier === 'cookie') refuse(c, 'type_not_accepted', carrier, recognized.type);
+    try {
+      return await verifyMachineCredential(c, recognized, token);
+    } catch (error) {
+      if (error instanceof MachineRefusal) refuse(c, error.reason, carrier, recognized.type);
+      return rethrowKeyError(error);
+    }
+  }
   const config = c.get('config');
   // Stricter than Clerk: a browser sends cookies to any origin's requests, so without an allow-list
   // of authorized parties a cookie is not evidence of which app asked.
@@ -99,7 +138,7 @@ export async function authenticate(c: Context<AppEnv>, opts: AuthenticateOptions
     });
     throw new AppError('forbidden', { message: 'Cross-site request refused.' });
   }
-  const result = await verifierFor(config).verify(token, carrier, c.env.JWKS_CACHE).catch(rethrowKeyError);
+  const result = await c.var.services.verifiers.for(config).verify(token, carrier, c.env.JWKS_CACHE).catch(rethrowKeyError);
   if (!result.ok) refuse(c, result.reason, carrier);
   if (carrier === 'cookie') {
     // As Clerk's authenticateRequestWithTokenInCookie: a cookie session needs an active client

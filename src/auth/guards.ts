@@ -19,18 +19,23 @@ export function requirePermission(permission: string) {
 }
 
 /**
- * 403 `second_factor_required` unless a second factor was verified less than `maxAgeMinutes` ago.
- * `fva` is [minutes since first factor, minutes since second factor], -1 meaning never. Same freshness
- * test as Clerk's reverification (`maxAge > age`, @clerk/shared authorization.ts), but stricter: Clerk's
- * `second_factor` level lets a user without any second factor pass on a fresh first factor; this guard
- * protects admin routes and requires a real second factor.
+ * THE second-factor rule: was a second factor verified less than `maxAgeMinutes` ago? `fva` is
+ * Clerk's session claim [minutes since first factor, minutes since second factor], -1 meaning never;
+ * an absent claim counts as never. Same freshness test as Clerk's reverification (`maxAge > age`,
+ * @clerk/shared authorization.ts), but stricter: Clerk's `second_factor` level lets a user without
+ * any second factor pass on a fresh first factor; this rule requires a real second factor.
  */
+export function hasFreshSecondFactor(fva: readonly [number, number] | null | undefined, maxAgeMinutes: number): boolean {
+  const secondFactorAge = fva?.[1];
+  return typeof secondFactorAge === 'number' && Number.isFinite(secondFactorAge) && secondFactorAge >= 0 && maxAgeMinutes > secondFactorAge;
+}
+
+/** 403 `second_factor_required` unless `hasFreshSecondFactor`. */
 export function requireSecondFactor(maxAgeMinutes: number) {
   return factory.createMiddleware(async (c, next) => {
     const fva = c.get('auth').factorVerificationAge;
-    const secondFactorAge = fva?.[1] ?? -1;
-    if (secondFactorAge < 0 || !(maxAgeMinutes > secondFactorAge)) {
-      throw new AppError('second_factor_required', { detail: { secondFactorAge, maxAgeMinutes } });
+    if (!hasFreshSecondFactor(fva, maxAgeMinutes)) {
+      throw new AppError('second_factor_required', { detail: { secondFactorAge: fva?.[1] ?? -1, maxAgeMinutes } });
     }
     await next();
   });

@@ -1,5 +1,6 @@
+import type { FetchJwksResult, Jwk, RefreshErrorKind } from '../clerk/jwks';
 import type { LogFields } from '../lib/log';
-import type { FetchJwksResult, Jwk, RefreshErrorKind } from './jwks-fetch';
+import { importRs256Jwk } from '../lib/rs256';
 
 /** The slice of a KV namespace the cache uses (injected, so the core is testable without Workers). */
 export type KvLike = {
@@ -43,7 +44,6 @@ export const MEMORY_TTL_MS = 5 * 60_000;
 export const KV_FRESH_MS = 60 * 60_000;
 export const REFRESH_COOLDOWN_MS = 30_000;
 export const KV_TTL_SECONDS = 7 * 24 * 3600;
-const RS256_IMPORT = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } as const;
 
 function isStoredKeySet(v: unknown): v is StoredKeySet {
   const s = v as StoredKeySet | null;
@@ -210,9 +210,7 @@ export class KeyCache {
   private importKey(jwk: Jwk): Promise<CryptoKey | null> {
     let entry = this.imported.get(jwk.kid);
     if (!entry || entry.n !== jwk.n) {
-      const key = crypto.subtle.importKey('jwk', { kty: 'RSA', n: jwk.n, e: jwk.e, alg: 'RS256', ext: true }, RS256_IMPORT, false, [
-        'verify',
-      ]);
+      const key = importRs256Jwk(jwk);
       entry = { n: jwk.n, key };
       this.imported.set(jwk.kid, entry);
     }

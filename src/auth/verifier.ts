@@ -1,24 +1,29 @@
+import { fetchJwks, type Jwk } from '../clerk/jwks';
 import type { Config } from '../env';
-import { log } from '../lib/log';
-import { fetchJwks, type Jwk } from './jwks-fetch';
+import { encodeBase64Url } from '../lib/base64url';
+import type { Logger } from '../lib/log';
+import { importRs256Spki } from '../lib/rs256';
 import { KeyCache, type KeySource, KeysUnavailableError, type KvLike } from './key-cache';
 import { ResultCache } from './result-cache';
 import { type VerifyResult, verifySessionToken } from './verify-session';
 
 /**
- * Per-isolate verification state for one configuration: the key source (a static key from
- * CLERK_JWT_KEY, or the memory → KV → Clerk cache) and the cache of verified results.
+ * Verification state for one configuration: the key source (a static key from CLERK_JWT_KEY, or
+ * the memory → KV → Clerk cache) and the cache of verified results.
  */
 export type Verifier = {
   verify(token: string, carrier: 'header' | 'cookie', kv: KvLike): Promise<VerifyResult>;
   /** Public keys for the JWKS mirror and readiness; throws KeysUnavailableError when none. */
   keys(kv: KvLike): Promise<{ keys: Jwk[]; source: KeySource; fetchedAt: number | null }>;
+  /** The verification key for a `kid` (machine JWTs use the same key source as sessions). */
+  resolveKey(kid: string | undefined, kv: KvLike): Promise<CryptoKey | null>;
   /** Undefined in networkless mode (CLERK_JWT_KEY). */
   keyCache: KeyCache | undefined;
 };
 
-const RS256_IMPORT = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } as const;
-const verifiers = new Map<string, Verifier>();
+/** What a verifier needs from its environment (the composition root's clock, fetch and log). */
+export type VerifierDeps = { now: () => number; fetch: typeof fetch; log: Logger };
+
 const MAX_VERIFIERS = 8;
 
 function pemToDer(pem: string): Uint8Array {
@@ -29,16 +34,12 @@ function pemToDer(pem: string): Uint8Array {
 /** RFC 7638 thumbprint, used as the `kid` of a key given as a PEM (Clerk's PEM has none). */
 async function thumbprint(jwk: JsonWebKey): Promise<string> {
   const canonical = JSON.stringify({ e: jwk.e, kty: jwk.kty, n: jwk.n });
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(canonical)));
-  return btoa(String.fromCharCode(...digest))
-    .replace(/\+/g, '-')
-    .replace(/\//g, '_')
-    .replace(/=+$/, '');
+  return encodeBase64Url(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(canonical)));
 }
 
 function staticKeySource(pem: string) {
-  // Imported once per isolate; a PEM that is not an RSA SPKI key rejects here (⇒ 503 misconfigured-like).
-  const key = (async () => crypto.subtle.importKey('spki', pemToDer(pem), RS256_IMPORT, true, ['verify']))();
+  // Imported once per verifier; a PEM that is not an RSA SPKI key rejects here (⇒ 503 misconfigured).
+  const key = (async () => importRs256Spki(pemToDer(pem)))();
   const jwk = (async () => {
     const exported = (await crypto.subtle.exportKey('jwk', await key)) as JsonWebKey;
     return { kid: await thumbprint(exported), kty: 'RSA', n: exported.n!, e: exported.e!, alg: 'RS256', use: 'sig' } as Jwk;
@@ -53,7 +54,7 @@ function staticKeySource(pem: string) {
   return guarded;
 }
 
-function createVerifier(config: Config): Verifier {
+function createVerifier(config: Config, deps: VerifierDeps): Verifier {
   const results = new ResultCache();
   const parties = config.CLERK_AUTHORIZED_PARTIES;
   const verify = async (
@@ -61,7 +62,7 @@ function createVerifier(config: Config): Verifier {
     carrier: 'header' | 'cookie',
     resolveKey: (kid: string | undefined) => Promise<CryptoKey | null>,
   ) => {
-    const now = Date.now();
+    const now = deps.now();
     const hit = results.get(`${carrier} ${token}`, now);
     if (hit) return hit;
     const result = await verifySessionToken(token, { resolveKey, authorizedParties: parties, carrier, now: () => now });
@@ -75,6 +76,7 @@ function createVerifier(config: Config): Verifier {
     const resolveKey = () => key;
     return {
       verify: (token, carrier) => verify(token, carrier, resolveKey),
+      resolveKey,
       keys: async () => ({ keys: [await jwk], source: 'jwt_key', fetchedAt: null }),
       keyCache: undefined,
     };
@@ -85,42 +87,49 @@ function createVerifier(config: Config): Verifier {
   const url = new URL(apiUrl);
   const keyCache = new KeyCache({
     scope: `${url.host}${url.pathname === '/' ? '' : url.pathname}`,
-    fetchJwks: () => fetchJwks({ apiUrl, secretKey }),
-    log,
+    fetchJwks: () => fetchJwks({ apiUrl, secretKey, fetch: deps.fetch }),
+    now: deps.now,
+    log: deps.log,
     // Rotation is rare: forgetting every cached result is cheap and needs no per-entry kid.
     onKeysRemoved: () => results.clear(),
   });
   return {
     verify: (token, carrier, kv) => verify(token, carrier, (kid) => keyCache.getKey(kid, kv)),
+    resolveKey: (kid, kv) => keyCache.getKey(kid, kv),
     keys: (kv) => keyCache.getKeys(kv),
     keyCache,
   };
 }
 
-let byConfig = new WeakMap<Config, Verifier>();
+/**
+ * The isolate's verifiers, one per Clerk configuration (tests with other env values get their own),
+ * owned by the composition root (`createServices`): a new registry is a cold isolate.
+ */
+export class VerifierRegistry {
+  private readonly byId = new Map<string, Verifier>();
+  private byConfig = new WeakMap<Config, Verifier>();
 
-/** The isolate's verifier for this configuration (tests with other env values get their own). */
-export function verifierFor(config: Config): Verifier {
-  const known = byConfig.get(config); // config is parsed once per env object: skip building the id
-  if (known) return known;
-  const id = [
-    config.CLERK_JWT_KEY ?? '',
-    config.CLERK_API_URL,
-    config.CLERK_SECRET_KEY ?? '',
-    config.CLERK_AUTHORIZED_PARTIES.join(','),
-  ].join('\n');
-  let verifier = verifiers.get(id);
-  if (!verifier) {
-    if (verifiers.size >= MAX_VERIFIERS) verifiers.clear();
-    verifier = createVerifier(config);
-    verifiers.set(id, verifier);
+  constructor(private readonly deps: VerifierDeps) {}
+
+  for(config: Config): Verifier {
+    const known = this.byConfig.get(config); // config is parsed once per env object: skip building the id
+    if (known) return known;
+    const id = [
+      config.CLERK_JWT_KEY ?? '',
+      config.CLERK_API_URL,
+      config.CLERK_SECRET_KEY ?? '',
+      config.CLERK_AUTHORIZED_PARTIES.join(','),
+    ].join('\n');
+    let verifier = this.byId.get(id);
+    if (!verifier) {
+      if (this.byId.size >= MAX_VERIFIERS) {
+        this.byId.clear();
+        this.byConfig = new WeakMap();
+      }
+      verifier = createVerifier(config, this.deps);
+      this.byId.set(id, verifier);
+    }
+    this.byConfig.set(config, verifier);
+    return verifier;
   }
-  byConfig.set(config, verifier);
-  return verifier;
-}
-
-/** Drops every per-isolate verifier (memory caches); for tests that simulate a cold isolate. */
-export function resetVerifiers(): void {
-  verifiers.clear();
-  byConfig = new WeakMap();
 }

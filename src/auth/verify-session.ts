@@ -1,4 +1,6 @@
 import { __experimental_JWTPayloadToAuthObjectProperties as clerkAuthProperties } from '@clerk/shared/jwtPayloadParser';
+import { decodeBase64Url } from '../lib/base64url';
+import { RS256_VERIFY } from '../lib/rs256';
 import type { SessionAuthContext } from './types';
 
 /**
@@ -53,55 +55,36 @@ const JWT_FORMAT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 // Clerk's OAUTH_ACCESS_TOKEN_TYPES and M2M_SUBJECT_PREFIX (src/tokens/machine.ts).
 const OAUTH_ACCESS_TOKEN_TYPES = ['at+jwt', 'application/at+jwt'];
 const M2M_SUBJECT_PREFIX = 'mch_';
-const RS256 = { name: 'RSASSA-PKCS1-v1_5' } as const;
 const encoder = new TextEncoder();
 
 /**
  * Clerk converts NumericDate claims with `new Date(0).setUTCSeconds(n)` (assertExpirationClaim & co.),
  * which truncates fractions and yields NaN beyond the Date range. Mirrored so decisions agree exactly.
  */
-function secondsToMs(seconds: number): number {
+export function secondsToMs(seconds: number): number {
   const date = new Date(0);
   date.setUTCSeconds(seconds);
   return date.getTime();
 }
 
-type Jwt = { header: Record<string, unknown>; payload: Record<string, unknown>; signature: Uint8Array; signed: string };
+export type Jwt = { header: Record<string, unknown>; payload: Record<string, unknown>; signature: Uint8Array; signed: string };
 
-// Characters whose 6 bits end in 2 / 4 zero bits: the only valid last characters of a canonical
-// base64url string of length ≡ 2 / 3 (mod 4).
-const CANONICAL_LAST_2 = 'AQgw';
-const CANONICAL_LAST_3 = 'AEIMQUYcgkosw048';
 // Not fatal, as Clerk's decodeJwt: invalid UTF-8 becomes U+FFFD and JSON.parse decides.
 const decoder = new TextDecoder();
 
-/**
- * Native base64url decoding that rejects exactly what Clerk's decoder (`base64url.parse` in
- * @clerk/backend, RFC 4648 §5) rejects: impossible lengths and non-zero trailing bits. Its JS bit loop
- * is the slowest part of Clerk's verification; atob is native.
- */
-function base64urlBytes(s: string): Uint8Array | null {
-  const rest = s.length % 4;
-  const last = s[s.length - 1] ?? '';
-  if (rest === 1 || (rest === 2 && !CANONICAL_LAST_2.includes(last)) || (rest === 3 && !CANONICAL_LAST_3.includes(last))) return null;
-  const bin = atob(s.replace(/-/g, '+').replace(/_/g, '/'));
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-
 function decodeJson(s: string): unknown {
-  const bytes = base64urlBytes(s);
+  const bytes = decodeBase64Url(s);
   return bytes ? JSON.parse(decoder.decode(bytes)) : null;
 }
 
-function decode(token: string): Jwt | null {
+/** Decodes a compact JWS as Clerk's decodeJwt does (null when it would refuse it); no signature check. */
+export function decodeJwt(token: string): Jwt | null {
   if (!JWT_FORMAT.test(token)) return null;
   const [h, p, sig] = token.split('.') as [string, string, string];
   try {
     const header = decodeJson(h);
     const payload = decodeJson(p);
-    const signature = base64urlBytes(sig);
+    const signature = decodeBase64Url(sig);
     if (!isObject(header) || !isObject(payload) || !signature) return null;
     return { header, payload, signature, signed: `${h}.${p}` };
   } catch {
@@ -109,7 +92,7 @@ function decode(token: string): Jwt | null {
   }
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
+export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
@@ -186,7 +169,7 @@ function toAuthContext(claims: Record<string, unknown>): SessionAuthContext | Au
 export async function verifySessionToken(token: string, options: VerifyOptions): Promise<VerifyResult> {
   if (token === '') return { ok: false, reason: 'missing' };
   if (token.length > MAX_TOKEN_LENGTH) return { ok: false, reason: 'too_large' };
-  const jwt = decode(token);
+  const jwt = decodeJwt(token);
   if (!jwt) return { ok: false, reason: 'malformed' };
   const headerProblem = checkHeader(jwt);
   if (headerProblem) return { ok: false, reason: headerProblem };
@@ -195,7 +178,7 @@ export async function verifySessionToken(token: string, options: VerifyOptions):
   if (!key) return { ok: false, reason: 'unknown_kid' };
   let valid = false;
   try {
-    valid = await crypto.subtle.verify(RS256, key, jwt.signature, encoder.encode(jwt.signed));
+    valid = await crypto.subtle.verify(RS256_VERIFY, key, jwt.signature, encoder.encode(jwt.signed));
   } catch {
     valid = false;
   }

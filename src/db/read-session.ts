@@ -1,5 +1,5 @@
 import { drizzle } from 'drizzle-orm/d1';
-import type { Database } from '../env';
+import type { Database } from './database';
 import * as schema from './schema';
 
 /**

@@ -122,6 +122,16 @@ export const webhookEvents = sqliteTable(
     receivedAt: integer('received_at').notNull(),
     processedAt: integer('processed_at'),
     nextAttemptAt: integer('next_attempt_at'),
+    /**
+     * SHA-256 (hex) of the raw body first stored under this `svix-id`: a later delivery of the
+     * id with another body is refused (409; a trigger of migration 0004 aborts its batch).
+     * Null only for rows stored before that migration.
+     */
+    bodyHash: text('body_hash'),
+    /** The last refused delivery of this id with another body: when, how many so far, its hash. */
+    idReusedAt: integer('id_reused_at'),
+    idReuseCount: integer('id_reuse_count').notNull().default(0),
+    reusedBodyHash: text('reused_body_hash'),
   },
   (t) => [index('webhook_events_status_idx').on(t.status, t.nextAttemptAt), index('webhook_events_received_idx').on(t.receivedAt)],
 );

@@ -1,7 +1,9 @@
 import type { Context } from 'hono';
+import * as z from 'zod/mini';
 import type { AppEnv } from '../env';
 import { factory } from '../lib/factory';
 import { log } from '../lib/log';
+import type { RouteDoc } from '../openapi/route-doc';
 
 export type CheckStatus = 'ok' | 'degraded' | 'fail';
 export type CheckResult = { status: CheckStatus } & Record<string, unknown>;
@@ -64,3 +66,33 @@ export function healthRoutes(checks: ReadinessCheck[]) {
       return c.json({ status, checks: Object.fromEntries(results) }, status === 'fail' ? 503 : 200);
     });
 }
+
+const check = z.looseObject({ status: z.enum(['ok', 'degraded', 'fail']) });
+
+/** OpenAPI entries for healthRoutes (mounted under `/health`). */
+export const healthRouteDocs: RouteDoc[] = [
+  {
+    method: 'get',
+    path: '/health',
+    summary: 'Liveness',
+    tag: 'health',
+    security: 'none',
+    responses: { 200: { description: 'Alive.', schema: z.object({ status: z.literal('ok') }) } },
+    errors: [],
+  },
+  {
+    method: 'get',
+    path: '/health/ready',
+    summary: 'Readiness: configuration, D1, KV, key set',
+    tag: 'health',
+    security: 'none',
+    responses: {
+      200: {
+        description: 'Ready (or degraded).',
+        schema: z.object({ status: z.enum(['ok', 'degraded']), checks: z.record(z.string(), check) }),
+      },
+      503: { description: 'Not ready.', schema: z.object({ status: z.literal('fail'), checks: z.record(z.string(), check) }) },
+    },
+    errors: [],
+  },
+];

@@ -42,6 +42,9 @@ export function redact(value: unknown, depth = 0): unknown {
 
 export type LogFields = Record<string, unknown>;
 
+/** The logger's shape, for injection (`createServices({ log })`). */
+export type Logger = (level: Level, event: string, fields?: LogFields) => void;
+
 /** Writes one JSON line. `event` is a stable machine-readable name. */
 export function log(level: Level, event: string, fields: LogFields = {}): void {
   const line = JSON.stringify({ level, event, time: new Date().toISOString(), ...(redact(fields) as LogFields) });

@@ -1,7 +1,9 @@
 import { drizzle } from 'drizzle-orm/d1';
+import type { MiddlewareHandler } from 'hono';
+import { secureHeaders } from 'hono/secure-headers';
 import { BOOKMARK_HEADER, openReadSession, type ReadSession } from '../db/read-session';
 import * as schema from '../db/schema';
-import { type ConfigName, getConfig, problemsFor } from '../env';
+import { type AppEnv, type Config, type ConfigName, getConfig, problemsFor } from '../env';
 import { AppError } from '../errors';
 import { factory } from './factory';
 import { log } from './log';
@@ -53,13 +55,37 @@ export const accessLog = factory.createMiddleware(async (c, next) => {
   });
 });
 
-/** Answers 503 `misconfigured` when any of `names` is missing or malformed. */
-export function requireConfig(...names: ConfigName[]) {
-  return factory.createMiddleware(async (c, next) => {
+/** `Config` with `N` known to be present (after `requireConfig(...N)`). */
+export type ConfigWith<N extends ConfigName> = Config & { [K in N]-?: NonNullable<Config[K]> };
+
+/**
+ * Answers 503 `misconfigured` when any of `names` is missing or malformed; after it, handlers see
+ * `c.var.config` with those names present (no `as string`).
+ */
+export function requireConfig<const N extends ConfigName>(
+  ...names: N[]
+): MiddlewareHandler<{ Bindings: AppEnv['Bindings']; Variables: AppEnv['Variables'] & { config: ConfigWith<N> } }> {
+  const check = factory.createMiddleware(async (c, next) => {
     const problems = problemsFor(c.get('config'), names);
     if (problems.length > 0) {
       throw new AppError('misconfigured', { detail: { problems }, extra: { missing: problems.map((p) => p.name) } });
     }
     await next();
   });
+  // The check above is what makes the narrower type true.
+  return check as unknown as MiddlewareHandler<{
+    Bindings: AppEnv['Bindings'];
+    Variables: AppEnv['Variables'] & { config: ConfigWith<N> };
+  }>;
 }
+
+const secure = secureHeaders();
+
+/**
+ * `hono/secure-headers` on the edge's own responses. Not on the API origin's (the gateway sets
+ * `c.var.forwarded`): those reach the client with the origin's headers as they came.
+ */
+export const edgeSecureHeaders = factory.createMiddleware(async (c, next) => {
+  await next();
+  if (!c.get('forwarded')) await secure(c, async () => {});
+});

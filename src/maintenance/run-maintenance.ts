@@ -1,41 +1,41 @@
-import { drizzle } from 'drizzle-orm/d1';
-import type { ReplayFn } from '../admin/replay';
-import * as schema from '../db/schema';
-import { type Bindings, getConfig } from '../env';
-import { log } from '../lib/log';
+import { openDatabase } from '../db/database';
+import { type Bindings, getConfig, problemsFor } from '../env';
+import type { Services } from '../services';
+import { DEFAULT_RETRY_LIMITS, type RetryLimits, type RetryReport, retryFailedWebhooks } from '../webhooks/retry-failed-events';
 import { DEFAULT_RECONCILE_LIMITS, type ReconcileLimits, type ReconcileReport, reconcileUsers } from './reconcile-users';
-import { DEFAULT_RETRY_LIMITS, type RetryLimits, type RetryReport, retryFailedWebhooks } from './retry-webhooks';
 
-export type MaintenanceDeps = {
-  /** The webhooks module's stored-event replay; without it, retries are skipped. */
-  replay?: ReplayFn | undefined;
-  fetch?: typeof fetch;
-  retry?: Partial<RetryLimits>;
-  reconcile?: Partial<ReconcileLimits>;
-};
+/** Smaller bounds for tests and drills. */
+export type MaintenanceLimits = { retry?: Partial<RetryLimits>; reconcile?: Partial<ReconcileLimits> };
 
 export type MaintenanceReport = { retry: RetryReport | { skipped: string }; reconcile: ReconcileReport | { skipped: string } };
 
 /**
- * The cron job (wrangler.toml `[triggers]`): retry failed webhooks, then one bounded step of
- * reconciliation with Clerk. Each part fails on its own: one error never stops the other.
+ * The cron job (wrangler.toml `[triggers]`), run with the same services as the fetch app: retry
+ * failed webhooks (through `services.replay`), then one bounded step of reconciliation with Clerk.
+ * Each part fails on its own: one error never stops the other.
  */
-export async function runMaintenance(env: Bindings, now: number, deps: MaintenanceDeps = {}): Promise<MaintenanceReport> {
-  const db = drizzle(env.DB, { schema });
+export async function runMaintenance(
+  services: Services,
+  env: Bindings,
+  now: number,
+  limits: MaintenanceLimits = {},
+): Promise<MaintenanceReport> {
+  const { log } = services;
+  const db = openDatabase(env.DB);
   const config = getConfig(env);
-  const report: MaintenanceReport = { retry: { skipped: 'replay_not_wired' }, reconcile: { skipped: 'CLERK_SECRET_KEY' } };
-  if (deps.replay) {
-    try {
-      report.retry = await retryFailedWebhooks(db, deps.replay, now, { ...DEFAULT_RETRY_LIMITS, ...deps.retry });
-    } catch (err) {
-      log('error', 'maintenance.retry_failed', { error: err });
-      report.retry = { skipped: 'error' };
-    }
+  const report: MaintenanceReport = { retry: { skipped: 'error' }, reconcile: { skipped: 'CLERK_SECRET_KEY' } };
+  try {
+    report.retry = await retryFailedWebhooks(db, services.replay, now, { ...DEFAULT_RETRY_LIMITS, ...limits.retry });
+  } catch (err) {
+    log('error', 'maintenance.retry_failed', { error: err });
   }
-  if (config.CLERK_SECRET_KEY) {
+  // Never reconcile with a secret key of another instance (mismatched with the publishable key): its
+  // user list is not ours, and every tenant would look deleted.
+  if (config.CLERK_SECRET_KEY && problemsFor(config, ['CLERK_SECRET_KEY']).length === 0) {
     try {
-      const api = { apiUrl: config.CLERK_API_URL, secretKey: config.CLERK_SECRET_KEY, ...(deps.fetch ? { fetch: deps.fetch } : {}) };
-      report.reconcile = await reconcileUsers(db, api, now, { ...DEFAULT_RECONCILE_LIMITS, ...deps.reconcile });
+      const api = { apiUrl: config.CLERK_API_URL, secretKey: config.CLERK_SECRET_KEY, fetch: services.fetch };
+      const reconcileLimits = { ...DEFAULT_RECONCILE_LIMITS, ...limits.reconcile };
+      report.reconcile = await reconcileUsers(db, api, now, reconcileLimits, { onTenantsChanged: services.onTenantsChanged });
     } catch (err) {
       log('error', 'maintenance.reconcile_failed', { error: err });
       report.reconcile = { skipped: 'error' };

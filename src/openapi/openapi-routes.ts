@@ -1,8 +1,10 @@
 import type { Context } from 'hono';
+import * as z from 'zod/mini';
 import type { AppEnv } from '../env';
 import { factory } from '../lib/factory';
 import { etagOf, matchesIfNoneMatch } from '../lib/http-cache';
 import { DOCS_CSS, DOCS_HTML, DOCS_JS } from './docs-assets';
+import type { RouteDoc } from './route-doc';
 
 // The page loads only its own script, style and /openapi.json: nothing from elsewhere.
 const CSP =
@@ -40,3 +42,25 @@ export function openapiRoutes(document: string) {
     .get('/docs/docs.js', asset(DOCS_JS, 'text/javascript; charset=utf-8'))
     .get('/docs/docs.css', asset(DOCS_CSS, 'text/css; charset=utf-8'));
 }
+
+/** OpenAPI entries for openapiRoutes (mounted at `/`). */
+export const openapiRouteDocs: RouteDoc[] = [
+  {
+    method: 'get',
+    path: '/openapi.json',
+    summary: 'This document',
+    tag: 'docs',
+    security: 'none',
+    responses: { 200: { description: 'OpenAPI 3.1.', schema: z.looseObject({ openapi: z.string() }) } },
+    errors: [],
+  },
+  {
+    method: 'get',
+    path: '/docs',
+    summary: 'Human-readable API reference (works offline)',
+    tag: 'docs',
+    security: 'none',
+    responses: { 200: { description: 'HTML.', contentType: 'text/html' } },
+    errors: [],
+  },
+];

@@ -1,4 +1,4 @@
-import type { Tenant } from '../db/queries/tenants';
+import type { Tenant } from './tenant-store';
 
 /**
  * How long an isolate trusts a tenant row it read (ms). Every authenticated request needs
@@ -61,6 +61,3 @@ export class TenantCache {
     return this.entries.size;
   }
 }
-
-/** The isolate's tenant cache, shared by the tenant loader and webhook processing. */
-export const tenantCache = new TenantCache();

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
-import type { Tenant } from '../db/queries/tenants';
 import { iso, isoString, nullableIso } from '../lib/schemas';
+import type { Tenant } from './tenant-store';
 
 /** A tenant as the API shows it. */
 export const tenantSchema = z.object({

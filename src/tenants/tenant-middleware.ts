@@ -1,8 +1,8 @@
-import { ensureTenantForUser, getTenant, type Tenant } from '../db/queries/tenants';
 import { BOOKMARK_HEADER, isBookmark } from '../db/read-session';
 import { AppError } from '../errors';
 import { factory } from '../lib/factory';
-import { type TenantCache, tenantCache } from './tenant-cache';
+import type { TenantCache } from './tenant-cache';
+import { ensureTenantForUser, getTenant, type Tenant } from './tenant-store';
 
 declare module '../env' {
   interface Variables {
@@ -73,9 +73,6 @@ export function createLoadTenant(deps: LoadTenantDeps) {
     await next();
   });
 }
-
-/** The loader with the isolate's tenant cache and the real clock. */
-export const loadTenant = createLoadTenant({ cache: tenantCache, now: Date.now });
 
 /** 403 `tenant_archived` once the caller's tenant was archived (`user.deleted`). */
 export const requireActiveTenant = factory.createMiddleware(async (c, next) => {

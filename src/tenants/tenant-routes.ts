@@ -1,17 +1,17 @@
 import type { MiddlewareHandler } from 'hono';
 import * as z from 'zod/mini';
-import { listLoginAudits } from '../db/queries/login-audits';
-import { getMembership, getTenant, listActiveOrgMembers } from '../db/queries/tenants';
 import type { AppEnv } from '../env';
 import { AppError } from '../errors';
-import { decodeCursor, encodeCursor } from '../lib/cursor';
 import { factory } from '../lib/factory';
 import { requireConfig } from '../lib/middleware';
+import { signedPage } from '../lib/paging';
 import { cursorParam, iso, isoDateTimeParam, isoString, limitParam, nullableIso } from '../lib/schemas';
 import { validate } from '../lib/validate';
 import type { RouteDoc } from '../openapi/route-doc';
+import { type AuditPosition, listLoginAudits } from './login-audit-store';
 import { tenantSchema, toTenantJson } from './tenant-json';
 import { requireActiveTenant } from './tenant-middleware';
+import { getMembership, getTenant, listActiveOrgMembers } from './tenant-store';
 
 export const auditQuery = z.object({
   limit: limitParam,
@@ -47,7 +47,7 @@ const parseAuditPosition = (v: unknown) => {
 
 /**
  * The caller's own data, mounted under `/v1`. Expects `c.var.auth` from the session
- * middleware; `loadTenant` sets `c.var.tenant` (the webhooks module's loader).
+ * middleware; `loadTenant` sets `c.var.tenant` (tenant-middleware.ts).
  */
 export function tenantRoutes(deps: { loadTenant: MiddlewareHandler<AppEnv> }) {
   return factory
@@ -67,20 +67,27 @@ export function tenantRoutes(deps: { loadTenant: MiddlewareHandler<AppEnv> }) {
             extra: { issues: [{ path: 'from', message: 'must not be after `to`' }] },
           });
         }
-        const secret = c.var.config.CLERK_SECRET_KEY as string;
-        // The cursor's MAC binds it to this tenant and these filters: reused elsewhere it is a 400.
-        const scope = JSON.stringify(['audit', c.var.tenant.id, q.from ?? null, q.to ?? null, q.status ?? null]);
-        const after = q.cursor === undefined ? undefined : await decodeCursor(secret, scope, q.cursor, parseAuditPosition);
-        const page = await listLoginAudits(c.var.sessionDb(), {
-          tenantId: c.var.tenant.id,
-          limit: q.limit ?? 20,
-          after,
-          from: q.from,
-          to: q.to,
-          status: q.status,
-        });
-        return c.json({
-          items: page.rows.map((r) => ({
+        const paging = {
+          secret: c.var.config.CLERK_SECRET_KEY,
+          // The cursor's MAC binds it to this tenant and these filters: reused elsewhere it is a 400.
+          scope: ['audit', c.var.tenant.id, q.from ?? null, q.to ?? null, q.status ?? null],
+          cursor: q.cursor,
+          parse: parseAuditPosition,
+          toWire: (p: AuditPosition) => ({ c: p.createdAt, s: p.sessionId }),
+        };
+        const page = await signedPage(
+          c.var.services.cursors,
+          paging,
+          (after) =>
+            listLoginAudits(c.var.sessionDb(), {
+              tenantId: c.var.tenant.id,
+              limit: q.limit ?? 20,
+              after,
+              from: q.from,
+              to: q.to,
+              status: q.status,
+            }),
+          (r) => ({
             sessionId: r.sessionId,
             userId: r.userId,
             status: r.status,
@@ -88,9 +95,9 @@ export function tenantRoutes(deps: { loadTenant: MiddlewareHandler<AppEnv> }) {
             userAgent: r.userAgent,
             createdAt: iso(r.createdAt),
             endedAt: iso(r.endedAt),
-          })),
-          nextCursor: page.next ? await encodeCursor(secret, scope, { c: page.next.createdAt, s: page.next.sessionId }) : null,
-        });
+          }),
+        );
+        return c.json(page);
       },
     )
     .get('/orgs/current', deps.loadTenant, requireActiveTenant, async (c) => {

@@ -1,6 +1,6 @@
 /**
  * What a Clerk event does to our state, as plain data. Folds (`fold-*.ts`) turn events into
- * effects without touching storage; `src/db/queries/webhook-effects.ts` turns effects into
+ * effects without touching storage; `effect-statements.ts` turns effects into
  * conditional upserts. Every effect is a *join* (last-writer-wins by event time, min/max,
  * sticky tombstones), so applying a set of effects gives the same state in any order and
  * applying one twice changes nothing.

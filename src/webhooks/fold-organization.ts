@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { type ClerkEvent, toMillis } from './clerk-event';
 import type { Effect } from './effects';
-import { parseData } from './parse-data';
+import { entityId, parseData } from './parse-data';
 
 const orgData = z.looseObject({
   id: z.string().check(z.minLength(1)),
@@ -24,14 +24,14 @@ const membershipData = z.looseObject({
 export function foldOrganization(event: ClerkEvent, at: number): Effect[] {
   if (event.type === 'organization.deleted') {
     const { id } = parseData(z.looseObject({ id: z.string().check(z.minLength(1)) }), event);
-    return [{ kind: 'tenant.archive', tenantKind: 'organization', id, at }];
+    return [{ kind: 'tenant.archive', tenantKind: 'organization', id: entityId(id, 'organization', event, 'data.id'), at }];
   }
   const org = parseData(orgData, event);
   return [
     {
       kind: 'tenant.profile',
       tenantKind: 'organization',
-      id: org.id,
+      id: entityId(org.id, 'organization', event, 'data.id'),
       name: org.name ?? null,
       email: null,
       slug: org.slug ?? null,
@@ -53,8 +53,8 @@ export function foldMembership(event: ClerkEvent, at: number): Effect[] {
     {
       kind: 'membership',
       id: m.id,
-      orgId: m.organization.id,
-      userId: m.public_user_data.user_id,
+      orgId: entityId(m.organization.id, 'organization', event, 'data.organization.id'),
+      userId: entityId(m.public_user_data.user_id, 'user', event, 'data.public_user_data.user_id'),
       role: m.role ?? null,
       permissions: (m.permissions ?? []).slice(0, 200),
       deleted: event.type === 'organizationMembership.deleted',

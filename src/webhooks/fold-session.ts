@@ -1,7 +1,8 @@
 import * as z from 'zod/mini';
+import { utcDay } from '../lib/utc-day';
 import { type ClerkEvent, toMillis } from './clerk-event';
 import type { Effect, SessionStatus } from './effects';
-import { parseData } from './parse-data';
+import { entityId, parseData } from './parse-data';
 
 const sessionData = z.looseObject({
   id: z.string().check(z.minLength(1)),
@@ -27,11 +28,6 @@ function clip(value: string | null | undefined, max: number): string | null {
   return value.length > max ? value.slice(0, max) : value;
 }
 
-/** UTC `yyyy-mm-dd` of a millisecond time. */
-export function utcDay(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
-}
-
 /**
  * `session.*` ⇒ the login audit (tenant = the user's tenant, whether or not it exists yet);
  * `session.created` also counts the user as active on the session's UTC day.
@@ -40,6 +36,7 @@ export function foldSession(event: ClerkEvent, at: number): Effect[] {
   const status = STATUS_BY_TYPE[event.type];
   if (!status) return [];
   const session = parseData(sessionData, event);
+  entityId(session.user_id, 'user', event, 'data.user_id');
   const createdAt = toMillis(session.created_at) ?? at;
   const isCreate = event.type === 'session.created';
   // The sign-in request (event_attributes.http_request) is where Clerk reports the client's

@@ -11,3 +11,16 @@ export function parseData<T extends z.ZodMiniType>(schema: T, event: ClerkEvent)
   }
   return result.data as z.infer<T>;
 }
+
+/** The id prefix Clerk gives the other kind of entity (https://clerk.com/docs: `user_…`, `org_…`). */
+const FOREIGN_PREFIX = { user: 'org_', organization: 'user_' } as const;
+
+/**
+ * Refuses an id that is plainly the other kind's (a `user.*` event carrying an `org_…` id, an
+ * organization id that is a `user_…`): effects never cross entities. Returns the id.
+ */
+export function entityId(id: string, kind: 'user' | 'organization', event: ClerkEvent, field: string): string {
+  if (id.startsWith(FOREIGN_PREFIX[kind]))
+    throw new InvalidEventData(`${event.type}: ${field} is not ${kind === 'user' ? 'a user' : 'an organization'} id`);
+  return id;
+}

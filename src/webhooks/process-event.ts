@@ -1,30 +1,56 @@
-import { d1Of } from '../db/queries/compiled-statement';
-import { effectStatement } from '../db/queries/webhook-effects';
-import { getWebhookEvent, markDone, recordFailure, type StoredDelivery } from '../db/queries/webhook-events';
-import type { Database } from '../env';
+import { d1Of } from '../db/compiled-statement';
+import type { Database } from '../db/database';
 import { log } from '../lib/log';
-import { tenantCache } from '../tenants/tenant-cache';
 import { type ClerkEvent, parseClerkEvent } from './clerk-event';
+import { effectStatement } from './effect-statements';
 import { InvalidEventData } from './effects';
+import { getWebhookEvent, markDone, recordFailure, recordIdReuse, type StoredDelivery } from './event-store';
 import { foldEvent } from './fold-event';
 
 export type ProcessOutcome = 'processed' | 'ignored' | 'duplicate';
 
-/** Why a delivery could not be applied: bad data (permanent) or storage (retry). */
+/** What processing tells the rest of the service (wired by the composition root). */
+export type ProcessHooks = {
+  /** Tenants an applied event created, changed or archived (their cached copies are stale). */
+  onTenantsChanged?: (ids: readonly string[]) => void;
+};
+
+/** A verified delivery before it is stored (its body hash is computed here). */
+export type IncomingDelivery = Omit<StoredDelivery, 'bodyHash'>;
+
+/**
+ * Why a delivery could not be applied: bad data or an effect that would cross entities
+ * (permanent), storage (retry), or a known `svix-id` with another body (refused, nothing stored).
+ */
 export class ProcessingError extends Error {
   constructor(
-    readonly kind: 'invalid_data' | 'storage',
+    readonly kind: 'invalid_data' | 'storage' | 'id_reused',
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; hashes?: { stored: string | null; received: string } },
   ) {
     super(message, options);
     this.name = 'ProcessingError';
+    this.hashes = options?.hashes;
   }
+  readonly hashes: { stored: string | null; received: string } | undefined;
+}
+
+/** SHA-256 (hex) of a raw body: what binds a `svix-id` to its body. */
+export async function bodyHash(body: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(body)));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** The abort messages of migration 0004's triggers (`RAISE(ABORT, 'fulcrum:…')`). */
+function refusedBy(err: unknown): 'svix_id_reused' | `entity_mismatch:${string}` | null {
+  const text = errorText(err);
+  const m = /fulcrum:(svix_id_reused|entity_mismatch:[a-z_]+)/.exec(text);
+  return (m?.[1] as 'svix_id_reused' | `entity_mismatch:${string}` | undefined) ?? null;
 }
 
 /**
  * Applies one verified delivery: `[mark done, …effects]` in ONE atomic `db.batch()` (one
- * D1 round trip). Every effect is an idempotent join (see webhook-effects.ts), so the
+ * D1 round trip). Every effect is an idempotent join (see effect-statements.ts), so the
  * duplicate check can ride in the same batch: a redelivery re-runs statements that change
  * nothing, `mark done` leaves a done row as it was and returns nothing, which is how we
  * know it was a duplicate. That also makes two concurrent deliveries of one `svix-id`
@@ -33,7 +59,14 @@ export class ProcessingError extends Error {
  * On failure nothing of the batch is written; the failure is recorded (status `failed`,
  * attempts, last error) when storage still works, and a `ProcessingError` is thrown.
  */
-export async function processEvent(db: Database, delivery: StoredDelivery, event: ClerkEvent, now: number): Promise<ProcessOutcome> {
+export async function processEvent(
+  db: Database,
+  incoming: IncomingDelivery,
+  event: ClerkEvent,
+  now: number,
+  hooks: ProcessHooks = {},
+): Promise<ProcessOutcome> {
+  const delivery: StoredDelivery = { ...incoming, bodyHash: await bodyHash(incoming.payload) };
   let effects: ReturnType<typeof foldEvent>;
   try {
     effects = foldEvent(event, delivery.eventAt);
@@ -51,6 +84,27 @@ export async function processEvent(db: Database, delivery: StoredDelivery, event
     ];
     results = await d1Of(db).batch(statements);
   } catch (err) {
+    const refused = refusedBy(err);
+    if (refused === 'svix_id_reused') {
+      // Svix never sends another body under one id: a bug upstream or someone holding the
+      // secret. Nothing of this body was applied (the batch aborted at its first statement).
+      const stored = await recordIdReuse(db, { svixId: delivery.svixId, bodyHash: delivery.bodyHash, now }).catch(() => null);
+      log('error', 'webhook.id_reused', {
+        svixId: delivery.svixId,
+        type: delivery.type,
+        storedHash: stored,
+        receivedHash: delivery.bodyHash,
+      });
+      throw new ProcessingError('id_reused', 'svix-id already stored with another body', {
+        cause: err,
+        hashes: { stored, received: delivery.bodyHash },
+      });
+    }
+    if (refused) {
+      // An effect would rewrite another entity's row: refused for good, recorded with the reason.
+      await recordFailureSafely(db, delivery, refused, now, false);
+      throw new ProcessingError('invalid_data', refused, { cause: err });
+    }
     await recordFailureSafely(db, delivery, errorText(err), now, true);
     throw new ProcessingError('storage', 'storage failed while applying the event', { cause: err });
   }
@@ -58,7 +112,8 @@ export async function processEvent(db: Database, delivery: StoredDelivery, event
   // delivery was already done: an empty result is a duplicate.
   if ((results[0]?.results.length ?? 0) === 0) return 'duplicate';
   // This isolate's cached tenant rows are now stale; other isolates' expire within the TTL.
-  for (const e of effects ?? []) if (e.kind === 'tenant.profile' || e.kind === 'tenant.archive') tenantCache.delete(e.id);
+  const changed = (effects ?? []).flatMap((e) => (e.kind === 'tenant.profile' || e.kind === 'tenant.archive' ? [e.id] : []));
+  if (changed.length > 0) hooks.onTenantsChanged?.(changed);
   return effects ? 'processed' : 'ignored';
 }
 
@@ -66,16 +121,21 @@ export async function processEvent(db: Database, delivery: StoredDelivery, event
  * Re-applies a stored delivery by `svix-id` with the same idempotency rules (a delivery
  * already done is a `duplicate`). For the admin replay endpoint and scheduled retries.
  */
-export async function processStoredEvent(db: Database, svixId: string, now: number): Promise<ProcessOutcome | 'not_found'> {
+export async function processStoredEvent(
+  db: Database,
+  svixId: string,
+  now: number,
+  hooks: ProcessHooks = {},
+): Promise<ProcessOutcome | 'not_found'> {
   const row = await getWebhookEvent(db, svixId);
   if (!row) return 'not_found';
-  const delivery: StoredDelivery = { svixId: row.svixId, type: row.type, eventAt: row.eventAt, payload: row.payload };
+  const delivery: IncomingDelivery = { svixId: row.svixId, type: row.type, eventAt: row.eventAt, payload: row.payload };
   const parsed = parseClerkEvent(row.payload);
   if (!parsed.ok) {
-    await recordFailureSafely(db, delivery, parsed.reason, now, false);
+    await recordFailureSafely(db, { ...delivery, bodyHash: await bodyHash(row.payload) }, parsed.reason, now, false);
     throw new ProcessingError('invalid_data', parsed.reason);
   }
-  return processEvent(db, delivery, parsed.event, now);
+  return processEvent(db, delivery, parsed.event, now, hooks);
 }
 
 function errorText(err: unknown): string {

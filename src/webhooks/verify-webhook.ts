@@ -1,4 +1,5 @@
 import { Webhook } from 'svix';
+import { SVIX_ID_PATTERN } from '../lib/schemas';
 
 /** The reason a delivery failed verification: logged, never sent to the client. */
 export type VerifyFailure =
@@ -14,12 +15,24 @@ export type VerifyFailure =
 
 export type VerifiedDelivery = { svixId: string; timestampSeconds: number };
 
-const SVIX_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 // Several space-separated `v1,<base64>` entries when the secret is being rotated; bounded
 // so a hostile header cannot make us compare thousands of entries.
 const MAX_SIGNATURE_HEADER = 2048;
 
-const webhooks = new Map<string, Webhook>();
+/** svix `Webhook` instances by secret (it decodes the secret once); per-isolate, built by `createServices`. */
+export class SvixVerifiers {
+  private readonly bySecret = new Map<string, Webhook>();
+
+  get(secret: string): Webhook {
+    let webhook = this.bySecret.get(secret);
+    if (!webhook) {
+      if (this.bySecret.size >= 8) this.bySecret.clear();
+      webhook = new Webhook(secret);
+      this.bySecret.set(secret, webhook);
+    }
+    return webhook;
+  }
+}
 
 /**
  * Verifies a Svix delivery (https://docs.svix.com/receiving/verifying-payloads/how-manual):
@@ -35,18 +48,15 @@ export function verifyDelivery(
   secret: string,
   headers: { id: string | undefined; timestamp: string | undefined; signature: string | undefined },
   body: string,
+  verifiers: SvixVerifiers,
 ): { ok: true; delivery: VerifiedDelivery } | { ok: false; reason: VerifyFailure } {
   if (!headers.id) return { ok: false, reason: 'missing_svix_id' };
   if (!headers.timestamp) return { ok: false, reason: 'missing_svix_timestamp' };
   if (!headers.signature) return { ok: false, reason: 'missing_svix_signature' };
-  if (!SVIX_ID.test(headers.id)) return { ok: false, reason: 'malformed_svix_id' };
+  if (!SVIX_ID_PATTERN.test(headers.id)) return { ok: false, reason: 'malformed_svix_id' };
   if (!/^\d{1,12}$/.test(headers.timestamp)) return { ok: false, reason: 'malformed_svix_timestamp' };
   if (headers.signature.length > MAX_SIGNATURE_HEADER) return { ok: false, reason: 'malformed_svix_signature' };
-  let webhook = webhooks.get(secret);
-  if (!webhook) {
-    webhook = new Webhook(secret);
-    webhooks.set(secret, webhook);
-  }
+  const webhook = verifiers.get(secret);
   try {
     // svix@2: verify() throws on failure and returns undefined on success; the caller
     // parses the raw body itself (headers as a plain object, names lower-case).

@@ -1,8 +1,11 @@
+import * as z from 'zod/mini';
 import { AppError } from '../errors';
 import { factory } from '../lib/factory';
 import { log } from '../lib/log';
 import { requireConfig } from '../lib/middleware';
+import { assertNotPenalised, clientIp, countFailure } from '../lib/rate-limit';
 import { readBodyLimited } from '../lib/read-body';
+import type { RouteDoc } from '../openapi/route-doc';
 import { eventTime, parseClerkEvent } from './clerk-event';
 import { ProcessingError, processEvent } from './process-event';
 import { verifyDelivery } from './verify-webhook';
@@ -21,6 +24,10 @@ const REJECTED = 'Webhook verification failed.';
 export function webhookRoutes() {
   return factory.createApp().post('/clerk', requireConfig('CLERK_WEBHOOK_SIGNING_SECRET'), async (c) => {
     const requestId = c.get('requestId');
+    // Failed signatures count per client IP on AUTH_FAILURE_LIMITER (their own `webhook:` keys, so
+    // a bad sender and an API consumer behind one IP do not share a budget); over it, 429 before any HMAC.
+    const limiterKey = `webhook:${clientIp(c)}`;
+    assertNotPenalised(limiterKey);
     const body = await readBodyLimited(c.req.raw, MAX_WEBHOOK_BYTES);
     if (!body.ok) {
       log('warn', 'webhook.rejected', { requestId, reason: body.problem });
@@ -28,14 +35,16 @@ export function webhookRoutes() {
         message: body.problem === 'too_large' ? undefined : REJECTED,
       });
     }
-    const secret = c.get('config').CLERK_WEBHOOK_SIGNING_SECRET as string;
+    const { services } = c.var;
     const verified = verifyDelivery(
-      secret,
+      c.var.config.CLERK_WEBHOOK_SIGNING_SECRET,
       { id: c.req.header('svix-id'), timestamp: c.req.header('svix-timestamp'), signature: c.req.header('svix-signature') },
       body.text,
+      services.webhookVerifiers,
     );
     if (!verified.ok) {
       log('warn', 'webhook.rejected', { requestId, reason: verified.reason });
+      await countFailure(c.env, limiterKey);
       throw new AppError('invalid_request', { message: REJECTED });
     }
     const { svixId, timestampSeconds } = verified.delivery;
@@ -49,7 +58,7 @@ export function webhookRoutes() {
     const event = parsed.event;
     const delivery = { svixId, type: event.type, eventAt: eventTime(event, timestampSeconds), payload: body.text };
     try {
-      const outcome = await processEvent(c.get('db'), delivery, event, Date.now());
+      const outcome = await processEvent(c.var.db, delivery, event, services.now(), { onTenantsChanged: services.onTenantsChanged });
       log('info', 'webhook.received', { requestId, svixId, type: event.type, outcome });
       return c.json(outcome === 'duplicate' ? { received: true, duplicate: true } : { received: true });
     } catch (err) {
@@ -59,7 +68,32 @@ export function webhookRoutes() {
           detail: { svixId, type: event.type, reason: err.message },
         });
       }
+      if (err instanceof ProcessingError && err.kind === 'id_reused') {
+        throw new AppError('conflict', { message: 'This svix-id was already delivered with another body; nothing was applied.' });
+      }
       throw new AppError('internal', { detail: { svixId, type: event.type, error: err }, cause: err });
     }
   });
 }
+
+/** OpenAPI entry for webhookRoutes (mounted under `/api/webhooks`). */
+export const webhookRouteDocs: RouteDoc[] = [
+  {
+    method: 'post',
+    path: '/api/webhooks/clerk',
+    summary: "Clerk's webhooks, delivered by Svix",
+    description:
+      'Verified with the Svix signature headers; at least once, in no guaranteed order. A redelivery answers `duplicate: true`. ' +
+      'A known `svix-id` delivered with another body is refused with 409 `conflict` and nothing is applied. ' +
+      'An event whose effect would rewrite another entity (a session of another user, a tenant of the other kind) is 400 and stored `failed`.',
+    tag: 'webhooks',
+    security: 'svix',
+    headers: z.object({ 'svix-id': z.string(), 'svix-timestamp': z.string(), 'svix-signature': z.string() }),
+    body: {
+      schema: z.looseObject({ type: z.string(), data: z.looseObject({}), timestamp: z.optional(z.number()) }),
+      description: 'A Clerk event.',
+    },
+    responses: { 200: { description: 'Received.', schema: z.object({ received: z.literal(true), duplicate: z.optional(z.boolean()) }) } },
+    errors: ['invalid_request', 'conflict', 'payload_too_large', 'internal', 'misconfigured'],
+  },
+];

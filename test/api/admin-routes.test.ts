@@ -1,8 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
 import { decideAdmin } from '../../src/admin/admin-guard';
 import { tenantPage, usageSchema, webhookPage } from '../../src/admin/admin-schemas';
-import type { ReplayFn } from '../../src/admin/replay';
 import * as schema from '../../src/db/schema';
+import { createServices } from '../../src/services';
+import type { ReplayFn } from '../../src/webhooks/replay';
 import { authFor, callApp, seedTenant, testApp, testDb, uid } from '../helpers/api-app';
 import { expectError } from '../helpers/http';
 
@@ -107,7 +108,7 @@ describe('GET /v1/admin/usage', () => {
       { day: '2091-07-01', userId: 'user_u5' }, // future: outside
     ];
     await testDb().insert(schema.dailyActiveUsers).values(rows);
-    const res = await callApp(testApp(admin(), { now: () => now }), '/v1/admin/usage');
+    const res = await callApp(testApp(admin(), { services: createServices({ now: () => now }) }), '/v1/admin/usage');
     expect(res.status).toBe(200);
     expect(usageSchema.parse(await res.json())).toEqual({
       mau: 3,
@@ -127,7 +128,7 @@ describe('GET /v1/admin/usage', () => {
     const { env } = await import('cloudflare:test');
     for (let i = 0; i < values.length; i += 1000)
       await env.DB.exec(`insert into daily_active_users (day, user_id) values ${values.slice(i, i + 1000).join(',')}`);
-    const { getUsage } = await import('../../src/db/queries/usage');
+    const { getUsage } = await import('../../src/admin/usage-store');
     const usage = await getUsage(testDb(), { now });
     expect(usage.mau).toBe(10_001);
     expect(usage.upgradeRecommended).toBe(true);

@@ -1,9 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors';
-import { decodeCursor, encodeCursor } from '../../src/lib/cursor';
+import { CursorCodec } from '../../src/lib/cursor';
 
 const any = (v: unknown) => v;
+const codec = new CursorCodec();
+const encodeCursor = codec.encode.bind(codec);
+const decodeCursor = <T>(secret: string, scope: string, cursor: string, parse: (v: unknown) => T | null) =>
+  codec.decode(secret, scope, cursor, parse);
 
 describe('cursor (pure)', () => {
   it('round-trips any JSON position within its scope', async () => {

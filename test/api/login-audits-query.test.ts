@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type AuditPosition, listLoginAudits } from '../../src/db/queries/login-audits';
 import * as schema from '../../src/db/schema';
+import { type AuditPosition, listLoginAudits } from '../../src/tenants/login-audit-store';
 import { testDb, uid } from '../helpers/api-app';
 
 describe('listLoginAudits (D1, real migrations)', () => {

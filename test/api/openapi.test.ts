@@ -58,10 +58,11 @@ describe('GET /openapi.json', () => {
             }
           }
         }
-    // Every code but the router-level 405 is some route's documented error.
+    // Every code but the router-level 405 and the gateway's (answered on GATEWAY_ROUTES prefixes, which
+    // are configuration, not documented routes) is some route's documented error.
     expect([...used].sort()).toEqual(
       Object.keys(ERROR_STATUS)
-        .filter((c) => c !== 'method_not_allowed')
+        .filter((c) => !['method_not_allowed', 'bad_gateway', 'gateway_timeout'].includes(c))
         .sort(),
     );
   });

@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:test';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { getUsage } from '../../src/db/queries/usage';
+import { getUsage } from '../../src/admin/usage-store';
 import { testDb } from '../helpers/api-app';
 
 let year = 2300;

@@ -5,13 +5,14 @@ import { type AuthenticateOptions, authenticate } from '../../src/auth/authentic
 import type { AppEnv } from '../../src/env';
 import { AppError, errorResponse } from '../../src/errors';
 import { context, requestId } from '../../src/lib/middleware';
+import { createServices, withServices } from '../../src/services';
 import { callApp } from '../helpers/http';
 import { bearer, mintSessionToken } from '../helpers/tokens';
 
 /** A route that answers with what authenticate() returned (or its error envelope). */
 function appWith(opts: AuthenticateOptions) {
   const app = new Hono<AppEnv>();
-  app.use('*', requestId, context);
+  app.use('*', withServices(createServices()), requestId, context);
   app.get('/who', async (c) => c.json({ auth: await authenticate(c, opts) }));
   app.onError((err, c) => errorResponse(c, err instanceof AppError ? err : new AppError('internal')));
   return app;

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
-import type { ReplayFn } from '../../src/admin/replay';
 import { createApp } from '../../src/app';
 import { isCsrfSafe } from '../../src/auth/csrf';
+import type { ReplayFn } from '../../src/webhooks/replay';
 import { callApp, expectError } from '../helpers/http';
 import { bearer, mintSessionToken, TEST_AZP } from '../helpers/tokens';
 

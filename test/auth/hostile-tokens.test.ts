@@ -20,7 +20,7 @@ async function hmacToken(secret: string): Promise<string> {
   return `${input}.${base64url(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(input)))}`;
 }
 
-/** Each case: the headers of a request to /v1/me that must be refused with 401 invalid_token. */
+/** Each case: the headers of a request to a session-only route that must be refused with 401 invalid_token. */
 const cases: Record<string, () => Promise<Record<string, string>>> = {
   'no credentials at all': async () => ({}),
   'alg none, empty signature': async () => {
@@ -111,12 +111,13 @@ const cases: Record<string, () => Promise<Record<string, string>>> = {
   'malformed fea claim': async () => bearer(await mintSessionToken({ org: { id: 'org_1', role: 'admin' }, claims: { fea: 'nocolon' } })),
 };
 
-describe('hostile tokens on /v1/me: 401 invalid_token, never 5xx', () => {
+// /v1/tenant: a session-only route (/v1/me accepts machine tokens too: test/auth/machine-http.test.ts).
+describe('hostile tokens on a session-only route: 401 invalid_token, never 5xx', () => {
   it('has at least 30 cases', () => expect(Object.keys(cases).length).toBeGreaterThanOrEqual(30));
 
   for (const [name, build] of Object.entries(cases)) {
     it(name, async () => {
-      const res = await call('/v1/me', { headers: await build() });
+      const res = await call('/v1/tenant', { headers: await build() });
       const error = await expectError(res, 401, 'invalid_token');
       expect(res.headers.get('www-authenticate')).toBe('Bearer realm="fulcrum", error="invalid_token"');
       expect(res.headers.get('cache-control')).toBe('no-store');

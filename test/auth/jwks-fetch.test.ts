@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fetchJwks } from '../../src/auth/jwks-fetch';
+import { fetchJwks } from '../../src/clerk/jwks';
 import { json } from '../helpers/clerk-mock';
 import { testPublicJwk } from '../helpers/tokens';
 

@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import type { FetchJwksResult, Jwk } from '../../src/auth/jwks-fetch';
 import { KeyCache, type KeyCacheOptions, KeysUnavailableError, type KvLike } from '../../src/auth/key-cache';
+import type { FetchJwksResult, Jwk } from '../../src/clerk/jwks';
 import { testPublicJwk } from '../helpers/tokens';
 
 /** An in-memory KV with failure switches and counters (the real KV is exercised in keys-http.test.ts). */

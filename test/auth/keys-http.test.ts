@@ -1,7 +1,6 @@
 import { env } from 'cloudflare:test';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app';
-import { resetVerifiers } from '../../src/auth/verifier';
 import { type ClerkMock, json, mockClerk } from '../helpers/clerk-mock';
 import { callApp } from '../helpers/http';
 import { bearer, generateRsaKeyPair, mintSessionToken, testPublicJwk } from '../helpers/tokens';
@@ -14,7 +13,7 @@ function instance() {
   return { apiUrl, bindings, kvKey: `jwks:v1:${host}` };
 }
 
-const app = createApp();
+let app = createApp();
 let clerk: ClerkMock | undefined;
 afterEach(() => clerk?.restore());
 
@@ -38,7 +37,7 @@ describe('JWKS mode (no CLERK_JWT_KEY): memory → KV → Clerk', () => {
     const keys = async () =>
       ((await (await send(bindings, '/health/ready')).json()) as { checks: { keys: Record<string, unknown> } }).checks.keys;
     expect(await keys()).toMatchObject({ status: 'ok', source: 'clerk', servingStale: false });
-    resetVerifiers(); // a new isolate: memory is empty, KV is warm
+    app = createApp(); // a new isolate: memory is empty, KV is warm
     expect(await keys()).toMatchObject({ status: 'ok', source: 'kv' });
     expect(await keys()).toMatchObject({ status: 'ok', source: 'memory' });
     expect((await send(bindings, '/v1/me', { headers: bearer(await mintSessionToken()) })).status).toBe(200);

@@ -1,12 +1,12 @@
 import { env } from 'cloudflare:test';
 import { drizzle } from 'drizzle-orm/d1';
 import type { MiddlewareHandler } from 'hono';
-import { type AppDeps, createApp } from '../../src/app';
+import { type AppOptions, createApp } from '../../src/app';
 import type { AuthContext } from '../../src/auth/types';
-import { getTenant, type Tenant } from '../../src/db/queries/tenants';
 import * as schema from '../../src/db/schema';
 import type { AppEnv } from '../../src/env';
 import { AppError } from '../../src/errors';
+import { getTenant, type Tenant } from '../../src/tenants/tenant-store';
 import { sessionAuthContext } from './auth-context';
 
 /** A Drizzle client on the test D1 (real migrations). */
@@ -24,7 +24,7 @@ export function authFor(userId: string, overrides: Partial<AuthContext> = {}): A
  * and tenant middleware, which other modules provide: the caller is `auth`, and the
  * tenant is loaded from D1 by `auth.orgId ?? auth.userId` (404 when absent).
  */
-export function testApp(auth: AuthContext | null, deps: Partial<AppDeps> = {}) {
+export function testApp(auth: AuthContext | null, deps: AppOptions = {}) {
   const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
     if (!auth) throw new AppError('invalid_token');
     c.set('auth', auth);

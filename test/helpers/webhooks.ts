@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:test';
 import { Webhook } from 'svix';
 import fixtures from '../fixtures/clerk-webhook-examples.json';
-import { call } from './http';
+import { call, callApp, type FetchableApp } from './http';
 
 /** Clerk's public sample payloads, by event type (test/fixtures/clerk-webhook-examples.json). */
 export const CLERK_SAMPLES = Object.fromEntries(Object.entries(fixtures).filter(([k]) => !k.startsWith('_'))) as Record<
@@ -16,7 +16,13 @@ export function freshId(prefix: string): string {
   return `${prefix}_${Date.now().toString(36)}${counter.toString(36)}${Math.random().toString(36).slice(2, 8)}`;
 }
 
-export type SignOptions = { id?: string; timestamp?: number; secret?: string };
+export type SignOptions = {
+  id?: string;
+  timestamp?: number;
+  secret?: string;
+  /** Deliver to this app (an isolate of the test's own) instead of the Worker's entry point. */
+  app?: FetchableApp;
+};
 
 /** Svix headers for `body`, really signed (HMAC-SHA256) with the test secret unless told otherwise. */
 export function svixHeaders(body: string, options: SignOptions = {}): Record<string, string> {
@@ -27,15 +33,16 @@ export function svixHeaders(body: string, options: SignOptions = {}): Record<str
 }
 
 /** POSTs `body` to the webhook route with the given headers (plus a JSON content type). */
-export function postWebhook(body: BodyInit | null, headers: Record<string, string>): Promise<Response> {
-  return call('/api/webhooks/clerk', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+export function postWebhook(body: BodyInit | null, headers: Record<string, string>, app?: FetchableApp): Promise<Response> {
+  const init = { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body };
+  return app ? callApp(app, '/api/webhooks/clerk', init) : call('/api/webhooks/clerk', init);
 }
 
 /** Signs and delivers an event (object or raw string); returns the response and the svix id. */
 export async function deliver(event: unknown, options: SignOptions = {}) {
   const body = typeof event === 'string' ? event : JSON.stringify(event);
   const headers = svixHeaders(body, options);
-  const res = await postWebhook(body, headers);
+  const res = await postWebhook(body, headers, options.app);
   return { res, svixId: headers['svix-id'] as string };
 }
 

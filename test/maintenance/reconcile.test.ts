@@ -1,10 +1,11 @@
 import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from 'cloudflare:test';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readJobState } from '../../src/db/queries/job-state';
-import { getTenant } from '../../src/db/queries/tenants';
 import worker from '../../src/index';
+import { readJobState } from '../../src/maintenance/job-state';
 import { RECONCILE_JOB, type ReconcileState, reconcileUsers } from '../../src/maintenance/reconcile-users';
 import { runMaintenance } from '../../src/maintenance/run-maintenance';
+import { createServices, type Services } from '../../src/services';
+import { getTenant } from '../../src/tenants/tenant-store';
 import { seedTenant, testDb } from '../helpers/api-app';
 import { type ClerkMock, json, mockClerk } from '../helpers/clerk-mock';
 
@@ -140,7 +141,7 @@ describe('reconcileUsers', () => {
 });
 
 describe('scheduled', () => {
-  it("the Worker's scheduled export runs reconciliation (retries skipped until replay is wired)", async () => {
+  it("the Worker's scheduled export runs reconciliation (and the retry of failed webhooks)", async () => {
     clerk = mockClerk({ '/v1/users': usersEndpoint(() => [user(1)]) });
     const ctx = createExecutionContext();
     await worker.scheduled(createScheduledController({ scheduledTime: T0, cron: '*/10 * * * *' }), env, ctx);
@@ -150,15 +151,37 @@ describe('scheduled', () => {
   });
 
   it('runMaintenance skips reconciliation without CLERK_SECRET_KEY and isolates failures', async () => {
-    const report = await runMaintenance({ ...env, CLERK_SECRET_KEY: undefined }, T0);
+    const report = await runMaintenance(createServices(), { ...env, CLERK_SECRET_KEY: undefined }, T0);
     expect(report.reconcile).toEqual({ skipped: 'CLERK_SECRET_KEY' });
-    expect(report.retry).toEqual({ skipped: 'replay_not_wired' });
+    // The replay is part of the services (required by type): the retry always runs.
+    expect(report.retry).toEqual({ attempted: 0, processed: 0, failed: 0 });
     clerk = mockClerk({ '/v1/users': usersEndpoint(() => [user(1)]) });
-    const withBrokenReplay = await runMaintenance(env, T0, {
+    const broken: Services = {
+      ...createServices(),
       replay: async () => {
         throw new Error('boom');
       },
-    });
+    };
+    const withBrokenReplay = await runMaintenance(broken, env, T0);
     expect(withBrokenReplay.reconcile).toMatchObject({ listed: 1 });
+  });
+
+  it("a tenant reconciliation creates, changes or archives leaves the services' tenant cache at once", async () => {
+    const services = createServices();
+    const changed = await seedTenant({ id: 'user_r1', email: 'old@example.com', profileEventAt: T0 - 60_000, createdAt: T0 - 10 });
+    const unchanged = await seedTenant({ id: 'user_r2', email: 'r2@example.com', profileEventAt: T0, createdAt: T0 - 10 });
+    const gone = await seedTenant({ id: 'user_gone', createdAt: T0 - 10 });
+    for (const t of [changed, unchanged, gone]) services.tenantCache.set(t.id, t, T0);
+    services.tenantCache.set('user_r3', null, T0);
+    clerk = mockClerk({
+      '/v1/users': usersEndpoint(() => [user(1), user(2), user(3)]),
+      '/v1/users/user_gone': () => json({ errors: [{ code: 'resource_not_found' }] }, 404),
+    });
+    const report = await runMaintenance(services, env, T0, { reconcile: { ...limits, pageSize: 10 } });
+    expect(report.reconcile).toMatchObject({ listed: 3, archived: 1 });
+    expect(services.tenantCache.get('user_r1', T0)).toBeUndefined(); // profile applied (Clerk newer)
+    expect(services.tenantCache.get('user_r3', T0)).toBeUndefined(); // created
+    expect(services.tenantCache.get('user_gone', T0)).toBeUndefined(); // archived
+    expect(services.tenantCache.get('user_r2', T0)).toMatchObject({ email: 'r2@example.com' }); // webhook state newer: untouched
   });
 });

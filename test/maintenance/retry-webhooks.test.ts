@@ -1,14 +1,17 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it, vi } from 'vitest';
-import type { ReplayFn } from '../../src/admin/replay';
-import { getTenant } from '../../src/db/queries/tenants';
-import { getWebhookEventMeta, recordFailure } from '../../src/db/queries/webhook-events';
 import * as schema from '../../src/db/schema';
-import { retryFailedWebhooks } from '../../src/maintenance/retry-webhooks';
 import { runMaintenance } from '../../src/maintenance/run-maintenance';
-import { replayStoredEvent } from '../../src/webhooks/replay-stored-event';
+import { createServices } from '../../src/services';
+import { getTenant } from '../../src/tenants/tenant-store';
+import { getWebhookEventMeta, recordFailure } from '../../src/webhooks/event-store';
+import type { ReplayFn } from '../../src/webhooks/replay';
+import { retryFailedWebhooks } from '../../src/webhooks/retry-failed-events';
 import { testDb, uid } from '../helpers/api-app';
 import { clerkEvent } from '../helpers/webhooks';
+
+/** The real replay, as the composition root wires it. */
+const replayStoredEvent = createServices().replay;
 
 const limits = { maxAttempts: 3, perRun: 2 };
 
@@ -71,7 +74,13 @@ describe('retryFailedWebhooks', () => {
     // A replay whose storage fails again records the failure as processEvent does.
     const failing: ReplayFn = async (db, id, now) => {
       const meta = await getWebhookEventMeta(db, { svixId: id });
-      await recordFailure(db, { svixId: id, type: meta!.type, eventAt: meta!.eventAt, payload: '' }, 'storage', now, true);
+      await recordFailure(
+        db,
+        { svixId: id, type: meta!.type, eventAt: meta!.eventAt, payload: '', bodyHash: meta!.bodyHash ?? '' },
+        'storage',
+        now,
+        true,
+      );
       return { status: 'failed', error: 'storage' };
     };
     expect(await retryFailedWebhooks(testDb(), failing, t, limits)).toEqual({ attempted: 1, processed: 0, failed: 1 });
@@ -103,7 +112,7 @@ describe('retryFailedWebhooks', () => {
   it('runs from the cron entry point with the real replay', async () => {
     const t = Date.UTC(2095, 0, 1);
     const [row] = await seedFailed(t, 1);
-    const report = await runMaintenance({ ...env, CLERK_SECRET_KEY: undefined }, t, { replay: replayStoredEvent });
+    const report = await runMaintenance(createServices(), { ...env, CLERK_SECRET_KEY: undefined }, t);
     expect(report.retry).toMatchObject({ processed: 1 });
     expect(await getWebhookEventMeta(testDb(), { svixId: row!.svixId })).toMatchObject({ status: 'processed' });
   });

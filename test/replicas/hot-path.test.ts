@@ -165,12 +165,12 @@ describe('edge-local tenant state: an archive takes effect within the cache time
   });
 
   it('the isolate that processes the webhook drops its entry at once', async () => {
-    const app = createApp(); // the isolate's own cache, which the webhook route invalidates
+    const app = createApp(); // one isolate: its webhook route invalidates its own tenant cache
     const userId = uid('user');
     const token = await mintSessionToken({ userId });
     expect((await callApp(app, '/v1/tenant', { headers: bearer(token) })).status).toBe(200);
     expect((await callApp(app, '/v1/tenant', { headers: bearer(token) })).status).toBe(200);
-    await deliver(clerkEvent('user.deleted', { id: userId, deleted: true }, Date.now()));
+    await deliver(clerkEvent('user.deleted', { id: userId, deleted: true }, Date.now()), { app });
     await expectError(await callApp(app, '/v1/tenant', { headers: bearer(token) }), 403, 'tenant_archived');
   });
 });

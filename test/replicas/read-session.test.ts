@@ -1,9 +1,9 @@
 import { env } from 'cloudflare:test';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { getTenant } from '../../src/db/queries/tenants';
 import { isBookmark, openReadSession } from '../../src/db/read-session';
 import * as schema from '../../src/db/schema';
+import { getTenant } from '../../src/tenants/tenant-store';
 import { seedTenant, uid } from '../helpers/api-app';
 import { BOOKMARK_SHAPE, countingD1 } from './counting-d1';
 

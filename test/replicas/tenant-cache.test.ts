@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Tenant } from '../../src/db/queries/tenants';
 import { TENANT_CACHE_TTL_MS, TenantCache } from '../../src/tenants/tenant-cache';
+import type { Tenant } from '../../src/tenants/tenant-store';
 
 const row = (id: string, status: Tenant['status'] = 'active'): Tenant =>
   ({ id, kind: 'user', status, source: 'webhook', createdAt: 1, updatedAt: 1 }) as Tenant;

@@ -2,18 +2,24 @@ import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:
 import { drizzle } from 'drizzle-orm/d1';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
+import { createApp } from '../../src/app';
 import type { AuthContext } from '../../src/auth/types';
-import { ensureTenantForUser } from '../../src/db/queries/tenants';
 import * as schema from '../../src/db/schema';
 import type { AppEnv } from '../../src/env';
 import { AppError, errorResponse } from '../../src/errors';
 import { context, requestId } from '../../src/lib/middleware';
-import { loadTenant, requireActiveTenant } from '../../src/tenants/tenant-middleware';
+import { createServices } from '../../src/services';
+import { createLoadTenant, requireActiveTenant } from '../../src/tenants/tenant-middleware';
+import { ensureTenantForUser } from '../../src/tenants/tenant-store';
 import { sessionAuthContext } from '../helpers/auth-context';
 import { expectError } from '../helpers/http';
 import { clerkEvent, deliver, freshId } from '../helpers/webhooks';
 
 const db = drizzle(env.DB, { schema });
+/** One isolate: the loader's tenant cache is the one this app's webhook route invalidates. */
+const services = createServices();
+const loadTenant = createLoadTenant({ cache: services.tenantCache, now: services.now });
+const sameIsolate = createApp({ services });
 const count = async (id: string) =>
   (await env.DB.prepare('select count(*) as n from tenants where id = ?').bind(id).first<{ n: number }>())?.n;
 
@@ -123,7 +129,7 @@ describe('loadTenant middleware', () => {
     };
     expect(unknown.tenant.id).toBe(userId);
     expect(unknown.orgTenant).toBeNull();
-    await deliver(clerkEvent('organization.created', { id: orgId, name: 'Org', slug: 'org' }, Date.now()));
+    await deliver(clerkEvent('organization.created', { id: orgId, name: 'Org', slug: 'org' }, Date.now()), { app: sameIsolate });
     const known = (await (await get('/me', { userId, orgId })).json()) as {
       tenant: { id: string };
       orgTenant: { id: string; kind: string };
@@ -136,7 +142,7 @@ describe('loadTenant middleware', () => {
   it('requireActiveTenant: 403 tenant_archived after user.deleted', async () => {
     const userId = freshId('user');
     expect((await get('/tenant', { userId })).status).toBe(200);
-    await deliver(clerkEvent('user.deleted', { id: userId, deleted: true }, Date.now()));
+    await deliver(clerkEvent('user.deleted', { id: userId, deleted: true }, Date.now()), { app: sameIsolate });
     await expectError(await get('/tenant', { userId }), 403, 'tenant_archived');
     expect((await get('/me', { userId })).status).toBe(200);
   });

@@ -1,0 +1,44 @@
+// `npm run bench [-- name ...]`: runs each bench/<name>.bench.ts (all by default) and
+// writes BENCHMARKS.md. A bench module exports `title` and `run()`, which resolves to a
+// markdown section (tables of medians, ratios against a baseline measured in the same
+// run). Benchmarks measure; they never fail on a wall-clock threshold.
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+
+const only = process.argv.slice(2);
+const all = readdirSync(new URL('.', import.meta.url))
+  .filter((f) => f.endsWith('.bench.ts'))
+  .sort();
+const files = all.filter((f) => only.length === 0 || only.includes(f.replace('.bench.ts', '')));
+
+/** A bench module: its section title, and `run()` resolving to the section's markdown. */
+type Bench = { title: string; run: () => Promise<string> };
+
+const sections: string[] = [];
+for (const file of files) {
+  const mod: Bench = await import(new URL(file, import.meta.url).href);
+  console.error(`bench: ${file} …`);
+  const started = Date.now();
+  const body = await mod.run();
+  sections.push(`## ${mod.title}\n\n_${file}, ${((Date.now() - started) / 1000).toFixed(0)} s_\n\n${body.trim()}\n`);
+}
+
+const header = `# Benchmarks
+
+Reproduce with \`npm run bench\` (or \`npm run bench -- <name>\` for one of: ${all.map((f) => `\`${f.replace('.bench.ts', '')}\``).join(', ')}).
+Measured ${new Date().toISOString().slice(0, 10)} on ${os.cpus().length}× ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}.
+Shared, noisy machines: read the ratios (each measured against a baseline in the same run), not the absolute times.
+`;
+// Running a subset replaces only those sections of an existing BENCHMARKS.md.
+const target = new URL('../BENCHMARKS.md', import.meta.url);
+const previous = existsSync(target)
+  ? readFileSync(target, 'utf8')
+      .split(/^(?=## )/m)
+      .slice(1)
+  : [];
+const titleOf = (section: string) => section.split('\n', 1)[0];
+const merged = previous.map((old) => sections.find((s) => titleOf(s) === titleOf(old)) ?? old);
+for (const s of sections) if (!merged.some((m) => titleOf(m) === titleOf(s))) merged.push(s);
+const out = `${header}\n${merged.map((s) => s.trimEnd()).join('\n\n')}\n`;
+writeFileSync(target, out);
+console.log(sections.join('\n'));

@@ -1,0 +1,22 @@
+// Bundles a bench variant for Miniflare's workerd the way wrangler bundles the Worker.
+import * as esbuild from 'esbuild';
+
+const ROOT = new URL('../', import.meta.url).pathname;
+
+export async function bundleForWorkerd(entry: string, outfile: string): Promise<void> {
+  await esbuild.build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    conditions: ['workerd', 'worker', 'browser'],
+    mainFields: ['module', 'main'],
+    minify: true,
+    external: ['cloudflare:*', 'node:*'],
+    nodePaths: [`${ROOT}node_modules`],
+    logLevel: 'silent',
+    // As wrangler does. @clerk/backend's runtime reads process.env.NODE_ENV when it fetches the JWKS.
+    define: { 'process.env.NODE_ENV': '"production"' },
+  });
+}

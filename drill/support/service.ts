@@ -1,0 +1,141 @@
+// The service under drill: `wrangler dev` (scripts/lib/wrangler-dev.ts) with its local D1/KV in a
+// temporary folder kept across restarts (a restart is a new isolate with the same KV), configured for
+// the fake Clerk. The drill reads and faults D1 through wrangler's platform proxy on the same folder
+// (a supported API, a D1 binding like the service's), never through Miniflare's storage files.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { getPlatformProxy } from 'wrangler';
+import { applyMigrations, type D1Like } from '../../scripts/lib/migrations.ts';
+import { freePort, startWranglerDev, type WranglerDev } from '../../scripts/lib/wrangler-dev.ts';
+import type { FakeClerk } from './fake-clerk.ts';
+
+export const WEBHOOK_SECRET = 'whsec_ZHJpbGwtd2ViaG9vay1zaWduaW5nLXNlY3JldA==';
+export const ADMIN = 'user_drill_admin';
+
+export type Reply = { status: number; headers: Headers; body: any };
+
+async function reply(res: Response): Promise<Reply> {
+  const text = await res.text();
+  try {
+    return { status: res.status, headers: res.headers, body: JSON.parse(text) };
+  } catch {
+    return { status: res.status, headers: res.headers, body: text };
+  }
+}
+
+export type DrillService = ReturnType<typeof createDrillService>;
+
+/** One row's service: `boot({ fresh })` (re)starts it; `close()` stops it and removes its state. */
+export function createDrillService(clerk: FakeClerk) {
+  let state: { dir: string; envFile: string; d1: D1Like; dispose: () => Promise<void> } | undefined;
+  let dev: WranglerDev | undefined;
+
+  async function freshState() {
+    const dir = mkdtempSync(join(tmpdir(), 'fulcrum-drill-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true })); // even when the drill dies
+    const envFile = join(dir, 'drill.vars');
+    const vars = {
+      CLERK_SECRET_KEY: clerk.secretKey,
+      CLERK_WEBHOOK_SIGNING_SECRET: WEBHOOK_SECRET,
+      CLERK_API_URL: clerk.url,
+      ADMIN_USER_IDS: ADMIN,
+    };
+    writeFileSync(
+      envFile,
+      Object.entries(vars)
+        .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+        .join('\n'),
+    );
+    // `wrangler dev --persist-to dir` keeps its state in dir/v3; the platform proxy takes that folder itself.
+    const proxy = await getPlatformProxy<{ DB: D1Like }>({ configPath: 'wrangler.toml', persist: { path: join(dir, 'v3') }, envFiles: [] });
+    await applyMigrations(proxy.env.DB);
+    return { dir, envFile, d1: proxy.env.DB, dispose: () => proxy.dispose() };
+  }
+
+  async function removeState() {
+    if (!state) return;
+    await state.dispose();
+    rmSync(state.dir, { recursive: true, force: true });
+    state = undefined;
+  }
+
+  const current = () => {
+    if (!dev || !state) throw new Error('service not booted');
+    return { dev, state };
+  };
+
+  const service = {
+    /** (Re)starts wrangler dev: new isolates; the same local D1/KV unless `fresh`. */
+    async boot({ fresh = false } = {}) {
+      await dev?.stop();
+      dev = undefined;
+      if (fresh || !state) {
+        await removeState();
+        state = await freshState();
+      }
+      const port = Number(process.env.DRILL_PORT) || (await freePort());
+      dev = await startWranglerDev(port, { persistTo: state.dir, envFile: state.envFile });
+    },
+    get url() {
+      return current().dev.url;
+    },
+    /** The service's output lines (its JSON log lines among them) since the last boot. */
+    get logs() {
+      return current().dev.logs;
+    },
+    async get(path: string, token?: string, headers: Record<string, string> = {}): Promise<Reply> {
+      const auth: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+      return reply(await fetch(`${service.url}${path}`, { headers: { ...auth, ...headers } }));
+    },
+    async post(path: string, headers: Record<string, string>, body?: string): Promise<Reply> {
+      return reply(await fetch(`${service.url}${path}`, { method: 'POST', headers, ...(body === undefined ? {} : { body }) }));
+    },
+    /**
+     * Runs the cron handler with `controller.scheduledTime = time`: Miniflare's trigger endpoint, which
+     * wrangler dev serves (its `/__scheduled` ignores a time). The drill moves the cron's clock, not the wall's.
+     */
+    async scheduled(cron: string, time: number): Promise<number> {
+      const res = await fetch(`${service.url}/cdn-cgi/local/scheduled?cron=${encodeURIComponent(cron)}&time=${time}`);
+      await res.arrayBuffer();
+      return res.status;
+    },
+    /** The local D1 the service uses (a binding through wrangler's platform proxy). */
+    get d1() {
+      return current().state.d1;
+    },
+    async d1Value(sql: string, ...params: unknown[]): Promise<unknown> {
+      const row = await service.d1
+        .prepare(sql)
+        .bind(...params)
+        .first();
+      return row ? Object.values(row)[0] : undefined;
+    },
+    async d1Count(sql: string, ...params: unknown[]): Promise<number> {
+      return Number(await service.d1Value(sql, ...params));
+    },
+    /**
+     * The operator's fault injector: triggers (from outside the service, as a broken migration would)
+     * that abort every insert and update of `tables`. Returns a function that drops them.
+     */
+    async failWrites(tables: readonly string[]): Promise<() => Promise<void>> {
+      const names: string[] = [];
+      for (const table of tables) {
+        for (const op of ['INSERT', 'UPDATE']) {
+          const name = `drill_fault_${table}_${op.toLowerCase()}`;
+          await service.d1.prepare(`CREATE TRIGGER ${name} BEFORE ${op} ON ${table} BEGIN SELECT RAISE(ABORT, 'drill fault'); END`).run();
+          names.push(name);
+        }
+      }
+      return async () => {
+        for (const name of names) await service.d1.prepare(`DROP TRIGGER ${name}`).run();
+      };
+    },
+    async close() {
+      await dev?.stop();
+      dev = undefined;
+      await removeState();
+    },
+  };
+  return service;
+}

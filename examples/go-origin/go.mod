@@ -1,0 +1,3 @@
+module example.com/fulcrum-go-origin
+
+go 1.19

@@ -1,0 +1,57 @@
+import type { AuthContext } from '../auth/types';
+import type { SigningKey } from './signing-keys';
+
+/** `typ` of the edge's identity assertion (RFC 8725 §3.11: explicit typing). */
+export const ASSERTION_TYP = 'fulcrum-assertion+jwt';
+/** An assertion lives at most this long: it is minted per request and checked at once. */
+export const ASSERTION_MAX_TTL_SECONDS = 60;
+
+const encoder = new TextEncoder();
+
+function base64url(bytes: Uint8Array): string {
+  let bin = '';
+  for (const b of bytes) bin += String.fromCharCode(b);
+  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+const json64 = (value: unknown) => base64url(encoder.encode(JSON.stringify(value)));
+
+export type AssertionInput = {
+  auth: AuthContext;
+  tenantId: string | null;
+  issuer: string;
+  audience: string;
+  /** Seconds. */
+  now: number;
+};
+
+/** The assertion's claims (DESIGN.md "Gateway"); absent values are null, never guessed. */
+export function assertionClaims({ auth, tenantId, issuer, audience, now }: AssertionInput): Record<string, unknown> {
+  // Never outlive the credential it was derived from.
+  const exp = Math.min(now + ASSERTION_MAX_TTL_SECONDS, Math.floor(auth.expiresAt));
+  return {
+    iss: issuer,
+    aud: audience,
+    sub: auth.subject,
+    sid: auth.sessionId,
+    tid: tenantId,
+    org_id: auth.orgId,
+    org_role: auth.orgRole,
+    org_permissions: auth.orgPermissions,
+    token_type: auth.tokenType,
+    machine_id: auth.machineId,
+    scopes: auth.scopes,
+    iat: now,
+    nbf: now,
+    exp,
+    jti: crypto.randomUUID(),
+  };
+}
+
+/** Signs a compact JWS (RFC 7515) over the claims: EdDSA for an Ed25519 key, ES256 (raw r‖s) for P-256. */
+export async function signAssertion(key: SigningKey, claims: Record<string, unknown>): Promise<string> {
+  const input = `${json64({ alg: key.alg, kid: key.kid, typ: ASSERTION_TYP })}.${json64(claims)}`;
+  const algorithm = key.alg === 'EdDSA' ? { name: 'Ed25519' } : { name: 'ECDSA', hash: 'SHA-256' };
+  const signature = await crypto.subtle.sign(algorithm, key.key, encoder.encode(input));
+  return `${input}.${base64url(new Uint8Array(signature))}`;
+}

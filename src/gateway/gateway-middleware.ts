@@ -1,0 +1,151 @@
+import type { Context, MiddlewareHandler } from 'hono';
+import { authenticate } from '../auth/authenticate';
+import type { AuthContext } from '../auth/types';
+import { openReadSession } from '../db/read-session';
+import type { AppEnv } from '../env';
+import { AppError } from '../errors';
+import { factory } from '../lib/factory';
+import { log } from '../lib/log';
+import { enforceLimit } from '../lib/rate-limit';
+import { getTenant } from '../tenants/tenant-store';
+import { assertionClaims, signAssertion } from './assertion';
+import { type SendToOrigin, sendOnce } from './forward';
+import { gatewayState } from './gateway-state';
+import { responseHeaders } from './headers';
+import { normalizePath } from './normalize-path';
+import { type Identity, outgoingRequest } from './outgoing-request';
+import { checkRoutePolicy } from './route-policy';
+import { type GatewayRoute, matchRoute } from './route-table';
+
+declare module '../env' {
+  interface Variables {
+    /** Set when the response is the origin's: edge-only response headers are not added to it. */
+    forwarded: boolean;
+  }
+}
+
+export type GatewayDeps = {
+  /** Sets `c.var.tenant` / `c.var.orgTenant` for a user caller (the tenants module's loader). */
+  loadTenant: MiddlewareHandler<AppEnv>;
+  /** The clock (ms). */
+  now: () => number;
+};
+
+function misconfigured(names: string[], detail: Record<string, unknown>): AppError {
+  return new AppError('misconfigured', { detail, extra: { missing: names } });
+}
+
+/** The origin to send to, and the assertion's audience: 503 when either cannot be known. */
+function originOf(c: Context<AppEnv>): { send: SendToOrigin; base: string; audience: string } {
+  const config = c.get('config');
+  const binding = c.env.ORIGIN;
+  if (binding) {
+    if (!config.EDGE_AUDIENCE) throw misconfigured(['EDGE_AUDIENCE'], { problem: 'EDGE_AUDIENCE is required with the ORIGIN binding' });
+    return { send: (req, signal) => binding.fetch(req, { signal }), base: 'https://origin.internal', audience: config.EDGE_AUDIENCE };
+  }
+  if (!config.ORIGIN_URL) throw misconfigured(['ORIGIN_URL'], { problem: 'no ORIGIN binding and no valid ORIGIN_URL' });
+  return {
+    send: (req, signal) => fetch(req, { signal }),
+    base: config.ORIGIN_URL,
+    audience: config.EDGE_AUDIENCE ?? new URL(config.ORIGIN_URL).origin,
+  };
+}
+
+/**
+ * The caller's tenant id, refusing an archived one (403 `tenant_archived`). A user's tenant comes
+ * from the tenants module's loader (its cache, just-in-time creation); an organization session's
+ * tenant is the organization. Read in a D1 session of its own: the origin's response must not
+ * carry the edge's `x-d1-bookmark`.
+ */
+async function tenantOf(c: Context<AppEnv>, auth: AuthContext, deps: GatewayDeps): Promise<string | null> {
+  let session: ReturnType<typeof openReadSession> | undefined;
+  c.set('sessionDb', () => {
+    session ??= openReadSession(c.env.DB, null);
+    return session.db;
+  });
+  if (auth.userId === null) {
+    if (auth.orgId === null) return null;
+    const org = await getTenant(c.var.sessionDb(), { id: auth.orgId });
+    if (org?.status === 'archived') throw new AppError('tenant_archived');
+    return auth.orgId;
+  }
+  await deps.loadTenant(c, async () => {});
+  const { tenant, orgTenant } = c.var;
+  if (tenant.status === 'archived' || orgTenant?.status === 'archived') throw new AppError('tenant_archived');
+  return auth.orgId ?? tenant.id;
+}
+
+async function identityFor(c: Context<AppEnv>, route: GatewayRoute, deps: GatewayDeps, audience: string): Promise<Identity | null> {
+  const auth = route.auth === 'none' ? null : await authenticate(c, { accept: route.accept, optional: route.auth === 'optional' });
+  if (!auth) return null;
+  c.set('auth', auth);
+  // Per subject (DESIGN.md): a caller over GATEWAY_LIMITER is 429 before any tenant, signing or origin work.
+  await enforceLimit(c, 'GATEWAY_LIMITER', `${auth.tokenType}:${auth.subject}`);
+  checkRoutePolicy(route, auth);
+  const tenantId = await tenantOf(c, auth, deps);
+  const keys = await gatewayState.keys(c.env.EDGE_SIGNING_KEY, c.env.EDGE_SIGNING_KEY_PREVIOUS);
+  if (Array.isArray(keys))
+    throw misconfigured(
+      keys.map((p) => p.name),
+      { problems: keys },
+    );
+  const config = c.get('config');
+  const claims = assertionClaims({
+    auth,
+    tenantId,
+    issuer: config.EDGE_ISSUER ?? new URL(c.req.url).origin,
+    audience,
+    now: Math.floor(deps.now() / 1000),
+  });
+  return { auth, tenantId, assertion: await signAssertion(keys.current, claims) };
+}
+
+/**
+ * The gateway (DESIGN.md "Gateway"): a request under a GATEWAY_ROUTES prefix is authenticated with
+ * the route's policy and forwarded to Fulcrum's API origin with the verified identity; anything else
+ * (edge-owned routes included, in any spelling of their path) goes on to the edge's own routes.
+ */
+export function gatewayMiddleware(deps: GatewayDeps) {
+  return factory.createMiddleware(async (c, next) => {
+    const table = gatewayState.routes(c.env.GATEWAY_ROUTES);
+    if (table.routes.length === 0 && table.problems.length === 0) return next();
+    const url = new URL(c.req.url);
+    const path = normalizePath(url.pathname);
+    if (!path.ok) {
+      log('info', 'gateway.path_refused', { requestId: c.get('requestId'), reason: path.reason });
+      throw new AppError('invalid_request', { message: 'The request path is ambiguous.' });
+    }
+    const match = matchRoute(table, path.segments);
+    if (match.kind === 'none') return next();
+    if (match.kind === 'broken') throw misconfigured(['GATEWAY_ROUTES'], { problem: match.problem });
+    const { route } = match;
+    const origin = originOf(c);
+    const websocket = c.req.header('upgrade')?.toLowerCase() === 'websocket';
+    // A preflight for a `"cors": "origin"` route is the origin's to answer (the CORS middleware let it through).
+    const preflight = c.req.method === 'OPTIONS' && route.cors === 'origin';
+    const identity = preflight ? null : await identityFor(c, route, deps, origin.audience);
+    const outgoing = outgoingRequest({
+      incoming: c.req.raw,
+      url: `${origin.base}${path.path}${url.search}`,
+      identity,
+      forwardCredentials: route.forwardCredentials,
+      requestId: c.get('requestId'),
+      clientIp: c.req.header('cf-connecting-ip') ?? null,
+      websocket,
+    });
+    const config = c.get('config');
+    const res = await sendOnce(origin.send, outgoing, config.ORIGIN_TIMEOUT_MS, c.get('requestId'));
+    c.set('forwarded', true);
+    const headers = responseHeaders(res.headers, res.status === 101);
+    if (res.status === 101) return new Response(null, { status: 101, headers, webSocket: res.webSocket });
+    return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
+  });
+}
+
+/** Whether a preflight belongs to a gateway route with `"cors": "origin"` (for the CORS middleware). */
+export function forwardsPreflight(c: Context<AppEnv>): boolean {
+  const path = normalizePath(new URL(c.req.url).pathname);
+  if (!path.ok) return false;
+  const match = matchRoute(gatewayState.routes(c.env.GATEWAY_ROUTES), path.segments);
+  return match.kind === 'route' && match.route.cors === 'origin';
+}

@@ -1,0 +1,50 @@
+import type { Context } from 'hono';
+import type { AppEnv } from '../env';
+import { AppError } from '../errors';
+import type { ReadinessCheck } from '../health/health-routes';
+import { factory } from '../lib/factory';
+import { etagOf, matchesIfNoneMatch } from '../lib/http-cache';
+import { gatewayState } from './gateway-state';
+
+/**
+ * `GET /.well-known/fulcrum/jwks.json`: the public halves of EDGE_SIGNING_KEY and, during a rotation,
+ * EDGE_SIGNING_KEY_PREVIOUS. Cacheable for 5 minutes: publish a new key as PREVIOUS-to-be early
+ * enough (see README "Rotating the signing key") and origins refetch on an unknown `kid` anyway.
+ */
+export const edgeJwksRoutes = factory.createApp().get('/jwks.json', async (c) => {
+  const keys = await gatewayState.keys(c.env.EDGE_SIGNING_KEY, c.env.EDGE_SIGNING_KEY_PREVIOUS);
+  if (Array.isArray(keys)) throw new AppError('misconfigured', { detail: { problems: keys }, extra: { missing: keys.map((p) => p.name) } });
+  const body = JSON.stringify(keys.jwks);
+  const etag = await etagOf(body);
+  const headers = { etag, 'cache-control': 'public, max-age=300, stale-while-revalidate=60', 'content-type': 'application/json' };
+  if (matchesIfNoneMatch(c.req.header('if-none-match'), etag)) return c.body(null, 304, headers);
+  return c.body(body, 200, headers);
+});
+
+/**
+ * Readiness of the gateway: `ok` with no routes configured; else every unusable GATEWAY_ROUTES entry
+ * (by index and prefix), the origin and the signing keys. Any problem fails readiness.
+ */
+export const gatewayCheck: ReadinessCheck = {
+  name: 'gateway',
+  run: async (c: Context<AppEnv>) => {
+    const table = gatewayState.routes(c.env.GATEWAY_ROUTES);
+    if (table.routes.length === 0 && table.problems.length === 0) return { status: 'ok', routes: 0 };
+    const config = c.get('config');
+    const missing: string[] = [];
+    if (!c.env.ORIGIN && !config.ORIGIN_URL) missing.push('ORIGIN_URL');
+    if (c.env.ORIGIN && !config.EDGE_AUDIENCE) missing.push('EDGE_AUDIENCE');
+    const keys = await gatewayState.keys(c.env.EDGE_SIGNING_KEY, c.env.EDGE_SIGNING_KEY_PREVIOUS);
+    const keyProblems = Array.isArray(keys) ? keys : [];
+    const ok = table.problems.length === 0 && missing.length === 0 && keyProblems.length === 0;
+    return {
+      status: ok ? 'ok' : 'fail',
+      routes: table.routes.map((r) => r.prefix),
+      origin: c.env.ORIGIN ? 'binding' : config.ORIGIN_URL ? 'url' : null,
+      ...(Array.isArray(keys) ? {} : { kids: keys.jwks.keys.map((k) => k.kid), alg: keys.current.alg }),
+      ...(table.problems.length > 0 ? { invalidRoutes: table.problems } : {}),
+      ...(missing.length > 0 ? { missing } : {}),
+      ...(keyProblems.length > 0 ? { keyProblems } : {}),
+    };
+  },
+};

@@ -1,0 +1,35 @@
+import { parseRouteTable, type RouteTable } from './route-table';
+import { type EdgeKeys, type KeyProblem, loadEdgeKeys } from './signing-keys';
+
+/**
+ * The gateway's per-isolate state: the parsed route table and the imported signing keys, each
+ * built once per configuration value (a test's or a rotated secret's new value gets its own).
+ * Bounded, so configurations seen over an isolate's life cannot grow it without limit.
+ */
+export class GatewayState {
+  private readonly tables = new Map<string, RouteTable>();
+  private readonly keySets = new Map<string, Promise<EdgeKeys | KeyProblem[]>>();
+
+  constructor(private readonly maxEntries = 8) {}
+
+  routes(raw: unknown): RouteTable {
+    const id = typeof raw === 'string' ? raw : JSON.stringify(raw ?? []);
+    return this.memo(this.tables, id, () => parseRouteTable(raw));
+  }
+
+  keys(current: string | undefined, previous: string | undefined): Promise<EdgeKeys | KeyProblem[]> {
+    return this.memo(this.keySets, `${current ?? ''}\n${previous ?? ''}`, () => loadEdgeKeys(current, previous));
+  }
+
+  private memo<T>(map: Map<string, T>, id: string, build: () => T): T {
+    const hit = map.get(id);
+    if (hit !== undefined) return hit;
+    if (map.size >= this.maxEntries) map.clear();
+    const value = build();
+    map.set(id, value);
+    return value;
+  }
+}
+
+/** The isolate's gateway state (moves into the composition root's services once those exist). */
+export const gatewayState = new GatewayState();

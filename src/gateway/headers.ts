@@ -1,0 +1,85 @@
+/** RFC 9110 §7.6.1 hop-by-hop fields, plus the de-facto ones proxies drop (RFC 9112 §7, RFC 2068). */
+const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade'];
+/** Proxy credentials are for this hop only. */
+const PROXY_ONLY = ['proxy-authorization', 'proxy-authenticate'];
+/** Clerk's cookies (with their instance suffixes, e.g. `__session_Abc123`): the edge's, not the origin's. */
+const CLERK_COOKIE = /^(__session|__client_uat|__clerk|__refresh)/;
+
+/** Identity headers set by the edge: the whole `x-fulcrum-` namespace is ours. */
+export const IDENTITY_PREFIX = 'x-fulcrum-';
+
+/**
+ * A header name as servers may read it: lower-cased, `_` read as `-` (CGI, nginx with
+ * underscores_in_headers, many frameworks), as oauth2-proxy compares them.
+ */
+export function normalizedHeaderName(name: string): string {
+  return name.toLowerCase().replace(/_/g, '-');
+}
+
+/** Names listed in `Connection` (RFC 9110 §7.6.1), lower-cased. */
+function connectionListed(headers: Headers): string[] {
+  return (headers.get('connection') ?? '')
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
+}
+
+/**
+ * Removes the hop-by-hop fields, including those the sender names in `Connection`. Run before the
+ * edge sets its own headers, so `Connection: x-fulcrum-assertion` can only remove the client's copy.
+ * `keepUpgrade` keeps `Connection`/`Upgrade` for a WebSocket handshake.
+ */
+export function removeHopByHop(headers: Headers, keepUpgrade = false): void {
+  const named = connectionListed(headers);
+  for (const name of [...HOP_BY_HOP, ...PROXY_ONLY, ...named]) {
+    if (keepUpgrade && (name === 'connection' || name === 'upgrade')) continue;
+    headers.delete(name);
+  }
+}
+
+/** Removes every client header in the identity namespace, in any spelling (`X_Fulcrum_User_Id`). */
+export function removeIdentityHeaders(headers: Headers): void {
+  const names = new Set<string>();
+  for (const [name] of headers) if (normalizedHeaderName(name).startsWith(IDENTITY_PREFIX)) names.add(name);
+  for (const name of names) headers.delete(name);
+}
+
+/** Removes client-sent forwarding headers: the edge states them itself. */
+export function removeForwardingHeaders(headers: Headers): void {
+  const names = new Set<string>();
+  for (const [name] of headers) {
+    const n = normalizedHeaderName(name);
+    if (n.startsWith('x-forwarded-') || n === 'forwarded' || n === 'x-real-ip') names.add(name);
+  }
+  for (const name of names) headers.delete(name);
+}
+
+/** Removes `Authorization` and Clerk's cookies, keeping every other cookie. */
+export function removeCredentials(headers: Headers): void {
+  headers.delete('authorization');
+  const cookie = headers.get('cookie');
+  if (cookie === null) return;
+  const kept = cookie
+    .split(';')
+    .map((s) => s.trim())
+    .filter((pair) => pair !== '' && !CLERK_COOKIE.test(pair.split('=', 1)[0]?.trim() ?? ''));
+  if (kept.length > 0) headers.set('cookie', kept.join('; '));
+  else headers.delete('cookie');
+}
+
+// Visible ASCII and spaces only: no CR/LF/NUL (RFC 9110 §5.5), nothing a server might decode differently.
+const SAFE_VALUE = /^[\x20-\x7e]{1,1024}$/;
+
+/** True when a claim value may be sent as a plain header value. */
+export function isSafeHeaderValue(value: unknown): value is string {
+  return typeof value === 'string' && SAFE_VALUE.test(value) && value.trim() === value;
+}
+
+/** Copies a response's headers for the client: hop-by-hop dropped, every `Set-Cookie` kept. */
+export function responseHeaders(from: Headers, keepUpgrade: boolean): Headers {
+  const out = new Headers();
+  for (const [name, value] of from) if (name !== 'set-cookie') out.append(name, value);
+  for (const cookie of from.getSetCookie()) out.append('set-cookie', cookie);
+  removeHopByHop(out, keepUpgrade);
+  return out;
+}

@@ -1,0 +1,52 @@
+import type { AuthContext } from '../auth/types';
+import { isSafeHeaderValue, removeCredentials, removeForwardingHeaders, removeHopByHop, removeIdentityHeaders } from './headers';
+
+export type Identity = { auth: AuthContext; tenantId: string | null; assertion: string };
+
+export type OutgoingInput = {
+  incoming: Request;
+  /** The origin URL for this request: base + canonical path + query. */
+  url: string;
+  identity: Identity | null;
+  forwardCredentials: boolean;
+  requestId: string;
+  clientIp: string | null;
+  websocket: boolean;
+};
+
+/** The plain identity headers (DESIGN.md "Gateway"); a value unusable in a header is left out. */
+function identityHeaders({ auth, tenantId, assertion }: Identity): [string, unknown][] {
+  return [
+    ['x-fulcrum-assertion', assertion],
+    ['x-fulcrum-user-id', auth.userId],
+    ['x-fulcrum-session-id', auth.sessionId],
+    ['x-fulcrum-org-id', auth.orgId],
+    ['x-fulcrum-org-role', auth.orgRole],
+    ['x-fulcrum-tenant-id', tenantId],
+    ['x-fulcrum-token-type', auth.tokenType],
+    ['x-fulcrum-machine-id', auth.machineId],
+  ];
+}
+
+/**
+ * The request the origin receives: the client's method, headers and streamed body, minus hop-by-hop
+ * fields, client-sent identity and forwarding headers and (unless the route forwards them) the
+ * credentials; then the edge's own headers. `redirect: manual`: a 3xx goes back to the client.
+ */
+export function outgoingRequest(input: OutgoingInput): Request {
+  const { incoming, identity } = input;
+  const headers = new Headers(incoming.headers);
+  removeHopByHop(headers, input.websocket);
+  removeIdentityHeaders(headers);
+  removeForwardingHeaders(headers);
+  if (!input.forwardCredentials) removeCredentials(headers);
+  if (identity) {
+    for (const [name, value] of identityHeaders(identity)) if (isSafeHeaderValue(value)) headers.set(name, value);
+  }
+  const url = new URL(incoming.url);
+  headers.set('x-request-id', input.requestId);
+  if (input.clientIp !== null && isSafeHeaderValue(input.clientIp)) headers.set('x-forwarded-for', input.clientIp);
+  headers.set('x-forwarded-host', url.host);
+  headers.set('x-forwarded-proto', url.protocol.slice(0, -1));
+  return new Request(input.url, { method: incoming.method, headers, body: incoming.body, redirect: 'manual' });
+}

@@ -1,0 +1,33 @@
+/**
+ * The one base64url (RFC 4648 §5, unpadded) of this service: JWT segments, cursors, key thumbprints.
+ * Decoding is strict and canonical, as Clerk's decoder (`base64url.parse` in @clerk/backend): only the
+ * URL-safe alphabet, no padding, no impossible length, no non-zero trailing bits. So every byte string
+ * has exactly one spelling, which a MAC'd cursor relies on. atob/btoa do the work (native; Clerk's JS
+ * bit loop was the slowest part of its verification).
+ */
+
+const ALPHABET = /^[A-Za-z0-9_-]*$/;
+// Characters whose 6 bits end in 2 / 4 zero bits: the only valid last characters of a canonical
+// string of length ≡ 2 / 3 (mod 4).
+const CANONICAL_LAST_2 = 'AQgw';
+const CANONICAL_LAST_3 = 'AEIMQUYcgkosw048';
+const encoder = new TextEncoder();
+
+export function encodeBase64Url(input: Uint8Array | ArrayBuffer | string): string {
+  const bytes = typeof input === 'string' ? encoder.encode(input) : input instanceof Uint8Array ? input : new Uint8Array(input);
+  let bin = '';
+  for (const b of bytes) bin += String.fromCharCode(b);
+  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+/** The bytes of a canonical base64url string; null for anything else. */
+export function decodeBase64Url(s: string): Uint8Array | null {
+  if (!ALPHABET.test(s)) return null;
+  const rest = s.length % 4;
+  const last = s[s.length - 1] ?? '';
+  if (rest === 1 || (rest === 2 && !CANONICAL_LAST_2.includes(last)) || (rest === 3 && !CANONICAL_LAST_3.includes(last))) return null;
+  const bin = atob(s.replace(/-/g, '+').replace(/_/g, '/'));
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}

@@ -1,0 +1,133 @@
+import type { Context } from 'hono';
+import type { AppEnv } from '../env';
+import { AppError } from '../errors';
+import { log } from './log';
+
+/** The Workers Rate Limiting bindings (`[[ratelimits]]` in wrangler.toml) and their defaults there. */
+export const LIMITERS = {
+  /** Refused credentials per client IP (bad tokens, bad webhook signatures under `webhook:<ip>`). */
+  AUTH_FAILURE_LIMITER: { limit: 100, periodSeconds: 60 },
+  /** Backend API verifications (opaque machine tokens not cached) per client IP. */
+  MACHINE_VERIFY_LIMITER: { limit: 20, periodSeconds: 10 },
+  /** Requests per authenticated subject on gateway routes. */
+  GATEWAY_LIMITER: { limit: 600, periodSeconds: 60 },
+} as const;
+export type LimiterName = keyof typeof LIMITERS;
+export const LIMITER_NAMES = Object.keys(LIMITERS) as LimiterName[];
+
+type RateLimitBinding = { limit(options: { key: string }): Promise<{ success: boolean }> };
+
+const reported = new Set<LimiterName>();
+
+function bindingOf(env: object, name: LimiterName): RateLimitBinding | undefined {
+  const binding = (env as Record<string, unknown>)[name] as RateLimitBinding | undefined;
+  if (binding && typeof binding.limit === 'function') return binding;
+  // Fail open (refusing every request would be worse than no limit), but say so once per isolate.
+  if (!reported.has(name)) {
+    reported.add(name);
+    log('error', 'ratelimit.binding_missing', { binding: name });
+  }
+  return undefined;
+}
+
+/**
+ * Counts one event for `key` against the limiter; false once the key is over its limit. An absent
+ * binding or a failing one counts as "under" (logged; readiness reports the binding `degraded`).
+ */
+export async function underLimit(env: object, name: LimiterName, key: string): Promise<boolean> {
+  const binding = bindingOf(env, name);
+  if (!binding) return true;
+  try {
+    return (await binding.limit({ key })).success;
+  } catch (error) {
+    log('error', 'ratelimit.failed', { binding: name, error });
+    return true;
+  }
+}
+
+/** 429 `rate_limited` with `Retry-After` (the limiter's period: the binding tells no reset time). */
+export function rateLimited(
+  name: LimiterName,
+  retryAfterSeconds: number = LIMITERS[name].periodSeconds,
+  detail: Record<string, unknown> = {},
+): AppError {
+  return new AppError('rate_limited', {
+    detail: { limiter: name, ...detail },
+    headers: { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))), 'cache-control': 'no-store' },
+  });
+}
+
+/** Counts one event and throws 429 when `key` is over `name`'s limit (e.g. the gateway, per subject). */
+export async function enforceLimit(c: Context<AppEnv>, name: LimiterName, key: string): Promise<void> {
+  if (!(await underLimit(c.env, name, key))) throw rateLimited(name, undefined, { requestId: c.get('requestId') });
+}
+
+/**
+ * The client's IP: `cf-connecting-ip`, which Cloudflare sets on every request (overwriting a
+ * client-sent one). Without it (only locally: tests, some `wrangler dev` setups) every request
+ * shares one bucket: a fallback a client could choose (x-forwarded-for) would let it pick fresh buckets.
+ */
+export function clientIp(c: { req: { header(name: string): string | undefined } }): string {
+  const ip = c.req.header('cf-connecting-ip');
+  return ip && ip.length <= 64 ? ip : 'unknown';
+}
+
+/**
+ * Keys that went over a counting limiter, remembered in this isolate until the period ends, so
+ * their next requests are refused before any verification work (the binding can only count, not
+ * peek). Bounded: a flood of distinct IPs only evicts the oldest (which the limiter still counts).
+ */
+export class PenaltyBox {
+  private readonly until = new Map<string, number>();
+  constructor(private readonly maxEntries = 10_000) {}
+
+  /** Seconds left in `key`'s penalty, or 0. */
+  remaining(key: string, now: number): number {
+    const until = this.until.get(key);
+    if (until === undefined) return 0;
+    if (until <= now) {
+      this.until.delete(key);
+      return 0;
+    }
+    return (until - now) / 1000;
+  }
+
+  add(key: string, now: number, seconds: number): void {
+    this.until.delete(key);
+    if (this.until.size >= this.maxEntries) {
+      const oldest = this.until.keys().next().value;
+      if (oldest !== undefined) this.until.delete(oldest);
+    }
+    this.until.set(key, now + seconds * 1000);
+  }
+}
+
+/** Client IPs over AUTH_FAILURE_LIMITER in this isolate (per-isolate state; see PenaltyBox). */
+export const failedCredentials = new PenaltyBox();
+
+/** 429 before any verification work when this client IP is serving an auth-failure penalty. */
+export function assertNotPenalised(key: string, now = Date.now()): void {
+  const left = failedCredentials.remaining(key, now);
+  if (left > 0) throw rateLimited('AUTH_FAILURE_LIMITER', left, { key });
+}
+
+/**
+ * Counts a refused credential for `key` (a client IP, or `webhook:<ip>`); when that goes over
+ * AUTH_FAILURE_LIMITER the key is penalised for the limiter's period and this refusal becomes 429.
+ */
+export async function countFailure(env: object, key: string, now = Date.now()): Promise<void> {
+  if (await underLimit(env, 'AUTH_FAILURE_LIMITER', key)) return;
+  failedCredentials.add(key, now, LIMITERS.AUTH_FAILURE_LIMITER.periodSeconds);
+  throw rateLimited('AUTH_FAILURE_LIMITER', undefined, { key });
+}
+
+/** Readiness of the limiter bindings: a missing one is `degraded` (requests pass unlimited). */
+export const limitsCheck = {
+  name: 'limits',
+  run: async (c: Context<AppEnv>) => {
+    const missing = LIMITER_NAMES.filter(
+      (n) => typeof (c.env as unknown as Record<string, { limit?: unknown } | undefined>)[n]?.limit !== 'function',
+    );
+    return { status: missing.length > 0 ? ('degraded' as const) : ('ok' as const), missing };
+  },
+};

@@ -1,0 +1,82 @@
+import type { MiddlewareHandler } from 'hono';
+import { MachineVerifierRegistry } from './auth/machine-verifier';
+import { VerifierRegistry } from './auth/verifier';
+import type { AppEnv } from './env';
+import { CursorCodec } from './lib/cursor';
+import { log as defaultLog, type Logger } from './lib/log';
+import { TenantCache } from './tenants/tenant-cache';
+import { createReplay, type ReplayFn } from './webhooks/replay';
+import { SvixVerifiers } from './webhooks/verify-webhook';
+
+/** What the environment gives the service; everything defaults to the real thing. */
+export type ServicesOptions = {
+  /** The clock (ms since the epoch): token expiry, cache expiry, webhook and cron times. */
+  now?: () => number;
+  /** Outbound HTTP (Clerk's Backend API only). */
+  fetch?: typeof fetch;
+  log?: Logger;
+};
+
+/**
+ * All per-isolate state, built once by the composition root (`src/index.ts`) and handed to the
+ * fetch app and the cron alike. A new `createServices()` is a cold isolate: empty caches, no
+ * verifier, no imported keys. Cross-module effects are callbacks wired here, never imports of
+ * another module's state (a webhook or reconciliation that changes a tenant drops its cached row).
+ */
+export type Services = {
+  readonly now: () => number;
+  readonly fetch: typeof fetch;
+  readonly log: Logger;
+  /** Session-token verifiers, one per Clerk configuration (key cache, verified-token cache). */
+  readonly verifiers: VerifierRegistry;
+  /** Machine-token verifiers, one per configuration (opaque-token cache, single-flight, last error). */
+  readonly machineVerifiers: MachineVerifierRegistry;
+  /** Tenant rows by id (the hot path's "is the caller archived?" without D1). */
+  readonly tenantCache: TenantCache;
+  /** HMAC keys of signed pagination cursors. */
+  readonly cursors: CursorCodec;
+  /** svix `Webhook` instances by signing secret. */
+  readonly webhookVerifiers: SvixVerifiers;
+  /** Tenants changed by a webhook or by reconciliation: this isolate's cached copies are dropped. */
+  readonly onTenantsChanged: (ids: readonly string[]) => void;
+  /** Re-applies a stored webhook event (admin replay, scheduled retry). */
+  readonly replay: ReplayFn;
+};
+
+export function createServices(options: ServicesOptions = {}): Services {
+  // Late-bound defaults: a test's spy on Date.now or globalThis.fetch reaches a running app.
+  const now = options.now ?? (() => Date.now());
+  const fetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init));
+  const log = options.log ?? defaultLog;
+  const tenantCache = new TenantCache();
+  const onTenantsChanged = (ids: readonly string[]) => {
+    for (const id of ids) tenantCache.delete(id);
+  };
+  return {
+    now,
+    fetch,
+    log,
+    verifiers: new VerifierRegistry({ now, fetch, log }),
+    machineVerifiers: new MachineVerifierRegistry({ now, fetch }),
+    tenantCache,
+    cursors: new CursorCodec(),
+    webhookVerifiers: new SvixVerifiers(),
+    onTenantsChanged,
+    replay: createReplay({ onTenantsChanged }),
+  };
+}
+
+/** Sets `c.var.services` (first middleware of `createApp`; also for apps composed by hand, e.g. benches). */
+export function withServices(services: Services): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    c.set('services', services);
+    await next();
+  };
+}
+
+declare module './env' {
+  interface Variables {
+    /** The isolate's services (set first by `createApp`). */
+    services: Services;
+  }
+}

@@ -1,0 +1,32 @@
+import type { Database } from '../db/database';
+import { type ProcessHooks, ProcessingError, processStoredEvent } from './process-event';
+
+/** What re-applying a stored webhook event did. */
+export type ReplayResult = {
+  status: 'processed' | 'ignored' | 'failed' | 'duplicate' | 'not_found';
+  /** Internal reason when failed (logged, shown to admins, never the payload). */
+  error?: string;
+};
+
+/**
+ * The replay contract: re-applies the payload stored in `webhook_events` for `svixId`, with the
+ * same idempotency rules as a live delivery, and records its outcome on the row (a failure counts
+ * an attempt and schedules the next). The admin replay route and the scheduled retry both use it.
+ */
+export type ReplayFn = (db: Database, svixId: string, now: number) => Promise<ReplayResult>;
+
+/**
+ * The implementation of `ReplayFn` (built by `createServices` with its hooks). A failure is already
+ * recorded on the row by `processEvent` (status, attempts, last error, next attempt), so callers
+ * only report it.
+ */
+export function createReplay(hooks: ProcessHooks): ReplayFn {
+  return async (db, svixId, now) => {
+    try {
+      return { status: await processStoredEvent(db, svixId, now, hooks) };
+    } catch (err) {
+      if (err instanceof ProcessingError) return { status: 'failed', error: err.kind };
+      throw err;
+    }
+  };
+}
