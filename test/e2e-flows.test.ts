@@ -2,7 +2,7 @@ import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { call, expectError } from './helpers/http';
 import { bearer, mintSessionToken } from './helpers/tokens';
-import { clerkEvent, deliver } from './helpers/webhooks';
+import { clerkEvent, deliver, membershipEvent } from './helpers/webhooks';
 
 // The whole service end to end: real tokens verified by the session middleware, real
 // Svix-signed webhooks folded into D1, and the tenant-scoped routes reading them.
@@ -105,21 +105,7 @@ describe('tenants end to end', () => {
         t,
       ),
     );
-    const membership = (id: string, userId: string, type: string, at: number) =>
-      clerkEvent(
-        type,
-        {
-          id,
-          object: 'organization_membership',
-          role: 'org:member',
-          permissions: [],
-          organization: { id: orgId },
-          public_user_data: { user_id: userId },
-          created_at: t,
-          updated_at: at,
-        },
-        at,
-      );
+    const membership = (id: string, userId: string, type: string, at: number) => membershipEvent(orgId, id, userId, type, at, t);
     await deliver(membership(fresh('orgmem'), alice, 'organizationMembership.created', t + 1));
     const bobMembership = fresh('orgmem');
     await deliver(membership(bobMembership, bob, 'organizationMembership.created', t + 2));

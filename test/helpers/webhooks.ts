@@ -68,3 +68,21 @@ export async function rowCounts(): Promise<Record<string, number>> {
   }
   return out;
 }
+
+/** An `organizationMembership.*` event as Clerk sends it (member role), for org `orgId` and user `userId`. */
+export function membershipEvent(orgId: string, id: string, userId: string, type: string, at: number, createdAt = at) {
+  return clerkEvent(
+    type,
+    {
+      id,
+      object: 'organization_membership',
+      role: 'org:member',
+      permissions: [],
+      organization: { id: orgId },
+      public_user_data: { user_id: userId },
+      created_at: createdAt,
+      updated_at: at,
+    },
+    at,
+  );
+}

@@ -3,27 +3,12 @@ import { getMembership, listActiveOrgMembers } from '../../src/tenants/tenant-st
 import { testDb } from '../helpers/api-app';
 import { call, expectError } from '../helpers/http';
 import { bearer, mintSessionToken } from '../helpers/tokens';
-import { clerkEvent, deliver, freshId } from '../helpers/webhooks';
+import { clerkEvent, deliver, freshId, membershipEvent } from '../helpers/webhooks';
 
 // Leaving and rejoining an organization, through real signed webhooks and real tokens.
 const T = Date.UTC(2026, 10, 1);
 
-function membership(orgId: string, id: string, userId: string, type: string, at: number) {
-  return clerkEvent(
-    type,
-    {
-      id,
-      object: 'organization_membership',
-      role: 'org:member',
-      permissions: [],
-      organization: { id: orgId },
-      public_user_data: { user_id: userId },
-      created_at: at,
-      updated_at: at,
-    },
-    at,
-  );
-}
+const membership = membershipEvent;
 
 async function orgCurrent(orgId: string, userId: string) {
   const token = await mintSessionToken({ userId, sessionId: freshId('sess'), org: { id: orgId, role: 'member' } });
