@@ -1,7 +1,8 @@
 // `npm run bench -- api`: login-audit pagination (keyset vs OFFSET) and the usage meter on a
 // D1 (wrangler's local D1 through getPlatformProxy, real migrations) seeded directly with
 // 1,000,000 login audits and 100,000 users. Times go through the same query functions the
-// Worker uses (src/tenants/login-audit-store.ts, src/admin/usage-store.ts, loaded with tsx). Bounded: fixed repetitions, then stops.
+// Worker uses (src/tenants/login-audit-store.ts, src/admin/usage-store.ts, loaded with tsx).
+// Bounded: fixed repetitions, then stops.
 import { rmSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
@@ -41,7 +42,8 @@ async function seed(exec: (sql: string) => unknown) {
   for (let start = 0; start < AUDITS; start += 100_000) {
     await exec(
       `with recursive n(i) as (select ${start} union all select i + 1 from n where i < ${start + 99_999})
-         insert into login_audits (session_id, tenant_id, user_id, status, ip, user_agent, created_at, ended_at, last_event_at)
+         insert into login_audits
+           (session_id, tenant_id, user_id, status, ip, user_agent, created_at, ended_at, last_event_at)
          select printf('sess_%08d', i),
                 case when i < ${BIG_TENANT_ROWS} then 'org_big' else printf('user_%06d', i % ${USERS}) end,
                 printf('user_%06d', i % ${USERS}),
@@ -97,7 +99,8 @@ export async function run() {
     const seedMs = performance.now() - t0;
     const counts = await d1
       .prepare(
-        'select (select count(*) from login_audits) a, (select count(distinct user_id) from login_audits) u, (select count(*) from daily_active_users) r',
+        'select (select count(*) from login_audits) a, (select count(distinct user_id) from login_audits) u, ' +
+          '(select count(*) from daily_active_users) r',
       )
       .first<{ a: number; u: number; r: number }>();
     if (!counts) throw new Error('no counts');
@@ -106,7 +109,8 @@ export async function run() {
     // Position at the end of page FAR_PAGE-1, found once (untimed), as a client's cursor would carry it.
     const before = await d1
       .prepare(
-        'select created_at, session_id from login_audits where tenant_id = ? order by created_at desc, session_id desc limit 1 offset ?',
+        'select created_at, session_id from login_audits where tenant_id = ? ' +
+          'order by created_at desc, session_id desc limit 1 offset ?',
       )
       .bind(tenantId, (FAR_PAGE - 1) * PAGE - 1)
       .first<{ created_at: number; session_id: string }>();
@@ -122,15 +126,20 @@ export async function run() {
         .offset((page - 1) * PAGE);
 
     // Same rows either way: the benchmark compares equal work.
-    const viaKeyset = (await listLoginAudits(db, { tenantId, limit: PAGE, after })).rows.map((r: { sessionId: string }) => r.sessionId);
+    const viaKeyset = (await listLoginAudits(db, { tenantId, limit: PAGE, after })).rows.map(
+      (r: { sessionId: string }) => r.sessionId,
+    );
     const viaOffset = (await offsetPage(FAR_PAGE)).map((r) => r.sessionId);
-    if (JSON.stringify(viaKeyset) !== JSON.stringify(viaOffset)) throw new Error('keyset and OFFSET disagree on page 2,000');
+    if (JSON.stringify(viaKeyset) !== JSON.stringify(viaOffset))
+      throw new Error('keyset and OFFSET disagree on page 2,000');
 
     const keyset1 = await time(() => listLoginAudits(db, { tenantId, limit: PAGE }));
     const keysetFar = await time(() => listLoginAudits(db, { tenantId, limit: PAGE, after }));
     const offset1 = await time(() => offsetPage(1));
     const offsetFar = await time(() => offsetPage(FAR_PAGE), 10);
-    const filtered = await time(() => listLoginAudits(db, { tenantId, limit: PAGE, after, status: 'ended', from: NOW - 30 * DAY }));
+    const filtered = await time(() =>
+      listLoginAudits(db, { tenantId, limit: PAGE, after, status: 'ended', from: NOW - 30 * DAY }),
+    );
 
     // The same statements, timed inside D1 (meta.duration), without the Node ↔ workerd hop.
     const baseSql = db
@@ -153,14 +162,29 @@ export async function run() {
     const o1 = offsetPage(1).toSQL();
     const sql = {
       keyset1: engineTime(sqlite, baseSql.sql, baseSql.params),
-      keysetFar: engineTime(sqlite, keysetFarSql, [baseSql.params[0], after.createdAt, after.sessionId, ...baseSql.params.slice(1)]),
+      keysetFar: engineTime(sqlite, keysetFarSql, [
+        baseSql.params[0],
+        after.createdAt,
+        after.sessionId,
+        ...baseSql.params.slice(1),
+      ]),
       offset1: engineTime(sqlite, o1.sql, o1.params),
       offsetFar: engineTime(sqlite, offsetSql.sql, offsetSql.params),
     };
     const window = ['2026-10-28', '2026-11-26'];
     // What getUsage runs: an index range count on the trigger-maintained rollups (migration 0003).
-    const engineMau = engineTime(sqlite, 'select count(*) as mau from user_last_active where last_day between ? and ?', window, 5);
-    const engineDaily = engineTime(sqlite, 'select day, users from daily_active_counts where day between ? and ? order by day', window, 5);
+    const engineMau = engineTime(
+      sqlite,
+      'select count(*) as mau from user_last_active where last_day between ? and ?',
+      window,
+      5,
+    );
+    const engineDaily = engineTime(
+      sqlite,
+      'select day, users from daily_active_counts where day between ? and ? order by day',
+      window,
+      5,
+    );
     // Baselines: distinct users over the window's (day, user) rows, and a scan of login_audits.
     const engineWindow = engineTime(
       sqlite,
@@ -204,28 +228,39 @@ export async function run() {
       .all<{ detail: string }>();
 
     return `
-Seeded ${counts.a.toLocaleString('en')} login audits (${counts.u.toLocaleString('en')} users, one tenant with ${BIG_TENANT_ROWS.toLocaleString('en')}) and a
-${counts.r.toLocaleString('en')}-row \`daily_active_users\` rollup in ${(seedMs / 1000).toFixed(1)} s (recursive CTEs, real migrations).
-Each query goes Node → wrangler's local D1 (workerd) and back; a bare \`select 1\` round trip costs ${ms(roundTrip)} (p50), included below.
+Seeded ${counts.a.toLocaleString('en')} login audits (${counts.u.toLocaleString('en')} users, one tenant with \
+${BIG_TENANT_ROWS.toLocaleString('en')}) and a
+${counts.r.toLocaleString('en')}-row \`daily_active_users\` rollup in ${(seedMs / 1000).toFixed(1)} s (recursive CTEs, \
+real migrations).
+Each query goes Node → wrangler's local D1 (workerd) and back; a bare \`select 1\` round trip costs ${ms(roundTrip)} \
+(p50), included below.
 
-| \`GET /v1/audit/logins\` query (limit ${PAGE}) | p50 end to end | vs keyset page 1 | p50 SQLite engine only (node:sqlite) | vs keyset page 1 |
+| \`GET /v1/audit/logins\` query (limit ${PAGE}) | p50 end to end | vs keyset page 1 | p50 SQLite engine only \
+(node:sqlite) | vs keyset page 1 |
 |---|---|---|---|---|
 | keyset, page 1 | ${ms(keyset1)} | 1.00× | ${ms(sql.keyset1)} | 1.00× |
-| keyset, page ${FAR_PAGE.toLocaleString('en')} | ${ms(keysetFar)} | **${(keysetFar / keyset1).toFixed(2)}×** (goal ≤ 1.5×) | ${ms(sql.keysetFar)} | ${ratio(sql.keysetFar, sql.keyset1)} |
-| keyset, page ${FAR_PAGE.toLocaleString('en')}, \`status\` + \`from\` filters | ${ms(filtered)} | ${(filtered / keyset1).toFixed(2)}× | | |
-| OFFSET, page 1 | ${ms(offset1)} | ${(offset1 / keyset1).toFixed(2)}× | ${ms(sql.offset1)} | ${ratio(sql.offset1, sql.keyset1)} |
-| OFFSET, page ${FAR_PAGE.toLocaleString('en')} | ${ms(offsetFar)} | ${(offsetFar / keyset1).toFixed(2)}× | ${ms(sql.offsetFar)} | ${ratio(sql.offsetFar, sql.keyset1)} |
+| keyset, page ${FAR_PAGE.toLocaleString('en')} | ${ms(keysetFar)} | **${(keysetFar / keyset1).toFixed(2)}×** (goal ≤ \
+1.5×) | ${ms(sql.keysetFar)} | ${ratio(sql.keysetFar, sql.keyset1)} |
+| keyset, page ${FAR_PAGE.toLocaleString('en')}, \`status\` + \`from\` filters | ${ms(filtered)} | \
+${(filtered / keyset1).toFixed(2)}× | | |
+| OFFSET, page 1 | ${ms(offset1)} | ${(offset1 / keyset1).toFixed(2)}× | ${ms(sql.offset1)} | \
+${ratio(sql.offset1, sql.keyset1)} |
+| OFFSET, page ${FAR_PAGE.toLocaleString('en')} | ${ms(offsetFar)} | ${(offsetFar / keyset1).toFixed(2)}× | \
+${ms(sql.offsetFar)} | ${ratio(sql.offsetFar, sql.keyset1)} |
 
 End to end = the real query function through drizzle and wrangler's local D1 (dominated by the Node ↔ workerd hop).
 Engine only = the same SQL text drizzle generates, on the same migrated schema and data, timed in process.
 
 | \`GET /v1/admin/usage\` (${counts.a.toLocaleString('en')} audits, ${counts.u.toLocaleString('en')} users) | p50 | |
 |---|---|---|
-| \`getUsage\` (mau ${usage.mau.toLocaleString('en')}, ${usage.dailyActive.length} days), end to end | ${ms(usageMs)} | 1.00× |
-| baseline: \`count(distinct user_id)\` scanning \`login_audits\`, end to end | ${ms(fullScanMs)} | ${(fullScanMs / usageMs).toFixed(1)}× |
+| \`getUsage\` (mau ${usage.mau.toLocaleString('en')}, ${usage.dailyActive.length} days), end to end | ${ms(usageMs)} \
+| 1.00× |
+| baseline: \`count(distinct user_id)\` scanning \`login_audits\`, end to end | ${ms(fullScanMs)} | \
+${(fullScanMs / usageMs).toFixed(1)}× |
 | MAU: index range count on \`user_last_active(last_day)\`, engine only | ${ms(engineMau)} | 1.00× |
 | \`dailyActive\`: 30 rows of \`daily_active_counts\`, engine only | ${ms(engineDaily)} | |
-| previous design: distinct users over the window's \`daily_active_users\` rows, engine only | ${ms(engineWindow)} | ${ratio(engineWindow, engineMau)} |
+| previous design: distinct users over the window's \`daily_active_users\` rows, engine only | ${ms(engineWindow)} | \
+${ratio(engineWindow, engineMau)} |
 | previous design: per-day \`group by\` over \`daily_active_users\`, engine only | ${ms(engineWindowDaily)} | |
 | baseline scan of \`login_audits\`, engine only | ${ms(engineScan)} | ${ratio(engineScan, engineMau)} |
 

@@ -65,8 +65,15 @@ const VARIANTS: Record<string, string> = {
   stock: `import { Hono } from 'hono'; import { clerkMiddleware, getAuth } from '@clerk/hono';
     const app = new Hono();
     app.get('/health', (c) => c.json({ status: 'ok' }));
-    app.use('/v1/*', async (c, next) => clerkMiddleware({ jwtKey: c.env.CLERK_JWT_KEY || undefined, authorizedParties: [c.env.CLERK_AUTHORIZED_PARTIES] })(c, next));
-    app.get('/v1/me', (c) => { const a = getAuth(c, { acceptsToken: 'session_token' }); if (!a.userId) return c.json({ error: 'x' }, 401); return c.json({ userId: a.userId, sessionId: a.sessionId }); });
+    app.use('/v1/*', async (c, next) => {
+      const options = { jwtKey: c.env.CLERK_JWT_KEY || undefined, authorizedParties: [c.env.CLERK_AUTHORIZED_PARTIES] };
+      return clerkMiddleware(options)(c, next);
+    });
+    app.get('/v1/me', (c) => {
+      const a = getAuth(c, { acceptsToken: 'session_token' });
+      if (!a.userId) return c.json({ error: 'x' }, 401);
+      return c.json({ userId: a.userId, sessionId: a.sessionId });
+    });
     export default app;`,
   jose: `import { Hono } from 'hono'; import { importSPKI, jwtVerify } from 'jose';
     const app = new Hono(); let key;
@@ -74,8 +81,12 @@ const VARIANTS: Record<string, string> = {
     app.use('/v1/*', async (c, next) => {
       key ??= importSPKI(c.env.CLERK_JWT_KEY, 'RS256');
       const token = (c.req.header('authorization') || '').slice(7);
-      try { const { payload } = await jwtVerify(token, await key, { algorithms: ['RS256'], clockTolerance: 5 }); c.set('p', payload); }
-      catch { return c.json({ error: 'x' }, 401); }
+      try {
+        const { payload } = await jwtVerify(token, await key, { algorithms: ['RS256'], clockTolerance: 5 });
+        c.set('p', payload);
+      } catch {
+        return c.json({ error: 'x' }, 401);
+      }
       await next();
     });
     app.get('/v1/me', (c) => c.json({ userId: c.get('p').sub, sessionId: c.get('p').sid }));
@@ -88,7 +99,8 @@ export default { async fetch(request, env, ctx) {
   const { path, tokens, expect } = await request.json();
   let ok = 0;
   for (const t of tokens) {
-    const res = await app.fetch(new Request('https://edge.bench' + path, { headers: { authorization: 'Bearer ' + t } }), env, ctx);
+    const req = new Request('https://edge.bench' + path, { headers: { authorization: 'Bearer ' + t } });
+    const res = await app.fetch(req, env, ctx);
     await res.arrayBuffer();
     if (res.status === expect) ok++;
   }
@@ -153,7 +165,9 @@ async function cpuBench(bundles: Bundle[]): Promise<Record<string, Cpu>> {
   // Ours reads the caller's tenant on /v1/me (cached per isolate after the first request).
   await applyMigrations(await mf.getD1Database('DB', 'ours'));
   type Samples = { fresh: number[]; repeated: number[] };
-  const samples: Record<string, Samples> = Object.fromEntries(bundles.map((b) => [b.name, { fresh: [], repeated: [] }]));
+  const samples: Record<string, Samples> = Object.fromEntries(
+    bundles.map((b) => [b.name, { fresh: [], repeated: [] }]),
+  );
   const of = (name: string): Samples => samples[name] ?? { fresh: [], repeated: [] };
   const repeated = Array(N).fill(mint({ i: 1 }));
   // Warm-up: JIT, key import, module init.
@@ -174,7 +188,8 @@ async function cpuBench(bundles: Bundle[]): Promise<Record<string, Cpu>> {
   }
   await mf.dispose();
   // Ratios are taken within each round (same load on the shared machine), then the median across rounds.
-  const ratio = (a: string, b: string, kind: keyof Samples) => median(of(a)[kind].map((x, i) => x / (of(b)[kind][i] ?? Number.NaN)));
+  const ratio = (a: string, b: string, kind: keyof Samples) =>
+    median(of(a)[kind].map((x, i) => x / (of(b)[kind][i] ?? Number.NaN)));
   return Object.fromEntries(
     Object.entries(samples).map(([k, v]) => [
       k,
@@ -190,7 +205,13 @@ async function cpuBench(bundles: Bundle[]): Promise<Record<string, Cpu>> {
 }
 
 /** Runs `perIsolate` requests in each of `isolates` fresh workers sharing one KV namespace; counts JWKS fetches. */
-type FetchScenario = { isolates: number; perIsolate: number; tokenFor: (i: number) => string; expect: number; warmKv: boolean };
+type FetchScenario = {
+  isolates: number;
+  perIsolate: number;
+  tokenFor: (i: number) => string;
+  expect: number;
+  warmKv: boolean;
+};
 
 async function fetchCount(b: Bundle, { isolates, perIsolate, tokenFor, expect, warmKv }: FetchScenario) {
   let fetches = 0;
@@ -203,7 +224,9 @@ async function fetchCount(b: Bundle, { isolates, perIsolate, tokenFor, expect, w
   const names = Array.from({ length: isolates + 1 }, (_, i) => `${b.name}_${i}`);
   const mf = miniflare({
     ...quiet,
-    workers: names.map((name) => workerOptions({ ...b, name }, { bindings: { CLERK_JWT_KEY: '' }, options: { outboundService } })),
+    workers: names.map((name) =>
+      workerOptions({ ...b, name }, { bindings: { CLERK_JWT_KEY: '' }, options: { outboundService } }),
+    ),
   } as V4Options);
   await mf.ready;
   const first = names[0] ?? b.name;
@@ -255,11 +278,19 @@ export async function run() {
   const row = (name: string, label: string) => {
     const c = cpu[name];
     if (!c) throw new Error(`no result for ${name}`);
-    return `| ${label} | ${fmt(c.fresh)} | ${fmt(c.repeated)} | ${fmt(c.freshVsStock, 2)} | ${fmt(c.repeatedVsStock, 2)} | ${fmt(c.freshVsJose, 2)} |`;
+    const cells = [
+      fmt(c.fresh),
+      fmt(c.repeated),
+      fmt(c.freshVsStock, 2),
+      fmt(c.repeatedVsStock, 2),
+      fmt(c.freshVsJose, 2),
+    ];
+    return `| ${label} | ${cells.join(' | ')} |`;
   };
   const windows = (r: { seconds: number }) => Math.max(1, Math.ceil(r.seconds / 30));
   return `
-Added workerd time per authenticated request over a bare route of the same app (µs, median of ${ROUNDS} rounds × ${N} requests;
+Added workerd time per authenticated request over a bare route of the same app (µs, median of ${ROUNDS} rounds × ${N} \
+requests;
 "fresh" = a different token each request, "repeated" = the same token; networkless, same RSA-2048 key). Ratios are
 medians of per-round ratios (both sides measured back to back), which cancels most of the shared machine's drift:
 
@@ -274,10 +305,14 @@ Clerk JWKS fetches (JWKS mode, no CLERK_JWT_KEY; Clerk mocked by Miniflare's out
 | Scenario | ours | stock \`@clerk/hono\` |
 |---|---|---|
 | 10,000 requests over 20 cold isolates, KV warm | ${coldOurs.fetches} | ${coldStock.fetches} |
-| 1,000 requests with random unknown kids (one isolate, ${fmt(randOurs.seconds, 0)} s / ${fmt(randStock.seconds, 0)} s) | ${randOurs.fetches} (≤ ${windows(randOurs)} cooldown window${windows(randOurs) > 1 ? 's' : ''}) | ${randStock.fetches} |
+| 1,000 requests with random unknown kids (one isolate, ${fmt(randOurs.seconds, 0)} s / ${fmt(randStock.seconds, 0)} \
+s) | ${randOurs.fetches} (≤ ${windows(randOurs)} cooldown window${windows(randOurs) > 1 ? 's' : ''}) | \
+${randStock.fetches} |
 
-Bundle (gzip): the whole Worker (\`wrangler deploy --dry-run\`) **${fmt(workerKiB)} KiB** vs the naive Clerk + svix@1 + Drizzle
-baseline of 158.6 KiB (${fmt(workerKiB / 158.6, 2)}×). Benchmark harness bundles (esbuild, minified): ours ${fmt(ours.gzipKiB)} KiB,
+Bundle (gzip): the whole Worker (\`wrangler deploy --dry-run\`) **${fmt(workerKiB)} KiB** vs the naive Clerk + svix@1 \
++ Drizzle
+baseline of 158.6 KiB (${fmt(workerKiB / 158.6, 2)}×). Benchmark harness bundles (esbuild, minified): ours \
+${fmt(ours.gzipKiB)} KiB,
 stock ${fmt(stock.gzipKiB)} KiB, jose ${fmt(named('jose').gzipKiB)} KiB.
 
 How: variants bundled by esbuild and run in Miniflare's workerd from Node; a request loops ${N} inner requests

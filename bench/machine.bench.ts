@@ -54,13 +54,23 @@ const VARIANTS: Record<string, string> = {
     app.use('*', context);
     app.get('/health', (c) => c.json({ status: 'ok' }));
     app.use('/v1/*', anyTokenAuth);
-    app.get('/v1/me', (c) => { const a = c.get('auth'); return c.json({ tokenType: a.tokenType, subject: a.subject }); });
+    app.get('/v1/me', (c) => {
+      const a = c.get('auth');
+      return c.json({ tokenType: a.tokenType, subject: a.subject });
+    });
     export default app;`,
   stock: `import { Hono } from 'hono'; import { clerkMiddleware, getAuth } from '@clerk/hono';
     const app = new Hono();
     app.get('/health', (c) => c.json({ status: 'ok' }));
-    app.use('/v1/*', async (c, next) => clerkMiddleware({ jwtKey: c.env.CLERK_JWT_KEY || undefined, authorizedParties: [c.env.CLERK_AUTHORIZED_PARTIES] })(c, next));
-    app.get('/v1/me', (c) => { const a = getAuth(c, { acceptsToken: 'any' }); if (!a.isAuthenticated) return c.json({ error: 'x' }, 401); return c.json({ tokenType: a.tokenType, subject: a.subject ?? a.userId }); });
+    app.use('/v1/*', async (c, next) => {
+      const options = { jwtKey: c.env.CLERK_JWT_KEY || undefined, authorizedParties: [c.env.CLERK_AUTHORIZED_PARTIES] };
+      return clerkMiddleware(options)(c, next);
+    });
+    app.get('/v1/me', (c) => {
+      const a = getAuth(c, { acceptsToken: 'any' });
+      if (!a.isAuthenticated) return c.json({ error: 'x' }, 401);
+      return c.json({ tokenType: a.tokenType, subject: a.subject ?? a.userId });
+    });
     export default app;`,
 };
 
@@ -70,7 +80,8 @@ export default { async fetch(request, env, ctx) {
   const { path, calls } = await request.json();
   const statuses = {};
   for (const [t, ip] of calls) {
-    const res = await app.fetch(new Request('https://edge.bench' + path, { headers: { authorization: 'Bearer ' + t, 'cf-connecting-ip': ip } }), env, ctx);
+    const headers = { authorization: 'Bearer ' + t, 'cf-connecting-ip': ip };
+    const res = await app.fetch(new Request('https://edge.bench' + path, { headers }), env, ctx);
     await res.arrayBuffer();
     statuses[res.status] = (statuses[res.status] ?? 0) + 1;
   }
@@ -95,7 +106,8 @@ function fakeBackend() {
     if (url.pathname !== '/api_keys/verify') return new Response('unexpected', { status: 599 });
     counter.calls++;
     const { secret } = (await request.json()) as { secret?: string };
-    if (!secret || !KNOWN.test(secret)) return Response.json({ errors: [{ code: 'resource_not_found' }] }, { status: 404 });
+    if (!secret || !KNOWN.test(secret))
+      return Response.json({ errors: [{ code: 'resource_not_found' }] }, { status: 404 });
     const t = Date.now();
     return Response.json({
       object: 'api_key',
@@ -130,7 +142,13 @@ function workerOptions(b: Bundle, name: string, outboundService: (r: Request) =>
       { type: 'ESModule', path: `${TMP}/${b.name}/variant.mjs`, contents: b.code },
     ],
     compatibilityDate: '2026-08-01',
-    bindings: { CLERK_SECRET_KEY: SK, CLERK_PUBLISHABLE_KEY: PK, CLERK_API_URL: API, CLERK_AUTHORIZED_PARTIES: AZP, CLERK_JWT_KEY: PEM },
+    bindings: {
+      CLERK_SECRET_KEY: SK,
+      CLERK_PUBLISHABLE_KEY: PK,
+      CLERK_API_URL: API,
+      CLERK_AUTHORIZED_PARTIES: AZP,
+      CLERK_JWT_KEY: PEM,
+    },
     d1Databases: ['DB'],
     kvNamespaces: { JWKS_CACHE: 'jwks' },
     ratelimits: LIMITS,
@@ -169,7 +187,8 @@ async function cpuBench(bundles: Bundle[]) {
     bundles.map((b) => [b.name, { session: [], m2mJwt: [], cachedKey: [] }]),
   );
   const loop = (t: string): [string, string][] => Array.from({ length: N }, () => [t, '198.51.100.7']);
-  for (const b of bundles) for (const k of KINDS) await send(mf, b.name, '/v1/me', loop(tokens[k]).slice(0, 30)); // warm-up
+  // Warm-up.
+  for (const b of bundles) for (const k of KINDS) await send(mf, b.name, '/v1/me', loop(tokens[k]).slice(0, 30));
   const requestsWithKey = { ours: 0, stock: 0 } as Record<string, number>;
   for (let round = 0; round < ROUNDS; round++) {
     for (const b of bundles) {
@@ -184,7 +203,8 @@ async function cpuBench(bundles: Bundle[]) {
   }
   await mf.dispose();
   const of = (name: string, k: Kind) => samples[name]?.[k] ?? [];
-  const vs = (a: string, ka: Kind, b: string, kb: Kind) => median(of(a, ka).map((x, i) => x / (of(b, kb)[i] ?? Number.NaN)));
+  const vs = (a: string, ka: Kind, b: string, kb: Kind) =>
+    median(of(a, ka).map((x, i) => x / (of(b, kb)[i] ?? Number.NaN)));
   const calls = (name: string) => backends[name]?.counter.calls ?? 0;
   return { samples, of, vs, calls, requestsWithKey };
 }
@@ -193,7 +213,10 @@ async function cpuBench(bundles: Bundle[]) {
 async function callCount(b: Bundle, isolates: number, requests: (isolate: number) => [string, string][]) {
   const backend = fakeBackend();
   const names = Array.from({ length: isolates }, (_, i) => `${b.name}_${i}`);
-  const mf = miniflare({ ...quiet, workers: names.map((n) => workerOptions(b, n, backend.outboundService)) } as V4Options);
+  const mf = miniflare({
+    ...quiet,
+    workers: names.map((n) => workerOptions(b, n, backend.outboundService)),
+  } as V4Options);
   await mf.ready;
   await applyMigrations(await mf.getD1Database('DB', names[0]));
   const statuses: Record<string, number> = {};
@@ -231,10 +254,12 @@ export async function run() {
 
   const m = (name: string, k: Kind) => fmt(median(cpu.of(name, k)));
   const row = (k: Kind, label: string) =>
-    `| ${label} | ${m('ours', k)} | ${fmt(cpu.vs('ours', k, 'ours', 'session'), 2)} | ${m('stock', k)} | ${fmt(cpu.vs('ours', k, 'stock', k), 2)} |`;
+    `| ${label} | ${m('ours', k)} | ${fmt(cpu.vs('ours', k, 'ours', 'session'), 2)} | ` +
+    `${m('stock', k)} | ${fmt(cpu.vs('ours', k, 'stock', k), 2)} |`;
   return `
 Added workerd time per authenticated request over a bare route of the same app (µs, median of ${ROUNDS} rounds × ${N}
-requests, the same token repeated), ours (\`authenticate\` with every type accepted, as \`GET /v1/me\` mounts it) vs stock
+requests, the same token repeated), ours (\`authenticate\` with every type accepted, as \`GET /v1/me\` mounts it) vs \
+stock
 \`@clerk/hono\` (\`clerkMiddleware\`, \`getAuth(c, { acceptsToken: 'any' })\`), same RSA-2048 key (\`jwtKey\`), Clerk's
 Backend API answered by Miniflare's outbound service. Ratios are medians of per-round ratios:
 
@@ -248,13 +273,18 @@ Backend API calls (\`POST /api_keys/verify\`):
 
 | Scenario | ours | stock \`@clerk/hono\` | goal |
 |---|---|---|---|
-| 10,000 requests, 100 distinct API keys (100 client IPs), 20 cold isolates × 500 | ${spreadOurs.calls} (${JSON.stringify(spreadOurs.statuses)}) | ${spreadStock.calls} | ≤ 1 per key per isolate per 60 s = 2,000 |
-| 1,000 random API keys from one IP, one isolate (${fmt(floodOurs.seconds, 0)} s, ${floodOurs.windows} window${floodOurs.windows > 1 ? 's' : ''} of 10 s) | ${floodOurs.calls} (${JSON.stringify(floodOurs.statuses)}) | ${floodStock.calls} | ≤ MACHINE_VERIFY_LIMITER's budget = 20 × ${floodOurs.windows} |
+| 10,000 requests, 100 distinct API keys (100 client IPs), 20 cold isolates × 500 | ${spreadOurs.calls} \
+(${JSON.stringify(spreadOurs.statuses)}) | ${spreadStock.calls} | ≤ 1 per key per isolate per 60 s = 2,000 |
+| 1,000 random API keys from one IP, one isolate (${fmt(floodOurs.seconds, 0)} s, ${floodOurs.windows} \
+window${floodOurs.windows > 1 ? 's' : ''} of 10 s) | ${floodOurs.calls} (${JSON.stringify(floodOurs.statuses)}) | \
+${floodStock.calls} | ≤ MACHINE_VERIFY_LIMITER's budget = 20 × ${floodOurs.windows} |
 
-During the CPU rounds (warm-up included) ours made ${cpu.calls('ours')} Backend API call(s) for the API key (one per 60 s:
+During the CPU rounds (warm-up included) ours made ${cpu.calls('ours')} Backend API call(s) for the API key (one per \
+60 s:
 the cache entry's lifetime), stock ${cpu.calls('stock')} (one per request). An M2M JWT is verified (RSA) on every
 request: unlike session tokens, its results are not cached, because a key removed at rotation must stop them at once
-and only the session result cache is wired to the key cache's removal hook. How: variants bundled by esbuild, run in Miniflare's workerd from Node
+and only the session result cache is wired to the key cache's removal hook. How: variants bundled by esbuild, run in \
+Miniflare's workerd from Node
 (bench/machine.bench.ts).
 `;
 }

@@ -61,11 +61,24 @@ const BOOKMARK = '00000000-00000003-00000000-00000000000000000000000000000000';
 const values = { id: 'user_fake', kind: 'user', status: 'active', source: 'webhook', createdAt: 1, updatedAt: 1 };
 const row = columns.map((k) => values[k] ?? null);
 function fakeD1() {
-  const stmt = { bind: () => stmt, raw: async () => [row], all: async () => ({ results: [], success: true }), run: async () => ({ success: true }), first: async () => null };
-  return { prepare: () => stmt, batch: async (s) => s.map(() => ({ results: [], success: true })), withSession: () => ({ prepare: () => stmt, batch: async (s) => s.map(() => ({ results: [], success: true })), getBookmark: () => BOOKMARK }) };
+  const empty = () => ({ results: [], success: true });
+  const stmt = {
+    bind: () => stmt,
+    raw: async () => [row],
+    all: async () => empty(),
+    run: async () => ({ success: true }),
+    first: async () => null,
+  };
+  const batch = async (s) => s.map(empty);
+  const withSession = () => ({ prepare: () => stmt, batch, getBookmark: () => BOOKMARK });
+  return { prepare: () => stmt, batch, withSession };
 }
 function counting(inner, counts) {
-  const session = (s) => ({ prepare: (q) => (counts.statements++, s.prepare(q)), batch: (b) => (counts.batches++, s.batch(b)), getBookmark: () => s.getBookmark() });
+  const session = (s) => ({
+    prepare: (q) => (counts.statements++, s.prepare(q)),
+    batch: (b) => (counts.batches++, s.batch(b)),
+    getBookmark: () => s.getBookmark(),
+  });
   return {
     prepare: (q) => (counts.statements++, inner.prepare(q)),
     batch: (b) => (counts.batches++, inner.batch(b)),
@@ -80,7 +93,8 @@ export default { async fetch(request, env, ctx) {
   let ok = 0;
   let bookmarks = 0;
   for (let i = 0; i < n; i++) {
-    const res = await apps[variant].fetch(new Request('https://edge.bench' + path, { headers: { authorization: 'Bearer ' + token } }), bindings, ctx);
+    const req = new Request('https://edge.bench' + path, { headers: { authorization: 'Bearer ' + token } });
+    const res = await apps[variant].fetch(req, bindings, ctx);
     await res.arrayBuffer();
     if (res.status === 200) ok++;
     if (res.headers.get('x-d1-bookmark')) bookmarks++;
@@ -179,13 +193,15 @@ async function cpu(code: string) {
   const empty = () => ({ session: [], primary: [], cached: [] }) as Record<Variant, number[]>;
   const samples = { fake: empty(), real: empty() };
   const diff: Record<'fake' | 'real', number[]> = { fake: [], real: [] };
-  for (const db of dbs) for (const v of variants) await loop(mf, { variant: v, path: '/v1/me', token, n: 50, db }); // warm-up
+  // Warm-up.
+  for (const db of dbs) for (const v of variants) await loop(mf, { variant: v, path: '/v1/me', token, n: 50, db });
   for (let round = 0; round < ROUNDS; round++) {
     for (const db of dbs) {
       const order = round % 2 ? [...variants].reverse() : variants;
       const bare = (await loop(mf, { variant: 'primary', path: '/health', token, n: N, db })).ms;
       const got = { session: 0, primary: 0, cached: 0 } as Record<Variant, number>;
-      for (const v of order) got[v] = (((await loop(mf, { variant: v, path: '/v1/me', token, n: N, db })).ms - bare) / N) * 1000;
+      for (const v of order)
+        got[v] = (((await loop(mf, { variant: v, path: '/v1/me', token, n: N, db })).ms - bare) / N) * 1000;
       for (const v of variants) samples[db][v].push(got[v]);
       diff[db].push(got.session - got.primary);
     }
@@ -211,7 +227,8 @@ export async function run() {
   const counts = await statementCounts(code);
   const t = await cpu(code);
   rmSync(TMP, { recursive: true, force: true });
-  const c = (r: PerRequest) => `${fmt(r.calls, 2)} (${fmt(r.sessions, 2)} / ${fmt(r.statements, 2)} / ${fmt(r.batches, 2)})`;
+  const c = (r: PerRequest) =>
+    `${fmt(r.calls, 2)} (${fmt(r.sessions, 2)} / ${fmt(r.statements, 2)} / ${fmt(r.batches, 2)})`;
   const s = (r: Summary) => `${fmt(r.median)} (${fmt(r.min)}–${fmt(r.max)})`;
   return `
 D1 calls per authenticated \`GET /v1/me\` (real Miniflare D1, counted by a wrapper binding inside the isolate;
@@ -220,11 +237,15 @@ for a new user (the tenant is created just in time); "warm" is the mean of the n
 
 | Configuration | first request | warm request | responses with \`x-d1-bookmark\` (warm) |
 |---|---|---|---|
-| tenant cache on (shipped) | ${c(counts.cached.first)} | **${c(counts.cached.warm)}** | ${fmt(counts.cached.warm.bookmarks * 100, 0)} % |
-| tenant cache off, D1 session | ${c(counts.session.first)} | ${c(counts.session.warm)} | ${fmt(counts.session.warm.bookmarks * 100, 0)} % |
-| tenant cache off, primary only (no session) | ${c(counts.primary.first)} | ${c(counts.primary.warm)} | ${fmt(counts.primary.warm.bookmarks * 100, 0)} % |
+| tenant cache on (shipped) | ${c(counts.cached.first)} | **${c(counts.cached.warm)}** | \
+${fmt(counts.cached.warm.bookmarks * 100, 0)} % |
+| tenant cache off, D1 session | ${c(counts.session.first)} | ${c(counts.session.warm)} | \
+${fmt(counts.session.warm.bookmarks * 100, 0)} % |
+| tenant cache off, primary only (no session) | ${c(counts.primary.first)} | ${c(counts.primary.warm)} | \
+${fmt(counts.primary.warm.bookmarks * 100, 0)} % |
 
-Added workerd time per \`/v1/me\` over \`/health\` of the same app (µs; median (interquartile range) of ${ROUNDS} rounds × ${N} requests,
+Added workerd time per \`/v1/me\` over \`/health\` of the same app (µs; median (interquartile range) of ${ROUNDS} \
+rounds × ${N} requests,
 same token, so signature checks come from the result cache in every variant):
 
 | Configuration | fake D1 (no I/O: CPU) | real Miniflare D1 (wall) |

@@ -25,8 +25,10 @@ for (const file of files) {
 
 const header = `# Benchmarks
 
-Reproduce with \`npm run bench\` (or \`npm run bench -- <name>\` for one of: ${all.map((f) => `\`${f.replace('.bench.ts', '')}\``).join(', ')}).
-Measured ${new Date().toISOString().slice(0, 10)} on ${os.cpus().length}× ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}.
+Reproduce with \`npm run bench\` (or \`npm run bench -- <name>\` for one of: \
+${all.map((f) => `\`${f.replace('.bench.ts', '')}\``).join(', ')}).
+Measured ${new Date().toISOString().slice(0, 10)} on ${os.cpus().length}× ${os.cpus()[0]?.model ?? 'cpu'}, \
+${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}.
 Shared, noisy machines: read the ratios (each measured against a baseline in the same run), not the absolute times.
 `;
 // Running a subset replaces only those sections of an existing BENCHMARKS.md.

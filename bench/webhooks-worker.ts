@@ -31,7 +31,11 @@ const verifyHandler = (oneWrite: boolean) => async (c: Context<AppEnv>) => {
   if (!secret) throw new AppError('internal');
   const verified = verifyDelivery(
     secret,
-    { id: c.req.header('svix-id'), timestamp: c.req.header('svix-timestamp'), signature: c.req.header('svix-signature') },
+    {
+      id: c.req.header('svix-id'),
+      timestamp: c.req.header('svix-timestamp'),
+      signature: c.req.header('svix-signature'),
+    },
     body.text,
     svixVerifiers,
   );
@@ -39,7 +43,8 @@ const verifyHandler = (oneWrite: boolean) => async (c: Context<AppEnv>) => {
   if (oneWrite) {
     await c.env.DB.batch([
       c.env.DB.prepare(
-        "insert into job_state (name, value, updated_at) values ('bench', ?1, ?2) on conflict (name) do update set value = excluded.value, updated_at = excluded.updated_at",
+        "insert into job_state (name, value, updated_at) values ('bench', ?1, ?2) " +
+          'on conflict (name) do update set value = excluded.value, updated_at = excluded.updated_at',
       ).bind(verified.delivery.svixId, Date.now()),
     ]);
   }
@@ -97,7 +102,8 @@ function dryD1(): D1Database {
   };
   const dry = {
     prepare: () => stmt,
-    batch: async (statements: unknown[]) => statements.map(() => ({ success: true, results: [{ svix_id: 'dry' }], meta: {} })),
+    batch: async (statements: unknown[]) =>
+      statements.map(() => ({ success: true, results: [{ svix_id: 'dry' }], meta: {} })),
   };
   return dry as unknown as D1Database;
 }

@@ -22,11 +22,16 @@ describe('resolveChromium: which browser', () => {
   });
 
   it('uses CHROMIUM_PATH when it is an executable file', () => {
-    expect(resolveChromium({ CHROMIUM_PATH: '/opt/my-chromium' }, exists)).toEqual({ kind: 'override', path: '/opt/my-chromium' });
+    expect(resolveChromium({ CHROMIUM_PATH: '/opt/my-chromium' }, exists)).toEqual({
+      kind: 'override',
+      path: '/opt/my-chromium',
+    });
   });
 
   it('refuses a CHROMIUM_PATH that points at nothing, naming the variable and the path', () => {
-    expect(() => resolveChromium({ CHROMIUM_PATH: '/nowhere/chromium' }, exists)).toThrow(/CHROMIUM_PATH is set to "\/nowhere\/chromium"/);
+    expect(() => resolveChromium({ CHROMIUM_PATH: '/nowhere/chromium' }, exists)).toThrow(
+      /CHROMIUM_PATH is set to "\/nowhere\/chromium"/,
+    );
   });
 
   it('counts only executable regular files (not a directory, not a plain file)', () => {
@@ -41,7 +46,7 @@ describe('resolveChromium: which browser', () => {
     expect(isExecutableFile(script)).toBe(true);
   });
 
-  it('launchChromium fails with the variable named, not a Playwright stack, for a CHROMIUM_PATH to nothing', async () => {
+  it('launchChromium names the variable (no Playwright stack) for a CHROMIUM_PATH to nothing', async () => {
     vi.stubEnv('CHROMIUM_PATH', join(scratch, 'no-such-browser'));
     await expect(launchChromium(join(scratch, 'profile-bad'))).rejects.toThrow(
       /^CHROMIUM_PATH is set to ".*no-such-browser", which is not an executable file/,
@@ -61,7 +66,9 @@ describe('bundledChromium: the browser npm installed, unpacked safely', () => {
     expect(first?.[1]).toMatch(/^Chromium \d+\./);
     expect(second).toEqual(first);
     const path = first?.[0] ?? '';
-    expect(dirname(path)).toBe(join(root, readdirSync(root).find((name) => name.startsWith('fulcrum-chromium-bin-')) ?? '?'));
+    expect(dirname(path)).toBe(
+      join(root, readdirSync(root).find((name) => name.startsWith('fulcrum-chromium-bin-')) ?? '?'),
+    );
     expect(readdirSync(root)).toHaveLength(1); // the loser's private unpack is gone
 
     const browser = await playwright.launch({ executablePath: path, args: [...chromium.args, ...QUIET_FLAGS] });

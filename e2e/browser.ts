@@ -1,5 +1,15 @@
 import { execFile } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +19,9 @@ import { type BrowserContext, chromium as playwright } from 'playwright-core';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const VERSION: string = JSON.parse(readFileSync(join(ROOT, 'node_modules/@sparticuz/chromium/package.json'), 'utf8')).version;
+const VERSION: string = JSON.parse(
+  readFileSync(join(ROOT, 'node_modules/@sparticuz/chromium/package.json'), 'utf8'),
+).version;
 /** Written last into a finished unpack, before it is renamed into place: its presence means "complete". */
 const MARKER = '.fulcrum-complete';
 
@@ -23,12 +35,16 @@ export type ChromiumChoice = { kind: 'override'; path: string } | { kind: 'bundl
  * is refused here with a message naming the variable, before Playwright reports it from its internals.
  * Unset or empty: the Chromium that `npm install` brought (@sparticuz/chromium).
  */
-export function resolveChromium(env: { CHROMIUM_PATH?: string | undefined }, isExecutableFile: (path: string) => boolean): ChromiumChoice {
+export function resolveChromium(
+  env: { CHROMIUM_PATH?: string | undefined },
+  isExecutableFile: (path: string) => boolean,
+): ChromiumChoice {
   const path = env.CHROMIUM_PATH;
   if (path === undefined || path === '') return { kind: 'bundled' };
   if (!isExecutableFile(path)) {
     throw new Error(
-      `CHROMIUM_PATH is set to "${path}", which is not an executable file: point CHROMIUM_PATH at a Chromium binary, or unset it to use the one npm installed (@sparticuz/chromium)`,
+      `CHROMIUM_PATH is set to "${path}", which is not an executable file: point CHROMIUM_PATH at a Chromium binary, ` +
+        'or unset it to use the one npm installed (@sparticuz/chromium)',
     );
   }
   return { kind: 'override', path };
@@ -68,7 +84,8 @@ export async function bundledChromium(cacheRoot: string = tmpdir()): Promise<str
       cwd: ROOT,
       env: { ...process.env, TMPDIR: staging },
     });
-    if (stdout !== join(staging, 'chromium')) throw new Error(`@sparticuz/chromium unpacked to ${stdout}, expected ${staging}`);
+    if (stdout !== join(staging, 'chromium'))
+      throw new Error(`@sparticuz/chromium unpacked to ${stdout}, expected ${staging}`);
     const { stdout: version } = await run(stdout, ['--version']);
     writeFileSync(join(staging, MARKER), version);
     try {
@@ -100,6 +117,7 @@ export async function launchChromium(
 ): Promise<BrowserContext> {
   const choice = resolveChromium(process.env, isExecutableFile);
   const executablePath = choice.kind === 'override' ? choice.path : await bundledChromium();
-  const args = choice.kind === 'override' ? ['--no-sandbox', '--disable-gpu', ...QUIET_FLAGS] : [...chromium.args, ...QUIET_FLAGS];
+  const args =
+    choice.kind === 'override' ? ['--no-sandbox', '--disable-gpu', ...QUIET_FLAGS] : [...chromium.args, ...QUIET_FLAGS];
   return playwright.launchPersistentContext(profile, { executablePath, args, ...options });
 }

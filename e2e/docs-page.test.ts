@@ -57,8 +57,12 @@ describe('/docs in headless Chromium, offline', () => {
     await page.goto(`${dev.url}/docs`);
     await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
 
-    const doc = (await (await fetch(`${dev.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
-    const expected = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
+    const doc = (await (await fetch(`${dev.url}/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    const expected = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
+    );
     expect(expected.length).toBeGreaterThanOrEqual(15);
     const listed = await page.$$eval('details.route', (els) => els.map((e) => e.getAttribute('data-route')));
     expect(listed.sort()).toEqual(expected.sort());

@@ -3,17 +3,27 @@
 // block without [vars]), or when a named environment lacks a binding or var of the top level
 // (wrangler inherits none), or when two deployed bindings share a rate-limit namespace, D1 database or KV
 // namespace. CI runs it, so a broken environment block fails CI.
-import { ENVIRONMENT_OF_TOP_LEVEL, environmentGaps, environmentVarProblems, label, sharedResources, TOP_LEVEL } from './lib/environments';
+import {
+  ENVIRONMENT_OF_TOP_LEVEL,
+  environmentGaps,
+  environmentVarProblems,
+  label,
+  sharedResources,
+  TOP_LEVEL,
+} from './lib/environments';
 import { nonInheritedFields, readWranglerConfig, runWrangler } from './lib/wrangler-config';
 
 const config = readWranglerConfig();
 const errors: string[] = [];
 
 for (const gap of environmentGaps(config, nonInheritedFields())) {
-  if (gap.missing.length > 0)
-    errors.push(`env.${gap.env}: ${gap.field} lacks ${gap.missing.join(', ')} (declared at the top level; wrangler does not inherit it)`);
-  if (gap.extra.length > 0)
-    console.warn(`build: env.${gap.env}: ${gap.field} ${gap.extra.join(', ')} only there (local development never exercises it)`);
+  const where = `env.${gap.env}: ${gap.field}`;
+  if (gap.missing.length > 0) {
+    errors.push(`${where} lacks ${gap.missing.join(', ')} (declared at the top level; wrangler does not inherit it)`);
+  }
+  if (gap.extra.length > 0) {
+    console.warn(`build: ${where} ${gap.extra.join(', ')} only there (local development never exercises it)`);
+  }
 }
 errors.push(...environmentVarProblems(config));
 errors.push(...sharedResources(config));
@@ -27,7 +37,8 @@ for (const env of [TOP_LEVEL, ...Object.keys(config.env ?? {})]) {
   // Wrangler marks its warnings ▲ and its errors ✘ (coloured even without a TTY).
   const warnings = output.split('\n').filter((l) => l.includes('▲') || l.includes('✘'));
   if (run.status !== 0 || warnings.length > 0) {
-    errors.push(`${label(env)}: wrangler deploy --dry-run ${run.status === 0 ? 'warned' : `exited ${run.status}`}\n${output.trim()}`);
+    const outcome = run.status === 0 ? 'warned' : `exited ${run.status}`;
+    errors.push(`${label(env)}: wrangler deploy --dry-run ${outcome}\n${output.trim()}`);
   }
   console.log(`build: ${label(env).padEnd(30)} ${size} → ${outdir}`);
 }

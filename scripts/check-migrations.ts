@@ -9,9 +9,13 @@ const scratch = mkdtempSync(join(tmpdir(), 'migrations-'));
 try {
   cpSync('migrations', scratch, { recursive: true });
   const before = readdirSync(scratch).length;
-  execFileSync('npx', ['drizzle-kit', 'generate', '--dialect', 'sqlite', '--schema', './src/db/schema.ts', '--out', scratch], {
-    stdio: 'pipe',
-  });
+  execFileSync(
+    'npx',
+    ['drizzle-kit', 'generate', '--dialect', 'sqlite', '--schema', './src/db/schema.ts', '--out', scratch],
+    {
+      stdio: 'pipe',
+    },
+  );
   const after = readdirSync(scratch).length;
   if (after !== before) {
     console.error('check-migrations: src/db/schema.ts has changes with no migration. Run `npm run db:generate`.');

@@ -21,12 +21,16 @@ if (plan.checkSecrets) {
     secrets = undefined;
   }
   if (listed.status !== 0 || secrets === undefined) {
-    console.error(`deploy: could not list the secrets of env.${plan.env} (logged in? does the Worker exist?):\n${listed.stderr}`);
+    console.error(
+      `deploy: could not list the secrets of env.${plan.env} (logged in? does the Worker exist?):\n${listed.stderr}`,
+    );
     process.exit(1);
   }
   const missing = missingSecrets(secrets);
   if (missing.length > 0) {
-    console.error(`deploy: env.${plan.env} lacks ${missing.join(', ')}: npx wrangler secret put <NAME> --env ${plan.env}`);
+    console.error(
+      `deploy: env.${plan.env} lacks ${missing.join(', ')}: npx wrangler secret put <NAME> --env ${plan.env}`,
+    );
     process.exit(1);
   }
 }

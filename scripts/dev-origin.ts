@@ -35,12 +35,23 @@ const server = createServer(async (req, res) => {
   for await (const chunk of req) bytes += chunk.length;
   const url = new URL(req.url ?? '/', 'http://origin.local');
   const headers = Object.fromEntries(
-    Object.entries(req.headers).filter(([k]) => k.startsWith('x-fulcrum-') || k.startsWith('x-forwarded-') || k === 'x-request-id'),
+    Object.entries(req.headers).filter(
+      ([k]) => k.startsWith('x-fulcrum-') || k.startsWith('x-forwarded-') || k === 'x-request-id',
+    ),
   );
   const assertion = await verifyAssertion(req.headers['x-fulcrum-assertion']);
-  if (headers['x-fulcrum-assertion']) headers['x-fulcrum-assertion'] = `${String(headers['x-fulcrum-assertion']).slice(0, 24)}…`;
+  if (headers['x-fulcrum-assertion'])
+    headers['x-fulcrum-assertion'] = `${String(headers['x-fulcrum-assertion']).slice(0, 24)}…`;
   const body = JSON.stringify(
-    { origin: 'dev-origin', method: req.method, path: url.pathname, query: url.search, bodyBytes: bytes, headers, assertion },
+    {
+      origin: 'dev-origin',
+      method: req.method,
+      path: url.pathname,
+      query: url.search,
+      bodyBytes: bytes,
+      headers,
+      assertion,
+    },
     null,
     2,
   );
@@ -53,10 +64,13 @@ const child = command >= 0 ? process.argv.slice(command + 1) : [];
 
 server.on('error', (error: NodeJS.ErrnoException) => {
   // Already running (`npm run dev:origin` in another terminal): use that one.
-  if (error.code === 'EADDRINUSE' && child.length > 0) console.error(`dev-origin: port ${PORT} in use, assuming it is already running`);
+  if (error.code === 'EADDRINUSE' && child.length > 0)
+    console.error(`dev-origin: port ${PORT} in use, assuming it is already running`);
   else throw error;
 });
-server.listen(PORT, '127.0.0.1', () => console.error(`dev-origin: echoing on http://127.0.0.1:${PORT} (edge JWKS from ${EDGE})`));
+server.listen(PORT, '127.0.0.1', () =>
+  console.error(`dev-origin: echoing on http://127.0.0.1:${PORT} (edge JWKS from ${EDGE})`),
+);
 
 const [cmd, ...args] = child;
 if (cmd !== undefined) {

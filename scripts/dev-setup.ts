@@ -28,7 +28,9 @@ const publicPem = readFileSync(`${KEYS}/public.pem`, 'utf8').trim();
 const line = `CLERK_JWT_KEY="${publicPem.replace(/\n/g, '\\n')}"`;
 const vars = readFileSync(VARS, 'utf8');
 if (!vars.includes(line)) {
-  const updated = /^CLERK_JWT_KEY=.*$/m.test(vars) ? vars.replace(/^CLERK_JWT_KEY=.*$/m, () => line) : `${vars.trimEnd()}\n${line}\n`;
+  const updated = /^CLERK_JWT_KEY=.*$/m.test(vars)
+    ? vars.replace(/^CLERK_JWT_KEY=.*$/m, () => line)
+    : `${vars.trimEnd()}\n${line}\n`;
   writeFileSync(VARS, updated);
   console.log('dev-setup: CLERK_JWT_KEY in .dev.vars now holds the dev public key');
 }

@@ -16,8 +16,12 @@ import { freePort, startWranglerDev, type WranglerDev } from './lib/wrangler-dev
 const dir = mkdtempSync(join(tmpdir(), 'fulcrum-interop-'));
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const edgeKey = (kind: 'ed25519' | 'ec') => {
-  const { privateKey } = kind === 'ed25519' ? generateKeyPairSync('ed25519') : generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  return JSON.stringify({ ...privateKey.export({ format: 'jwk' }), kid: `interop-${kind}-${randomBytes(3).toString('hex')}` });
+  const { privateKey } =
+    kind === 'ed25519' ? generateKeyPairSync('ed25519') : generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  return JSON.stringify({
+    ...privateKey.export({ format: 'jwk' }),
+    kid: `interop-${kind}-${randomBytes(3).toString('hex')}`,
+  });
 };
 
 function envFile(originPort: number, keys: { current: string; previous?: string }): string {
@@ -56,7 +60,10 @@ async function through(edge: WranglerDev, user: string) {
   const res = await fetch(`${edge.url}/api/whoami`, {
     headers: { authorization: `Bearer ${token(user)}`, 'x-fulcrum-user-id': 'user_spoof' },
   });
-  const body = (await res.json().catch(() => null)) as { verified?: boolean; identity?: { sub?: string; token_type?: string } } | null;
+  const body = (await res.json().catch(() => null)) as {
+    verified?: boolean;
+    identity?: { sub?: string; token_type?: string };
+  } | null;
   return { status: res.status, body };
 }
 
@@ -78,17 +85,28 @@ try {
   const originPort = await freePort();
   const edgeUrl = `http://127.0.0.1:${edgePort}`;
   go = spawn(binary, [], {
-    env: { ...process.env, EDGE_URL: edgeUrl, LISTEN: `127.0.0.1:${originPort}`, AUDIENCE: `http://127.0.0.1:${originPort}` },
+    env: {
+      ...process.env,
+      EDGE_URL: edgeUrl,
+      LISTEN: `127.0.0.1:${originPort}`,
+      AUDIENCE: `http://127.0.0.1:${originPort}`,
+    },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const oldKey = edgeKey('ed25519');
   // The local D1 with the real migrations (as the drill does: wrangler's platform proxy on the same folder).
-  const proxy = await getPlatformProxy<{ DB: D1Like }>({ configPath: 'wrangler.toml', persist: { path: join(dir, 'v3') }, envFiles: [] });
+  const proxy = await getPlatformProxy<{ DB: D1Like }>({
+    configPath: 'wrangler.toml',
+    persist: { path: join(dir, 'v3') },
+    envFiles: [],
+  });
   await applyMigrations(proxy.env.DB);
   await proxy.dispose();
   edge = await startWranglerDev(edgePort, { persistTo: dir, envFile: envFile(originPort, { current: oldKey }) });
 
-  const direct = await fetch(`http://127.0.0.1:${originPort}/api/whoami`, { headers: { 'x-fulcrum-user-id': 'user_spoof' } });
+  const direct = await fetch(`http://127.0.0.1:${originPort}/api/whoami`, {
+    headers: { 'x-fulcrum-user-id': 'user_spoof' },
+  });
   if (direct.status !== 401) fail(`a request around the edge got ${direct.status}, want 401`);
   const first = await through(edge, 'user_interop');
   if (first.status !== 200 || first.body?.verified !== true || first.body.identity?.sub !== 'user_interop') {
@@ -100,7 +118,10 @@ try {
   // first fetch; rotate after that window, as an operator's rotation (hours apart) always is.
   await new Promise((r) => setTimeout(r, 31_000));
   await edge.stop();
-  edge = await startWranglerDev(edgePort, { persistTo: dir, envFile: envFile(originPort, { current: edgeKey('ec'), previous: oldKey }) });
+  edge = await startWranglerDev(edgePort, {
+    persistTo: dir,
+    envFile: envFile(originPort, { current: edgeKey('ec'), previous: oldKey }),
+  });
   const results = [];
   for (let i = 0; i < 10; i++) results.push(await through(edge, `user_rotated_${i}`));
   const failed = results.filter((r) => r.status !== 200 || r.body?.verified !== true);

@@ -1,8 +1,10 @@
 // `npm run token -- --user user_123 [--org org_1 --role admin] [--ttl 3600]`
-// `npm run token -- --type m2m --machine mch_1 [--scopes mch_2,mch_3]` / `--type oauth --user user_1 [--client c --scopes a,b --aud x]`
+// `npm run token -- --type m2m --machine mch_1 [--scopes mch_2,mch_3]`
+// `npm run token -- --type oauth --user user_1 [--client c --scopes a,b --aud x]`
 // Mints a Clerk-shaped RS256 session token signed with the local dev key (.dev-keys/private.pem,
 // created by scripts/dev-setup.ts, whose public half `npm run dev` serves as CLERK_JWT_KEY) and
-// prints a ready curl line (or, with --raw, only the token: `$(npm run -s token -- --user u --raw)`). Local development only: these tokens verify nowhere else.
+// prints a ready curl line (or, with --raw, only the token: `$(npm run -s token -- --user u --raw)`).
+// Local development only: these tokens verify nowhere else.
 import { execFileSync } from 'node:child_process';
 import { createHash, createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -10,7 +12,8 @@ import { parseArgs } from 'node:util';
 import { signRs256 } from './lib/sign.ts';
 
 const USAGE = `usage: npm run token -- --user <user_id> [--session <sess_id>] [--org <org_id> --role <role>]
-                      [--permissions <a,b>] [--fva <minutes,minutes>] [--azp <origin>] [--ttl <seconds>] [--port <port>] [--raw]
+                      [--permissions <a,b>] [--fva <minutes,minutes>] [--azp <origin>] [--ttl <seconds>]
+                      [--port <port>] [--raw]
        npm run token -- --type m2m --machine <mch_id> [--scopes <mch_a,mch_b>] [--ttl <seconds>]
        npm run token -- --type oauth --user <user_id> [--client <client_id>] [--scopes <a,b>] [--aud <audience>]`;
 
@@ -55,10 +58,12 @@ if (!Number.isInteger(ttl) || ttl <= 0 || fva.length !== 2 || fva.some((n) => !N
   process.exit(2);
 }
 
-if (!existsSync('.dev-keys/private.pem')) execFileSync(process.execPath, ['scripts/dev-setup.ts'], { stdio: 'inherit' });
+if (!existsSync('.dev-keys/private.pem'))
+  execFileSync(process.execPath, ['scripts/dev-setup.ts'], { stdio: 'inherit' });
 const privateKey = createPrivateKey(readFileSync('.dev-keys/private.pem'));
 
-// The token's azp must be allowed when the dev server sets CLERK_AUTHORIZED_PARTIES (.dev.vars wins over wrangler.toml).
+// The token's azp must be allowed when the dev server sets CLERK_AUTHORIZED_PARTIES
+// (.dev.vars wins over wrangler.toml).
 function authorizedParties(): string[] {
   for (const file of ['.dev.vars', 'wrangler.toml']) {
     if (!existsSync(file)) continue;
@@ -87,8 +92,19 @@ function printMachine(token: string, what: string): never {
 // Machine tokens in JWT form, shaped as Clerk issues them (verified by the same CLERK_JWT_KEY).
 const iss = 'https://fulcrum-dev.clerk.accounts.dev';
 if (values.type === 'm2m') {
-  const claims = { iss, sub: values.machine, jti: jti('mt_'), iat: now, nbf: now - 5, exp: now + ttl, scopes: scopes.join(' ') };
-  printMachine(signRs256({ alg: 'RS256', cat: 'cl_B7d4PD333AAA', kid, typ: 'JWT' }, claims, privateKey), `M2M token for ${values.machine}`);
+  const claims = {
+    iss,
+    sub: values.machine,
+    jti: jti('mt_'),
+    iat: now,
+    nbf: now - 5,
+    exp: now + ttl,
+    scopes: scopes.join(' '),
+  };
+  printMachine(
+    signRs256({ alg: 'RS256', cat: 'cl_B7d4PD333AAA', kid, typ: 'JWT' }, claims, privateKey),
+    `M2M token for ${values.machine}`,
+  );
 }
 if (values.type === 'oauth') {
   const claims = {
@@ -102,7 +118,10 @@ if (values.type === 'oauth') {
     scope: scopes.join(' '),
     ...(values.aud ? { aud: values.aud } : {}),
   };
-  printMachine(signRs256({ alg: 'RS256', kid, typ: 'at+jwt' }, claims, privateKey), `OAuth access token of ${user} for ${values.client}`);
+  printMachine(
+    signRs256({ alg: 'RS256', kid, typ: 'at+jwt' }, claims, privateKey),
+    `OAuth access token of ${user} for ${values.client}`,
+  );
 }
 const header = { alg: 'RS256', cat: 'cl_B7d4PD111AAA', kid, typ: 'JWT' };
 const role = values.role.replace(/^org:/, '');

@@ -52,7 +52,8 @@ if (values.help || !given || !TYPES.includes(given)) {
 const type: string = given;
 
 function signingSecret(file: string): string {
-  if (!existsSync(file)) throw new Error(`${file} not found: run \`node scripts/dev-setup.ts\` (or \`npm run dev\`) first`);
+  if (!existsSync(file))
+    throw new Error(`${file} not found: run \`node scripts/dev-setup.ts\` (or \`npm run dev\`) first`);
   const line = readFileSync(file, 'utf8')
     .split('\n')
     .find((l) => /^\s*CLERK_WEBHOOK_SIGNING_SECRET\s*=/.test(l));
@@ -83,7 +84,9 @@ function buildEvent() {
   if (type.startsWith('session.')) event.data.created_at = now;
   if (type === 'user.created' || type === 'user.updated') {
     event.data.primary_email_address_id = SAMPLE_IDS.email;
-    event.data.email_addresses = [{ object: 'email_address', id: SAMPLE_IDS.email, email_address: values.email, linked_to: [] }];
+    event.data.email_addresses = [
+      { object: 'email_address', id: SAMPLE_IDS.email, email_address: values.email, linked_to: [] },
+    ];
   }
   return event;
 }

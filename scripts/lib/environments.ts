@@ -22,7 +22,9 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  */
 export function declaredNames(value: unknown): string[] {
   if (Array.isArray(value)) {
-    return value.flatMap((b) => (isRecord(b) ? [b.binding ?? b.name].filter((n): n is string => typeof n === 'string') : []));
+    return value.flatMap((b) =>
+      isRecord(b) ? [b.binding ?? b.name].filter((n): n is string => typeof n === 'string') : [],
+    );
   }
   if (isRecord(value)) return Array.isArray(value.bindings) ? declaredNames(value.bindings) : Object.keys(value);
   return [];
@@ -113,7 +115,10 @@ export type DeployPlan = { env: string; dryRun: boolean; checkSecrets: boolean; 
  * is local development and is never deployed. `--dry-run` only bundles (no migrations, no checks);
  * with `--secrets-file` the required secrets arrive with the upload and are not listed first.
  */
-export function deployPlan(argv: readonly string[], config: RawConfig): { ok: true; plan: DeployPlan } | { ok: false; error: string } {
+export function deployPlan(
+  argv: readonly string[],
+  config: RawConfig,
+): { ok: true; plan: DeployPlan } | { ok: false; error: string } {
   const rest: string[] = [];
   let env: string | undefined;
   for (let i = 0; i < argv.length; i++) {
@@ -126,18 +131,26 @@ export function deployPlan(argv: readonly string[], config: RawConfig): { ok: tr
   const names = Object.keys(config.env ?? {});
   const usage = `usage: npm run deploy -- --env <${names.join('|')}> [wrangler deploy options]`;
   if (env === undefined || env === TOP_LEVEL) {
-    return { ok: false, error: `no environment: the top level of wrangler.toml is local development and is never deployed.\n${usage}` };
+    return {
+      ok: false,
+      error: `no environment: the top level of wrangler.toml is local development and is never deployed.\n${usage}`,
+    };
   }
   const block = config.env && Object.hasOwn(config.env, env) ? config.env[env] : undefined;
   if (!isRecord(block))
-    return { ok: false, error: `unknown environment "${env}" (wrangler.toml has: ${names.join(', ') || 'none'}).\n${usage}` };
+    return {
+      ok: false,
+      error: `unknown environment "${env}" (wrangler.toml has: ${names.join(', ') || 'none'}).\n${usage}`,
+    };
   const dryRun = rest.includes('--dry-run');
   if (!dryRun) {
     const placeholders = placeholderIds(block);
     if (placeholders.length > 0) {
       return {
         ok: false,
-        error: `env.${env} still has placeholder ids (${placeholders.join('; ')}): create the resources and put their ids in wrangler.toml (README, "Deploying").`,
+        error:
+          `env.${env} still has placeholder ids (${placeholders.join('; ')}): ` +
+          'create the resources and put their ids in wrangler.toml (README, "Deploying").',
       };
     }
   }
@@ -150,6 +163,8 @@ export function deployPlan(argv: readonly string[], config: RawConfig): { ok: tr
 
 /** The required secrets `wrangler secret list --format json` does not show. */
 export function missingSecrets(listed: unknown): string[] {
-  const names = new Set(Array.isArray(listed) ? listed.flatMap((s) => (isRecord(s) && typeof s.name === 'string' ? [s.name] : [])) : []);
+  const names = new Set(
+    Array.isArray(listed) ? listed.flatMap((s) => (isRecord(s) && typeof s.name === 'string' ? [s.name] : [])) : [],
+  );
   return REQUIRED_SECRETS.filter((n) => !names.has(n));
 }

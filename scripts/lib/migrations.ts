@@ -28,10 +28,13 @@ export function readMigrations(): Promise<D1Migration[]> {
 export async function applyMigrations(db: D1Like, migrations?: D1Migration[]): Promise<void> {
   await db
     .prepare(
-      'CREATE TABLE IF NOT EXISTS d1_migrations (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL)',
+      'CREATE TABLE IF NOT EXISTS d1_migrations (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, ' +
+        'applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL)',
     )
     .run();
-  const applied = new Set((await db.prepare('SELECT name FROM d1_migrations').all<{ name: string }>()).results.map((r) => r.name));
+  const applied = new Set(
+    (await db.prepare('SELECT name FROM d1_migrations').all<{ name: string }>()).results.map((r) => r.name),
+  );
   for (const migration of migrations ?? (await readMigrations())) {
     if (applied.has(migration.name)) continue;
     const statements = migration.queries.map((q) => db.prepare(q));

@@ -41,12 +41,24 @@ export const wranglerEnv = (): NodeJS.ProcessEnv => ({
 /** Starts `wrangler dev` on 127.0.0.1:`port`; resolves once `/health` answers 200. */
 export async function startWranglerDev(port: number, options: WranglerDevOptions = {}): Promise<WranglerDev> {
   const state = options.persistTo ?? mkdtempSync(join(tmpdir(), 'fulcrum-dev-'));
-  const args = ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(options.inspectorPort ?? port + 1000)];
+  const args = [
+    'dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--inspector-port',
+    String(options.inspectorPort ?? port + 1000),
+  ];
   args.push('--persist-to', state, '--show-interactive-dev-session=false');
   if (options.envFile) args.push('--env-file', options.envFile);
   // console.log (the service's info lines) is shown from level "log" up.
   args.push('--log-level', 'log');
-  const child: ChildProcess = spawn(WRANGLER, args, { env: wranglerEnv(), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child: ChildProcess = spawn(WRANGLER, args, {
+    env: wranglerEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   const logs: string[] = [];
   const collect = (chunk: Buffer) => {
     for (const line of chunk.toString().split('\n')) if (line.trim()) logs.push(line);
