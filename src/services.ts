@@ -2,8 +2,10 @@ import type { MiddlewareHandler } from 'hono';
 import { MachineVerifierRegistry } from './auth/machine-verifier';
 import { VerifierRegistry } from './auth/verifier';
 import type { AppEnv } from './env';
+import { GatewayState } from './gateway/gateway-state';
 import { CursorCodec } from './lib/cursor';
 import { log as defaultLog, type Logger } from './lib/log';
+import { PenaltyBox } from './lib/rate-limit';
 import { TenantCache } from './tenants/tenant-cache';
 import { createReplay, type ReplayFn } from './webhooks/replay';
 import { SvixVerifiers } from './webhooks/verify-webhook';
@@ -37,6 +39,10 @@ export type Services = {
   readonly cursors: CursorCodec;
   /** svix `Webhook` instances by signing secret. */
   readonly webhookVerifiers: SvixVerifiers;
+  /** Client IPs (and `webhook:<ip>` keys) over AUTH_FAILURE_LIMITER, refused before any work until their period ends. */
+  readonly failedCredentials: PenaltyBox;
+  /** The gateway's parsed route tables and imported signing keys. */
+  readonly gateway: GatewayState;
   /** Tenants changed by a webhook or by reconciliation: this isolate's cached copies are dropped. */
   readonly onTenantsChanged: (ids: readonly string[]) => void;
   /** Re-applies a stored webhook event (admin replay, scheduled retry). */
@@ -61,6 +67,8 @@ export function createServices(options: ServicesOptions = {}): Services {
     tenantCache,
     cursors: new CursorCodec(),
     webhookVerifiers: new SvixVerifiers(),
+    failedCredentials: new PenaltyBox(),
+    gateway: new GatewayState(),
     onTenantsChanged,
     replay: createReplay({ onTenantsChanged }),
   };

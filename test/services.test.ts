@@ -37,5 +37,33 @@ describe('createServices: one composition root, one clock', () => {
     expect(a.verifiers).not.toBe(b.verifiers);
     expect(a.cursors).not.toBe(b.cursors);
     expect(a.webhookVerifiers).not.toBe(b.webhookVerifiers);
+    expect(a.failedCredentials).not.toBe(b.failedCredentials);
+    expect(a.gateway).not.toBe(b.gateway);
+  });
+
+  it("the auth-failure penalty is the services' own, and runs on services.now()", async () => {
+    let now = T;
+    const services = createServices({ now: () => now });
+    const app = createApp({ services });
+    // The limiter binding says "over" once, then "under": only the penalty box can refuse afterwards.
+    let over = true;
+    const limiter = { limit: async () => ({ success: !over }) };
+    const bindings = { ...env, AUTH_FAILURE_LIMITER: limiter } as unknown as typeof env;
+    const ip = { 'cf-connecting-ip': '192.0.2.77' };
+    const garbage = { ...ip, authorization: 'Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln' };
+    await expectError(await callApp(app, '/v1/me', { headers: garbage }, bindings), 429, 'rate_limited');
+    over = false;
+    const valid = { ...ip, ...bearer(await mintSessionToken({ iat: Math.floor(T / 1000) })) };
+    const refused = await callApp(app, '/v1/me', { headers: valid }, bindings);
+    await expectError(refused, 429, 'rate_limited');
+    expect(refused.headers.get('retry-after')).toBe('60');
+    // Another isolate has no penalty for that IP (the binding itself now says "under").
+    const other = createApp({ services: createServices({ now: () => now }) });
+    expect((await callApp(other, '/v1/me', { headers: valid }, bindings)).status).toBe(200);
+    // On this isolate's clock the penalty ends with the limiter's period, not the wall clock's.
+    now = T + 59_000;
+    expect((await callApp(app, '/v1/me', { headers: valid }, bindings)).headers.get('retry-after')).toBe('1');
+    now = T + 60_000;
+    expect((await callApp(app, '/v1/me', { headers: valid }, bindings)).status).toBe(200);
   });
 });

@@ -97,11 +97,12 @@ export async function authenticate(c: Context<AppEnv>, opts: AuthenticateOptions
   if (c.req.header('authorization') === undefined && !getCookie(c, '__session')) refuse(c, 'missing', 'cookie');
   // No credential costs nothing and is not counted; a presented one that fails is.
   const ip = clientIp(c);
-  assertNotPenalised(ip);
+  const { failedCredentials, now } = c.var.services;
+  assertNotPenalised(failedCredentials, ip, now());
   try {
     return await verifyCredential(c, opts);
   } catch (error) {
-    if (error instanceof AppError && error.code === 'invalid_token') await countFailure(c.env, ip);
+    if (error instanceof AppError && error.code === 'invalid_token') await countFailure(c.env, failedCredentials, ip, now());
     throw error;
   }
 }

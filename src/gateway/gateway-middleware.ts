@@ -10,7 +10,6 @@ import { enforceLimit } from '../lib/rate-limit';
 import { getTenant } from '../tenants/tenant-store';
 import { assertionClaims, signAssertion } from './assertion';
 import { type SendToOrigin, sendOnce } from './forward';
-import { gatewayState } from './gateway-state';
 import { responseHeaders } from './headers';
 import { normalizePath } from './normalize-path';
 import { type Identity, outgoingRequest } from './outgoing-request';
@@ -83,7 +82,7 @@ async function identityFor(c: Context<AppEnv>, route: GatewayRoute, deps: Gatewa
   await enforceLimit(c, 'GATEWAY_LIMITER', `${auth.tokenType}:${auth.subject}`);
   checkRoutePolicy(route, auth);
   const tenantId = await tenantOf(c, auth, deps);
-  const keys = await gatewayState.keys(c.env.EDGE_SIGNING_KEY, c.env.EDGE_SIGNING_KEY_PREVIOUS);
+  const keys = await c.var.services.gateway.keys(c.env.EDGE_SIGNING_KEY, c.env.EDGE_SIGNING_KEY_PREVIOUS);
   if (Array.isArray(keys))
     throw misconfigured(
       keys.map((p) => p.name),
@@ -107,7 +106,7 @@ async function identityFor(c: Context<AppEnv>, route: GatewayRoute, deps: Gatewa
  */
 export function gatewayMiddleware(deps: GatewayDeps) {
   return factory.createMiddleware(async (c, next) => {
-    const table = gatewayState.routes(c.env.GATEWAY_ROUTES);
+    const table = c.var.services.gateway.routes(c.env.GATEWAY_ROUTES);
     if (table.routes.length === 0 && table.problems.length === 0) return next();
     const url = new URL(c.req.url);
     const path = normalizePath(url.pathname);
@@ -146,6 +145,6 @@ export function gatewayMiddleware(deps: GatewayDeps) {
 export function forwardsPreflight(c: Context<AppEnv>): boolean {
   const path = normalizePath(new URL(c.req.url).pathname);
   if (!path.ok) return false;
-  const match = matchRoute(gatewayState.routes(c.env.GATEWAY_ROUTES), path.segments);
+  const match = matchRoute(c.var.services.gateway.routes(c.env.GATEWAY_ROUTES), path.segments);
   return match.kind === 'route' && match.route.cors === 'origin';
 }

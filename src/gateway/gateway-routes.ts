@@ -4,7 +4,6 @@ import { AppError } from '../errors';
 import type { ReadinessCheck } from '../health/health-routes';
 import { factory } from '../lib/factory';
 import { etagOf, matchesIfNoneMatch } from '../lib/http-cache';
-import { gatewayState } from './gateway-state';
 
 /**
  * `GET /.well-known/fulcrum/jwks.json`: the public halves of EDGE_SIGNING_KEY and, during a rotation,
@@ -12,7 +11,7 @@ import { gatewayState } from './gateway-state';
  * enough (see README "Rotating the signing key") and origins refetch on an unknown `kid` anyway.
  */
 export const edgeJwksRoutes = factory.createApp().get('/jwks.json', async (c) => {
-  const keys = await gatewayState.keys(c.env.EDGE_SIGNING_KEY, c.env.EDGE_SIGNING_KEY_PREVIOUS);
+  const keys = await c.var.services.gateway.keys(c.env.EDGE_SIGNING_KEY, c.env.EDGE_SIGNING_KEY_PREVIOUS);
   if (Array.isArray(keys)) throw new AppError('misconfigured', { detail: { problems: keys }, extra: { missing: keys.map((p) => p.name) } });
   const body = JSON.stringify(keys.jwks);
   const etag = await etagOf(body);
@@ -28,13 +27,13 @@ export const edgeJwksRoutes = factory.createApp().get('/jwks.json', async (c) =>
 export const gatewayCheck: ReadinessCheck = {
   name: 'gateway',
   run: async (c: Context<AppEnv>) => {
-    const table = gatewayState.routes(c.env.GATEWAY_ROUTES);
+    const table = c.var.services.gateway.routes(c.env.GATEWAY_ROUTES);
     if (table.routes.length === 0 && table.problems.length === 0) return { status: 'ok', routes: 0 };
     const config = c.get('config');
     const missing: string[] = [];
     if (!c.env.ORIGIN && !config.ORIGIN_URL) missing.push('ORIGIN_URL');
     if (c.env.ORIGIN && !config.EDGE_AUDIENCE) missing.push('EDGE_AUDIENCE');
-    const keys = await gatewayState.keys(c.env.EDGE_SIGNING_KEY, c.env.EDGE_SIGNING_KEY_PREVIOUS);
+    const keys = await c.var.services.gateway.keys(c.env.EDGE_SIGNING_KEY, c.env.EDGE_SIGNING_KEY_PREVIOUS);
     const keyProblems = Array.isArray(keys) ? keys : [];
     const ok = table.problems.length === 0 && missing.length === 0 && keyProblems.length === 0;
     return {

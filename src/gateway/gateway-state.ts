@@ -2,7 +2,7 @@ import { parseRouteTable, type RouteTable } from './route-table';
 import { type EdgeKeys, type KeyProblem, loadEdgeKeys } from './signing-keys';
 
 /**
- * The gateway's per-isolate state: the parsed route table and the imported signing keys, each
+ * The gateway's per-isolate state (`services.gateway`, built by the composition root): the parsed route table and the imported signing keys, each
  * built once per configuration value (a test's or a rotated secret's new value gets its own).
  * Bounded, so configurations seen over an isolate's life cannot grow it without limit.
  */
@@ -30,6 +30,3 @@ export class GatewayState {
     return value;
   }
 }
-
-/** The isolate's gateway state (moves into the composition root's services once those exist). */
-export const gatewayState = new GatewayState();

@@ -102,22 +102,22 @@ export class PenaltyBox {
   }
 }
 
-/** Client IPs over AUTH_FAILURE_LIMITER in this isolate (per-isolate state; see PenaltyBox). */
-export const failedCredentials = new PenaltyBox();
-
-/** 429 before any verification work when this client IP is serving an auth-failure penalty. */
-export function assertNotPenalised(key: string, now = Date.now()): void {
-  const left = failedCredentials.remaining(key, now);
+/**
+ * 429 before any verification work when `key` (a client IP, or `webhook:<ip>`) is serving an
+ * auth-failure penalty in `penalties` (the isolate's box: `services.failedCredentials`).
+ */
+export function assertNotPenalised(penalties: PenaltyBox, key: string, now: number): void {
+  const left = penalties.remaining(key, now);
   if (left > 0) throw rateLimited('AUTH_FAILURE_LIMITER', left, { key });
 }
 
 /**
- * Counts a refused credential for `key` (a client IP, or `webhook:<ip>`); when that goes over
- * AUTH_FAILURE_LIMITER the key is penalised for the limiter's period and this refusal becomes 429.
+ * Counts a refused credential for `key`; when that goes over AUTH_FAILURE_LIMITER the key is put
+ * in `penalties` for the limiter's period and this refusal becomes 429.
  */
-export async function countFailure(env: object, key: string, now = Date.now()): Promise<void> {
+export async function countFailure(env: object, penalties: PenaltyBox, key: string, now: number): Promise<void> {
   if (await underLimit(env, 'AUTH_FAILURE_LIMITER', key)) return;
-  failedCredentials.add(key, now, LIMITERS.AUTH_FAILURE_LIMITER.periodSeconds);
+  penalties.add(key, now, LIMITERS.AUTH_FAILURE_LIMITER.periodSeconds);
   throw rateLimited('AUTH_FAILURE_LIMITER', undefined, { key });
 }
 

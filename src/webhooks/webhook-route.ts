@@ -27,7 +27,8 @@ export function webhookRoutes() {
     // Failed signatures count per client IP on AUTH_FAILURE_LIMITER (their own `webhook:` keys, so
     // a bad sender and an API consumer behind one IP do not share a budget); over it, 429 before any HMAC.
     const limiterKey = `webhook:${clientIp(c)}`;
-    assertNotPenalised(limiterKey);
+    const { services } = c.var;
+    assertNotPenalised(services.failedCredentials, limiterKey, services.now());
     const body = await readBodyLimited(c.req.raw, MAX_WEBHOOK_BYTES);
     if (!body.ok) {
       log('warn', 'webhook.rejected', { requestId, reason: body.problem });
@@ -35,7 +36,6 @@ export function webhookRoutes() {
         message: body.problem === 'too_large' ? undefined : REJECTED,
       });
     }
-    const { services } = c.var;
     const verified = verifyDelivery(
       c.var.config.CLERK_WEBHOOK_SIGNING_SECRET,
       { id: c.req.header('svix-id'), timestamp: c.req.header('svix-timestamp'), signature: c.req.header('svix-signature') },
@@ -44,7 +44,7 @@ export function webhookRoutes() {
     );
     if (!verified.ok) {
       log('warn', 'webhook.rejected', { requestId, reason: verified.reason });
-      await countFailure(c.env, limiterKey);
+      await countFailure(c.env, services.failedCredentials, limiterKey, services.now());
       throw new AppError('invalid_request', { message: REJECTED });
     }
     const { svixId, timestampSeconds } = verified.delivery;
