@@ -50,9 +50,15 @@ func pad32(b []byte) []byte { return append(make([]byte, 32-len(b)), b...) }
 
 func (s signer) jwk() map[string]string {
 	if s.ed != nil {
-		return map[string]string{"kty": "OKP", "crv": "Ed25519", "x": enc(s.ed.Public().(ed25519.PublicKey)), "kid": s.kid, "alg": "EdDSA", "use": "sig"}
+		return map[string]string{
+			"kty": "OKP", "crv": "Ed25519", "x": enc(s.ed.Public().(ed25519.PublicKey)),
+			"kid": s.kid, "alg": "EdDSA", "use": "sig",
+		}
 	}
-	return map[string]string{"kty": "EC", "crv": "P-256", "x": enc(pad32(s.ec.X.Bytes())), "y": enc(pad32(s.ec.Y.Bytes())), "kid": s.kid, "alg": "ES256", "use": "sig"}
+	return map[string]string{
+		"kty": "EC", "crv": "P-256", "x": enc(pad32(s.ec.X.Bytes())), "y": enc(pad32(s.ec.Y.Bytes())),
+		"kid": s.kid, "alg": "ES256", "use": "sig",
+	}
 }
 
 func (s signer) sign(t *testing.T, claims map[string]interface{}) string {
