@@ -26,7 +26,7 @@ const DELIBERATE_DIFFERENCES = {
 /*
  * Other deliberate differences, not generated here because the oracle's answer is not a token decision:
  * - no handshake: an expired/not-yet-valid cookie token on a browser navigation gets 401, never Clerk's
- *   307 to the handshake (test/auth/me-route.test.ts);
+ *   307 to the handshake (test/tenants/me-route.test.ts);
  * - cookies: `__session` is accepted only with CLERK_AUTHORIZED_PARTIES set and a matching `azp`
  *   (Clerk also wants `__client_uat` and dev-browser cookies and then redirects);
  * - only `Authorization: Bearer <token>` (Clerk also takes a bare token without a scheme, and falls back

@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { mintSessionToken, TEST_KID } from './helpers/tokens';
+import { mintSessionToken, TEST_KID } from './tokens';
 
 describe('test token helper', () => {
   it('mints a Clerk-shaped RS256 token that verifies with CLERK_JWT_KEY', async () => {

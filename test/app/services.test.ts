@@ -1,10 +1,10 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { createApp } from '../src/app';
-import { createServices } from '../src/services';
-import { callApp, expectError } from './helpers/http';
-import { bearer, mintSessionToken } from './helpers/tokens';
-import { clerkEvent, deliver, freshId } from './helpers/webhooks';
+import { createApp } from '../../src/app';
+import { createServices } from '../../src/services';
+import { callApp, expectError } from '../helpers/http';
+import { bearer, mintSessionToken } from '../helpers/tokens';
+import { clerkEvent, deliver, freshId } from '../helpers/webhooks';
 
 /** A time well in the past: a token valid then is long expired by the wall clock. */
 const T = Date.UTC(2026, 0, 15, 12);

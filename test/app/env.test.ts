@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseConfig, problemsFor } from '../src/env';
+import { parseConfig, problemsFor } from '../../src/env';
 
 const valid = {
   CLERK_SECRET_KEY: 'sk_test_abc',

@@ -57,21 +57,3 @@ describe('cache headers for a CDN', () => {
     expect(res.headers.get('cache-control')).toBe('no-store');
   });
 });
-
-describe('OpenAPI documents the bookmark header', () => {
-  type Op = { parameters?: { name: string; in: string }[]; responses: Record<string, { headers?: Record<string, unknown> }> };
-  it('on read routes (request and 2xx response), not on writes', async () => {
-    const doc = (await (await call('/openapi.json')).json()) as { paths: Record<string, Record<string, Op>> };
-    for (const path of ['/v1/me', '/v1/tenant', '/v1/audit/logins', '/v1/orgs/current', '/v1/admin/tenants', '/v1/admin/usage']) {
-      const op = doc.paths[path]?.get as Op;
-      expect(
-        op.parameters?.some((p) => p.name === 'x-d1-bookmark' && p.in === 'header'),
-        path,
-      ).toBe(true);
-      expect(op.responses['200']?.headers?.['x-d1-bookmark'], path).toBeDefined();
-      expect(op.responses['401']?.headers, path).toBeUndefined();
-    }
-    const replay = doc.paths['/v1/admin/webhooks/{svixId}/replay']?.post as Op;
-    expect(replay.parameters?.some((p) => p.name === 'x-d1-bookmark')).toBe(false);
-  });
-});

@@ -10,8 +10,8 @@ import { createLoadTenant } from '../../src/tenants/tenant-middleware';
 import { getTenant } from '../../src/tenants/tenant-store';
 import type { ReplayFn } from '../../src/webhooks/replay';
 import { callApp, seedTenant, testDb, uid } from '../helpers/api-app';
+import { BOOKMARK_SHAPE, countingD1 } from '../helpers/counting-d1';
 import { bearer, mintSessionToken } from '../helpers/tokens';
-import { BOOKMARK_SHAPE, countingD1 } from './counting-d1';
 
 /** The real app (real session middleware, real tokens) over an instrumented D1; tenant cache off. */
 function harness(options: { refuseBookmarks?: boolean } = {}) {

@@ -5,10 +5,10 @@ import { TenantCache } from '../../src/tenants/tenant-cache';
 import { createLoadTenant } from '../../src/tenants/tenant-middleware';
 import { callApp, seedTenant, uid } from '../helpers/api-app';
 import { type ClerkMock, json, mockClerk } from '../helpers/clerk-mock';
+import { countingD1 } from '../helpers/counting-d1';
 import { expectError } from '../helpers/http';
 import { bearer, mintSessionToken, testPublicJwk } from '../helpers/tokens';
 import { clerkEvent, deliver } from '../helpers/webhooks';
-import { countingD1 } from './counting-d1';
 
 /** A KV binding that counts reads and writes, forwarding to the real (Miniflare) namespace. */
 function countingKv(inner: KVNamespace) {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { REDACTED, redact } from '../src/lib/log';
+import { REDACTED, redact } from '../../src/lib/log';
 
 describe('redact', () => {
   it('drops sensitive keys and masks secret-shaped values anywhere', () => {

@@ -1,8 +1,8 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { call, expectError } from './helpers/http';
-import { bearer, mintSessionToken } from './helpers/tokens';
-import { clerkEvent, deliver, membershipEvent } from './helpers/webhooks';
+import { call, expectError } from '../helpers/http';
+import { bearer, mintSessionToken } from '../helpers/tokens';
+import { clerkEvent, deliver, membershipEvent } from '../helpers/webhooks';
 
 // The whole service end to end: real tokens verified by the session middleware, real
 // Svix-signed webhooks folded into D1, and the tenant-scoped routes reading them.
