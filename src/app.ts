@@ -7,7 +7,7 @@ import { machineTokensCheck } from './auth/machine-readiness';
 import { anyTokenAuth, sessionAuth } from './auth/session-middleware';
 import type { AppEnv } from './env';
 import { AppError, errorResponse } from './errors';
-import { forwardsPreflight, gatewayMiddleware } from './gateway/gateway-middleware';
+import { gatewayMiddleware, originOwnsCors } from './gateway/gateway-middleware';
 import { edgeJwksRoutes, gatewayCheck } from './gateway/gateway-routes';
 import { clerkCheck } from './health/clerk-check';
 import { configCheck, d1Check, healthRoutes, kvCheck } from './health/health-routes';
@@ -63,7 +63,7 @@ export function createApp(options: AppOptions = {}) {
     accessLog,
     edgeSecureHeaders,
     context,
-    corsMiddleware({ forwardsPreflight }),
+    corsMiddleware({ originOwnsCors }),
     gatewayMiddleware({ loadTenant, now: services.now }),
   );
 

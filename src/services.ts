@@ -39,7 +39,7 @@ export type Services = {
   readonly cursors: CursorCodec;
   /** svix `Webhook` instances by signing secret. */
   readonly webhookVerifiers: SvixVerifiers;
-  /** Client IPs (and `webhook:<ip>` keys) over AUTH_FAILURE_LIMITER, refused before any work until their period ends. */
+  /** Client IPs (and `webhook:<ip>` keys) over AUTH_FAILURE_LIMITER: refused before any work for their period. */
   readonly failedCredentials: PenaltyBox;
   /** The gateway's parsed route tables and imported signing keys. */
   readonly gateway: GatewayState;

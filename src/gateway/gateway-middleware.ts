@@ -10,7 +10,7 @@ import { enforceLimit } from '../lib/rate-limit';
 import { getTenant } from '../tenants/tenant-store';
 import { assertionClaims, signAssertion } from './assertion';
 import { type SendToOrigin, sendOnce } from './forward';
-import { responseHeaders } from './headers';
+import { removeCorsHeaders, responseHeaders } from './headers';
 import { normalizePath } from './normalize-path';
 import { type Identity, outgoingRequest } from './outgoing-request';
 import { checkRoutePolicy } from './route-policy';
@@ -120,7 +120,7 @@ export function gatewayMiddleware(deps: GatewayDeps) {
     const { route } = match;
     const origin = originOf(c);
     const websocket = c.req.header('upgrade')?.toLowerCase() === 'websocket';
-    // A preflight for a `"cors": "origin"` route is the origin's to answer (the CORS middleware let it through).
+    // A preflight for a `"cors": "origin"` route is the origin's to answer (the CORS middleware lets it through).
     const preflight = c.req.method === 'OPTIONS' && route.cors === 'origin';
     const identity = preflight ? null : await identityFor(c, route, deps, origin.audience);
     const outgoing = outgoingRequest({
@@ -136,13 +136,15 @@ export function gatewayMiddleware(deps: GatewayDeps) {
     const res = await sendOnce(origin.send, outgoing, config.ORIGIN_TIMEOUT_MS, c.get('requestId'));
     c.set('forwarded', true);
     const headers = responseHeaders(res.headers, res.status === 101);
+    // On a `"cors": "edge"` route the edge's CORS policy alone answers: the origin's grant never mixes with it.
+    if (route.cors === 'edge') removeCorsHeaders(headers);
     if (res.status === 101) return new Response(null, { status: 101, headers, webSocket: res.webSocket });
     return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
   });
 }
 
-/** Whether a preflight belongs to a gateway route with `"cors": "origin"` (for the CORS middleware). */
-export function forwardsPreflight(c: Context<AppEnv>): boolean {
+/** Whether the request is for a gateway route with `"cors": "origin"` (for the CORS middleware). */
+export function originOwnsCors(c: Context<AppEnv>): boolean {
   const path = normalizePath(new URL(c.req.url).pathname);
   if (!path.ok) return false;
   const match = matchRoute(c.var.services.gateway.routes(c.env.GATEWAY_ROUTES), path.segments);

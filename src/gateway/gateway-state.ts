@@ -2,9 +2,10 @@ import { parseRouteTable, type RouteTable } from './route-table';
 import { type EdgeKeys, type KeyProblem, loadEdgeKeys } from './signing-keys';
 
 /**
- * The gateway's per-isolate state (`services.gateway`, built by the composition root): the parsed route table and the imported signing keys, each
- * built once per configuration value (a test's or a rotated secret's new value gets its own).
- * Bounded, so configurations seen over an isolate's life cannot grow it without limit.
+ * The gateway's per-isolate state (`services.gateway`, built by the composition root): the parsed
+ * route table and the imported signing keys, each built once per configuration value (a test's or
+ * a rotated secret's new value gets its own). Bounded, so configurations seen over an isolate's
+ * life cannot grow it without limit.
  */
 export class GatewayState {
   private readonly tables = new Map<string, RouteTable>();

@@ -75,6 +75,13 @@ export function isSafeHeaderValue(value: unknown): value is string {
   return typeof value === 'string' && SAFE_VALUE.test(value) && value.trim() === value;
 }
 
+/** Removes a response's `Access-Control-*` headers (the origin's CORS grant, on a route whose CORS is the edge's). */
+export function removeCorsHeaders(headers: Headers): void {
+  const names = new Set<string>();
+  for (const [name] of headers) if (name.startsWith('access-control-')) names.add(name);
+  for (const name of names) headers.delete(name);
+}
+
 /** Copies a response's headers for the client: hop-by-hop dropped, every `Set-Cookie` kept. */
 export function responseHeaders(from: Headers, keepUpgrade: boolean): Headers {
   const out = new Headers();

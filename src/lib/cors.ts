@@ -49,20 +49,31 @@ function stripUnlessAllowed(headers: Headers): void {
 }
 
 export type CorsOptions = {
-  /** True for requests whose preflight is someone else's to answer (a gateway route with `"cors": "origin"`). */
-  forwardsPreflight?: (c: Context<AppEnv>) => boolean;
+  /**
+   * True for requests whose CORS is the API origin's (a gateway route with `"cors": "origin"`): the
+   * origin answers their preflights and its CORS headers reach the client untouched.
+   */
+  originOwnsCors?: (c: Context<AppEnv>) => boolean;
 };
 
 /**
  * CORS with `hono/cors`, mounted before authentication: a preflight is answered here (204, never
  * 401) and ends the request; other requests get `Access-Control-Allow-Origin` (+ credentials) only
- * when their `Origin` is allowed, and always `Vary: Origin`. Needs `c.var.config`.
+ * when their `Origin` is allowed, and always `Vary: Origin`. Needs `c.var.config`. On a route whose
+ * CORS is the origin's, the edge adds nothing to the origin's responses (`c.var.forwarded`); what
+ * the edge answers itself there (a refusal, 502/504) gets the edge's policy, as every edge response.
  */
 export function corsMiddleware(options: CorsOptions = {}): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const preflight = isPreflight(c.req.raw);
-    if (preflight && options.forwardsPreflight?.(c)) return next();
     if (c.req.method === 'OPTIONS' && !preflight) return next();
+    if (options.originOwnsCors?.(c)) {
+      await next();
+      if (preflight || c.get('forwarded')) return;
+      await honoCors(c, async () => {});
+      stripUnlessAllowed(c.res.headers);
+      return;
+    }
     const res = await honoCors(c, next);
     // A preflight's Response is merged with c.res by Hono afterwards: strip both.
     stripUnlessAllowed(c.res.headers);
