@@ -6,6 +6,7 @@ import { type AuthenticateOptions, authenticate } from '../../src/auth/authentic
 import type { AppEnv } from '../../src/env';
 import { AppError, errorResponse } from '../../src/errors';
 import { context, requestId } from '../../src/lib/middleware';
+import { createServices, withServices } from '../../src/services';
 import { seedTenant, uid } from '../helpers/api-app';
 import { type ClerkMock, json, mockClerk } from '../helpers/clerk-mock';
 import { callApp, expectError } from '../helpers/http';
@@ -164,7 +165,7 @@ describe('refusals', () => {
 
   it('a session token where only machine types are accepted is 401 without verification', async () => {
     const probe = new Hono<AppEnv>();
-    probe.use('*', requestId, context);
+    probe.use('*', withServices(createServices()), requestId, context);
     probe.get('/m', async (c) =>
       c.json({ auth: await authenticate(c, { accept: ['api_key', 'm2m_token', 'oauth_token'] } satisfies AuthenticateOptions) }),
     );
@@ -173,7 +174,7 @@ describe('refusals', () => {
     await expectError(res, 401, 'invalid_token');
     // …and a machine JWT on a route that only takes API keys.
     const keyOnly = new Hono<AppEnv>();
-    keyOnly.use('*', requestId, context);
+    keyOnly.use('*', withServices(createServices()), requestId, context);
     keyOnly.get('/k', async (c) => c.json({ auth: await authenticate(c, { accept: ['api_key'] }) }));
     keyOnly.onError((err, c) => errorResponse(c, err instanceof AppError ? err : new AppError('internal')));
     await expectError(await callApp(keyOnly, '/k', { headers: bearer(await mintM2MJwt()) }, isolate()), 401, 'invalid_token');
