@@ -1,6 +1,10 @@
 import type { D1Migration } from '@cloudflare/vitest-plugin';
 import type { RawConfig } from '../scripts/lib/environments';
 
+/**
+ * The test-only bindings (vitest.config.ts `miniflare.bindings`) on top of worker-configuration.d.ts's Cloudflare.Env:
+ * `import { env } from 'cloudflare:workers'` is typed by Cloudflare.Env, so tests see both.
+ */
 declare global {
   namespace Cloudflare {
     interface Env {

@@ -1,4 +1,5 @@
-import { applyD1Migrations, env, reset } from 'cloudflare:test';
+import { applyD1Migrations, reset } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { vi } from 'vitest';
 
 // Runs before every test file. One workerd runs the files in turn (vitest.config.ts: `isolate: false`), so each

@@ -1,3 +1,4 @@
+import { env } from 'cloudflare:workers';
 import { describe, expect, it, vi } from 'vitest';
 import { decideAdmin } from '../../src/admin/admin-guard';
 import { tenantPage, usageSchema, webhookPage } from '../../src/admin/admin-schemas';
@@ -125,7 +126,6 @@ describe('GET /v1/admin/usage', () => {
   it('recommends an upgrade past 10,000 monthly active users', async () => {
     const now = Date.UTC(2092, 0, 15);
     const values = Array.from({ length: 10_001 }, (_, i) => `('2092-01-${String(1 + (i % 15)).padStart(2, '0')}', 'user_m${i}')`);
-    const { env } = await import('cloudflare:test');
     for (let i = 0; i < values.length; i += 1000)
       await env.DB.exec(`insert into daily_active_users (day, user_id) values ${values.slice(i, i + 1000).join(',')}`);
     const { getUsage } = await import('../../src/admin/usage-store');

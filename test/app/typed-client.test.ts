@@ -1,4 +1,5 @@
-import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { hc } from 'hono/client';
 import { describe, expect, it } from 'vitest';
 import type { AppType } from '../../src/app';

@@ -1,3 +1,4 @@
+import { env } from 'cloudflare:workers';
 import { clerkMiddleware, getAuth } from '@clerk/hono';
 import fc from 'fast-check';
 import { Hono } from 'hono';
@@ -8,7 +9,7 @@ import { AppError, errorResponse } from '../../src/errors';
 import { context, requestId } from '../../src/lib/middleware';
 import { createServices, withServices } from '../../src/services';
 import { type ClerkMock, mockClerk } from '../helpers/clerk-mock';
-import { call, callApp, env } from '../helpers/http';
+import { call, callApp } from '../helpers/http';
 import { base64url, generateRsaKeyPair, SESSION_TOKEN_CAT, signJwt, TEST_AZP, TEST_ISSUER, TEST_KID } from '../helpers/tokens';
 
 /**

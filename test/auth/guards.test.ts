@@ -1,7 +1,7 @@
+import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app';
 import { requireOrgRole, requirePermission, requireSecondFactor } from '../../src/auth/guards';
-import { env } from '../helpers/http';
 import { bearer, mintSessionToken } from '../helpers/tokens';
 
 const app = createApp()

@@ -1,3 +1,4 @@
+import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { call, expectError } from '../helpers/http';
 import {
@@ -33,7 +34,6 @@ const cases: Record<string, () => Promise<Record<string, string>>> = {
     return bearer(`${base64url(JSON.stringify(header({ alg: 'none' })))}.${p}.${s}`);
   },
   'HS256 signed with the public key PEM as secret': async () => {
-    const { env } = await import('cloudflare:test');
     return bearer(await hmacToken(env.CLERK_JWT_KEY));
   },
   'RS384 header over an RS256 signature': async () => bearer(await mintSessionToken({ header: { alg: 'RS384' } })),

@@ -1,4 +1,4 @@
-import { env } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { KeyCache, type KeyCacheOptions, KeysUnavailableError, type KvLike } from '../../src/auth/key-cache';
 import type { FetchJwksResult, Jwk } from '../../src/clerk/jwks';

@@ -1,3 +1,4 @@
+import { env } from 'cloudflare:workers';
 import { createClerkClient } from '@clerk/backend';
 import fc from 'fast-check';
 import { Hono } from 'hono';
@@ -9,7 +10,7 @@ import { AppError, errorResponse } from '../../src/errors';
 import { context, requestId } from '../../src/lib/middleware';
 import { createServices, withServices } from '../../src/services';
 import { type ClerkMock, mockClerk } from '../helpers/clerk-mock';
-import { callApp, env } from '../helpers/http';
+import { callApp } from '../helpers/http';
 import { type FakeAnswer, fakeMachineApi, M2M_JWT_CAT, randomOpaque, verifiedBody } from '../helpers/machine-tokens';
 import { base64url, generateRsaKeyPair, mintSessionToken, signJwt, TEST_AZP, TEST_KID } from '../helpers/tokens';
 

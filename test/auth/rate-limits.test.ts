@@ -1,4 +1,4 @@
-import { env } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app';
 import { LIMITERS } from '../../src/lib/rate-limit';

@@ -1,4 +1,4 @@
-import { env } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { type AuthFailure, verifySessionToken } from '../../src/auth/verify-session';
 import { generateRsaKeyPair, mintSessionToken, TEST_AZP, TEST_KID } from '../helpers/tokens';

@@ -1,4 +1,4 @@
-import type { env } from 'cloudflare:test';
+import type { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { uid } from '../helpers/api-app';
 import { expectError } from '../helpers/http';

@@ -1,4 +1,4 @@
-import { env } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { ensureTenantForUser } from '../../src/tenants/tenant-store';
 import { testDb, uid } from '../helpers/api-app';

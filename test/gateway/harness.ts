@@ -1,4 +1,4 @@
-import { env } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { createApp } from '../../src/app';
 import { callApp } from '../helpers/http';
 

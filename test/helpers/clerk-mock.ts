@@ -1,4 +1,4 @@
-import { env } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { vi } from 'vitest';
 
 /** A handler for one Clerk Backend API path (e.g. `/v1/jwks`). */

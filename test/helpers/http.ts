@@ -1,4 +1,5 @@
-import { createExecutionContext, env, SELF, waitOnExecutionContext } from 'cloudflare:test';
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
+import { env, exports } from 'cloudflare:workers';
 import { expect } from 'vitest';
 
 /**
@@ -17,7 +18,7 @@ export function withClientIp(init?: RequestInit): RequestInit {
 
 /** Fetches the worker under test through its real entry point. */
 export function call(path: string, init?: RequestInit): Promise<Response> {
-  return SELF.fetch(`https://edge.fulcrum.test${path}`, withClientIp(init));
+  return exports.default.fetch(`https://edge.fulcrum.test${path}`, withClientIp(init));
 }
 
 /** Asserts the DESIGN.md error envelope and returns it. */
@@ -30,8 +31,6 @@ export async function expectError(res: Response, status: number, code: string) {
   expect(body.error.requestId).toBe(res.headers.get('x-request-id'));
   return body.error;
 }
-
-export { env };
 
 export type FetchableApp = { fetch: (request: Request, env: any, ctx: ExecutionContext) => Response | Promise<Response> };
 

@@ -1,4 +1,4 @@
-import { env } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 
 /** The session-token category Clerk puts in the JWS header (`cat`). */
 export const SESSION_TOKEN_CAT = 'cl_B7d4PD111AAA';

@@ -1,4 +1,4 @@
-import { env } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { Webhook } from 'svix';
 import fixtures from '../fixtures/clerk-webhook-examples.json';
 import { call, callApp, type FetchableApp } from './http';

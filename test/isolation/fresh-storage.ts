@@ -1,4 +1,4 @@
-import { env } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { expect, it } from 'vitest';
 
 /** Module state: shared by every file that imports this module, unless each file gets fresh module instances. */

@@ -1,8 +1,9 @@
+import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app';
 import { parseConfig } from '../../src/env';
 import { corsAllowedOrigins, corsAllowOrigin } from '../../src/lib/cors';
-import { call, callApp, env, expectError } from '../helpers/http';
+import { call, callApp, expectError } from '../helpers/http';
 import { bearer, mintSessionToken, TEST_AZP } from '../helpers/tokens';
 
 const preflight = (origin: string, method = 'GET', headers = 'authorization, x-d1-bookmark') => ({

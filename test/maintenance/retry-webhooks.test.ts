@@ -1,4 +1,4 @@
-import { env } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { describe, expect, it, vi } from 'vitest';
 import * as schema from '../../src/db/schema';
 import { runMaintenance } from '../../src/maintenance/run-maintenance';

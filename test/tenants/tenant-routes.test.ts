@@ -1,3 +1,4 @@
+import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import * as schema from '../../src/db/schema';
 import { auditPage, currentOrg } from '../../src/tenants/tenant-routes';
@@ -90,7 +91,6 @@ describe('GET /v1/audit/logins', () => {
   it('answers 503 misconfigured without CLERK_SECRET_KEY (the cursor key), naming it', async () => {
     const userId = uid('user');
     await seedTenant({ id: userId });
-    const { env } = await import('cloudflare:test');
     const res = await callApp(testApp(authFor(userId)), '/v1/audit/logins', undefined, { ...env, CLERK_SECRET_KEY: undefined });
     const err = await expectError(res, 503, 'misconfigured');
     expect(err).toMatchObject({ missing: ['CLERK_SECRET_KEY'] });

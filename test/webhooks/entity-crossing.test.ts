@@ -1,4 +1,4 @@
-import { env } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { getTenant } from '../../src/tenants/tenant-store';
 import { getWebhookEvent } from '../../src/webhooks/event-store';
