@@ -75,7 +75,7 @@ export type ErrorBody = {
 };
 
 /** Builds the envelope `{"error":{"code","message","requestId",...extra}}`. */
-export function errorBody(code: ErrorCode, requestId: string, message?: string, extra?: Record<string, unknown>): ErrorBody {
+function errorBody(code: ErrorCode, requestId: string, message?: string, extra?: Record<string, unknown>): ErrorBody {
   return { error: { ...extra, code, message: message ?? DEFAULT_MESSAGES[code], requestId } };
 }
 

@@ -15,7 +15,7 @@ export const MACHINE_RETRY_AFTER_SECONDS = 10;
  * an API key's subject is a user (`user_…`) or an organization (`org_…`); an M2M token's is the
  * machine; an OAuth token's is the user who granted it, with the OAuth client.
  */
-export function toMachineAuth(type: Exclude<TokenType, 'session_token'>, data: MachineData, now: number): AuthContext {
+function toMachineAuth(type: Exclude<TokenType, 'session_token'>, data: MachineData, now: number): AuthContext {
   const { subject } = data;
   // A token without expiry is vouched for as long as its verification is cached, no longer.
   const expiresAtMs = data.expiresAtMs ?? now + OPAQUE_SUCCESS_TTL_MS;

@@ -82,7 +82,7 @@ export class MachineVerifier {
  * no `/v1` (`skipApiVersionInUrl`), `Clerk-API-Version`, 3 s deadline, 64 KiB cap. A non-2xx is
  * an answer (its status decides), a timeout, network error or oversize body is "unreachable".
  */
-export function clerkPost(apiUrl: string, fetcher?: typeof fetch): ClerkPost {
+function clerkPost(apiUrl: string, fetcher?: typeof fetch): ClerkPost {
   return async (path, body, secretKey) => {
     const res = await clerkRequest(
       { apiUrl, secretKey, ...(fetcher ? { fetch: fetcher } : {}) },

@@ -1,8 +1,7 @@
 import type { TokenType } from './types';
-import { decodeJwt, type Jwt, MAX_TOKEN_LENGTH } from './verify-session';
+import { decodeJwt, isMachineSubject, isOAuthAccessTokenType, type Jwt, MAX_TOKEN_LENGTH } from './verify-session';
 
 export const TOKEN_TYPES: readonly TokenType[] = ['session_token', 'api_key', 'm2m_token', 'oauth_token'];
-export const MACHINE_TOKEN_TYPES: readonly TokenType[] = ['api_key', 'm2m_token', 'oauth_token'];
 
 /** An opaque machine token, verified by Clerk's Backend API. */
 export type OpaqueType = 'api_key' | 'm2m_token' | 'oauth_token';
@@ -18,12 +17,10 @@ export type Recognized =
   | { type: OpaqueType; form: 'opaque' }
   | { type: OpaqueType; form: 'malformed' };
 
-// Clerk's prefixes and JWT markers (@clerk/backend src/tokens/machine.ts).
+// Clerk's prefixes (@clerk/backend src/tokens/machine.ts); its JWT markers are verify-session.ts's.
 const M2M_TOKEN_PREFIX = 'mt_';
 const OAUTH_TOKEN_PREFIX = 'oat_';
 const API_KEY_PREFIX = 'ak_';
-const M2M_SUBJECT_PREFIX = 'mch_';
-const OAUTH_ACCESS_TOKEN_TYPES = ['at+jwt', 'application/at+jwt'];
 
 /**
  * Shape of an opaque machine token after its prefix: RFC 6750 b64token characters without `.` (a
@@ -31,7 +28,6 @@ const OAUTH_ACCESS_TOKEN_TYPES = ['at+jwt', 'application/at+jwt'];
  * secrets are 32+ characters; 16–256 leaves room while keeping garbage and floods off Clerk's API.
  */
 const OPAQUE_BODY = /^[A-Za-z0-9_~+/-]{16,256}={0,2}$/;
-export const MAX_OPAQUE_TOKEN_LENGTH = 4 + 256 + 2;
 
 function opaque(type: OpaqueType, body: string): Recognized {
   return OPAQUE_BODY.test(body) ? { type, form: 'opaque' } : { type, form: 'malformed' };
@@ -47,10 +43,9 @@ export function recognizeToken(token: string, options: { jwt?: boolean } = {}): 
   // Only plausible JWTs are decoded (the session verifier caps them at 8 KiB the same way); with
   // `jwt: false` nothing is decoded and machine JWTs pass as session candidates (which refuse them).
   const jwt = options.jwt !== false && token.length <= MAX_TOKEN_LENGTH ? decodeJwt(token) : null;
-  if (jwt && typeof jwt.payload.sub === 'string' && jwt.payload.sub.startsWith(M2M_SUBJECT_PREFIX))
-    return { type: 'm2m_token', form: 'jwt', jwt };
+  if (jwt && isMachineSubject(jwt.payload.sub)) return { type: 'm2m_token', form: 'jwt', jwt };
   if (token.startsWith(OAUTH_TOKEN_PREFIX)) return opaque('oauth_token', token.slice(OAUTH_TOKEN_PREFIX.length));
-  if (jwt && OAUTH_ACCESS_TOKEN_TYPES.includes(jwt.header.typ as string)) return { type: 'oauth_token', form: 'jwt', jwt };
+  if (jwt && isOAuthAccessTokenType(jwt.header.typ)) return { type: 'oauth_token', form: 'jwt', jwt };
   if (token.startsWith(API_KEY_PREFIX)) return opaque('api_key', token.slice(API_KEY_PREFIX.length));
   return { type: 'session_token', form: 'jwt', jwt };
 }

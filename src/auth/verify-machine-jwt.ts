@@ -1,4 +1,6 @@
-import { DEFAULT_CLOCK_SKEW_MS, type Jwt, type KeyResolver, secondsToMs } from './verify-session';
+import { verifyRs256 } from '../lib/rs256';
+import type { Jwt, KeyResolver } from './verify-session';
+import { DEFAULT_CLOCK_SKEW_MS, isOAuthAccessTokenType, secondsToMs } from './verify-session';
 
 /** Why a machine token was refused; mapped to 401 `invalid_token` in one place, the reason only logged. */
 export type MachineFailure =
@@ -40,11 +42,8 @@ export type MachineJwtOptions = {
 
 // Header `cat` of Clerk's M2M JWTs (@clerk/backend src/tokens/jwtCategories.ts).
 const JWT_CATEGORY_M2M_TOKEN = 'cl_B7d4PD333AAA';
-const OAUTH_ACCESS_TOKEN_TYPES = ['at+jwt', 'application/at+jwt'];
 // Claims Clerk's M2MToken.fromJwtPayload leaves out of `claims`.
 const M2M_RESERVED_JWT_CLAIMS = new Set(['iss', 'sub', 'exp', 'nbf', 'iat', 'jti']);
-const RS256 = { name: 'RSASSA-PKCS1-v1_5' } as const;
-const encoder = new TextEncoder();
 
 const strings = (v: unknown): string[] | null => (Array.isArray(v) && v.every((s) => typeof s === 'string') ? v : null);
 
@@ -57,7 +56,7 @@ function checkHeader(type: 'm2m_token' | 'oauth_token', header: Record<string, u
   if (type === 'm2m_token') {
     if (header.cat !== undefined && header.cat !== JWT_CATEGORY_M2M_TOKEN) return 'wrong_category';
     if (header.typ !== undefined && header.typ !== 'JWT') return 'bad_header_type';
-  } else if (!OAUTH_ACCESS_TOKEN_TYPES.includes(header.typ as string)) return 'bad_header_type';
+  } else if (!isOAuthAccessTokenType(header.typ)) return 'bad_header_type';
   // RFC 8725 §3.1: pinned, as for sessions (Clerk also admits RS384/RS512; it signs with RS256).
   if (header.alg !== 'RS256') return 'bad_algorithm';
   return null;
@@ -108,13 +107,7 @@ export async function verifyMachineJwt(type: 'm2m_token' | 'oauth_token', jwt: J
   if (headerProblem) return { ok: false, reason: headerProblem };
   const key = await options.resolveKey(typeof jwt.header.kid === 'string' ? jwt.header.kid : undefined);
   if (!key) return { ok: false, reason: 'unknown_kid' };
-  let valid = false;
-  try {
-    valid = await crypto.subtle.verify(RS256, key, jwt.signature, encoder.encode(jwt.signed));
-  } catch {
-    valid = false;
-  }
-  if (!valid) return { ok: false, reason: 'bad_signature' };
+  if (!(await verifyRs256(key, jwt.signature, jwt.signed))) return { ok: false, reason: 'bad_signature' };
   const claimProblem = checkClaims(jwt.payload, options.now);
   if (claimProblem) return { ok: false, reason: claimProblem };
   if (type === 'oauth_token' && !checkOAuthAudience(jwt.payload.aud, options.oauthAudience))

@@ -1,6 +1,6 @@
 import { __experimental_JWTPayloadToAuthObjectProperties as clerkAuthProperties } from '@clerk/shared/jwtPayloadParser';
 import { decodeBase64Url } from '../lib/base64url';
-import { RS256_VERIFY } from '../lib/rs256';
+import { verifyRs256 } from '../lib/rs256';
 import type { SessionAuthContext } from './types';
 
 /**
@@ -52,10 +52,19 @@ const JWT_CATEGORY_SESSION_TOKEN = 'cl_B7d4PD111AAA';
 const JWT_CATEGORY_IGNORE = 'cl_I7d4PD111III';
 // RFC 7515 §2: base64url without padding. Same shape as Clerk's JwtFormatRegExp.
 const JWT_FORMAT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
-// Clerk's OAUTH_ACCESS_TOKEN_TYPES and M2M_SUBJECT_PREFIX (src/tokens/machine.ts).
-const OAUTH_ACCESS_TOKEN_TYPES = ['at+jwt', 'application/at+jwt'];
+// Clerk's OAUTH_ACCESS_TOKEN_TYPES and M2M_SUBJECT_PREFIX (@clerk/backend src/tokens/machine.ts).
+const OAUTH_ACCESS_TOKEN_TYPES: readonly unknown[] = ['at+jwt', 'application/at+jwt'];
 const M2M_SUBJECT_PREFIX = 'mch_';
-const encoder = new TextEncoder();
+
+/** Clerk's marker of an OAuth access token in JWT form: header `typ` `at+jwt` (RFC 9068) or `application/at+jwt`. */
+export function isOAuthAccessTokenType(typ: unknown): boolean {
+  return OAUTH_ACCESS_TOKEN_TYPES.includes(typ);
+}
+
+/** Clerk's marker of an M2M token in JWT form: `sub` is a machine id (`mch_…`). */
+export function isMachineSubject(sub: unknown): boolean {
+  return typeof sub === 'string' && sub.startsWith(M2M_SUBJECT_PREFIX);
+}
 
 /**
  * Clerk converts NumericDate claims with `new Date(0).setUTCSeconds(n)` (assertExpirationClaim & co.),
@@ -92,7 +101,7 @@ export function decodeJwt(token: string): Jwt | null {
   }
 }
 
-export function isObject(v: unknown): v is Record<string, unknown> {
+function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
@@ -100,8 +109,7 @@ export function isObject(v: unknown): v is Record<string, unknown> {
 function checkHeader({ header, payload }: Jwt): AuthFailure | null {
   // authenticateRequestWithTokenInHeader: OAuth access tokens (typ at+jwt) and M2M JWTs (sub mch_…) are
   // machine tokens, never sessions.
-  if (OAUTH_ACCESS_TOKEN_TYPES.includes(header.typ as string)) return 'machine_token';
-  if (typeof payload.sub === 'string' && payload.sub.startsWith(M2M_SUBJECT_PREFIX)) return 'machine_token';
+  if (isOAuthAccessTokenType(header.typ) || isMachineSubject(payload.sub)) return 'machine_token';
   // hasNonSessionJwtCategory: JWT templates and M2M tokens carry another `cat`; absent is allowed.
   if (header.cat !== undefined && header.cat !== JWT_CATEGORY_SESSION_TOKEN && header.cat !== JWT_CATEGORY_IGNORE) return 'wrong_category';
   // assertHeaderType: `typ` is optional, but when present must be "JWT".
@@ -176,13 +184,7 @@ export async function verifySessionToken(token: string, options: VerifyOptions):
   const kid = typeof jwt.header.kid === 'string' ? jwt.header.kid : undefined;
   const key = await options.resolveKey(kid);
   if (!key) return { ok: false, reason: 'unknown_kid' };
-  let valid = false;
-  try {
-    valid = await crypto.subtle.verify(RS256_VERIFY, key, jwt.signature, encoder.encode(jwt.signed));
-  } catch {
-    valid = false;
-  }
-  if (!valid) return { ok: false, reason: 'bad_signature' };
+  if (!(await verifyRs256(key, jwt.signature, jwt.signed))) return { ok: false, reason: 'bad_signature' };
   const now = (options.now ?? Date.now)();
   const claimProblem = checkClaims(jwt.payload, options, now);
   if (claimProblem) return { ok: false, reason: claimProblem };

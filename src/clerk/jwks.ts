@@ -21,7 +21,7 @@ export const JWKS_FETCH_TIMEOUT_MS = 3_000;
 export const JWKS_MAX_BYTES = 64 * 1024;
 
 /** Keeps only well-formed public RSA keys (public fields only: a private `d` is never stored or served). */
-export function parseJwks(body: unknown): Jwk[] {
+function parseJwks(body: unknown): Jwk[] {
   const keys = (body as { keys?: unknown } | null)?.keys;
   if (!Array.isArray(keys)) return [];
   const out: Jwk[] = [];

@@ -12,7 +12,7 @@ export const IDENTITY_PREFIX = 'x-fulcrum-';
  * A header name as servers may read it: lower-cased, `_` read as `-` (CGI, nginx with
  * underscores_in_headers, many frameworks), as oauth2-proxy compares them.
  */
-export function normalizedHeaderName(name: string): string {
+function normalizedHeaderName(name: string): string {
   return name.toLowerCase().replace(/_/g, '-');
 }
 

@@ -1,3 +1,4 @@
+import { hasFreshSecondFactor } from '../auth/guards';
 import type { AuthContext } from '../auth/types';
 import { AppError } from '../errors';
 import type { GatewayRoute } from './route-table';
@@ -5,7 +6,7 @@ import type { GatewayRoute } from './route-table';
 /**
  * The route's identity rules, in the order a caller can fix them: an active organization, one of
  * the roles, every permission, then a second factor verified less than `secondFactorMinutes` ago
- * (Clerk's freshness test, `maxAge > age`, with -1 meaning never, as the admin guard).
+ * (the one second-factor rule, `hasFreshSecondFactor`, as the admin guard).
  */
 export function checkRoutePolicy(route: GatewayRoute, auth: AuthContext): void {
   if (route.org && auth.orgId === null) throw new AppError('forbidden', { detail: { rule: 'org', prefix: route.prefix } });
@@ -14,10 +15,8 @@ export function checkRoutePolicy(route: GatewayRoute, auth: AuthContext): void {
   }
   const missing = route.permissions.filter((p) => !auth.orgPermissions.includes(p));
   if (missing.length > 0) throw new AppError('forbidden', { detail: { rule: 'permissions', prefix: route.prefix, missing } });
-  if (route.secondFactorMinutes !== undefined) {
-    const age = auth.factorVerificationAge?.[1] ?? -1;
-    if (!Number.isFinite(age) || age < 0 || !(route.secondFactorMinutes > age)) {
-      throw new AppError('second_factor_required', { detail: { prefix: route.prefix, secondFactorAge: age } });
-    }
+  const fva = auth.factorVerificationAge;
+  if (route.secondFactorMinutes !== undefined && !hasFreshSecondFactor(fva, route.secondFactorMinutes)) {
+    throw new AppError('second_factor_required', { detail: { prefix: route.prefix, secondFactorAge: fva?.[1] ?? -1 } });
   }
 }

@@ -7,7 +7,7 @@ import type { CheckResult, ReadinessCheck } from './health-routes';
  * is wrong. `fail` when the keys come from a test and a live instance (every sign-in would
  * break), `degraded` for an allowed but dangerous mix (a live key in local development).
  */
-export function clerkReadiness(config: Config): CheckResult {
+function clerkReadiness(config: Config): CheckResult {
   const mismatched = config.problems.filter((p) => p.issue === 'mismatched');
   const instance = config.clerkInstance ?? null;
   const base = {

@@ -22,7 +22,7 @@ export function corsAllowOrigin(origin: string, allowed: readonly string[]): str
 }
 
 /** A CORS preflight (Fetch §3.2.2): OPTIONS with `Origin` and `Access-Control-Request-Method`. */
-export function isPreflight(request: Request): boolean {
+function isPreflight(request: Request): boolean {
   return request.method === 'OPTIONS' && request.headers.has('origin') && request.headers.has('access-control-request-method');
 }
 

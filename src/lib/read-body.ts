@@ -7,7 +7,7 @@ export type BodyProblem = 'too_large' | 'not_utf8';
  * reading stops as soon as the running total passes the limit, so an oversize body (a
  * hostile client, or a runaway upstream response) is never buffered.
  */
-export async function readCapped(
+async function readCapped(
   body: ReadableStream<Uint8Array> | null,
   contentLength: string | null,
   limit: number,

@@ -50,12 +50,3 @@ export function iso(ms: number | null): string | null {
 
 export const isoString = z.string().register(z.globalRegistry, { format: 'date-time' });
 export const nullableIso = z.nullable(isoString);
-
-/** The one error envelope (DESIGN.md "Errors"). */
-export const errorEnvelope = z.object({
-  error: z.object({
-    code: z.string(),
-    message: z.string(),
-    requestId: z.string(),
-  }),
-});
