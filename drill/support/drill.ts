@@ -5,6 +5,7 @@ import { Webhook } from 'svix';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { svixHeaders } from '../../scripts/lib/sign.ts';
 import { createFakeClerk, type FakeClerk } from './fake-clerk.ts';
+import { createFakeOrigin, type FakeOrigin } from './fake-origin.ts';
 import { createDrillService, type DrillService, WEBHOOK_SECRET } from './service.ts';
 
 export type DrillCheckMeta = { expectation: string; observed: string };
@@ -17,19 +18,27 @@ declare module 'vitest' {
 /** `npm run drill -- --quick`: the CI-sized run (smaller loads). */
 export const QUICK = process.env.DRILL_QUICK === '1';
 
-export type Drill = { clerk: FakeClerk; service: DrillService };
+export type Drill = { clerk: FakeClerk; service: DrillService; origin: FakeOrigin };
 
-/** One runbook row: a `describe` whose checks share one fake Clerk and one service (started before them). */
+/**
+ * One runbook row: a `describe` whose checks share one fake Clerk, one fake API origin (for gateway
+ * routes) and one service (started before them).
+ */
 export function drillRow(name: string, body: (drill: Drill) => void) {
   const clerk = createFakeClerk();
+  const origin = createFakeOrigin();
   const service = createDrillService(clerk);
   describe(name, () => {
-    beforeAll(() => clerk.start());
+    beforeAll(async () => {
+      await clerk.start();
+      await origin.start();
+    });
     afterAll(async () => {
       await service.close();
+      await origin.close();
       await clerk.close();
     });
-    body({ clerk, service });
+    body({ clerk, service, origin });
   });
 }
 

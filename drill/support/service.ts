@@ -35,18 +35,6 @@ export function createDrillService(clerk: FakeClerk) {
     const dir = mkdtempSync(join(tmpdir(), 'fulcrum-drill-'));
     process.once('exit', () => rmSync(dir, { recursive: true, force: true })); // even when the drill dies
     const envFile = join(dir, 'drill.vars');
-    const vars = {
-      CLERK_SECRET_KEY: clerk.secretKey,
-      CLERK_WEBHOOK_SIGNING_SECRET: WEBHOOK_SECRET,
-      CLERK_API_URL: clerk.url,
-      ADMIN_USER_IDS: ADMIN,
-    };
-    writeFileSync(
-      envFile,
-      Object.entries(vars)
-        .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
-        .join('\n'),
-    );
     // `wrangler dev --persist-to dir` keeps its state in dir/v3; the platform proxy takes that folder itself.
     const proxy = await getPlatformProxy<{ DB: D1Like }>({ configPath: 'wrangler.toml', persist: { path: join(dir, 'v3') }, envFiles: [] });
     await applyMigrations(proxy.env.DB);
@@ -60,20 +48,43 @@ export function createDrillService(clerk: FakeClerk) {
     state = undefined;
   }
 
+  /**
+   * The service's configuration for one boot: the fake Clerk's, plus `vars` (e.g. the gateway's). dotenv
+   * syntax: single quotes keep a JSON value literal; a value with a newline (a PEM) goes in double quotes.
+   */
+  function writeVars(envFile: string, extra: Record<string, string>) {
+    const vars: Record<string, string> = {
+      CLERK_SECRET_KEY: clerk.secretKey,
+      CLERK_WEBHOOK_SIGNING_SECRET: WEBHOOK_SECRET,
+      CLERK_API_URL: clerk.url,
+      ADMIN_USER_IDS: ADMIN,
+      ...extra,
+    };
+    const line = ([k, v]: [string, string]) => {
+      if (v.includes("'") && v.includes('\n')) throw new Error(`drill var ${k}: cannot hold both ' and a newline`);
+      return v.includes('\n') || v.includes("'") ? `${k}=${JSON.stringify(v)}` : `${k}='${v}'`;
+    };
+    writeFileSync(envFile, Object.entries(vars).map(line).join('\n'));
+  }
+
   const current = () => {
     if (!dev || !state) throw new Error('service not booted');
     return { dev, state };
   };
 
   const service = {
-    /** (Re)starts wrangler dev: new isolates; the same local D1/KV unless `fresh`. */
-    async boot({ fresh = false } = {}) {
+    /**
+     * (Re)starts wrangler dev: new isolates; the same local D1/KV unless `fresh`. `vars` are this boot's
+     * extra configuration (GATEWAY_ROUTES, ORIGIN_URL, EDGE_SIGNING_KEY…): a restart without them drops them.
+     */
+    async boot({ fresh = false, vars = {} }: { fresh?: boolean; vars?: Record<string, string> } = {}) {
       await dev?.stop();
       dev = undefined;
       if (fresh || !state) {
         await removeState();
         state = await freshState();
       }
+      writeVars(state.envFile, vars);
       const port = Number(process.env.DRILL_PORT) || (await freePort());
       dev = await startWranglerDev(port, { persistTo: state.dir, envFile: state.envFile });
     },
