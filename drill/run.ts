@@ -9,5 +9,8 @@ const quick = args.includes('--quick');
 const rows = args.filter((a) => !a.startsWith('--'));
 const record = !quick && rows.length === 0;
 const env = { ...process.env, DRILL_QUICK: quick ? '1' : '0', DRILL_RECORD: record ? '1' : '0' };
-const run = spawnSync(join('node_modules', '.bin', 'vitest'), ['run', '-c', 'drill/vitest.config.ts', ...rows], { stdio: 'inherit', env });
+const run = spawnSync(join('node_modules', '.bin', 'vitest'), ['run', '-c', 'drill/vitest.config.ts', ...rows], {
+  stdio: 'inherit',
+  env,
+});
 process.exit(run.status ?? 1);

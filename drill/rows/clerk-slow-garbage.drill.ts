@@ -20,7 +20,9 @@ drillRow('clerk-slow-garbage', ({ clerk, service }) => {
       const ms = Date.now() - started;
       const clerkStillSilent = clerk.slowPending > 0;
       const keys = (await service.get('/health/ready')).body?.checks?.keys ?? {};
-      observe(`status ${res.status} in ${ms} ms; keys.status ${keys.status}, lastRefreshError ${keys.lastRefreshError}`);
+      observe(
+        `status ${res.status} in ${ms} ms; keys.status ${keys.status}, lastRefreshError ${keys.lastRefreshError}`,
+      );
       expect(res.status).toBe(503);
       expect(res.body?.error?.code).toBe('auth_unavailable');
       expect(keys.lastRefreshError).toBe(kind);

@@ -8,7 +8,8 @@ const TIMEOUT_MS = 2000;
 
 drillRow('gateway-origin', ({ clerk, service, origin }) => {
   const verifier = originVerifier(service, origin);
-  const logLines = (from: number, event: string) => service.logs.slice(from).filter((l) => l.includes(`"event":"${event}"`));
+  const logLines = (from: number, event: string) =>
+    service.logs.slice(from).filter((l) => l.includes(`"event":"${event}"`));
 
   check('origin up', '200 from the origin, assertion verifies (jose, published JWKS)', async (observe) => {
     const vars = gatewayVars(origin, { key: signingKey('ed25519').jwk, timeoutMs: TIMEOUT_MS });
@@ -37,7 +38,8 @@ drillRow('gateway-origin', ({ clerk, service, origin }) => {
 
   check(
     'origin slow',
-    `504 gateway_timeout within ORIGIN_TIMEOUT_MS + 1 s (${TIMEOUT_MS + 1000} ms), sent once; ` + 'log gateway.origin_timeout',
+    `504 gateway_timeout within ORIGIN_TIMEOUT_MS + 1 s (${TIMEOUT_MS + 1000} ms), sent once; ` +
+      'log gateway.origin_timeout',
     async (observe) => {
       await origin.setMode('slow');
       const from = service.logs.length;
@@ -49,7 +51,8 @@ drillRow('gateway-origin', ({ clerk, service, origin }) => {
       const originStillSilent = origin.heldBack > 0;
       const sent = origin.hits.slice(before).filter((h) => h.path === '/api/slow').length;
       const lines = logLines(from, 'gateway.origin_timeout');
-      observe(`status ${res.status} ${res.body?.error?.code} in ${ms} ms; origin got it ${sent}×, still silent ${originStillSilent}`);
+      const code = res.body?.error?.code;
+      observe(`status ${res.status} ${code} in ${ms} ms; origin got it ${sent}×, still silent ${originStillSilent}`);
       expect(res.status).toBe(504);
       expect(res.body?.error?.code).toBe('gateway_timeout');
       expect(res.headers.get('x-request-id')).toBe(res.body?.error?.requestId);

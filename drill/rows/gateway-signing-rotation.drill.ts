@@ -38,7 +38,8 @@ drillRow('gateway-signing-rotation', ({ clerk, service, origin }) => {
 
   check(
     'rotated, overlap',
-    `new key current, old one PREVIOUS: ${N}/${N} 200 and verify (ES256) after 1 JWKS refetch; ` + 'an old-key assertion still verifies',
+    `new key current, old one PREVIOUS: ${N}/${N} 200 and verify (ES256) after 1 JWKS refetch; ` +
+      'an old-key assertion still verifies',
     async (observe) => {
       await service.boot({ vars: gatewayVars(origin, { key: newKey.jwk, previous: oldKey.jwk }) });
       const fetchesBefore = verifier.fetches;

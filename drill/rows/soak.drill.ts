@@ -6,7 +6,9 @@ import { check, deliver, drillRow, pool, QUICK } from '../support/drill.ts';
 const TOTAL = QUICK ? 4000 : 20_000;
 // A bound, not a speed goal: 20,000 requests take ~1.5 min on a quiet 2-core machine, far longer on a busy one.
 const SOAK_BOUND = { timeoutMs: 15 * 60_000 };
-type Request = { kind: 'valid' | 'invalid'; token: string; ip?: string } | { kind: 'webhook'; id: string; event: object };
+type Request =
+  | { kind: 'valid' | 'invalid'; token: string; ip?: string }
+  | { kind: 'webhook'; id: string; event: object };
 
 drillRow('soak', ({ clerk, service }) => {
   const sent = new Set<number>();
@@ -40,7 +42,8 @@ drillRow('soak', ({ clerk, service }) => {
       const expected: Record<string, number> = { valid: 200, invalid: 401, webhook: 200 };
       const unexpected = statuses.filter(([kind, status]) => status !== expected[kind]);
       const seconds = (Date.now() - started) / 1000;
-      observe(`${unexpected.length} unexpected ${JSON.stringify(unexpected.slice(0, 3))}; ${(TOTAL / seconds).toFixed(0)} req/s`);
+      const rate = (TOTAL / seconds).toFixed(0);
+      observe(`${unexpected.length} unexpected ${JSON.stringify(unexpected.slice(0, 3))}; ${rate} req/s`);
       expect(unexpected).toEqual([]);
     },
     SOAK_BOUND,

@@ -20,7 +20,8 @@ drillRow('webhook-failure', ({ clerk, service }) => {
     failing.push([`msg_drill_fu${i}`, userCreated(`user_whf${i}`, t0 + 200 + i)]);
     failing.push([`msg_drill_fs${i}`, sessionCreated(`sess_whf${i}`, `user_whf${i}`, t0 + 300 + i)]);
   }
-  const deliverAll = (list: Delivery[], concurrency: number) => pool(list, concurrency, ([id, e]) => deliver(service, id, e));
+  const deliverAll = (list: Delivery[], concurrency: number) =>
+    pool(list, concurrency, ([id, e]) => deliver(service, id, e));
   const distinct = (statuses: number[]) => [...new Set(statuses)].join(',');
   const admin = () => ({ authorization: `Bearer ${clerk.mint({ userId: ADMIN, claims: { fva: [0, 0] } })}` });
   let goneStatus = 0;

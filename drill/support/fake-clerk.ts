@@ -7,9 +7,9 @@
 // (`revoked`/`expired` as set), 404 for unknown tokens, 401 for a wrong secret key, `{"active":false}`
 // for a deactivated OAuth token. `npm run dev:clerk` runs it standalone with demo tokens (opaque tokens offline).
 import { generateKeyPairSync, type JsonWebKey, type KeyObject, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { signRs256 } from '../../scripts/lib/sign.ts';
+import { loopbackServer } from './loopback-server.ts';
 
 export type ClerkMode = 'up' | 'down' | 'slow' | 'unauthorized' | 'garbage' | 'error';
 export type ClerkUser = { id: string; created_at: number } & Record<string, unknown>;
@@ -24,6 +24,7 @@ export type MintOptions = {
 };
 
 const SESSION_TOKEN_CAT = 'cl_B7d4PD111AAA';
+const M2M_TOKEN_CAT = 'cl_B7d4PD333AAA';
 const JSON_TYPE = { 'content-type': 'application/json' };
 
 export type MachineKind = 'api_key' | 'm2m_token' | 'oauth_token';
@@ -55,7 +56,12 @@ function newKey(): Key {
 export type FakeClerk = ReturnType<typeof createFakeClerk>;
 
 /** The fake, listening on a free port of 127.0.0.1 once `start()` resolved. */
-export function createFakeClerk({ secretKey = 'sk_test_drill_secret', slowMs = 8000, anyKey = false, port: fixedPort = 0 } = {}) {
+export function createFakeClerk({
+  secretKey = 'sk_test_drill_secret',
+  slowMs = 8000,
+  anyKey = false,
+  port: fixedPort = 0,
+} = {}) {
   let mode: ClerkMode = 'up';
   let keys: Key[] = [newKey()];
   const retired: Key[] = [];
@@ -64,7 +70,11 @@ export function createFakeClerk({ secretKey = 'sk_test_drill_secret', slowMs = 8
   const machine = new Map<string, MachineEntry>();
 
   /** Clerk's machine verify endpoints; the body is read before any mode applies (as a real server). */
-  const verifyMachine = async (req: IncomingMessage, res: ServerResponse, route: { kind: MachineKind; field: string }) => {
+  const verifyMachine = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: { kind: MachineKind; field: string },
+  ) => {
     calls.verify += 1;
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -79,19 +89,20 @@ export function createFakeClerk({ secretKey = 'sk_test_drill_secret', slowMs = 8
       body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
     } catch {}
     const entry = machine.get(String(body[route.field] ?? ''));
-    if (!entry || entry.kind !== route.kind) return void res.writeHead(404, JSON_TYPE).end('{"errors":[{"code":"resource_not_found"}]}');
+    if (!entry || entry.kind !== route.kind)
+      return void res.writeHead(404, JSON_TYPE).end('{"errors":[{"code":"resource_not_found"}]}');
     if (entry.active === false) return void res.writeHead(200, JSON_TYPE).end('{"active":false}');
     res.writeHead(200, JSON_TYPE).end(JSON.stringify(entry.resource));
   };
   let slowPending = 0; // slow answers not sent yet
-  const sockets = new Set<Socket>();
 
   const handler = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const machineRoute = MACHINE_PATHS[url.pathname];
     if (machineRoute && req.method === 'POST') return verifyMachine(req, res, machineRoute);
     const userMatch = /^\/v1\/users\/([^/]+)$/.exec(url.pathname);
-    const route = url.pathname === '/v1/jwks' ? 'jwks' : url.pathname === '/v1/users' ? 'users' : userMatch ? 'user' : undefined;
+    const route =
+      url.pathname === '/v1/jwks' ? 'jwks' : url.pathname === '/v1/users' ? 'users' : userMatch ? 'user' : undefined;
     if (!route) return void res.writeHead(404).end('{"errors":[{"code":"resource_not_found"}]}');
     calls[route] += 1;
     if (mode === 'slow') {
@@ -122,29 +133,14 @@ export function createFakeClerk({ secretKey = 'sk_test_drill_secret', slowMs = 8
     res.writeHead(200, JSON_TYPE).end(JSON.stringify(sorted.slice(offset, offset + limit)));
   };
 
-  let server: Server;
-  const listen = (port: number) =>
-    new Promise<number>((resolve) => {
-      server = createServer(handler);
-      server.on('connection', (s) => {
-        sockets.add(s);
-        s.on('close', () => sockets.delete(s));
-      });
-      server.listen(port, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
-    });
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    });
-  let port = 0;
+  const server = loopbackServer(handler);
 
   return {
     async start() {
-      port = await listen(fixedPort);
+      await server.up(fixedPort);
     },
     get url() {
-      return `http://127.0.0.1:${port}`;
+      return `http://127.0.0.1:${server.port}`;
     },
     secretKey,
     calls,
@@ -157,8 +153,8 @@ export function createFakeClerk({ secretKey = 'sk_test_drill_secret', slowMs = 8
       return keys.map((k) => k.kid);
     },
     async setMode(next: ClerkMode) {
-      if (next === 'down' && mode !== 'down') await stop();
-      if (next !== 'down' && mode === 'down') await listen(port);
+      if (next === 'down' && mode !== 'down') await server.down();
+      if (next !== 'down' && mode === 'down') await server.up();
       mode = next;
     },
     /** A new signing key becomes current; the old ones stay listed when `keepOld`. */
@@ -173,7 +169,10 @@ export function createFakeClerk({ secretKey = 'sk_test_drill_secret', slowMs = 8
       keys = keys.filter((k) => k.kid !== kid);
     },
     /** Issues an opaque machine token of `kind` for `subject` (`expiration` in epoch ms); returns it. */
-    issueMachineToken(kind: MachineKind, { subject, token, scopes = [], claims = null, expiration = null }: IssueOptions) {
+    issueMachineToken(
+      kind: MachineKind,
+      { subject, token, scopes = [], claims = null, expiration = null }: IssueOptions,
+    ) {
       const value = token ?? `${MACHINE_PREFIX[kind]}${randomUUID().replaceAll('-', '')}`;
       const now = Date.now();
       const resource = {
@@ -205,13 +204,44 @@ export function createFakeClerk({ secretKey = 'sk_test_drill_secret', slowMs = 8
       if (entry) entry.active = false;
     },
     /** A Clerk-shaped RS256 session token, signed with the current key (or `kid`). */
-    mint({ userId = 'user_drill', sessionId = `sess_${randomUUID().slice(0, 12)}`, ttl = 300, kid, azp, claims = {} }: MintOptions = {}) {
+    mint({
+      userId = 'user_drill',
+      sessionId = `sess_${randomUUID().slice(0, 12)}`,
+      ttl = 300,
+      kid,
+      azp,
+      claims = {},
+    }: MintOptions = {}) {
       const key = kid ? [...keys, ...retired].find((k) => k.kid === kid) : keys[0];
       if (!key) throw new Error(`no key ${kid}`);
       const now = Math.floor(Date.now() / 1000);
       const header = { alg: 'RS256', kid: key.kid, typ: 'JWT', cat: SESSION_TOKEN_CAT };
-      const payload = { azp, exp: now + ttl, fva: [0, 0], iat: now, iss: 'https://fulcrum.clerk.accounts.dev', nbf: now - 5 };
+      const payload = {
+        azp,
+        exp: now + ttl,
+        fva: [0, 0],
+        iat: now,
+        iss: 'https://fulcrum.clerk.accounts.dev',
+        nbf: now - 5,
+      };
       return signRs256(header, { ...payload, sid: sessionId, sub: userId, v: 2, ...claims }, key.privateKey);
+    },
+    /**
+     * A machine token in JWT form, signed with the current key as Clerk issues them (scripts/token.ts):
+     * M2M (`sub` `mch_…`, header `cat` M2M) or an OAuth access token (header `typ` `at+jwt`).
+     */
+    mintMachineJwt(kind: 'm2m' | 'oauth', { subject = kind === 'm2m' ? 'mch_drill' : 'user_drill', ttl = 300 } = {}) {
+      const key = keys[0];
+      if (!key) throw new Error('no key');
+      const now = Math.floor(Date.now() / 1000);
+      const base = { iss: 'https://fulcrum.clerk.accounts.dev', sub: subject, iat: now, nbf: now - 5, exp: now + ttl };
+      const jti = `${kind === 'm2m' ? 'mt_' : 'oat_'}${randomUUID().replaceAll('-', '')}`;
+      if (kind === 'm2m') {
+        const header = { alg: 'RS256', cat: M2M_TOKEN_CAT, kid: key.kid, typ: 'JWT' };
+        return signRs256(header, { ...base, jti, scopes: 'mch_drill_peer' }, key.privateKey);
+      }
+      const header = { alg: 'RS256', kid: key.kid, typ: 'at+jwt' };
+      return signRs256(header, { ...base, jti, client_id: 'client_drill', scope: 'profile email' }, key.privateKey);
     },
     /**
      * A token whose `kid` Clerk never issued: the service answers it with a (cooldown-limited) refresh
@@ -219,11 +249,16 @@ export function createFakeClerk({ secretKey = 'sk_test_drill_secret', slowMs = 8
      * so this is how the drill (or an operator's probe) makes it notice an outage.
      */
     unknownKidToken() {
-      const header = { alg: 'RS256', kid: `ins_unknown_${randomUUID().slice(0, 8)}`, typ: 'JWT', cat: SESSION_TOKEN_CAT };
+      const header = {
+        alg: 'RS256',
+        kid: `ins_unknown_${randomUUID().slice(0, 8)}`,
+        typ: 'JWT',
+        cat: SESSION_TOKEN_CAT,
+      };
       return this.mint().replace(/^[^.]+/, Buffer.from(JSON.stringify(header)).toString('base64url'));
     },
     async close() {
-      if (mode !== 'down') await stop();
+      if (mode !== 'down') await server.down();
     },
   };
 }

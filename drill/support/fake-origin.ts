@@ -3,8 +3,8 @@
 // open ones reset) or slow (response headers held back until `slowMs` or the next mode change). It
 // records what reached it (the edge's identity assertion among it), so a row can count forwarded
 // requests and verify assertions itself (scripts/dev-origin.ts is the interactive one; this one is driven).
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { loopbackServer } from './loopback-server.ts';
 
 export type OriginMode = 'up' | 'down' | 'slow';
 export type OriginHit = { method: string; path: string; assertion: string | null; userId: string | null; at: number };
@@ -14,11 +14,8 @@ export type FakeOrigin = ReturnType<typeof createFakeOrigin>;
 export function createFakeOrigin({ slowMs = 20_000 } = {}) {
   let mode: OriginMode = 'up';
   const hits: OriginHit[] = [];
-  const sockets = new Set<Socket>();
   // Held-back answers of slow mode: released (answered) when the mode changes or the origin stops.
   const held = new Set<() => void>();
-  let server: Server;
-  let port = 0;
 
   const header = (req: IncomingMessage, name: string) => {
     const v = req.headers[name];
@@ -53,30 +50,17 @@ export function createFakeOrigin({ slowMs = 20_000 } = {}) {
     res.writeHead(200, { 'content-type': 'application/json' }).end(body);
   };
 
-  const listen = (at: number) =>
-    new Promise<number>((resolve) => {
-      server = createServer(handler);
-      server.on('connection', (s) => {
-        sockets.add(s);
-        s.on('close', () => sockets.delete(s));
-      });
-      server.listen(at, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
-    });
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    });
+  const server = loopbackServer(handler);
   const releaseAll = () => {
     for (const release of [...held]) release();
   };
 
   return {
     async start() {
-      port = await listen(0);
+      await server.up(0);
     },
     get url() {
-      return `http://127.0.0.1:${port}`;
+      return `http://127.0.0.1:${server.port}`;
     },
     /** Every request that reached the origin, in order. */
     hits,
@@ -86,13 +70,13 @@ export function createFakeOrigin({ slowMs = 20_000 } = {}) {
     },
     async setMode(next: OriginMode) {
       releaseAll();
-      if (next === 'down' && mode !== 'down') await stop();
-      if (next !== 'down' && mode === 'down') await listen(port);
+      if (next === 'down' && mode !== 'down') await server.down();
+      if (next !== 'down' && mode === 'down') await server.up();
       mode = next;
     },
     async close() {
       releaseAll();
-      if (mode !== 'down') await stop();
+      if (mode !== 'down') await server.down();
     },
   };
 }

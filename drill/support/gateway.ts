@@ -13,7 +13,8 @@ export const ASSERTION_TYP = 'fulcrum-assertion+jwt';
 
 /** A private signing JWK for EDGE_SIGNING_KEY: Ed25519 (EdDSA) or P-256 (ES256), with a fresh `kid`. */
 export function signingKey(kind: 'ed25519' | 'p256'): { jwk: string; kid: string } {
-  const { privateKey } = kind === 'ed25519' ? generateKeyPairSync('ed25519') : generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const { privateKey } =
+    kind === 'ed25519' ? generateKeyPairSync('ed25519') : generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const kid = `drill-${kind}-${randomBytes(4).toString('hex')}`;
   return { jwk: JSON.stringify({ ...privateKey.export({ format: 'jwk' }), kid }), kid };
 }

@@ -26,9 +26,12 @@ export default class RunbookReporter implements Reporter {
         if (ok) passed++;
         else failed++;
         const meta = test.meta().drill;
-        const observed = ok ? (meta?.observed ?? '') : `${meta?.observed ?? ''} ${test.result().errors?.[0]?.message ?? state}`.trim();
+        const observed = ok
+          ? (meta?.observed ?? '')
+          : `${meta?.observed ?? ''} ${test.result().errors?.[0]?.message ?? state}`.trim();
+        const result = ok ? 'PASS' : 'FAIL';
         rows.push(
-          `| ${row} | ${test.name} | ${cell(meta?.expectation ?? '')} | ${ok ? 'PASS' : 'FAIL'} | ${cell(observed.slice(0, 300))} |`,
+          `| ${row} | ${test.name} | ${cell(meta?.expectation ?? '')} | ${result} | ${cell(observed.slice(0, 300))} |`,
         );
       }
       times.push(`${row}: ${(module.diagnostic().duration / 1000).toFixed(1)} s`);

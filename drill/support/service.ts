@@ -36,7 +36,11 @@ export function createDrillService(clerk: FakeClerk) {
     process.once('exit', () => rmSync(dir, { recursive: true, force: true })); // even when the drill dies
     const envFile = join(dir, 'drill.vars');
     // `wrangler dev --persist-to dir` keeps its state in dir/v3; the platform proxy takes that folder itself.
-    const proxy = await getPlatformProxy<{ DB: D1Like }>({ configPath: 'wrangler.toml', persist: { path: join(dir, 'v3') }, envFiles: [] });
+    const proxy = await getPlatformProxy<{ DB: D1Like }>({
+      configPath: 'wrangler.toml',
+      persist: { path: join(dir, 'v3') },
+      envFiles: [],
+    });
     await applyMigrations(proxy.env.DB);
     return { dir, envFile, d1: proxy.env.DB, dispose: () => proxy.dispose() };
   }
@@ -100,7 +104,9 @@ export function createDrillService(clerk: FakeClerk) {
       return reply(await fetch(`${service.url}${path}`, { headers: { ...auth, ...headers } }));
     },
     async post(path: string, headers: Record<string, string>, body?: string): Promise<Reply> {
-      return reply(await fetch(`${service.url}${path}`, { method: 'POST', headers, ...(body === undefined ? {} : { body }) }));
+      return reply(
+        await fetch(`${service.url}${path}`, { method: 'POST', headers, ...(body === undefined ? {} : { body }) }),
+      );
     },
     /**
      * Runs the cron handler with `controller.scheduledTime = time`: Miniflare's trigger endpoint, which
@@ -134,7 +140,9 @@ export function createDrillService(clerk: FakeClerk) {
       for (const table of tables) {
         for (const op of ['INSERT', 'UPDATE']) {
           const name = `drill_fault_${table}_${op.toLowerCase()}`;
-          await service.d1.prepare(`CREATE TRIGGER ${name} BEFORE ${op} ON ${table} BEGIN SELECT RAISE(ABORT, 'drill fault'); END`).run();
+          await service.d1
+            .prepare(`CREATE TRIGGER ${name} BEFORE ${op} ON ${table} BEGIN SELECT RAISE(ABORT, 'drill fault'); END`)
+            .run();
           names.push(name);
         }
       }
