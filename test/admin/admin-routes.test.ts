@@ -5,8 +5,10 @@ import { tenantPage, usageSchema, webhookPage } from '../../src/admin/admin-sche
 import * as schema from '../../src/db/schema';
 import { createServices } from '../../src/services';
 import type { ReplayFn } from '../../src/webhooks/replay';
-import { authFor, callApp, seedTenant, testApp, testDb, uid } from '../helpers/api-app';
+import { callApp, seedTenant, testApp, testDb } from '../helpers/api-app';
+import { authFor } from '../helpers/auth-context';
 import { expectError } from '../helpers/http';
+import { uid } from '../helpers/ids';
 
 // vitest.config.ts: ADMIN_USER_IDS = 'user_admin'.
 const admin = (fva: [number, number] | null = [3, 2]) => authFor('user_admin', { factorVerificationAge: fva });

@@ -4,8 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { svixIdParam } from '../../src/admin/admin-schemas';
 import { SvixVerifiers, verifyDelivery } from '../../src/webhooks/verify-webhook';
 import { call } from '../helpers/http';
+import { uid } from '../helpers/ids';
 import { bearer, mintSessionToken } from '../helpers/tokens';
-import { clerkEvent, deliver, freshId } from '../helpers/webhooks';
+import { clerkEvent, deliver } from '../helpers/webhooks';
 
 describe('admin replay accepts every id the webhook route accepts', () => {
   it('property: the webhook verifier refuses an id as malformed exactly when the replay route would', () => {
@@ -27,8 +28,8 @@ describe('admin replay accepts every id the webhook route accepts', () => {
 
   it('an event delivered with `.` and `:` in its svix-id can be replayed through the real route', async () => {
     const token = await mintSessionToken({ userId: 'user_admin', fva: [0, 0] });
-    for (const svixId of [`${freshId('msg')}.part:2`, `${freshId('msg')}:v1`]) {
-      const userId = freshId('user');
+    for (const svixId of [`${uid('msg')}.part:2`, `${uid('msg')}:v1`]) {
+      const userId = uid('user');
       const { res } = await deliver(clerkEvent('user.created', { id: userId, email_addresses: [] }, Date.now()), { id: svixId });
       expect(res.status).toBe(200);
       const replay = await call(`/v1/admin/webhooks/${encodeURIComponent(svixId)}/replay`, { method: 'POST', headers: bearer(token) });

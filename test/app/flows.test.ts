@@ -1,20 +1,20 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { call, expectError } from '../helpers/http';
+import { uid } from '../helpers/ids';
 import { bearer, mintSessionToken } from '../helpers/tokens';
 import { clerkEvent, deliver, membershipEvent } from '../helpers/webhooks';
 
 // The whole service end to end: real tokens verified by the session middleware, real
 // Svix-signed webhooks folded into D1, and the tenant-scoped routes reading them.
-const fresh = (p: string) => `${p}_${crypto.randomUUID().replaceAll('-', '').slice(0, 16)}`;
 
 async function get(path: string, userId: string, extra: Parameters<typeof mintSessionToken>[0] = {}) {
-  return call(path, { headers: bearer(await mintSessionToken({ userId, sessionId: fresh('sess'), ...extra })) });
+  return call(path, { headers: bearer(await mintSessionToken({ userId, sessionId: uid('sess'), ...extra })) });
 }
 
 describe('tenants end to end', () => {
   it('a late user.created: the tenant is created just in time, then completed by the webhook', async () => {
-    const userId = fresh('user');
+    const userId = uid('user');
     const first = await get('/v1/me', userId);
     expect(first.status).toBe(200);
     expect(await first.json()).toMatchObject({
@@ -43,7 +43,7 @@ describe('tenants end to end', () => {
   });
 
   it('concurrent first requests create exactly one tenant', async () => {
-    const userId = fresh('user');
+    const userId = uid('user');
     const statuses = await Promise.all(Array.from({ length: 12 }, () => get('/v1/me', userId).then((r) => r.status)));
     expect(statuses.every((s) => s === 200)).toBe(true);
     const row = await env.DB.prepare('select count(*) as n from tenants where id = ?').bind(userId).first<{ n: number }>();
@@ -51,8 +51,8 @@ describe('tenants end to end', () => {
   });
 
   it('user.deleted archives the tenant: its API answers 403 tenant_archived, audits are kept', async () => {
-    const userId = fresh('user');
-    const sessionId = fresh('sess');
+    const userId = uid('user');
+    const sessionId = uid('sess');
     const t = Date.now();
     await deliver(clerkEvent('user.created', { id: userId, object: 'user', email_addresses: [], created_at: t, updated_at: t }, t));
     await deliver(
@@ -74,8 +74,8 @@ describe('tenants end to end', () => {
   });
 
   it('a caller sees only their own audits', async () => {
-    const alice = fresh('user');
-    const bob = fresh('user');
+    const alice = uid('user');
+    const bob = uid('user');
     const t = Date.now();
     for (const [user, n] of [
       [alice, 3],
@@ -85,7 +85,7 @@ describe('tenants end to end', () => {
         await deliver(
           clerkEvent(
             'session.created',
-            { id: fresh('sess'), object: 'session', user_id: user, status: 'active', created_at: t + i, updated_at: t + i },
+            { id: uid('sess'), object: 'session', user_id: user, status: 'active', created_at: t + i, updated_at: t + i },
             t + i,
           ),
         );
@@ -95,8 +95,8 @@ describe('tenants end to end', () => {
   });
 
   it('/v1/orgs/current: a late membership webhook is no reason to refuse; a removed member or an archived caller is', async () => {
-    const orgId = fresh('org');
-    const [alice, bob, carol] = [fresh('user'), fresh('user'), fresh('user')];
+    const orgId = uid('org');
+    const [alice, bob, carol] = [uid('user'), uid('user'), uid('user')];
     const t = Date.now();
     await deliver(
       clerkEvent(
@@ -106,8 +106,8 @@ describe('tenants end to end', () => {
       ),
     );
     const membership = (id: string, userId: string, type: string, at: number) => membershipEvent(orgId, id, userId, type, at, t);
-    await deliver(membership(fresh('orgmem'), alice, 'organizationMembership.created', t + 1));
-    const bobMembership = fresh('orgmem');
+    await deliver(membership(uid('orgmem'), alice, 'organizationMembership.created', t + 1));
+    const bobMembership = uid('orgmem');
     await deliver(membership(bobMembership, bob, 'organizationMembership.created', t + 2));
     await deliver(membership(bobMembership, bob, 'organizationMembership.deleted', t + 3));
     const org = { id: orgId, role: 'org:member' };
@@ -132,7 +132,7 @@ describe('tenants end to end', () => {
   });
 
   it('admin routes need an admin with a recent second factor', async () => {
-    await expectError(await get('/v1/admin/usage', fresh('user'), { fva: [0, 0] }), 403, 'forbidden');
+    await expectError(await get('/v1/admin/usage', uid('user'), { fva: [0, 0] }), 403, 'forbidden');
     await expectError(await get('/v1/admin/usage', 'user_admin', { fva: [0, -1] }), 403, 'second_factor_required');
     await expectError(await get('/v1/admin/usage', 'user_admin', { fva: [0, 600] }), 403, 'second_factor_required');
     const ok = await get('/v1/admin/usage', 'user_admin', { fva: [0, 1] });

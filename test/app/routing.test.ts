@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { ReplayFn } from '../../src/webhooks/replay';
-import { authFor, callApp, testApp } from '../helpers/api-app';
+import { callApp, testApp } from '../helpers/api-app';
+import { authFor } from '../helpers/auth-context';
 import { call, expectError } from '../helpers/http';
 
 // The app with an admin caller (stand-in auth), so every /v1 route is reached past authentication.

@@ -3,8 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app';
 import { createServices } from '../../src/services';
 import { callApp, expectError } from '../helpers/http';
+import { uid } from '../helpers/ids';
 import { bearer, mintSessionToken } from '../helpers/tokens';
-import { clerkEvent, deliver, freshId } from '../helpers/webhooks';
+import { clerkEvent, deliver } from '../helpers/webhooks';
 
 /** A time well in the past: a token valid then is long expired by the wall clock. */
 const T = Date.UTC(2026, 0, 15, 12);
@@ -12,7 +13,7 @@ const T = Date.UTC(2026, 0, 15, 12);
 describe('createServices: one composition root, one clock', () => {
   it('the clock reaches the verifier and loadTenant: a token valid at services.now() passes, and the JIT tenant is stamped with it', async () => {
     const app = createApp({ services: createServices({ now: () => T }) });
-    const userId = freshId('user');
+    const userId = uid('user');
     const token = await mintSessionToken({ userId, iat: Math.floor(T / 1000) });
     const res = await callApp(app, '/v1/me', { headers: bearer(token) });
     expect(res.status).toBe(200);
@@ -24,7 +25,7 @@ describe('createServices: one composition root, one clock', () => {
 
   it('the clock reaches the webhook route: the stored delivery is received at services.now()', async () => {
     const app = createApp({ services: createServices({ now: () => T }) });
-    const { res, svixId } = await deliver(clerkEvent('user.created', { id: freshId('user') }, Date.now()), { app });
+    const { res, svixId } = await deliver(clerkEvent('user.created', { id: uid('user') }, Date.now()), { app });
     expect(res.status).toBe(200);
     const row = await env.DB.prepare('select received_at, processed_at from webhook_events where svix_id = ?').bind(svixId).first();
     expect(row).toEqual({ received_at: T, processed_at: T });

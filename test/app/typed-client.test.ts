@@ -3,7 +3,9 @@ import { env } from 'cloudflare:workers';
 import { hc } from 'hono/client';
 import { describe, expect, it } from 'vitest';
 import type { AppType } from '../../src/app';
-import { authFor, seedAudits, seedTenant, testApp, uid } from '../helpers/api-app';
+import { seedAudits, seedTenant, testApp } from '../helpers/api-app';
+import { authFor } from '../helpers/auth-context';
+import { uid } from '../helpers/ids';
 
 /** hc<AppType> against the app itself: a custom fetch into `app.fetch`. */
 function client(app: ReturnType<typeof testApp>) {

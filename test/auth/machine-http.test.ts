@@ -7,9 +7,10 @@ import type { AppEnv } from '../../src/env';
 import { AppError, errorResponse } from '../../src/errors';
 import { context, requestId } from '../../src/lib/middleware';
 import { createServices, withServices } from '../../src/services';
-import { seedTenant, uid } from '../helpers/api-app';
+import { seedTenant } from '../helpers/api-app';
 import { type ClerkMock, json, mockClerk } from '../helpers/clerk-mock';
 import { callApp, expectError } from '../helpers/http';
+import { uid } from '../helpers/ids';
 import { type FakeAnswer, fakeMachineApi, mintM2MJwt, mintOAuthJwt, randomOpaque, verifiedBody } from '../helpers/machine-tokens';
 import { bearer, mintSessionToken } from '../helpers/tokens';
 

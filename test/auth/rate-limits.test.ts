@@ -4,9 +4,10 @@ import { createApp } from '../../src/app';
 import { LIMITERS } from '../../src/lib/rate-limit';
 import { type ClerkMock, mockClerk } from '../helpers/clerk-mock';
 import { call, callApp, expectError } from '../helpers/http';
+import { uid } from '../helpers/ids';
 import { fakeMachineApi, randomOpaque } from '../helpers/machine-tokens';
 import { bearer, mintSessionToken } from '../helpers/tokens';
-import { clerkEvent, freshId, postWebhook, svixHeaders } from '../helpers/webhooks';
+import { clerkEvent, postWebhook, svixHeaders } from '../helpers/webhooks';
 
 /**
  * The real Workers Rate Limiting bindings of wrangler.toml, as the vitest plugin simulates them
@@ -112,7 +113,7 @@ describe('AUTH_FAILURE_LIMITER: refused credentials per client IP', () => {
       expect(statuses.at(-1)).toBe(429);
     }
     // A correctly signed delivery from another IP still goes through.
-    const good = JSON.stringify(clerkEvent('user.created', { id: freshId('user'), object: 'user' }, Date.now()));
+    const good = JSON.stringify(clerkEvent('user.created', { id: uid('user'), object: 'user' }, Date.now()));
     expect((await postWebhook(good, svixHeaders(good))).status).toBe(200);
   }, 60_000);
 });

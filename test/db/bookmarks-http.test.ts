@@ -9,8 +9,9 @@ import { TenantCache } from '../../src/tenants/tenant-cache';
 import { createLoadTenant } from '../../src/tenants/tenant-middleware';
 import { getTenant } from '../../src/tenants/tenant-store';
 import type { ReplayFn } from '../../src/webhooks/replay';
-import { callApp, seedTenant, testDb, uid } from '../helpers/api-app';
+import { callApp, seedTenant, testDb } from '../helpers/api-app';
 import { BOOKMARK_SHAPE, countingD1 } from '../helpers/counting-d1';
+import { uid } from '../helpers/ids';
 import { bearer, mintSessionToken } from '../helpers/tokens';
 
 /** The real app (real session middleware, real tokens) over an instrumented D1; tenant cache off. */

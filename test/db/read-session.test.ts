@@ -4,8 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { isBookmark, openReadSession } from '../../src/db/read-session';
 import * as schema from '../../src/db/schema';
 import { getTenant } from '../../src/tenants/tenant-store';
-import { seedTenant, uid } from '../helpers/api-app';
+import { seedTenant } from '../helpers/api-app';
 import { BOOKMARK_SHAPE, countingD1 } from '../helpers/counting-d1';
+import { uid } from '../helpers/ids';
 
 describe('D1 sessions under Drizzle (facts this design relies on, checked in workerd)', () => {
   it('drizzle(session) reads and batches through the session, and the session reports a bookmark', async () => {

@@ -1,8 +1,8 @@
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { ASSERTION_TYP } from '../../src/gateway/assertion';
-import { uid } from '../helpers/api-app';
 import { expectError } from '../helpers/http';
+import { uid } from '../helpers/ids';
 import { bearer, mintSessionToken } from '../helpers/tokens';
 import { AUDIENCE, capturedOrigin, edgeKey, type GatewayBindings, gatewayBindings, send } from './harness';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { uid } from '../helpers/api-app';
 import { expectError } from '../helpers/http';
+import { uid } from '../helpers/ids';
 import { bearer, mintSessionToken, TEST_AZP } from '../helpers/tokens';
 import { capturedOrigin, gatewayBindings, send } from './harness';
 

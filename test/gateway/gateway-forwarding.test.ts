@@ -1,7 +1,7 @@
 import type { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { uid } from '../helpers/api-app';
 import { expectError } from '../helpers/http';
+import { uid } from '../helpers/ids';
 import { bearer, mintSessionToken } from '../helpers/tokens';
 import { capturedOrigin, gatewayBindings, send } from './harness';
 

@@ -1,8 +1,9 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { ensureTenantForUser } from '../../src/tenants/tenant-store';
-import { testDb, uid } from '../helpers/api-app';
+import { testDb } from '../helpers/api-app';
 import { expectError } from '../helpers/http';
+import { uid } from '../helpers/ids';
 import { bearer, mintSessionToken, TEST_AZP } from '../helpers/tokens';
 import { capturedOrigin, gatewayBindings, send } from './harness';
 

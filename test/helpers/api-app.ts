@@ -7,17 +7,9 @@ import * as schema from '../../src/db/schema';
 import type { AppEnv } from '../../src/env';
 import { AppError } from '../../src/errors';
 import { getTenant, type Tenant } from '../../src/tenants/tenant-store';
-import { sessionAuthContext } from './auth-context';
 
 /** A Drizzle client on the test D1 (real migrations). */
 export const testDb = () => drizzle(env.DB, { schema });
-
-/** A unique id with a prefix, so tests never share rows. */
-export const uid = (prefix: string) => `${prefix}_${crypto.randomUUID().replaceAll('-', '').slice(0, 20)}`;
-
-export function authFor(userId: string, overrides: Partial<AuthContext> = {}): AuthContext {
-  return sessionAuthContext(userId, { sessionId: uid('sess'), factorVerificationAge: [1, -1], ...overrides });
-}
 
 /**
  * The real app (real onError, validation, D1) with test-only stand-ins for the auth

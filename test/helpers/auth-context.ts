@@ -1,4 +1,5 @@
 import type { AuthContext, SessionAuthContext } from '../../src/auth/types';
+import { uid } from './ids';
 
 /** A session caller's AuthContext as the verifier builds it (machine fields null), with overrides. */
 export function sessionAuthContext(userId: string, overrides: Partial<AuthContext> = {}): AuthContext {
@@ -18,4 +19,9 @@ export function sessionAuthContext(userId: string, overrides: Partial<AuthContex
     expiresAt: Math.floor(Date.now() / 1000) + 60,
   };
   return { ...base, ...overrides };
+}
+
+/** A signed-in session caller with a fresh session id and a second factor just verified (admin routes need it). */
+export function authFor(userId: string, overrides: Partial<AuthContext> = {}): AuthContext {
+  return sessionAuthContext(userId, { sessionId: uid('sess'), factorVerificationAge: [1, -1], ...overrides });
 }

@@ -2,19 +2,13 @@ import { env } from 'cloudflare:workers';
 import { Webhook } from 'svix';
 import fixtures from '../fixtures/clerk-webhook-examples.json';
 import { call, callApp, type FetchableApp } from './http';
+import { uid } from './ids';
 
 /** Clerk's public sample payloads, by event type (test/fixtures/clerk-webhook-examples.json). */
 export const CLERK_SAMPLES = Object.fromEntries(Object.entries(fixtures).filter(([k]) => !k.startsWith('_'))) as Record<
   string,
   { type: string; timestamp: number; data: Record<string, unknown>; [k: string]: unknown }
 >;
-
-let counter = 0;
-/** A fresh id with a prefix, unique per test run (D1 storage is shared within a test file). */
-export function freshId(prefix: string): string {
-  counter += 1;
-  return `${prefix}_${Date.now().toString(36)}${counter.toString(36)}${Math.random().toString(36).slice(2, 8)}`;
-}
 
 export type SignOptions = {
   id?: string;
@@ -26,7 +20,7 @@ export type SignOptions = {
 
 /** Svix headers for `body`, really signed (HMAC-SHA256) with the test secret unless told otherwise. */
 export function svixHeaders(body: string, options: SignOptions = {}): Record<string, string> {
-  const id = options.id ?? freshId('msg');
+  const id = options.id ?? uid('msg');
   const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
   const signature = new Webhook(options.secret ?? env.CLERK_WEBHOOK_SIGNING_SECRET).sign(id, new Date(timestamp * 1000), body);
   return { 'svix-id': id, 'svix-timestamp': String(timestamp), 'svix-signature': signature };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { seedTenant, uid } from '../helpers/api-app';
+import { seedTenant } from '../helpers/api-app';
 import { call } from '../helpers/http';
+import { uid } from '../helpers/ids';
 import { bearer, mintSessionToken } from '../helpers/tokens';
 
 describe('cache headers for a CDN', () => {

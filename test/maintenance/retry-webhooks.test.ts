@@ -7,7 +7,8 @@ import { getTenant } from '../../src/tenants/tenant-store';
 import { getWebhookEventMeta, recordFailure } from '../../src/webhooks/event-store';
 import type { ReplayFn } from '../../src/webhooks/replay';
 import { retryFailedWebhooks } from '../../src/webhooks/retry-failed-events';
-import { testDb, uid } from '../helpers/api-app';
+import { testDb } from '../helpers/api-app';
+import { uid } from '../helpers/ids';
 import { clerkEvent } from '../helpers/webhooks';
 
 /** The real replay, as the composition root wires it. */

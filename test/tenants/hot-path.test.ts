@@ -3,10 +3,11 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../src/app';
 import { TenantCache } from '../../src/tenants/tenant-cache';
 import { createLoadTenant } from '../../src/tenants/tenant-middleware';
-import { callApp, seedTenant, uid } from '../helpers/api-app';
+import { callApp, seedTenant } from '../helpers/api-app';
 import { type ClerkMock, json, mockClerk } from '../helpers/clerk-mock';
 import { countingD1 } from '../helpers/counting-d1';
 import { expectError } from '../helpers/http';
+import { uid } from '../helpers/ids';
 import { bearer, mintSessionToken, testPublicJwk } from '../helpers/tokens';
 import { clerkEvent, deliver } from '../helpers/webhooks';
 

@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as schema from '../../src/db/schema';
 import { type AuditPosition, listLoginAudits } from '../../src/tenants/login-audit-store';
-import { testDb, uid } from '../helpers/api-app';
+import { testDb } from '../helpers/api-app';
+import { uid } from '../helpers/ids';
 
 describe('listLoginAudits (D1, real migrations)', () => {
   it('keyset pages concatenate to exactly the filtered, ordered set, for any data and page size (property)', async () => {

@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { getMembership, listActiveOrgMembers } from '../../src/tenants/tenant-store';
 import { testDb } from '../helpers/api-app';
 import { call, expectError } from '../helpers/http';
+import { uid } from '../helpers/ids';
 import { bearer, mintSessionToken } from '../helpers/tokens';
-import { clerkEvent, deliver, freshId, membershipEvent } from '../helpers/webhooks';
+import { clerkEvent, deliver, membershipEvent } from '../helpers/webhooks';
 
 // Leaving and rejoining an organization, through real signed webhooks and real tokens.
 const T = Date.UTC(2026, 10, 1);
@@ -11,13 +12,13 @@ const T = Date.UTC(2026, 10, 1);
 const membership = membershipEvent;
 
 async function orgCurrent(orgId: string, userId: string) {
-  const token = await mintSessionToken({ userId, sessionId: freshId('sess'), org: { id: orgId, role: 'member' } });
+  const token = await mintSessionToken({ userId, sessionId: uid('sess'), org: { id: orgId, role: 'member' } });
   return call('/v1/orgs/current', { headers: bearer(token) });
 }
 
 async function setup() {
-  const orgId = freshId('org');
-  const userId = freshId('user');
+  const orgId = uid('org');
+  const userId = uid('user');
   const ok = async (event: unknown) => expect((await deliver(event)).res.status).toBe(200);
   await ok(clerkEvent('organization.created', { id: orgId, object: 'organization', name: 'Acme', slug: 'acme', created_at: T }, T));
   return { orgId, userId, ok };
@@ -26,7 +27,7 @@ async function setup() {
 describe('a member who leaves and is added again', () => {
   it('in order (create, delete, create with a new membership id): /v1/orgs/current answers 200 and lists them once', async () => {
     const { orgId, userId, ok } = await setup();
-    const [first, second] = [freshId('orgmem'), freshId('orgmem')];
+    const [first, second] = [uid('orgmem'), uid('orgmem')];
     await ok(membership(orgId, first, userId, 'organizationMembership.created', T + 1));
     await ok(membership(orgId, first, userId, 'organizationMembership.deleted', T + 2));
     await expectError(await orgCurrent(orgId, userId), 403, 'forbidden');
@@ -39,7 +40,7 @@ describe('a member who leaves and is added again', () => {
 
   it('a late delete of the old membership (older than the re-add) does not lock them out', async () => {
     const { orgId, userId, ok } = await setup();
-    const [first, second] = [freshId('orgmem'), freshId('orgmem')];
+    const [first, second] = [uid('orgmem'), uid('orgmem')];
     await ok(membership(orgId, second, userId, 'organizationMembership.created', T + 3));
     await ok(membership(orgId, first, userId, 'organizationMembership.created', T + 1));
     expect((await orgCurrent(orgId, userId)).status).toBe(200);
@@ -52,7 +53,7 @@ describe('a member who leaves and is added again', () => {
   it('a delete newer than the re-add does (whichever membership it names)', async () => {
     for (const which of ['second', 'first'] as const) {
       const { orgId, userId, ok } = await setup();
-      const ids = { first: freshId('orgmem'), second: freshId('orgmem') };
+      const ids = { first: uid('orgmem'), second: uid('orgmem') };
       await ok(membership(orgId, ids.first, userId, 'organizationMembership.created', T + 1));
       await ok(membership(orgId, ids.second, userId, 'organizationMembership.created', T + 3));
       await ok(membership(orgId, ids[which], userId, 'organizationMembership.deleted', T + 4));

@@ -14,7 +14,8 @@ import { createLoadTenant, requireActiveTenant } from '../../src/tenants/tenant-
 import { ensureTenantForUser } from '../../src/tenants/tenant-store';
 import { sessionAuthContext } from '../helpers/auth-context';
 import { expectError } from '../helpers/http';
-import { clerkEvent, deliver, freshId } from '../helpers/webhooks';
+import { uid } from '../helpers/ids';
+import { clerkEvent, deliver } from '../helpers/webhooks';
 
 const db = drizzle(env.DB, { schema });
 /** One isolate: the loader's tenant cache is the one this app's webhook route invalidates. */
@@ -53,7 +54,7 @@ async function get(path: string, auth?: Partial<AuthContext>) {
 
 describe('ensureTenantForUser', () => {
   it('creates a minimal jit tenant that a later user.created completes', async () => {
-    const userId = freshId('user');
+    const userId = uid('user');
     const tenant = await ensureTenantForUser(db, { userId, now: 1_000 });
     expect(tenant).toMatchObject({
       id: userId,
@@ -87,14 +88,14 @@ describe('ensureTenantForUser', () => {
   });
 
   it('is race-safe: 25 concurrent calls create exactly one row and all see it', async () => {
-    const userId = freshId('user');
+    const userId = uid('user');
     const results = await Promise.all(Array.from({ length: 25 }, (_, i) => ensureTenantForUser(db, { userId, now: 5_000 + i })));
     expect(await count(userId)).toBe(1);
     expect(new Set(results.map((t) => t.createdAt)).size).toBe(1);
   });
 
   it('never changes an existing tenant (an archived one stays archived)', async () => {
-    const userId = freshId('user');
+    const userId = uid('user');
     await deliver(clerkEvent('user.deleted', { id: userId, deleted: true }, Date.now()));
     expect(await ensureTenantForUser(db, { userId, now: Date.now(), name: 'Zombie' })).toMatchObject({
       status: 'archived',
@@ -106,7 +107,7 @@ describe('ensureTenantForUser', () => {
 
 describe('loadTenant middleware', () => {
   it('loads or creates the caller tenant, using name/email claims when present', async () => {
-    const userId = freshId('user');
+    const userId = uid('user');
     const res = await get('/me', { userId, claims: { email: 'jit@x.test', name: 'Jit User' } });
     expect(res.status).toBe(200);
     const body = (await res.json()) as { tenant: Record<string, unknown>; orgTenant: unknown };
@@ -115,15 +116,15 @@ describe('loadTenant middleware', () => {
   });
 
   it('20 parallel first requests ⇒ one tenant row', async () => {
-    const userId = freshId('user');
+    const userId = uid('user');
     const responses = await Promise.all(Array.from({ length: 20 }, () => get('/me', { userId })));
     expect(responses.map((r) => r.status)).toEqual(Array(20).fill(200));
     expect(await count(userId)).toBe(1);
   });
 
   it('org session: tenant is the user’s, orgTenant the organization’s (null when unknown)', async () => {
-    const userId = freshId('user');
-    const orgId = freshId('org');
+    const userId = uid('user');
+    const orgId = uid('org');
     const unknown = (await (await get('/me', { userId, orgId, orgRole: 'org:admin' })).json()) as {
       tenant: { id: string };
       orgTenant: unknown;
@@ -141,7 +142,7 @@ describe('loadTenant middleware', () => {
   });
 
   it('requireActiveTenant: 403 tenant_archived after user.deleted', async () => {
-    const userId = freshId('user');
+    const userId = uid('user');
     expect((await get('/tenant', { userId })).status).toBe(200);
     await deliver(clerkEvent('user.deleted', { id: userId, deleted: true }, Date.now()), { app: sameIsolate });
     await expectError(await get('/tenant', { userId }), 403, 'tenant_archived');

@@ -2,8 +2,10 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import * as schema from '../../src/db/schema';
 import { auditPage, currentOrg } from '../../src/tenants/tenant-routes';
-import { authFor, callApp, seedAudits, seedTenant, testApp, testDb, uid } from '../helpers/api-app';
+import { callApp, seedAudits, seedTenant, testApp, testDb } from '../helpers/api-app';
+import { authFor } from '../helpers/auth-context';
 import { expectError } from '../helpers/http';
+import { uid } from '../helpers/ids';
 
 type Page = { items: { sessionId: string; createdAt: string; status: string; userId: string }[]; nextCursor: string | null };
 

@@ -4,7 +4,8 @@ import { getTenant } from '../../src/tenants/tenant-store';
 import { getWebhookEvent } from '../../src/webhooks/event-store';
 import { testDb } from '../helpers/api-app';
 import { expectError } from '../helpers/http';
-import { clerkEvent, deliver, freshId } from '../helpers/webhooks';
+import { uid } from '../helpers/ids';
+import { clerkEvent, deliver } from '../helpers/webhooks';
 
 // Effects never cross entities (the review's defect 3): an event may only change rows of the
 // entity it names. A refused event is stored `failed` with its reason, never retried.
@@ -41,7 +42,7 @@ const audit = (sessionId: string) =>
 
 describe('effects never cross entities', () => {
   it("a session event naming another user never rewrites the session's audit (the review's case)", async () => {
-    const [alice, bob, sessionId] = [freshId('user'), freshId('user'), freshId('sess')];
+    const [alice, bob, sessionId] = [uid('user'), uid('user'), uid('sess')];
     await ok(session(sessionId, alice, 'session.created', T, '198.51.100.1'));
     const before = await audit(sessionId);
     await refused(session(sessionId, bob, 'session.ended', T + 5, '203.0.113.66'), 'entity_mismatch:session_user');
@@ -54,7 +55,7 @@ describe('effects never cross entities', () => {
   });
 
   it("an organization event carrying a user's id never touches that user's tenant", async () => {
-    const userId = `acct_${crypto.randomUUID().slice(0, 12)}`; // no Clerk prefix: the row's kind decides
+    const userId = uid('acct'); // no Clerk prefix: the row's kind decides
     await ok(user(userId, 'ada'));
     const before = await getTenant(testDb(), { id: userId });
     await refused(org(userId, 'organization.updated'), 'entity_mismatch:tenant_kind');
@@ -64,7 +65,7 @@ describe('effects never cross entities', () => {
   });
 
   it('a user event never touches an organization tenant', async () => {
-    const orgId = `team_${crypto.randomUUID().slice(0, 12)}`;
+    const orgId = uid('team');
     await ok(org(orgId, 'organization.created'));
     const before = await getTenant(testDb(), { id: orgId });
     await refused(user(orgId, 'mallory', 'user.updated', T + 20), 'entity_mismatch:tenant_kind');
@@ -73,18 +74,18 @@ describe('effects never cross entities', () => {
   });
 
   it('ids of the other kind are refused before anything is written (user.* with org_…, organization.* with user_…)', async () => {
-    const orgId = freshId('org');
-    const userId = freshId('user');
+    const orgId = uid('org');
+    const userId = uid('user');
     await refused(user(orgId, 'x'), 'data.id is not a user id');
     await refused(clerkEvent('user.deleted', { id: orgId, deleted: true }, T), 'data.id is not a user id');
     await refused(org(userId, 'organization.created'), 'data.id is not an organization id');
-    await refused(session(freshId('sess'), orgId, 'session.created', T, '1.2.3.4'), 'data.user_id is not a user id');
+    await refused(session(uid('sess'), orgId, 'session.created', T, '1.2.3.4'), 'data.user_id is not a user id');
     expect(await getTenant(testDb(), { id: orgId })).toBeNull();
     expect(await getTenant(testDb(), { id: userId })).toBeNull();
   });
 
   it('a membership id never moves to another organization or user', async () => {
-    const [orgId, alice, bob, membershipId] = [freshId('org'), freshId('user'), freshId('user'), freshId('orgmem')];
+    const [orgId, alice, bob, membershipId] = [uid('org'), uid('user'), uid('user'), uid('orgmem')];
     const membership = (userId: string, type: string, at: number) =>
       clerkEvent(
         type,

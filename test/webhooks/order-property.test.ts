@@ -6,7 +6,7 @@ import * as schema from '../../src/db/schema';
 import { getMembership } from '../../src/tenants/tenant-store';
 import { parseClerkEvent } from '../../src/webhooks/clerk-event';
 import { processEvent } from '../../src/webhooks/process-event';
-import { freshId } from '../helpers/webhooks';
+import { uid } from '../helpers/ids';
 
 /**
  * Svix delivers at least once and in no order: for any stream of events over a few users,
@@ -52,13 +52,13 @@ const specArb: fc.Arbitrary<Spec> = fc.oneof(
 /** The Clerk event for a spec, with every id namespaced by `p` (one namespace per run). */
 function build(p: string, spec: Spec, at: number) {
   const { type, n, variant } = spec;
-  const uid = (i: number) => `${p}user_${i}`;
+  const userOf = (i: number) => `${p}user_${i}`;
   let data: Record<string, unknown>;
   if (type.startsWith('user.')) {
     data = type.endsWith('deleted')
-      ? { id: uid(n), deleted: true }
+      ? { id: userOf(n), deleted: true }
       : {
-          id: uid(n),
+          id: userOf(n),
           first_name: `First${variant}`,
           last_name: null,
           primary_email_address_id: `idn_${variant % 2}`,
@@ -69,7 +69,7 @@ function build(p: string, spec: Spec, at: number) {
           created_at: T0,
         };
   } else if (type.startsWith('session.')) {
-    data = { id: `${p}sess_${n}`, user_id: uid(SESSIONS[n] ?? 0), created_at: T0 + n, latest_activity: { ip_address: `10.0.0.${n}` } };
+    data = { id: `${p}sess_${n}`, user_id: userOf(SESSIONS[n] ?? 0), created_at: T0 + n, latest_activity: { ip_address: `10.0.0.${n}` } };
   } else if (type.startsWith('organization.')) {
     data = type.endsWith('deleted')
       ? { id: `${p}org_${n}`, deleted: true }
@@ -81,7 +81,7 @@ function build(p: string, spec: Spec, at: number) {
       role: variant % 2 ? 'org:admin' : 'org:member',
       permissions: variant > 1 ? ['org:a', 'org:b'] : [],
       organization: { id: `${p}org_${org}` },
-      public_user_data: { user_id: uid(user) },
+      public_user_data: { user_id: userOf(user) },
       created_at: T0,
     };
   }
@@ -167,8 +167,8 @@ describe('order tolerance (property)', () => {
           }),
         ),
         async ({ specs, order, dupes, concurrency }) => {
-          const inOrder = freshId('a');
-          const shuffled = freshId('b');
+          const inOrder = uid('a');
+          const shuffled = uid('b');
           // Distinct, increasing event times in generation order: that order is "in order".
           for (const [i, spec] of specs.entries()) await deliver(inOrder, i, build(inOrder, spec, T0 + 1000 * (i + 1)));
 
@@ -195,8 +195,8 @@ describe('order tolerance (property)', () => {
   }, 120_000);
 
   it('detects a difference when one exists (the dump comparison is not vacuous)', async () => {
-    const a = freshId('a');
-    const b = freshId('b');
+    const a = uid('a');
+    const b = uid('b');
     const spec: Spec = { type: 'user.created', n: 0, variant: 0 };
     await deliver(a, 0, build(a, spec, T0 + 1000));
     await deliver(b, 0, build(b, { ...spec, variant: 1 }, T0 + 1000));

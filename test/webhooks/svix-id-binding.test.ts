@@ -4,8 +4,9 @@ import { getTenant } from '../../src/tenants/tenant-store';
 import { getWebhookEvent } from '../../src/webhooks/event-store';
 import { testDb } from '../helpers/api-app';
 import { call, expectError } from '../helpers/http';
+import { uid } from '../helpers/ids';
 import { bearer, mintSessionToken } from '../helpers/tokens';
-import { clerkEvent, deliver, freshId } from '../helpers/webhooks';
+import { clerkEvent, deliver } from '../helpers/webhooks';
 
 // A svix-id is bound to the body first stored under it (the review's defect 2).
 const T = Date.UTC(2026, 10, 1);
@@ -34,7 +35,7 @@ afterEach(() => vi.restoreAllMocks());
 describe('a known svix-id with another body', () => {
   it('is refused with 409 conflict, nothing applied, logged with both hashes, visible in the admin list', async () => {
     const logs = captureLogs();
-    const [svixId, userId] = [freshId('msg'), freshId('user')];
+    const [svixId, userId] = [uid('msg'), uid('user')];
     const first = userUpdated(userId, 'Ada');
     const second = userUpdated(userId, 'Mallory', T + 1000);
     expect((await deliver(first, { id: svixId })).res.status).toBe(200);
@@ -63,7 +64,7 @@ describe('a known svix-id with another body', () => {
 
   it('the same body again is still a duplicate (and a refused id can still be redelivered with its own body)', async () => {
     captureLogs();
-    const [svixId, userId] = [freshId('msg'), freshId('user')];
+    const [svixId, userId] = [uid('msg'), uid('user')];
     const body = userUpdated(userId, 'Ada');
     expect((await deliver(body, { id: svixId })).res.status).toBe(200);
     await expectError((await deliver(userUpdated(userId, 'Eve'), { id: svixId })).res, 409, 'conflict');
@@ -73,7 +74,7 @@ describe('a known svix-id with another body', () => {
 
   it('a stored failure is not overwritten by another body, and its retry applies the stored body', async () => {
     captureLogs();
-    const [svixId, userId] = [freshId('msg'), freshId('user')];
+    const [svixId, userId] = [uid('msg'), uid('user')];
     const body = userUpdated(userId, 'Ada');
     // A failed first attempt, as processEvent records it when storage fails.
     await testDb()
@@ -96,7 +97,7 @@ describe('a known svix-id with another body', () => {
   });
 
   it('rows stored before the hash existed (null) accept their redelivery as before', async () => {
-    const [svixId, userId] = [freshId('msg'), freshId('user')];
+    const [svixId, userId] = [uid('msg'), uid('user')];
     const body = userUpdated(userId, 'Ada');
     await testDb()
       .insert(schema.webhookEvents)
@@ -106,7 +107,7 @@ describe('a known svix-id with another body', () => {
 
   it('50 concurrent deliveries of one new id with different bodies: exactly one applies, and it is the stored one', async () => {
     captureLogs();
-    const [svixId, userId] = [freshId('msg'), freshId('user')];
+    const [svixId, userId] = [uid('msg'), uid('user')];
     const bodies = Array.from({ length: 50 }, (_, i) => userUpdated(userId, `Name ${i}`, T + i));
     const statuses = await Promise.all(bodies.map(async (b) => (await deliver(b, { id: svixId })).res.status));
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);

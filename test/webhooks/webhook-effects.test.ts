@@ -1,6 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { CLERK_SAMPLES, clerkEvent, deliver, freshId } from '../helpers/webhooks';
+import { uid } from '../helpers/ids';
+import { CLERK_SAMPLES, clerkEvent, deliver } from '../helpers/webhooks';
 
 /** Event times in milliseconds (values below 1e12 would be read as seconds). */
 const T = 1_750_000_000_000;
@@ -102,7 +103,7 @@ describe("Clerk's sample payloads, end to end", () => {
 
 describe('effects', () => {
   it('user.created: tenant with the primary email (by id), name, active', async () => {
-    const id = freshId('user');
+    const id = uid('user');
     const { res } = await deliver(clerkEvent('user.created', user(id), 1_700_000_000_500));
     expect(res.status).toBe(200);
     expect(await row('select * from tenants where id = ?', id)).toMatchObject({
@@ -117,8 +118,8 @@ describe('effects', () => {
   });
 
   it('a redelivery is a no-op: duplicate:true, rows byte-identical, attempts stay 1', async () => {
-    const id = freshId('user');
-    const svixId = freshId('msg');
+    const id = uid('user');
+    const svixId = uid('msg');
     const event = clerkEvent('user.created', user(id), 1_700_000_001_000);
     expect((await deliver(event, { id: svixId })).res.status).toBe(200);
     const tenant = await row('select * from tenants where id = ?', id);
@@ -132,15 +133,15 @@ describe('effects', () => {
   });
 
   it('user.deleted archives the tenant and keeps audits and memberships', async () => {
-    const id = freshId('user');
-    const sess = freshId('sess');
-    const mem = freshId('orgmem');
+    const id = uid('user');
+    const sess = uid('sess');
+    const mem = uid('orgmem');
     await deliver(clerkEvent('user.created', user(id), T + 1_000));
     await deliver(clerkEvent('session.created', { id: sess, user_id: id, created_at: T + 1_500 }, T + 1_500));
     await deliver(
       clerkEvent(
         'organizationMembership.created',
-        { id: mem, role: 'org:admin', permissions: ['org:x'], organization: { id: freshId('org') }, public_user_data: { user_id: id } },
+        { id: mem, role: 'org:admin', permissions: ['org:x'], organization: { id: uid('org') }, public_user_data: { user_id: id } },
         T + 1_600,
       ),
     );
@@ -159,22 +160,22 @@ describe('effects', () => {
   });
 
   it('session.created: audit with IP/UA from http_request, else latest_activity; MAU rollup row', async () => {
-    const uid = freshId('user');
-    const [s1, s2] = [freshId('sess'), freshId('sess')];
+    const userId = uid('user');
+    const [s1, s2] = [uid('sess'), uid('sess')];
     const created = Date.UTC(2026, 0, 31, 23, 59, 59);
-    await deliver(clerkEvent('session.created', { id: s1, user_id: uid, created_at: created }, created + 5));
+    await deliver(clerkEvent('session.created', { id: s1, user_id: userId, created_at: created }, created + 5));
     const noHttp = {
       ...clerkEvent(
         'session.created',
-        { id: s2, user_id: uid, created_at: created + 2000, latest_activity: { ip_address: '198.51.100.9' } },
+        { id: s2, user_id: userId, created_at: created + 2000, latest_activity: { ip_address: '198.51.100.9' } },
         created + 2005,
       ),
     };
     noHttp.event_attributes = { http_request: null } as never;
     await deliver(noHttp);
     expect(await row('select * from login_audits where session_id = ?', s1)).toMatchObject({
-      tenant_id: uid,
-      user_id: uid,
+      tenant_id: userId,
+      user_id: userId,
       status: 'active',
       ip: '203.0.113.7',
       user_agent: 'vitest/1.0',
@@ -182,16 +183,16 @@ describe('effects', () => {
       ended_at: null,
     });
     expect(await row('select ip, user_agent from login_audits where session_id = ?', s2)).toEqual({ ip: '198.51.100.9', user_agent: null });
-    const days = await env.DB.prepare('select day from daily_active_users where user_id = ? order by day').bind(uid).all();
+    const days = await env.DB.prepare('select day from daily_active_users where user_id = ? order by day').bind(userId).all();
     expect(days.results).toEqual([{ day: '2026-01-31' }, { day: '2026-02-01' }]);
   });
 
   it('session.ended|removed|revoked set status and endedAt; a late session.created cannot reopen it', async () => {
     for (const type of ['session.ended', 'session.removed', 'session.revoked']) {
-      const uid = freshId('user');
-      const sid = freshId('sess');
-      await deliver(clerkEvent(type, { id: sid, user_id: uid, created_at: T + 10_000 }, T + 20_000));
-      await deliver(clerkEvent('session.created', { id: sid, user_id: uid, created_at: T + 10_000 }, T + 10_001));
+      const userId = uid('user');
+      const sid = uid('sess');
+      await deliver(clerkEvent(type, { id: sid, user_id: userId, created_at: T + 10_000 }, T + 20_000));
+      await deliver(clerkEvent('session.created', { id: sid, user_id: userId, created_at: T + 10_000 }, T + 10_001));
       expect(await row('select status, ended_at, created_at, ip from login_audits where session_id = ?', sid)).toEqual({
         status: type.slice('session.'.length),
         ended_at: T + 20_000,
@@ -202,22 +203,22 @@ describe('effects', () => {
   });
 
   it('organization events: tenant of kind organization, archived on delete; memberships with role and tombstone', async () => {
-    const org = freshId('org');
-    const mem = freshId('orgmem');
-    const uid = freshId('user');
+    const org = uid('org');
+    const mem = uid('orgmem');
+    const userId = uid('user');
     const membership = (role: string, permissions: string[]) => ({
       id: mem,
       role,
       permissions,
       organization: { id: org },
-      public_user_data: { user_id: uid },
+      public_user_data: { user_id: userId },
       created_at: T + 5_000,
     });
     await deliver(clerkEvent('organizationMembership.updated', membership('org:admin', ['org:a', 'org:b']), T + 6_000));
     await deliver(clerkEvent('organizationMembership.created', membership('org:member', []), T + 5_000)); // late, older
     expect(await row('select org_id, user_id, role, permissions, status from organization_memberships where id = ?', mem)).toEqual({
       org_id: org,
-      user_id: uid,
+      user_id: userId,
       role: 'org:admin',
       permissions: '["org:a","org:b"]',
       status: 'active',
@@ -247,7 +248,7 @@ describe('effects', () => {
   });
 
   it('an older user.updated never overwrites a newer profile; a late user.created cannot resurrect a deleted user', async () => {
-    const id = freshId('user');
+    const id = uid('user');
     await deliver(clerkEvent('user.deleted', { id, deleted: true }, T + 3_000));
     await deliver(clerkEvent('user.updated', user(id, { first_name: 'New' }), T + 2_000));
     await deliver(clerkEvent('user.created', user(id, { first_name: 'Old' }), T + 1_000));
@@ -261,7 +262,7 @@ describe('effects', () => {
   });
 
   it('timestamps in seconds and in milliseconds order the same way', async () => {
-    const id = freshId('user');
+    const id = uid('user');
     await deliver(clerkEvent('user.updated', user(id, { first_name: 'Millis' }), 1_716_883_300_000));
     await deliver(clerkEvent('user.created', user(id, { first_name: 'Seconds' }), 1_716_883_200)); // older, in seconds
     expect(await row('select name, profile_event_at from tenants where id = ?', id)).toEqual({
@@ -273,8 +274,8 @@ describe('effects', () => {
 
 describe('out-of-range times (signed by the sender, so verified)', () => {
   it('a timestamp past what a Date holds is not used: no 5xx, and the audit and admin lists still render', async () => {
-    const userId = `user_far_${crypto.randomUUID().slice(0, 8)}`;
-    const sessionId = `sess_far_${crypto.randomUUID().slice(0, 8)}`;
+    const userId = uid('user_far');
+    const sessionId = uid('sess_far');
     const created = clerkEvent(
       'session.created',
       { id: sessionId, object: 'session', user_id: userId, status: 'active', created_at: 1e17, updated_at: 1e17 },

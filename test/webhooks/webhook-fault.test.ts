@@ -6,7 +6,8 @@ import { createApp } from '../../src/app';
 import * as schema from '../../src/db/schema';
 import { processStoredEvent } from '../../src/webhooks/process-event';
 import { expectError } from '../helpers/http';
-import { clerkEvent, deliver, freshId, svixHeaders } from '../helpers/webhooks';
+import { uid } from '../helpers/ids';
+import { clerkEvent, deliver, svixHeaders } from '../helpers/webhooks';
 
 /**
  * A D1 binding whose next `batch()` fails *inside* D1, after some statements ran: a
@@ -58,10 +59,10 @@ describe('storage faults', () => {
   afterEach(() => vi.restoreAllMocks());
 
   it('a D1 failure mid-event ⇒ 500, no partial state, failure recorded; the redelivery succeeds', async () => {
-    const uid = freshId('user');
-    const sid = freshId('sess');
+    const userId = uid('user');
+    const sid = uid('sess');
     const at = Date.now();
-    const body = JSON.stringify(clerkEvent('session.created', { id: sid, user_id: uid, created_at: at }, at));
+    const body = JSON.stringify(clerkEvent('session.created', { id: sid, user_id: userId, created_at: at }, at));
     const headers = svixHeaders(body);
     // Batch: [mark processed, login audit, daily active]; fail after the audit ran.
     const { db, batches } = faultyDb({ at: 2 });
@@ -71,7 +72,7 @@ describe('storage faults', () => {
     expect(batches).toEqual([3]);
 
     expect(await first('select * from login_audits where session_id = ?', sid)).toBeNull();
-    expect(await first('select * from daily_active_users where user_id = ?', uid)).toBeNull();
+    expect(await first('select * from daily_active_users where user_id = ?', userId)).toBeNull();
     const failed = await first(
       'select status, attempts, last_error, next_attempt_at, payload from webhook_events where svix_id = ?',
       headers['svix-id'],
@@ -85,7 +86,7 @@ describe('storage faults', () => {
     expect(retry.status).toBe(200);
     expect(await retry.json()).toEqual({ received: true });
     expect(await first('select status, ip from login_audits where session_id = ?', sid)).toEqual({ status: 'active', ip: '203.0.113.7' });
-    expect(await first('select user_id from daily_active_users where user_id = ?', uid)).toEqual({ user_id: uid });
+    expect(await first('select user_id from daily_active_users where user_id = ?', userId)).toEqual({ user_id: userId });
     expect(
       await first('select status, attempts, last_error, next_attempt_at from webhook_events where svix_id = ?', headers['svix-id']),
     ).toEqual({
@@ -97,30 +98,30 @@ describe('storage faults', () => {
   });
 
   it('storage entirely down ⇒ 500 and nothing written; later delivery succeeds', async () => {
-    const uid = freshId('user');
-    const body = JSON.stringify(clerkEvent('user.created', { id: uid, first_name: 'Down' }, Date.now()));
+    const userId = uid('user');
+    const body = JSON.stringify(clerkEvent('user.created', { id: userId, first_name: 'Down' }, Date.now()));
     const headers = svixHeaders(body);
     const { db } = faultyDb({ down: true });
     await expectError(await post({ ...env, DB: db }, body, headers), 500, 'internal');
-    expect(await first('select * from tenants where id = ?', uid)).toBeNull();
+    expect(await first('select * from tenants where id = ?', userId)).toBeNull();
     expect(await first('select * from webhook_events where svix_id = ?', headers['svix-id'])).toBeNull();
     const ok = await post(env, body, svixHeaders(body, { id: headers['svix-id'] }));
     expect(ok.status).toBe(200);
-    expect(await first('select name from tenants where id = ?', uid)).toEqual({ name: 'Down' });
+    expect(await first('select name from tenants where id = ?', userId)).toEqual({ name: 'Down' });
   });
 
   it('processStoredEvent re-applies a failed delivery with the same rules (replay / cron)', async () => {
-    const uid = freshId('user');
-    const body = JSON.stringify(clerkEvent('user.created', { id: uid, first_name: 'Replay' }, Date.now()));
+    const userId = uid('user');
+    const body = JSON.stringify(clerkEvent('user.created', { id: userId, first_name: 'Replay' }, Date.now()));
     const headers = svixHeaders(body);
     const { db } = faultyDb({ at: 1 });
     await expectError(await post({ ...env, DB: db }, body, headers), 500, 'internal');
     const d = drizzle(env.DB, { schema });
     const svixId = headers['svix-id'] as string;
     expect(await processStoredEvent(d, svixId, Date.now())).toBe('processed');
-    expect(await first('select name, status from tenants where id = ?', uid)).toEqual({ name: 'Replay', status: 'active' });
+    expect(await first('select name, status from tenants where id = ?', userId)).toEqual({ name: 'Replay', status: 'active' });
     expect(await processStoredEvent(d, svixId, Date.now())).toBe('duplicate');
-    expect(await processStoredEvent(d, freshId('msg'), Date.now())).toBe('not_found');
+    expect(await processStoredEvent(d, uid('msg'), Date.now())).toBe('not_found');
     const redelivered = await deliver(JSON.parse(body), { id: svixId });
     expect(await redelivered.res.json()).toEqual({ received: true, duplicate: true });
   });

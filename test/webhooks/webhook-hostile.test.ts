@@ -4,10 +4,11 @@ import { Webhook } from 'svix';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../src/app';
 import { call, expectError } from '../helpers/http';
-import { clerkEvent, deliver, freshId, postWebhook, rowCounts, svixHeaders } from '../helpers/webhooks';
+import { uid } from '../helpers/ids';
+import { clerkEvent, deliver, postWebhook, rowCounts, svixHeaders } from '../helpers/webhooks';
 
 const now = () => Math.floor(Date.now() / 1000);
-const userEvent = () => clerkEvent('user.created', { id: freshId('user'), first_name: 'Hostile' }, Date.now());
+const userEvent = () => clerkEvent('user.created', { id: uid('user'), first_name: 'Hostile' }, Date.now());
 const MiB = 1024 * 1024;
 
 /** Each case: a delivery that must be refused with 4xx and must write nothing. */
@@ -53,14 +54,14 @@ const cases: Case[] = [
     send: () => withHeaders((h) => setHeader(h, 'svix-timestamp', `${h['svix-timestamp']}abc`)),
   },
   { name: 'wrong secret', send: () => signedWith({ secret: `whsec_${btoa('another-secret-entirely-32-bytes!')}` }) },
-  { name: 'signature for another svix-id', send: () => withHeaders((h) => setHeader(h, 'svix-id', freshId('msg'))) },
+  { name: 'signature for another svix-id', send: () => withHeaders((h) => setHeader(h, 'svix-id', uid('msg'))) },
   { name: 'malformed svix-id (spaces, 300 chars)', send: () => postWithId(`msg ${'x'.repeat(300)}`) },
   { name: 'empty body, unsigned', send: () => postWebhook('', {}) },
   { name: 'empty body, validly signed', send: () => signedRaw('') },
   { name: 'valid signature over non-JSON', send: () => signedRaw('type=user.created&data=1') },
   { name: 'valid signature over a JSON array', send: () => signedRaw(JSON.stringify([userEvent()])) },
   { name: 'valid signature over a JSON string', send: () => signedRaw('"user.created"') },
-  { name: 'valid signature, type missing', send: () => signedRaw(JSON.stringify({ data: { id: freshId('user') } })) },
+  { name: 'valid signature, type missing', send: () => signedRaw(JSON.stringify({ data: { id: uid('user') } })) },
   { name: 'valid signature, data missing', send: () => signedRaw(JSON.stringify({ type: 'user.created', timestamp: 1 })) },
   { name: 'valid signature, data is an array', send: () => signedRaw(JSON.stringify({ type: 'user.created', data: [] })) },
   {
@@ -175,7 +176,7 @@ describe('hostile webhook deliveries', () => {
 
   it('acknowledges an unknown event type and records it as ignored, with no effects', async () => {
     const before = await rowCounts();
-    const { res, svixId } = await deliver(clerkEvent('email.created', { id: freshId('ema') }, Date.now()));
+    const { res, svixId } = await deliver(clerkEvent('email.created', { id: uid('ema') }, Date.now()));
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ received: true });
     const row = await env.DB.prepare('select status, attempts from webhook_events where svix_id = ?').bind(svixId).first();
@@ -185,7 +186,7 @@ describe('hostile webhook deliveries', () => {
 
   it('a known type with invalid data ⇒ 400, recorded failed (no retry), no effects', async () => {
     const before = await rowCounts();
-    const { res, svixId } = await deliver(clerkEvent('session.created', { id: freshId('sess') }, Date.now()));
+    const { res, svixId } = await deliver(clerkEvent('session.created', { id: uid('sess') }, Date.now()));
     await expectError(res, 400, 'invalid_request');
     const row = await env.DB.prepare('select status, next_attempt_at, last_error from webhook_events where svix_id = ?')
       .bind(svixId)
