@@ -6,12 +6,16 @@
 // src/index.ts and src/services.ts are the composition root.
 const FEATURES = '^src/(admin|auth|gateway|health|maintenance|openapi|tenants|webhooks)/';
 const ROOT = '^src/(app|index|services)\\.ts$';
-// Pure cores: plain functions over data, tested without HTTP or storage.
+// Pure cores: plain functions over data, tested without HTTP or storage (token verification and
+// recognition, the gateway's path/route/assertion rules, the webhook folds, the Clerk profile rule).
 const PURE_CORES = [
-  '^src/auth/verify-session\\.ts$',
+  '^src/auth/(verify-session|verify-machine-jwt|token-type|opaque-verify)\\.ts$',
+  '^src/gateway/(normalize-path|route-table|assertion)\\.ts$',
   '^src/webhooks/(fold-[^/]+|clerk-event|effects|parse-data)\\.ts$',
   '^src/clerk/user-profile\\.ts$',
 ];
+// Per-isolate state: the classes createServices (src/services.ts) instantiates, one file each.
+const STATE = `${FEATURES}([^/]+-(cache|state)|verifier|machine-verifier)\\.ts$`;
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -33,10 +37,11 @@ module.exports = {
     {
       name: 'no-foreign-internal-state',
       comment:
-        "A feature never touches another feature's per-isolate state (its *-cache.ts): cross-module effects are callbacks wired by createServices (src/services.ts).",
+        "A feature never touches another feature's per-isolate state (its caches, registries, gateway state): " +
+        'cross-module effects are callbacks wired by createServices (src/services.ts), the only importer from outside.',
       severity: 'error',
       from: { path: '^src/([^/]+)/' },
-      to: { path: '^src/(admin|auth|gateway|health|maintenance|openapi|tenants|webhooks)/[^/]+-cache\\.ts$', pathNot: '^src/$1/' },
+      to: { path: STATE, pathNot: '^src/$1/' },
     },
     {
       name: 'features-do-not-import-the-root',
