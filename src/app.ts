@@ -17,6 +17,7 @@ import { log } from './lib/log';
 import { allowedMethods } from './lib/method-not-allowed';
 import { accessLog, context, edgeSecureHeaders, requestId } from './lib/middleware';
 import { limitsCheck } from './lib/rate-limit';
+import { testClockRoutes } from './lib/test-clock';
 import { OPENAPI_JSON } from './openapi/openapi.generated';
 import { openapiRoutes } from './openapi/openapi-routes';
 import { createServices, type Services, withServices } from './services';
@@ -73,6 +74,7 @@ export function createApp(options: AppOptions = {}) {
     .route('/.well-known/fulcrum', edgeJwksRoutes)
     .route('/.well-known', jwksRoutes)
     .route('/api/webhooks', webhookRoutes())
+    .route('/__test', testClockRoutes(services.testClock))
     .use('/v1/*', privateNoStore)
     // Before the session-only middleware: /v1/me authenticates every token type itself and answers
     // without calling next(), so the session middleware registered below never runs for it.

@@ -28,6 +28,8 @@ export type Bindings = Omit<
   GATEWAY_ROUTES?: unknown;
   /** Fulcrum's API origin as a service binding (wins over ORIGIN_URL). */
   ORIGIN?: Fetcher;
+  /** Development only (the drill): enables `POST /__test/clock` for whoever presents it (src/lib/test-clock.ts). */
+  TEST_CLOCK_TOKEN?: string;
 };
 
 /** Per-request values set by middleware. Feature modules extend this interface. */

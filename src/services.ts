@@ -6,6 +6,7 @@ import { GatewayState } from './gateway/gateway-state';
 import { CursorCodec } from './lib/cursor';
 import { log as defaultLog, type Logger } from './lib/log';
 import { PenaltyBox } from './lib/rate-limit';
+import { TestClock } from './lib/test-clock';
 import { TenantCache } from './tenants/tenant-cache';
 import { createReplay, type ReplayFn } from './webhooks/replay';
 import { SvixVerifiers } from './webhooks/verify-webhook';
@@ -26,7 +27,10 @@ export type ServicesOptions = {
  * another module's state (a webhook or reconciliation that changes a tenant drops its cached row).
  */
 export type Services = {
+  /** The clock: `options.now` (default Date.now) plus the test clock's shift (0 outside the drill). */
   readonly now: () => number;
+  /** Moved only by `POST /__test/clock`, which exists only in development with TEST_CLOCK_TOKEN set. */
+  readonly testClock: TestClock;
   readonly fetch: typeof fetch;
   readonly log: Logger;
   /** Session-token verifiers, one per Clerk configuration (key cache, verified-token cache). */
@@ -51,7 +55,8 @@ export type Services = {
 
 export function createServices(options: ServicesOptions = {}): Services {
   // Late-bound defaults: a test's spy on Date.now or globalThis.fetch reaches a running app.
-  const now = options.now ?? (() => Date.now());
+  const testClock = new TestClock(options.now ?? (() => Date.now()));
+  const now = testClock.now;
   const fetch = options.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init));
   const log = options.log ?? defaultLog;
   const tenantCache = new TenantCache();
@@ -60,6 +65,7 @@ export function createServices(options: ServicesOptions = {}): Services {
   };
   return {
     now,
+    testClock,
     fetch,
     log,
     verifiers: new VerifierRegistry({ now, fetch, log }),

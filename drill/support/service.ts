@@ -2,6 +2,7 @@
 // temporary folder kept across restarts (a restart is a new isolate with the same KV), configured for
 // the fake Clerk. The drill reads and faults D1 through wrangler's platform proxy on the same folder
 // (a supported API, a D1 binding like the service's), never through Miniflare's storage files.
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +29,8 @@ export type DrillService = ReturnType<typeof createDrillService>;
 
 /** One row's service: `boot({ fresh })` (re)starts it; `close()` stops it and removes its state. */
 export function createDrillService(clerk: FakeClerk) {
+  // Enables the service's test clock (POST /__test/clock; ENVIRONMENT is "development" in wrangler.toml).
+  const clockToken = randomBytes(16).toString('hex');
   let state: { dir: string; envFile: string; d1: D1Like; dispose: () => Promise<void> } | undefined;
   let dev: WranglerDev | undefined;
 
@@ -62,6 +65,7 @@ export function createDrillService(clerk: FakeClerk) {
       CLERK_WEBHOOK_SIGNING_SECRET: WEBHOOK_SECRET,
       CLERK_API_URL: clerk.url,
       ADMIN_USER_IDS: ADMIN,
+      TEST_CLOCK_TOKEN: clockToken,
       ...extra,
     };
     const line = ([k, v]: [string, string]) => {
@@ -107,6 +111,18 @@ export function createDrillService(clerk: FakeClerk) {
       return reply(
         await fetch(`${service.url}${path}`, { method: 'POST', headers, ...(body === undefined ? {} : { body }) }),
       );
+    },
+    /**
+     * Moves the service's clock (its caches, cooldowns and token checks; not the rate limiters, which
+     * are the simulator's) forward by `ms`, instead of sleeping: until the next boot, which starts at 0.
+     */
+    async advanceClock(ms: number): Promise<void> {
+      const res = await fetch(`${service.url}/__test/clock`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-test-clock-token': clockToken },
+        body: JSON.stringify({ advanceMs: ms }),
+      });
+      if (res.status !== 200) throw new Error(`test clock refused: ${res.status} ${await res.text()}`);
     },
     /**
      * Runs the cron handler with `controller.scheduledTime = time`: Miniflare's trigger endpoint, which
