@@ -140,14 +140,14 @@ async function verifyCredential(c: Context<AppEnv>, opts: AuthenticateOptions): 
     throw new AppError('forbidden', { message: 'Cross-site request refused.' });
   }
   const result = await c.var.services.verifiers.for(config).verify(token, carrier, c.env.JWKS_CACHE).catch(rethrowKeyError);
-  if (!result.ok) refuse(c, result.reason, carrier);
+  if (!result.ok) refuse(c, result.error, carrier);
   if (carrier === 'cookie') {
     // As Clerk's authenticateRequestWithTokenInCookie: a cookie session needs an active client
     // (`__client_uat` > 0: 0 or absent means signed out), and a token issued before the client's
     // last sign-in or sign-out is stale. Clerk would handshake; we never do, so both are a 401.
     const clientUat = Number(getCookie(c, '__client_uat') ?? '0');
     if (!(clientUat > 0)) refuse(c, 'client_signed_out', carrier);
-    if (Number(result.auth.claims.iat) < clientUat) refuse(c, 'client_signed_out', carrier);
+    if (Number(result.value.auth.claims.iat) < clientUat) refuse(c, 'client_signed_out', carrier);
   }
-  return result.auth;
+  return result.value.auth;
 }

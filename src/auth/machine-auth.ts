@@ -61,8 +61,8 @@ export async function verifyMachineCredential(
   if (recognized.form === 'jwt') {
     const keys = services.verifiers.for(config);
     const result = await machine.verifyJwt(recognized.type, recognized.jwt, (kid) => keys.resolveKey(kid, c.env.JWKS_CACHE));
-    if (!result.ok) throw new MachineRefusal(result.reason);
-    return toMachineAuth(recognized.type, result.data, services.now());
+    if (!result.ok) throw new MachineRefusal(result.error);
+    return toMachineAuth(recognized.type, result.value, services.now());
   }
   const secretKey =
     recognized.type === 'm2m_token' ? (config.CLERK_MACHINE_SECRET_KEY ?? config.CLERK_SECRET_KEY) : config.CLERK_SECRET_KEY;
@@ -75,12 +75,12 @@ export async function verifyMachineCredential(
   const result = await machine.verifyOpaque(recognized.type, token, async () => {
     if (!(await underLimit(c.env, 'MACHINE_VERIFY_LIMITER', ip))) throw rateLimited('MACHINE_VERIFY_LIMITER', undefined, { ip });
   });
-  if (result.ok) return toMachineAuth(recognized.type, result.data, services.now());
-  if ('unavailable' in result) {
+  if (result.ok) return toMachineAuth(recognized.type, result.value, services.now());
+  if ('unavailable' in result.error) {
     throw new AppError('auth_unavailable', {
-      detail: { kind: result.unavailable, tokenType: recognized.type },
+      detail: { kind: result.error.unavailable, tokenType: recognized.type },
       headers: { 'retry-after': String(MACHINE_RETRY_AFTER_SECONDS), 'cache-control': 'no-store' },
     });
   }
-  throw new MachineRefusal(result.reason);
+  throw new MachineRefusal(result.error.reason);
 }

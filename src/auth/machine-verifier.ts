@@ -66,10 +66,10 @@ export class MachineVerifier {
   }
 
   private note(result: OpaqueResult): void {
-    if (!result.ok && 'unavailable' in result) {
-      if (this.lastError?.kind !== result.unavailable)
-        log('error', 'auth.machine.verify_failed', { kind: result.unavailable, status: result.status });
-      this.lastError = { kind: result.unavailable, at: this.now(), ...(result.status === undefined ? {} : { status: result.status }) };
+    if (!result.ok && 'unavailable' in result.error) {
+      const { unavailable, status } = result.error;
+      if (this.lastError?.kind !== unavailable) log('error', 'auth.machine.verify_failed', { kind: unavailable, status });
+      this.lastError = { kind: unavailable, at: this.now(), ...(status === undefined ? {} : { status }) };
     } else if (this.lastError) {
       log('info', 'auth.machine.verify_recovered', { previous: this.lastError.kind });
       this.lastError = undefined;

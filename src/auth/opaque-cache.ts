@@ -65,8 +65,8 @@ export class OpaqueTokenCache {
   /** A remembered decision, or undefined. */
   get(hash: string, now: number): OpaqueResult | undefined {
     const ok = this.positive.get(hash, now);
-    if (ok?.data) return { ok: true, data: ok.data };
-    if (this.negative.get(hash, now)) return { ok: false, reason: 'not_found', cacheable: true };
+    if (ok?.data) return { ok: true, value: ok.data };
+    if (this.negative.get(hash, now)) return { ok: false, error: { reason: 'not_found', cacheable: true } };
     return undefined;
   }
 
@@ -98,10 +98,11 @@ export class OpaqueTokenCache {
 
   private remember(hash: string, result: OpaqueResult, now: number): void {
     if (result.ok) {
-      const expiry = result.data.expiresAtMs ?? Number.POSITIVE_INFINITY;
+      const expiry = result.value.expiresAtMs ?? Number.POSITIVE_INFINITY;
       const until = Math.min(now + OPAQUE_SUCCESS_TTL_MS, expiry);
-      if (until > now) this.positive.set(hash, { data: Object.freeze(result.data), until });
-    } else if ('reason' in result && result.cacheable) this.negative.set(hash, { data: null, until: now + OPAQUE_NOT_FOUND_TTL_MS });
+      if (until > now) this.positive.set(hash, { data: Object.freeze(result.value), until });
+    } else if ('reason' in result.error && result.error.cacheable)
+      this.negative.set(hash, { data: null, until: now + OPAQUE_NOT_FOUND_TTL_MS });
   }
 
   get size(): { positive: number; negative: number; inflight: number } {

@@ -1,3 +1,4 @@
+import { err, ok, type Result } from '../lib/result';
 import type { OpaqueType } from './token-type';
 import type { MachineData, MachineFailure } from './verify-machine-jwt';
 
@@ -11,10 +12,10 @@ export type ClerkPost = (path: string, body: Record<string, unknown>, secretKey:
 /** Why Clerk could not answer: never cached, never blamed on the caller (503, not 401). */
 export type VerifyUnavailable = 'clerk_unreachable' | 'secret_key_invalid';
 
-export type OpaqueResult =
-  | { ok: true; data: MachineData }
-  | { ok: false; reason: MachineFailure; cacheable: boolean }
-  | { ok: false; unavailable: VerifyUnavailable; status?: number };
+/** A refusal of the token (`cacheable`: a definite 404), or Clerk not answering usably (`unavailable`). */
+export type OpaqueFailure = { reason: MachineFailure; cacheable: boolean } | { unavailable: VerifyUnavailable; status?: number };
+
+export type OpaqueResult = Result<MachineData, OpaqueFailure>;
 
 /**
  * Clerk's verify endpoints (@clerk/backend 3.25: APIKeysAPI, M2MTokenApi, IdPOAuthAccessTokenApi),
@@ -49,33 +50,30 @@ export function interpretVerifyResponse(
   res: ClerkPostResult,
   options: { now: number; oauthAudience: readonly string[] },
 ): OpaqueResult {
-  if (res.kind === 'unreachable') return { ok: false, unavailable: 'clerk_unreachable' };
+  if (res.kind === 'unreachable') return err({ unavailable: 'clerk_unreachable' });
   const { status } = res;
   // Clerk answers 401 to a wrong secret key (handleClerkAPIError: InvalidSecretKey), 403 to a revoked one.
-  if (status === 401 || status === 403) return { ok: false, unavailable: 'secret_key_invalid', status };
-  if (status === 429 || status >= 500) return { ok: false, unavailable: 'clerk_unreachable', status };
-  if (status === 404) return { ok: false, reason: 'not_found', cacheable: true };
-  if (status < 200 || status >= 300) return { ok: false, reason: 'malformed', cacheable: false };
+  if (status === 401 || status === 403) return err({ unavailable: 'secret_key_invalid', status });
+  if (status === 429 || status >= 500) return err({ unavailable: 'clerk_unreachable', status });
+  if (status === 404) return err({ reason: 'not_found', cacheable: true });
+  if (status < 200 || status >= 300) return err({ reason: 'malformed', cacheable: false });
   const body = record(res.body);
-  if (!body) return { ok: false, unavailable: 'clerk_unreachable', status };
-  if (body.active === false) return { ok: false, reason: 'inactive', cacheable: false };
-  if (body.revoked === true) return { ok: false, reason: 'revoked', cacheable: false };
-  if (body.expired === true) return { ok: false, reason: 'expired', cacheable: false };
+  if (!body) return err({ unavailable: 'clerk_unreachable', status });
+  if (body.active === false) return err({ reason: 'inactive', cacheable: false });
+  if (body.revoked === true) return err({ reason: 'revoked', cacheable: false });
+  if (body.expired === true) return err({ reason: 'expired', cacheable: false });
   const subject = str(body.subject);
-  if (!subject) return { ok: false, reason: 'missing_subject', cacheable: false };
+  if (!subject) return err({ reason: 'missing_subject', cacheable: false });
   const expiration = typeof body.expiration === 'number' && Number.isFinite(body.expiration) ? body.expiration : null;
-  if (expiration !== null && expiration <= options.now) return { ok: false, reason: 'expired', cacheable: false };
+  if (expiration !== null && expiration <= options.now) return err({ reason: 'expired', cacheable: false });
   if (type === 'oauth_token' && !oauthAudienceOk(body.aud, options.oauthAudience))
-    return { ok: false, reason: 'audience_mismatch', cacheable: false };
-  return {
-    ok: true,
-    data: {
-      id: str(body.id) ?? '',
-      subject,
-      scopes: strings(body.scopes),
-      claims: record(body.claims),
-      clientId: type === 'oauth_token' ? (str(body.client_id) ?? '') : null,
-      expiresAtMs: expiration,
-    },
-  };
+    return err({ reason: 'audience_mismatch', cacheable: false });
+  return ok({
+    id: str(body.id) ?? '',
+    subject,
+    scopes: strings(body.scopes),
+    claims: record(body.claims),
+    clientId: type === 'oauth_token' ? (str(body.client_id) ?? '') : null,
+    expiresAtMs: expiration,
+  });
 }

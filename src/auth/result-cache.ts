@@ -18,7 +18,7 @@ export class ResultCache {
   get(key: string, now: number): Verified | undefined {
     const hit = this.entries.get(key);
     if (!hit) return undefined;
-    if (!(now < hit.expiresAtMs)) {
+    if (!(now < hit.value.expiresAtMs)) {
       this.entries.delete(key);
       return undefined;
     }
@@ -27,12 +27,12 @@ export class ResultCache {
 
   set(key: string, result: Verified, now: number): void {
     // NaN (an `exp` beyond Date's range) or an already-past exp is never cached.
-    if (key.length > MAX_CACHED_TOKEN_LENGTH || !(result.expiresAtMs > now)) return;
+    if (key.length > MAX_CACHED_TOKEN_LENGTH || !(result.value.expiresAtMs > now)) return;
     if (this.entries.size >= this.maxEntries) {
       const oldest = this.entries.keys().next().value;
       if (oldest !== undefined) this.entries.delete(oldest);
     }
-    Object.freeze(result.auth); // shared by every request that presents this token
+    Object.freeze(result.value.auth); // shared by every request that presents this token
     this.entries.set(key, result);
   }
 

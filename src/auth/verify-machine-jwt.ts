@@ -1,3 +1,4 @@
+import { err, ok, type Result } from '../lib/result';
 import { verifyRs256 } from '../lib/rs256';
 import type { Jwt, KeyResolver } from './verify-session';
 import { DEFAULT_CLOCK_SKEW_MS, isOAuthAccessTokenType, secondsToMs } from './verify-session';
@@ -31,7 +32,7 @@ export type MachineData = {
   expiresAtMs: number | null;
 };
 
-export type MachineJwtResult = { ok: true; data: MachineData } | { ok: false; reason: MachineFailure };
+export type MachineJwtResult = Result<MachineData, MachineFailure>;
 
 export type MachineJwtOptions = {
   resolveKey: KeyResolver;
@@ -104,13 +105,12 @@ function toData(type: 'm2m_token' | 'oauth_token', p: Record<string, unknown>): 
  */
 export async function verifyMachineJwt(type: 'm2m_token' | 'oauth_token', jwt: Jwt, options: MachineJwtOptions): Promise<MachineJwtResult> {
   const headerProblem = checkHeader(type, jwt.header);
-  if (headerProblem) return { ok: false, reason: headerProblem };
+  if (headerProblem) return err(headerProblem);
   const key = await options.resolveKey(typeof jwt.header.kid === 'string' ? jwt.header.kid : undefined);
-  if (!key) return { ok: false, reason: 'unknown_kid' };
-  if (!(await verifyRs256(key, jwt.signature, jwt.signed))) return { ok: false, reason: 'bad_signature' };
+  if (!key) return err('unknown_kid');
+  if (!(await verifyRs256(key, jwt.signature, jwt.signed))) return err('bad_signature');
   const claimProblem = checkClaims(jwt.payload, options.now);
-  if (claimProblem) return { ok: false, reason: claimProblem };
-  if (type === 'oauth_token' && !checkOAuthAudience(jwt.payload.aud, options.oauthAudience))
-    return { ok: false, reason: 'audience_mismatch' };
-  return { ok: true, data: toData(type, jwt.payload) };
+  if (claimProblem) return err(claimProblem);
+  if (type === 'oauth_token' && !checkOAuthAudience(jwt.payload.aud, options.oauthAudience)) return err('audience_mismatch');
+  return ok(toData(type, jwt.payload));
 }

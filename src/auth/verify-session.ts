@@ -1,5 +1,6 @@
 import { __experimental_JWTPayloadToAuthObjectProperties as clerkAuthProperties } from '@clerk/shared/jwtPayloadParser';
 import { decodeBase64Url } from '../lib/base64url';
+import { err, ok, type Result } from '../lib/result';
 import { verifyRs256 } from '../lib/rs256';
 import type { SessionAuthContext } from './types';
 
@@ -27,7 +28,9 @@ export type AuthFailure =
   | 'client_signed_out'
   | 'bad_claims';
 
-export type VerifyResult = { ok: true; auth: SessionAuthContext; expiresAtMs: number } | { ok: false; reason: AuthFailure };
+/** A verified session token: the caller, and until when (epoch ms, the token's `exp`) the result holds. */
+export type VerifiedSession = { auth: SessionAuthContext; expiresAtMs: number };
+export type VerifyResult = Result<VerifiedSession, AuthFailure>;
 
 /** Resolves the verification key for a `kid`; null when the kid is unknown. Throws when no key set is obtainable. */
 export type KeyResolver = (kid: string | undefined) => Promise<CryptoKey | null>;
@@ -175,20 +178,20 @@ function toAuthContext(claims: Record<string, unknown>): SessionAuthContext | Au
  * test/auth/differential.test.ts. Pure: key lookup and clock are injected.
  */
 export async function verifySessionToken(token: string, options: VerifyOptions): Promise<VerifyResult> {
-  if (token === '') return { ok: false, reason: 'missing' };
-  if (token.length > MAX_TOKEN_LENGTH) return { ok: false, reason: 'too_large' };
+  if (token === '') return err('missing');
+  if (token.length > MAX_TOKEN_LENGTH) return err('too_large');
   const jwt = decodeJwt(token);
-  if (!jwt) return { ok: false, reason: 'malformed' };
+  if (!jwt) return err('malformed');
   const headerProblem = checkHeader(jwt);
-  if (headerProblem) return { ok: false, reason: headerProblem };
+  if (headerProblem) return err(headerProblem);
   const kid = typeof jwt.header.kid === 'string' ? jwt.header.kid : undefined;
   const key = await options.resolveKey(kid);
-  if (!key) return { ok: false, reason: 'unknown_kid' };
-  if (!(await verifyRs256(key, jwt.signature, jwt.signed))) return { ok: false, reason: 'bad_signature' };
+  if (!key) return err('unknown_kid');
+  if (!(await verifyRs256(key, jwt.signature, jwt.signed))) return err('bad_signature');
   const now = (options.now ?? Date.now)();
   const claimProblem = checkClaims(jwt.payload, options, now);
-  if (claimProblem) return { ok: false, reason: claimProblem };
+  if (claimProblem) return err(claimProblem);
   const auth = toAuthContext(jwt.payload);
-  if (typeof auth === 'string') return { ok: false, reason: auth };
-  return { ok: true, auth, expiresAtMs: secondsToMs(jwt.payload.exp as number) };
+  if (typeof auth === 'string') return err(auth);
+  return ok({ auth, expiresAtMs: secondsToMs(jwt.payload.exp as number) });
 }

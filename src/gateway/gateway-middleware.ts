@@ -111,10 +111,10 @@ export function gatewayMiddleware(deps: GatewayDeps) {
     const url = new URL(c.req.url);
     const path = normalizePath(url.pathname);
     if (!path.ok) {
-      log('info', 'gateway.path_refused', { requestId: c.get('requestId'), reason: path.reason });
+      log('info', 'gateway.path_refused', { requestId: c.get('requestId'), reason: path.error });
       throw new AppError('invalid_request', { message: 'The request path is ambiguous.' });
     }
-    const match = matchRoute(table, path.segments);
+    const match = matchRoute(table, path.value.segments);
     if (match.kind === 'none') return next();
     if (match.kind === 'broken') throw misconfigured(['GATEWAY_ROUTES'], { problem: match.problem });
     const { route } = match;
@@ -125,7 +125,7 @@ export function gatewayMiddleware(deps: GatewayDeps) {
     const identity = preflight ? null : await identityFor(c, route, deps, origin.audience);
     const outgoing = outgoingRequest({
       incoming: c.req.raw,
-      url: `${origin.base}${path.path}${url.search}`,
+      url: `${origin.base}${path.value.path}${url.search}`,
       identity,
       forwardCredentials: route.forwardCredentials,
       requestId: c.get('requestId'),
@@ -147,6 +147,6 @@ export function gatewayMiddleware(deps: GatewayDeps) {
 export function originOwnsCors(c: Context<AppEnv>): boolean {
   const path = normalizePath(new URL(c.req.url).pathname);
   if (!path.ok) return false;
-  const match = matchRoute(c.var.services.gateway.routes(c.env.GATEWAY_ROUTES), path.segments);
+  const match = matchRoute(c.var.services.gateway.routes(c.env.GATEWAY_ROUTES), path.value.segments);
   return match.kind === 'route' && match.route.cors === 'origin';
 }

@@ -1,3 +1,22 @@
+import { err, ok, type Result } from '../lib/result';
+
+/** A path as the edge matches and forwards it. */
+export type CanonicalPath = {
+  /** Decoded segments, for matching. */
+  segments: string[];
+  /** The forwarded path (percent-encoding kept). */
+  path: string;
+};
+
+/** Why a path is refused (400): each is a reading on which servers disagree. */
+export type PathRefusal =
+  | 'encoded_separator' // %2F, %5C
+  | 'backslash'
+  | 'control_character' // C0, DEL, NUL, raw or encoded
+  | 'bad_encoding' // invalid percent-encoding
+  | 'dot_segment' // `.` or `..` left after decoding
+  | 'double_encoding'; // %252e and the like
+
 /**
  * The canonical form of a request path, used both to pick a gateway route and as the path
  * forwarded to the origin, so the origin never sees segments the edge did not match.
@@ -9,9 +28,7 @@
  * that still holds an encoded dot, slash or backslash once decoded (`%252e`: an origin that decodes
  * twice would see `..`). Empty segments (`//api`, `/api//x`) are dropped: common routers collapse them.
  */
-export type NormalizedPath =
-  | { ok: true /** decoded segments, for matching */; segments: string[] /** forwarded path (percent-encoding kept) */; path: string }
-  | { ok: false; reason: 'encoded_separator' | 'backslash' | 'control_character' | 'bad_encoding' | 'dot_segment' | 'double_encoding' };
+export type NormalizedPath = Result<CanonicalPath, PathRefusal>;
 
 const ENCODED_SEPARATOR = /%(2f|5c)/i;
 // C0 controls, DEL, and their percent-encoded forms.
@@ -19,9 +36,9 @@ const ENCODED_SEPARATOR = /%(2f|5c)/i;
 const CONTROL = /[\u0000-\u001f\u007f]|%[01][0-9a-f]|%7f/i;
 
 export function normalizePath(pathname: string): NormalizedPath {
-  if (pathname.includes('\\')) return { ok: false, reason: 'backslash' };
-  if (ENCODED_SEPARATOR.test(pathname)) return { ok: false, reason: 'encoded_separator' };
-  if (CONTROL.test(pathname)) return { ok: false, reason: 'control_character' };
+  if (pathname.includes('\\')) return err('backslash');
+  if (ENCODED_SEPARATOR.test(pathname)) return err('encoded_separator');
+  if (CONTROL.test(pathname)) return err('control_character');
   const raw = pathname.split('/').filter((s) => s !== '');
   const segments: string[] = [];
   for (const segment of raw) {
@@ -29,14 +46,14 @@ export function normalizePath(pathname: string): NormalizedPath {
     try {
       decoded = decodeURIComponent(segment);
     } catch {
-      return { ok: false, reason: 'bad_encoding' };
+      return err('bad_encoding');
     }
-    if (decoded === '.' || decoded === '..') return { ok: false, reason: 'dot_segment' };
-    if (/%(2e|2f|5c)/i.test(decoded)) return { ok: false, reason: 'double_encoding' };
+    if (decoded === '.' || decoded === '..') return err('dot_segment');
+    if (/%(2e|2f|5c)/i.test(decoded)) return err('double_encoding');
     segments.push(decoded);
   }
   const trailingSlash = pathname.endsWith('/') && raw.length > 0;
-  return { ok: true, segments, path: `/${raw.join('/')}${trailingSlash ? '/' : ''}` };
+  return ok({ segments, path: `/${raw.join('/')}${trailingSlash ? '/' : ''}` });
 }
 
 /** Splits a configured prefix (`/api/`) into its segments (`["api"]`). */

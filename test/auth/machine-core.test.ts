@@ -73,10 +73,10 @@ describe('machine JWTs: Clerk verifyM2MJwt / verifyOAuthJwt rules', () => {
 
   it('accepts well-formed tokens and maps Clerk resource fields', async () => {
     const m2m = await verify('m2m_token', await mintM2MJwt({ claims: { team: 'ci' } }));
-    expect(m2m).toMatchObject({ ok: true, data: { subject: 'mch_test_machine_1', scopes: ['mch_peer_1', 'mch_peer_2'], clientId: null } });
-    expect(m2m.ok && m2m.data.claims).toMatchObject({ team: 'ci' });
+    expect(m2m).toMatchObject({ ok: true, value: { subject: 'mch_test_machine_1', scopes: ['mch_peer_1', 'mch_peer_2'], clientId: null } });
+    expect(m2m.ok && m2m.value.claims).toMatchObject({ team: 'ci' });
     const oauth = await verify('oauth_token', await mintOAuthJwt());
-    expect(oauth).toMatchObject({ ok: true, data: { subject: 'user_oauth_1', scopes: ['read', 'write'], clientId: 'client_test_1' } });
+    expect(oauth).toMatchObject({ ok: true, value: { subject: 'user_oauth_1', scopes: ['read', 'write'], clientId: 'client_test_1' } });
   });
 
   it('refuses what Clerk refuses', async () => {
@@ -91,14 +91,14 @@ describe('machine JWTs: Clerk verifyM2MJwt / verifyOAuthJwt rules', () => {
       ['not_yet_valid', 'oauth_token', await mintOAuthJwt({ claims: { nbf: Math.floor(Date.now() / 1000) + 60 } })],
       ['issued_in_future', 'oauth_token', await mintOAuthJwt({ iat: Math.floor(Date.now() / 1000) + 60, claims: { nbf: undefined } })],
     ];
-    for (const [reason, type, token] of cases) expect(await verify(type, token), reason).toEqual({ ok: false, reason });
+    for (const [reason, type, token] of cases) expect(await verify(type, token), reason).toEqual({ ok: false, error: reason });
   });
 
   it('exp has 5 s of skew, driven by the clock', async () => {
     const token = await mintM2MJwt({ ttl: 60 });
     const exp = (decodeJwt(token)!.payload.exp as number) * 1000;
     expect((await verify('m2m_token', token, [], exp + 4_000)).ok).toBe(true);
-    expect(await verify('m2m_token', token, [], exp + 5_000)).toEqual({ ok: false, reason: 'expired' });
+    expect(await verify('m2m_token', token, [], exp + 5_000)).toEqual({ ok: false, error: 'expired' });
   });
 
   it('OAuth aud must match CLERK_OAUTH_AUDIENCE when it is set', async () => {
@@ -107,9 +107,9 @@ describe('machine JWTs: Clerk verifyM2MJwt / verifyOAuthJwt rules', () => {
     expect((await verify('oauth_token', await mintOAuthJwt({ claims: { aud: ['x', aud] } }), [aud])).ok).toBe(true);
     expect(await verify('oauth_token', await mintOAuthJwt({ claims: { aud: 'https://other' } }), [aud])).toEqual({
       ok: false,
-      reason: 'audience_mismatch',
+      error: 'audience_mismatch',
     });
-    expect(await verify('oauth_token', await mintOAuthJwt(), [aud])).toEqual({ ok: false, reason: 'audience_mismatch' });
+    expect(await verify('oauth_token', await mintOAuthJwt(), [aud])).toEqual({ ok: false, error: 'audience_mismatch' });
     expect((await verify('oauth_token', await mintOAuthJwt({ claims: { aud: 'https://other' } }), [])).ok).toBe(true);
   });
 });
@@ -121,36 +121,41 @@ describe('opaque verify responses', () => {
 
   it('a 200 is refused when it says revoked, expired or active:false (stricter than Clerk)', () => {
     expect(read(200, verifiedBody('api_key', { subject: 'user_1' })).ok).toBe(true);
-    expect(read(200, verifiedBody('api_key', { subject: 'user_1', revoked: true }))).toMatchObject({ ok: false, reason: 'revoked' });
-    expect(read(200, verifiedBody('m2m_token', { subject: 'mch_1', expired: true }), 'm2m_token')).toMatchObject({ reason: 'expired' });
-    expect(read(200, verifiedBody('api_key', { subject: 'user_1', expiration: now - 1 }))).toMatchObject({ reason: 'expired' });
-    expect(read(200, { active: false }, 'oauth_token')).toMatchObject({ ok: false, reason: 'inactive' });
-    expect(read(200, { object: 'api_key' })).toMatchObject({ ok: false, reason: 'missing_subject' });
+    expect(read(200, verifiedBody('api_key', { subject: 'user_1', revoked: true }))).toMatchObject({
+      ok: false,
+      error: { reason: 'revoked' },
+    });
+    expect(read(200, verifiedBody('m2m_token', { subject: 'mch_1', expired: true }), 'm2m_token')).toMatchObject({
+      error: { reason: 'expired' },
+    });
+    expect(read(200, verifiedBody('api_key', { subject: 'user_1', expiration: now - 1 }))).toMatchObject({ error: { reason: 'expired' } });
+    expect(read(200, { active: false }, 'oauth_token')).toMatchObject({ ok: false, error: { reason: 'inactive' } });
+    expect(read(200, { object: 'api_key' })).toMatchObject({ ok: false, error: { reason: 'missing_subject' } });
   });
 
   it('404 is a cacheable refusal; 401/403 mean the secret key; 429/5xx/garbage/unreachable are unavailable', () => {
-    expect(read(404, {})).toEqual({ ok: false, reason: 'not_found', cacheable: true });
-    expect(read(400, {})).toEqual({ ok: false, reason: 'malformed', cacheable: false });
-    expect(read(401, {})).toMatchObject({ unavailable: 'secret_key_invalid' });
-    expect(read(403, {})).toMatchObject({ unavailable: 'secret_key_invalid' });
-    for (const s of [429, 500, 503]) expect(read(s, {})).toMatchObject({ unavailable: 'clerk_unreachable' });
-    expect(read(200, 'garbage')).toMatchObject({ unavailable: 'clerk_unreachable' });
+    expect(read(404, {})).toEqual({ ok: false, error: { reason: 'not_found', cacheable: true } });
+    expect(read(400, {})).toEqual({ ok: false, error: { reason: 'malformed', cacheable: false } });
+    expect(read(401, {})).toMatchObject({ error: { unavailable: 'secret_key_invalid' } });
+    expect(read(403, {})).toMatchObject({ error: { unavailable: 'secret_key_invalid' } });
+    for (const s of [429, 500, 503]) expect(read(s, {})).toMatchObject({ error: { unavailable: 'clerk_unreachable' } });
+    expect(read(200, 'garbage')).toMatchObject({ error: { unavailable: 'clerk_unreachable' } });
     expect(interpretVerifyResponse('api_key', { kind: 'unreachable' }, { now, oauthAudience: [] })).toMatchObject({
-      unavailable: 'clerk_unreachable',
+      error: { unavailable: 'clerk_unreachable' },
     });
   });
 
   it('OAuth opaque tokens: the audience rule applies too (Clerk asserts it after verify)', () => {
     const body = verifiedBody('oauth_token', { subject: 'user_1', aud: ['https://api.fulcrum.test'] });
     expect(read(200, body, 'oauth_token', ['https://api.fulcrum.test']).ok).toBe(true);
-    expect(read(200, body, 'oauth_token', ['https://other'])).toMatchObject({ reason: 'audience_mismatch' });
+    expect(read(200, body, 'oauth_token', ['https://other'])).toMatchObject({ error: { reason: 'audience_mismatch' } });
   });
 });
 
 describe('opaque cache: SHA-256 keyed, TTLs, single-flight, bounded', () => {
   const ok = (expiresAtMs: number | null = null): OpaqueResult => ({
     ok: true,
-    data: { id: 'ak_id', subject: 'user_1', scopes: [], claims: null, clientId: null, expiresAtMs },
+    value: { id: 'ak_id', subject: 'user_1', scopes: [], claims: null, clientId: null, expiresAtMs },
   });
 
   it('never keeps the token, only its hash', async () => {
@@ -182,16 +187,16 @@ describe('opaque cache: SHA-256 keyed, TTLs, single-flight, bounded', () => {
     await cache.resolve('b', now, counted(ok(t + 5_000)));
     expect(calls).toBe(4);
 
-    await cache.resolve('c', now, counted({ ok: false, reason: 'not_found', cacheable: true }));
+    await cache.resolve('c', now, counted({ ok: false, error: { reason: 'not_found', cacheable: true } }));
     t += OPAQUE_NOT_FOUND_TTL_MS - 1;
-    expect(await cache.resolve('c', now, counted(ok()))).toMatchObject({ ok: false, reason: 'not_found' });
+    expect(await cache.resolve('c', now, counted(ok()))).toMatchObject({ ok: false, error: { reason: 'not_found' } });
     t += 1;
     expect((await cache.resolve('c', now, counted(ok()))).ok).toBe(true);
     expect(calls).toBe(6);
 
     for (const r of [
-      { ok: false, unavailable: 'clerk_unreachable' },
-      { ok: false, reason: 'revoked', cacheable: false },
+      { ok: false, error: { unavailable: 'clerk_unreachable' } },
+      { ok: false, error: { reason: 'revoked', cacheable: false } },
     ] as OpaqueResult[]) {
       await cache.resolve('d', now, counted(r));
       await cache.resolve('d', now, counted(r));
@@ -222,7 +227,7 @@ describe('opaque cache: SHA-256 keyed, TTLs, single-flight, bounded', () => {
     const cache = new OpaqueTokenCache({ maxEntries: 100, maxNegativeEntries: 50 });
     for (let i = 0; i < 100; i++) await cache.resolve(`good${i}`, Date.now, async () => ok());
     for (let i = 0; i < 5_000; i++)
-      await cache.resolve(`bad${i}`, Date.now, async () => ({ ok: false, reason: 'not_found', cacheable: true }));
+      await cache.resolve(`bad${i}`, Date.now, async () => ({ ok: false, error: { reason: 'not_found', cacheable: true } }));
     expect(cache.size).toEqual({ positive: 100, negative: 50, inflight: 0 });
     expect(cache.get('good0', Date.now())?.ok).toBe(true);
   });

@@ -5,8 +5,7 @@ import { sessionAuthContext } from '../helpers/auth-context';
 
 const verified = (expiresAtMs: number) => ({
   ok: true as const,
-  expiresAtMs,
-  auth: sessionAuthContext('u') as SessionAuthContext,
+  value: { expiresAtMs, auth: sessionAuthContext('u') as SessionAuthContext },
 });
 
 describe('ResultCache', () => {

@@ -20,15 +20,15 @@ function verify(token: string, extra: { carrier?: 'header' | 'cookie'; parties?:
 
 async function reason(token: Promise<string>, extra?: Parameters<typeof verify>[1]): Promise<AuthFailure | 'ok'> {
   const r = await verify(await token, extra);
-  return r.ok ? 'ok' : r.reason;
+  return r.ok ? 'ok' : r.error;
 }
 
 describe('verifySessionToken (pure, injected clock and keys)', () => {
   it('accepts a valid token and maps Clerk v2 claims', async () => {
     const r = await verify(await mintSessionToken({ iat: NOW, fva: [3, 7], org: { id: 'org_1', role: 'admin', permissions: ['read'] } }));
-    expect(r).toMatchObject({ ok: true, expiresAtMs: (NOW + 60) * 1000 });
+    expect(r).toMatchObject({ ok: true, value: { expiresAtMs: (NOW + 60) * 1000 } });
     if (r.ok)
-      expect(r.auth).toMatchObject({
+      expect(r.value.auth).toMatchObject({
         userId: 'user_test_1',
         sessionId: 'sess_test_1',
         orgId: 'org_1',
@@ -68,11 +68,11 @@ describe('verifySessionToken (pure, injected clock and keys)', () => {
   it('treats an exp beyond the Date range like Clerk does (never expired) but gives it no cache lifetime', async () => {
     const r = await verify(await mintSessionToken({ iat: NOW, claims: { exp: 1e300 } }));
     expect(r.ok).toBe(true);
-    if (r.ok) expect(Number.isNaN(r.expiresAtMs)).toBe(true);
+    if (r.ok) expect(Number.isNaN(r.value.expiresAtMs)).toBe(true);
   });
 
   it('normalises fva and org fields to the AuthContext shape', async () => {
     const r = await verify(await mintSessionToken({ iat: NOW, claims: { fva: 'x', v: undefined, org_id: 5 } }));
-    expect(r.ok && r.auth).toMatchObject({ factorVerificationAge: null, orgId: null, orgRole: null, orgPermissions: [] });
+    expect(r.ok && r.value.auth).toMatchObject({ factorVerificationAge: null, orgId: null, orgRole: null, orgPermissions: [] });
   });
 });

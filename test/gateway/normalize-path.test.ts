@@ -40,13 +40,13 @@ describe('normalizePath', () => {
     ['/api/a%20b', ['api', 'a b'], '/api/a%20b'],
     ['/api/%41', ['api', 'A'], '/api/%41'],
   ])('%s ⇒ %j', (raw, segments, path) => {
-    expect(normalizePath(parsed(raw))).toEqual({ ok: true, segments, path });
+    expect(normalizePath(parsed(raw))).toEqual({ ok: true, value: { segments, path } });
   });
 
   it('resolves dot segments the way the URL parser does, so /api/../v1/admin is edge-owned', () => {
     for (const raw of ['/api/../v1/admin', '/api/%2e%2e/v1/admin', '/api/.%2E/v1/admin', '/api/./../v1/admin']) {
       const n = normalizePath(parsed(raw));
-      expect(n.ok && isEdgeOwned(n.segments)).toBe(true);
+      expect(n.ok && isEdgeOwned(n.value.segments)).toBe(true);
     }
   });
 
@@ -60,12 +60,12 @@ describe('normalizePath', () => {
     ['/api/%zz', 'bad_encoding'],
     ['/api/%e9', 'bad_encoding'],
   ])('refuses %s (%s)', (raw, reason) => {
-    expect(normalizePath(parsed(raw))).toEqual({ ok: false, reason });
+    expect(normalizePath(parsed(raw))).toEqual({ ok: false, error: reason });
   });
 
   it('refuses a raw backslash (some servers read it as a separator)', () => {
     // The WHATWG parser turns `\` into `/` for http(s) URLs; a Worker can still receive one in a raw path.
-    expect(normalizePath('/api\\..\\v1')).toEqual({ ok: false, reason: 'backslash' });
+    expect(normalizePath('/api\\..\\v1')).toEqual({ ok: false, error: 'backslash' });
   });
 
   const table = parseRouteTable([{ prefix: '/api/' }, { prefix: '/api/admin', roles: ['org:admin'] }, { prefix: '/public', auth: 'none' }]);
@@ -110,11 +110,12 @@ describe('normalizePath', () => {
       fc.property(rawPath, fc.boolean(), (raw, trailing) => {
         const n = normalizePath(parsed(raw + (trailing ? '/' : '')));
         if (!n.ok) return;
-        expect(n.path.includes('//')).toBe(false);
+        const { path, segments } = n.value;
+        expect(path.includes('//')).toBe(false);
         for (const rounds of [1, 2]) {
-          const seen = originView(n.path, rounds);
-          expect(seen).toEqual(n.segments);
-          expect(route(seen)).toBe(route(n.segments));
+          const seen = originView(path, rounds);
+          expect(seen).toEqual(segments);
+          expect(route(seen)).toBe(route(segments));
         }
       }),
       { numRuns: 2000 },
@@ -126,7 +127,7 @@ describe('normalizePath', () => {
       fc.property(rawPath, (raw) => {
         const n = normalizePath(parsed(raw));
         if (!n.ok) return;
-        if (isEdgeOwned(originView(n.path, 2))) expect(route(n.segments)).toBe('none');
+        if (isEdgeOwned(originView(n.value.path, 2))) expect(route(n.value.segments)).toBe('none');
       }),
       { numRuns: 2000 },
     );

@@ -5,7 +5,7 @@ import { EDGE_OWNED_PREFIXES, matchRoute, parseRouteTable } from '../../src/gate
 const segmentsOf = (path: string) => {
   const n = normalizePath(path);
   if (!n.ok) throw new Error(path);
-  return n.segments;
+  return n.value.segments;
 };
 const matched = (table: ReturnType<typeof parseRouteTable>, path: string) => {
   const m = matchRoute(table, segmentsOf(path));
