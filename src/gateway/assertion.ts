@@ -1,4 +1,5 @@
 import type { AuthContext } from '../auth/types';
+import { encodeBase64Url } from '../lib/base64url';
 import type { SigningKey } from './signing-keys';
 
 /** `typ` of the edge's identity assertion (RFC 8725 §3.11: explicit typing). */
@@ -8,13 +9,7 @@ export const ASSERTION_MAX_TTL_SECONDS = 60;
 
 const encoder = new TextEncoder();
 
-function base64url(bytes: Uint8Array): string {
-  let bin = '';
-  for (const b of bytes) bin += String.fromCharCode(b);
-  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-
-const json64 = (value: unknown) => base64url(encoder.encode(JSON.stringify(value)));
+const json64 = (value: unknown) => encodeBase64Url(JSON.stringify(value));
 
 export type AssertionInput = {
   auth: AuthContext;
@@ -53,5 +48,5 @@ export async function signAssertion(key: SigningKey, claims: Record<string, unkn
   const input = `${json64({ alg: key.alg, kid: key.kid, typ: ASSERTION_TYP })}.${json64(claims)}`;
   const algorithm = key.alg === 'EdDSA' ? { name: 'Ed25519' } : { name: 'ECDSA', hash: 'SHA-256' };
   const signature = await crypto.subtle.sign(algorithm, key.key, encoder.encode(input));
-  return `${input}.${base64url(new Uint8Array(signature))}`;
+  return `${input}.${encodeBase64Url(signature)}`;
 }
