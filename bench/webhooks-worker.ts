@@ -36,16 +36,16 @@ const verifyHandler = (oneWrite: boolean) => async (c: Context<AppEnv>) => {
       timestamp: c.req.header('svix-timestamp'),
       signature: c.req.header('svix-signature'),
     },
-    body.text,
+    body.value,
     svixVerifiers,
   );
-  if (!verified.ok || !parseClerkEvent(body.text).ok) throw new AppError('invalid_request');
+  if (!verified.ok || !parseClerkEvent(body.value).ok) throw new AppError('invalid_request');
   if (oneWrite) {
     await c.env.DB.batch([
       c.env.DB.prepare(
         "insert into job_state (name, value, updated_at) values ('bench', ?1, ?2) " +
           'on conflict (name) do update set value = excluded.value, updated_at = excluded.updated_at',
-      ).bind(verified.delivery.svixId, Date.now()),
+      ).bind(verified.value.svixId, Date.now()),
     ]);
   }
   return c.json({ received: true });

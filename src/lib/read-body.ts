@@ -1,3 +1,4 @@
+import { err, ok, type Result } from './result';
 /** Why a body could not be read. */
 export type BodyProblem = 'too_large' | 'not_utf8';
 
@@ -49,15 +50,12 @@ export async function readResponseText(res: Response, limit: number): Promise<st
  * Reads a request body as UTF-8 text, at most `limit` bytes. Invalid UTF-8 is refused
  * rather than silently replaced (a signature covers exact bytes).
  */
-export async function readBodyLimited(
-  request: Request,
-  limit: number,
-): Promise<{ ok: true; text: string } | { ok: false; problem: BodyProblem }> {
+export async function readBodyLimited(request: Request, limit: number): Promise<Result<string, BodyProblem>> {
   const bytes = await readCapped(request.body, request.headers.get('content-length'), limit);
-  if (bytes === null) return { ok: false, problem: 'too_large' };
+  if (bytes === null) return err('too_large');
   try {
-    return { ok: true, text: new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes) };
+    return ok(new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes));
   } catch {
-    return { ok: false, problem: 'not_utf8' };
+    return err('not_utf8');
   }
 }

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { err, ok, type Result } from '../lib/result';
 
 /**
  * The envelope Clerk wraps every webhook in (https://clerk.com/docs/webhooks/overview):
@@ -49,16 +50,18 @@ export function eventTime(event: ClerkEvent, svixTimestampSeconds: number): numb
   return toMillis(event.timestamp) ?? toMillis(event.data.updated_at) ?? svixTimestampSeconds * 1000;
 }
 
-/** Parses a verified raw body into a Clerk event; `undefined` when it is not one. */
-export function parseClerkEvent(raw: string): { ok: true; event: ClerkEvent } | { ok: false; reason: string } {
+/** Parses a verified raw body into a Clerk event; the error says why it is not one (for the log). */
+export function parseClerkEvent(raw: string): Result<ClerkEvent, string> {
   let json: unknown;
   try {
     json = JSON.parse(raw);
   } catch {
-    return { ok: false, reason: 'body is not JSON' };
+    return err('body is not JSON');
   }
   const result = clerkEventSchema.safeParse(json);
-  if (!result.success)
-    return { ok: false, reason: `not a Clerk event: ${result.error.issues.map((i) => i.path.join('.') || 'body').join(', ')}` };
-  return { ok: true, event: result.data };
+  if (!result.success) {
+    const where = result.error.issues.map((i) => i.path.join('.') || 'body').join(', ');
+    return err(`not a Clerk event: ${where}`);
+  }
+  return ok(result.data);
 }

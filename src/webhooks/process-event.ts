@@ -132,10 +132,10 @@ export async function processStoredEvent(
   const delivery: IncomingDelivery = { svixId: row.svixId, type: row.type, eventAt: row.eventAt, payload: row.payload };
   const parsed = parseClerkEvent(row.payload);
   if (!parsed.ok) {
-    await recordFailureSafely(db, { ...delivery, bodyHash: await bodyHash(row.payload) }, parsed.reason, now, false);
-    throw new ProcessingError('invalid_data', parsed.reason);
+    await recordFailureSafely(db, { ...delivery, bodyHash: await bodyHash(row.payload) }, parsed.error, now, false);
+    throw new ProcessingError('invalid_data', parsed.error);
   }
-  return processEvent(db, delivery, parsed.event, now, hooks);
+  return processEvent(db, delivery, parsed.value, now, hooks);
 }
 
 function errorText(err: unknown): string {

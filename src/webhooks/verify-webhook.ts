@@ -1,4 +1,5 @@
 import { Webhook } from 'svix';
+import { err, ok, type Result } from '../lib/result';
 import { SVIX_ID_PATTERN } from '../lib/schemas';
 
 /** The reason a delivery failed verification: logged, never sent to the client. */
@@ -49,22 +50,22 @@ export function verifyDelivery(
   headers: { id: string | undefined; timestamp: string | undefined; signature: string | undefined },
   body: string,
   verifiers: SvixVerifiers,
-): { ok: true; delivery: VerifiedDelivery } | { ok: false; reason: VerifyFailure } {
-  if (!headers.id) return { ok: false, reason: 'missing_svix_id' };
-  if (!headers.timestamp) return { ok: false, reason: 'missing_svix_timestamp' };
-  if (!headers.signature) return { ok: false, reason: 'missing_svix_signature' };
-  if (!SVIX_ID_PATTERN.test(headers.id)) return { ok: false, reason: 'malformed_svix_id' };
-  if (!/^\d{1,12}$/.test(headers.timestamp)) return { ok: false, reason: 'malformed_svix_timestamp' };
-  if (headers.signature.length > MAX_SIGNATURE_HEADER) return { ok: false, reason: 'malformed_svix_signature' };
+): Result<VerifiedDelivery, VerifyFailure> {
+  if (!headers.id) return err('missing_svix_id');
+  if (!headers.timestamp) return err('missing_svix_timestamp');
+  if (!headers.signature) return err('missing_svix_signature');
+  if (!SVIX_ID_PATTERN.test(headers.id)) return err('malformed_svix_id');
+  if (!/^\d{1,12}$/.test(headers.timestamp)) return err('malformed_svix_timestamp');
+  if (headers.signature.length > MAX_SIGNATURE_HEADER) return err('malformed_svix_signature');
   const webhook = verifiers.get(secret);
   try {
     // svix@2: verify() throws on failure and returns undefined on success; the caller
     // parses the raw body itself (headers as a plain object, names lower-case).
     webhook.verify(body, { 'svix-id': headers.id, 'svix-timestamp': headers.timestamp, 'svix-signature': headers.signature });
-  } catch (err) {
-    const message = err instanceof Error ? err.message : '';
+  } catch (error) {
+    const message = error instanceof Error ? error.message : '';
     const reason = /too old/.test(message) ? 'timestamp_too_old' : /too new/.test(message) ? 'timestamp_too_new' : 'bad_signature';
-    return { ok: false, reason };
+    return err(reason);
   }
-  return { ok: true, delivery: { svixId: headers.id, timestampSeconds: Number(headers.timestamp) } };
+  return ok({ svixId: headers.id, timestampSeconds: Number(headers.timestamp) });
 }

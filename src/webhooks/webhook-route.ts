@@ -31,32 +31,32 @@ export function webhookRoutes() {
     assertNotPenalised(services.failedCredentials, limiterKey, services.now());
     const body = await readBodyLimited(c.req.raw, MAX_WEBHOOK_BYTES);
     if (!body.ok) {
-      log('warn', 'webhook.rejected', { requestId, reason: body.problem });
-      throw new AppError(body.problem === 'too_large' ? 'payload_too_large' : 'invalid_request', {
-        message: body.problem === 'too_large' ? undefined : REJECTED,
+      log('warn', 'webhook.rejected', { requestId, reason: body.error });
+      throw new AppError(body.error === 'too_large' ? 'payload_too_large' : 'invalid_request', {
+        message: body.error === 'too_large' ? undefined : REJECTED,
       });
     }
     const verified = verifyDelivery(
       c.var.config.CLERK_WEBHOOK_SIGNING_SECRET,
       { id: c.req.header('svix-id'), timestamp: c.req.header('svix-timestamp'), signature: c.req.header('svix-signature') },
-      body.text,
+      body.value,
       services.webhookVerifiers,
     );
     if (!verified.ok) {
-      log('warn', 'webhook.rejected', { requestId, reason: verified.reason });
+      log('warn', 'webhook.rejected', { requestId, reason: verified.error });
       await countFailure(c.env, services.failedCredentials, limiterKey, services.now());
       throw new AppError('invalid_request', { message: REJECTED });
     }
-    const { svixId, timestampSeconds } = verified.delivery;
+    const { svixId, timestampSeconds } = verified.value;
     // Parse only what was verified; a valid signature over something that is not a Clerk
     // event is refused and nothing is stored.
-    const parsed = parseClerkEvent(body.text);
+    const parsed = parseClerkEvent(body.value);
     if (!parsed.ok) {
-      log('warn', 'webhook.rejected', { requestId, svixId, reason: parsed.reason });
+      log('warn', 'webhook.rejected', { requestId, svixId, reason: parsed.error });
       throw new AppError('invalid_request', { message: 'The webhook payload is not a Clerk event.' });
     }
-    const event = parsed.event;
-    const delivery = { svixId, type: event.type, eventAt: eventTime(event, timestampSeconds), payload: body.text };
+    const event = parsed.value;
+    const delivery = { svixId, type: event.type, eventAt: eventTime(event, timestampSeconds), payload: body.value };
     try {
       const outcome = await processEvent(c.var.db, delivery, event, services.now(), { onTenantsChanged: services.onTenantsChanged });
       log('info', 'webhook.received', { requestId, svixId, type: event.type, outcome });

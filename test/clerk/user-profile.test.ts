@@ -9,8 +9,8 @@ import { foldEvent } from '../../src/webhooks/fold-event';
 /** The webhook path: a signed body's JSON ⇒ Clerk event ⇒ fold ⇒ the profile effect's fields. */
 function webhookProfile(user: Record<string, unknown>, type = 'user.updated') {
   const parsed = parseClerkEvent(JSON.stringify({ object: 'event', type, timestamp: 1_764_000_000_000, data: user }));
-  if (!parsed.ok) throw new Error(parsed.reason);
-  const [effect] = foldEvent(parsed.event, 1_764_000_000_000) ?? [];
+  if (!parsed.ok) throw new Error(parsed.error);
+  const [effect] = foldEvent(parsed.value, 1_764_000_000_000) ?? [];
   if (effect?.kind !== 'tenant.profile') throw new Error(`no profile effect: ${JSON.stringify(effect)}`);
   return { name: effect.name, email: effect.email, imageUrl: effect.imageUrl };
 }

@@ -7,8 +7,8 @@ import { CLERK_SAMPLES } from '../helpers/webhooks';
 /** Pure folding: event ⇒ effects, no HTTP, no storage. */
 const sample = (type: string) => {
   const parsed = parseClerkEvent(JSON.stringify(CLERK_SAMPLES[type]));
-  if (!parsed.ok) throw new Error(parsed.reason);
-  return parsed.event;
+  if (!parsed.ok) throw new Error(parsed.error);
+  return parsed.value;
 };
 
 describe('event time', () => {

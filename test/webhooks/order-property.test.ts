@@ -99,9 +99,10 @@ const db = drizzle(env.DB, { schema });
 
 async function deliver(p: string, index: number, payload: string) {
   const parsed = parseClerkEvent(payload);
-  if (!parsed.ok) throw new Error(parsed.reason);
-  const delivery = { svixId: `${p}msg_${index}`, type: parsed.event.type, eventAt: parsed.event.timestamp as number, payload };
-  return processEvent(db, delivery, parsed.event, NOW);
+  if (!parsed.ok) throw new Error(parsed.error);
+  const event = parsed.value;
+  const delivery = { svixId: `${p}msg_${index}`, type: event.type, eventAt: event.timestamp as number, payload };
+  return processEvent(db, delivery, event, NOW);
 }
 
 const TABLES: [string, string][] = [
