@@ -5,7 +5,7 @@ import type { AppEnv } from './env';
 import { GatewayState } from './gateway/gateway-state';
 import { CursorCodec } from './lib/cursor';
 import { log as defaultLog, type Logger } from './lib/log';
-import { PenaltyBox } from './lib/rate-limit';
+import { RateLimits } from './lib/rate-limit';
 import { TestClock } from './lib/test-clock';
 import { TenantCache } from './tenants/tenant-cache';
 import { createReplay, type ReplayFn } from './webhooks/replay';
@@ -43,8 +43,8 @@ export type Services = {
   readonly cursors: CursorCodec;
   /** svix `Webhook` instances by signing secret. */
   readonly webhookVerifiers: SvixVerifiers;
-  /** Client IPs (and `webhook:<ip>` keys) over AUTH_FAILURE_LIMITER: refused before any work for their period. */
-  readonly failedCredentials: PenaltyBox;
+  /** The auth-failure penalty box and the missing-limiter log (once per isolate). */
+  readonly rateLimits: RateLimits;
   /** The gateway's parsed route tables and imported signing keys. */
   readonly gateway: GatewayState;
   /** Tenants changed by a webhook or by reconciliation: this isolate's cached copies are dropped. */
@@ -73,7 +73,7 @@ export function createServices(options: ServicesOptions = {}): Services {
     tenantCache,
     cursors: new CursorCodec(),
     webhookVerifiers: new SvixVerifiers(),
-    failedCredentials: new PenaltyBox(),
+    rateLimits: new RateLimits({ now, log }),
     gateway: new GatewayState(),
     onTenantsChanged,
     replay: createReplay({ onTenantsChanged }),

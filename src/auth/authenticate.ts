@@ -3,7 +3,7 @@ import { getCookie } from 'hono/cookie';
 import { type AppEnv, problemsFor } from '../env';
 import { AppError } from '../errors';
 import { log } from '../lib/log';
-import { assertNotPenalised, clientIp, countFailure } from '../lib/rate-limit';
+import { clientIp } from '../lib/rate-limit';
 import { isCsrfSafe } from './csrf';
 import { KeysUnavailableError } from './key-cache';
 import { MachineRefusal, verifyMachineCredential } from './machine-auth';
@@ -97,12 +97,12 @@ export async function authenticate(c: Context<AppEnv>, opts: AuthenticateOptions
   if (c.req.header('authorization') === undefined && !getCookie(c, '__session')) refuse(c, 'missing', 'cookie');
   // No credential costs nothing and is not counted; a presented one that fails is.
   const ip = clientIp(c);
-  const { failedCredentials, now } = c.var.services;
-  assertNotPenalised(failedCredentials, ip, now());
+  const { rateLimits } = c.var.services;
+  rateLimits.assertNotPenalised(ip);
   try {
     return await verifyCredential(c, opts);
   } catch (error) {
-    if (error instanceof AppError && error.code === 'invalid_token') await countFailure(c.env, failedCredentials, ip, now());
+    if (error instanceof AppError && error.code === 'invalid_token') await rateLimits.countFailure(c.env, ip);
     throw error;
   }
 }

@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../env';
 import { AppError } from '../errors';
-import { clientIp, rateLimited, underLimit } from '../lib/rate-limit';
+import { clientIp, rateLimited } from '../lib/rate-limit';
 import { OPAQUE_SUCCESS_TTL_MS } from './opaque-cache';
 import type { Recognized } from './token-type';
 import type { AuthContext, TokenType } from './types';
@@ -73,7 +73,8 @@ export async function verifyMachineCredential(
     });
   const ip = clientIp(c);
   const result = await machine.verifyOpaque(recognized.type, token, async () => {
-    if (!(await underLimit(c.env, 'MACHINE_VERIFY_LIMITER', ip))) throw rateLimited('MACHINE_VERIFY_LIMITER', undefined, { ip });
+    if (!(await services.rateLimits.under(c.env, 'MACHINE_VERIFY_LIMITER', ip)))
+      throw rateLimited('MACHINE_VERIFY_LIMITER', undefined, { ip });
   });
   if (result.ok) return toMachineAuth(recognized.type, result.value, services.now());
   if ('unavailable' in result.error) {

@@ -6,7 +6,6 @@ import type { AppEnv } from '../env';
 import { AppError } from '../errors';
 import { factory } from '../lib/factory';
 import { log } from '../lib/log';
-import { enforceLimit } from '../lib/rate-limit';
 import { getTenant } from '../tenants/tenant-store';
 import { assertionClaims, signAssertion } from './assertion';
 import { type SendToOrigin, sendOnce } from './forward';
@@ -79,7 +78,8 @@ async function identityFor(c: Context<AppEnv>, route: GatewayRoute, deps: Gatewa
   if (!auth) return null;
   c.set('auth', auth);
   // Per subject (DESIGN.md): a caller over GATEWAY_LIMITER is 429 before any tenant, signing or origin work.
-  await enforceLimit(c, 'GATEWAY_LIMITER', `${auth.tokenType}:${auth.subject}`);
+  const subject = `${auth.tokenType}:${auth.subject}`;
+  await c.var.services.rateLimits.enforce(c.env, 'GATEWAY_LIMITER', subject, { requestId: c.get('requestId') });
   checkRoutePolicy(route, auth);
   const tenantId = await tenantOf(c, auth, deps);
   const keys = await c.var.services.gateway.keys(c.env.EDGE_SIGNING_KEY, c.env.EDGE_SIGNING_KEY_PREVIOUS);

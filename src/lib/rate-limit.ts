@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../env';
 import { AppError } from '../errors';
-import { log } from './log';
+import type { Logger } from './log';
 
 /** The Workers Rate Limiting bindings (`[[ratelimits]]` in wrangler.toml) and their defaults there. */
 export const LIMITERS = {
@@ -17,34 +17,6 @@ export const LIMITER_NAMES = Object.keys(LIMITERS) as LimiterName[];
 
 type RateLimitBinding = { limit(options: { key: string }): Promise<{ success: boolean }> };
 
-const reported = new Set<LimiterName>();
-
-function bindingOf(env: object, name: LimiterName): RateLimitBinding | undefined {
-  const binding = (env as Record<string, unknown>)[name] as RateLimitBinding | undefined;
-  if (binding && typeof binding.limit === 'function') return binding;
-  // Fail open (refusing every request would be worse than no limit), but say so once per isolate.
-  if (!reported.has(name)) {
-    reported.add(name);
-    log('error', 'ratelimit.binding_missing', { binding: name });
-  }
-  return undefined;
-}
-
-/**
- * Counts one event for `key` against the limiter; false once the key is over its limit. An absent
- * binding or a failing one counts as "under" (logged; readiness reports the binding `degraded`).
- */
-export async function underLimit(env: object, name: LimiterName, key: string): Promise<boolean> {
-  const binding = bindingOf(env, name);
-  if (!binding) return true;
-  try {
-    return (await binding.limit({ key })).success;
-  } catch (error) {
-    log('error', 'ratelimit.failed', { binding: name, error });
-    return true;
-  }
-}
-
 /** 429 `rate_limited` with `Retry-After` (the limiter's period: the binding tells no reset time). */
 export function rateLimited(
   name: LimiterName,
@@ -55,11 +27,6 @@ export function rateLimited(
     detail: { limiter: name, ...detail },
     headers: { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))), 'cache-control': 'no-store' },
   });
-}
-
-/** Counts one event and throws 429 when `key` is over `name`'s limit (e.g. the gateway, per subject). */
-export async function enforceLimit(c: Context<AppEnv>, name: LimiterName, key: string): Promise<void> {
-  if (!(await underLimit(c.env, name, key))) throw rateLimited(name, undefined, { requestId: c.get('requestId') });
 }
 
 /**
@@ -103,22 +70,69 @@ export class PenaltyBox {
 }
 
 /**
- * 429 before any verification work when `key` (a client IP, or `webhook:<ip>`) is serving an
- * auth-failure penalty in `penalties` (the isolate's box: `services.failedCredentials`).
+ * The isolate's rate-limit state (`services.rateLimits`, built by the composition root): the
+ * auth-failure penalty box and which limiter bindings were found missing (said once per isolate).
+ * Its clock and logger are the services' own.
  */
-export function assertNotPenalised(penalties: PenaltyBox, key: string, now: number): void {
-  const left = penalties.remaining(key, now);
-  if (left > 0) throw rateLimited('AUTH_FAILURE_LIMITER', left, { key });
-}
+export class RateLimits {
+  /** Client IPs (and `webhook:<ip>` keys) over AUTH_FAILURE_LIMITER: refused before any work for their period. */
+  readonly failedCredentials: PenaltyBox;
+  private readonly reported = new Set<LimiterName>();
+  private readonly now: () => number;
+  private readonly log: Logger;
 
-/**
- * Counts a refused credential for `key`; when that goes over AUTH_FAILURE_LIMITER the key is put
- * in `penalties` for the limiter's period and this refusal becomes 429.
- */
-export async function countFailure(env: object, penalties: PenaltyBox, key: string, now: number): Promise<void> {
-  if (await underLimit(env, 'AUTH_FAILURE_LIMITER', key)) return;
-  penalties.add(key, now, LIMITERS.AUTH_FAILURE_LIMITER.periodSeconds);
-  throw rateLimited('AUTH_FAILURE_LIMITER', undefined, { key });
+  constructor(deps: { now: () => number; log: Logger; penalties?: PenaltyBox }) {
+    this.now = deps.now;
+    this.log = deps.log;
+    this.failedCredentials = deps.penalties ?? new PenaltyBox();
+  }
+
+  /**
+   * Counts one event for `key` against the limiter; false once the key is over its limit. An absent
+   * binding or a failing one counts as "under" (logged; readiness reports the binding `degraded`).
+   */
+  async under(env: object, name: LimiterName, key: string): Promise<boolean> {
+    const binding = this.bindingOf(env, name);
+    if (!binding) return true;
+    try {
+      return (await binding.limit({ key })).success;
+    } catch (error) {
+      this.log('error', 'ratelimit.failed', { binding: name, error });
+      return true;
+    }
+  }
+
+  /** Counts one event and throws 429 when `key` is over `name`'s limit (e.g. the gateway, per subject). */
+  async enforce(env: object, name: LimiterName, key: string, detail: Record<string, unknown> = {}): Promise<void> {
+    if (!(await this.under(env, name, key))) throw rateLimited(name, undefined, detail);
+  }
+
+  /** 429 before any verification work while `key` (a client IP, or `webhook:<ip>`) serves an auth-failure penalty. */
+  assertNotPenalised(key: string): void {
+    const left = this.failedCredentials.remaining(key, this.now());
+    if (left > 0) throw rateLimited('AUTH_FAILURE_LIMITER', left, { key });
+  }
+
+  /**
+   * Counts a refused credential for `key`; when that goes over AUTH_FAILURE_LIMITER the key is
+   * penalised for the limiter's period and this refusal becomes 429.
+   */
+  async countFailure(env: object, key: string): Promise<void> {
+    if (await this.under(env, 'AUTH_FAILURE_LIMITER', key)) return;
+    this.failedCredentials.add(key, this.now(), LIMITERS.AUTH_FAILURE_LIMITER.periodSeconds);
+    throw rateLimited('AUTH_FAILURE_LIMITER', undefined, { key });
+  }
+
+  private bindingOf(env: object, name: LimiterName): RateLimitBinding | undefined {
+    const binding = (env as Record<string, unknown>)[name] as RateLimitBinding | undefined;
+    if (binding && typeof binding.limit === 'function') return binding;
+    // Fail open (refusing every request would be worse than no limit), but say so once per isolate.
+    if (!this.reported.has(name)) {
+      this.reported.add(name);
+      this.log('error', 'ratelimit.binding_missing', { binding: name });
+    }
+    return undefined;
+  }
 }
 
 /** Readiness of the limiter bindings: a missing one is `degraded` (requests pass unlimited). */

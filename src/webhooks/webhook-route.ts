@@ -3,7 +3,7 @@ import { AppError } from '../errors';
 import { factory } from '../lib/factory';
 import { log } from '../lib/log';
 import { requireConfig } from '../lib/middleware';
-import { assertNotPenalised, clientIp, countFailure } from '../lib/rate-limit';
+import { clientIp } from '../lib/rate-limit';
 import { readBodyLimited } from '../lib/read-body';
 import type { RouteDoc } from '../openapi/route-doc';
 import { eventTime, parseClerkEvent } from './clerk-event';
@@ -28,7 +28,7 @@ export function webhookRoutes() {
     // a bad sender and an API consumer behind one IP do not share a budget); over it, 429 before any HMAC.
     const limiterKey = `webhook:${clientIp(c)}`;
     const { services } = c.var;
-    assertNotPenalised(services.failedCredentials, limiterKey, services.now());
+    services.rateLimits.assertNotPenalised(limiterKey);
     const body = await readBodyLimited(c.req.raw, MAX_WEBHOOK_BYTES);
     if (!body.ok) {
       log('warn', 'webhook.rejected', { requestId, reason: body.error });
@@ -44,7 +44,7 @@ export function webhookRoutes() {
     );
     if (!verified.ok) {
       log('warn', 'webhook.rejected', { requestId, reason: verified.error });
-      await countFailure(c.env, services.failedCredentials, limiterKey, services.now());
+      await services.rateLimits.countFailure(c.env, limiterKey);
       throw new AppError('invalid_request', { message: REJECTED });
     }
     const { svixId, timestampSeconds } = verified.value;

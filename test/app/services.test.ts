@@ -38,7 +38,7 @@ describe('createServices: one composition root, one clock', () => {
     expect(a.verifiers).not.toBe(b.verifiers);
     expect(a.cursors).not.toBe(b.cursors);
     expect(a.webhookVerifiers).not.toBe(b.webhookVerifiers);
-    expect(a.failedCredentials).not.toBe(b.failedCredentials);
+    expect(a.rateLimits).not.toBe(b.rateLimits);
     expect(a.gateway).not.toBe(b.gateway);
   });
 

@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app';
-import { LIMITERS } from '../../src/lib/rate-limit';
+import { LIMITERS, RateLimits } from '../../src/lib/rate-limit';
 import { type ClerkMock, mockClerk } from '../helpers/clerk-mock';
 import { call, callApp, expectError } from '../helpers/http';
 import { uid } from '../helpers/ids';
@@ -126,5 +126,17 @@ describe('an absent limiter binding', () => {
     expect(body.checks.limits).toEqual({ status: 'degraded', missing: ['MACHINE_VERIFY_LIMITER'] });
     const ok = (await (await callApp(app, '/health/ready', {}, { ...env } as typeof env)).json()) as typeof body;
     expect(ok.checks.limits).toEqual({ status: 'ok', missing: [] });
+  });
+
+  it('is logged once per isolate: again by a new RateLimits (a cold isolate), never per request', async () => {
+    const lines: string[] = [];
+    const deps = { now: () => 0, log: (_level: string, event: string) => void lines.push(event) };
+    const bindings = { ...env, GATEWAY_LIMITER: undefined };
+    const limits = new RateLimits(deps);
+    expect(await limits.under(bindings, 'GATEWAY_LIMITER', 'a')).toBe(true);
+    expect(await limits.under(bindings, 'GATEWAY_LIMITER', 'b')).toBe(true);
+    expect(lines).toEqual(['ratelimit.binding_missing']);
+    expect(await new RateLimits(deps).under(bindings, 'GATEWAY_LIMITER', 'a')).toBe(true);
+    expect(lines).toEqual(['ratelimit.binding_missing', 'ratelimit.binding_missing']);
   });
 });
