@@ -1,6 +1,4 @@
-import { drizzle } from 'drizzle-orm/d1';
-import type { Database } from './database';
-import * as schema from './schema';
+import { type Database, openDatabase } from './database';
 
 /**
  * D1 bookmarks are four hex groups (e.g. `0000000a-00000002-00004f3a-6a3c…`). Anything
@@ -40,7 +38,7 @@ export function openReadSession(d1: D1Database, clientBookmark: string | undefin
     session = d1.withSession('first-unconstrained');
   }
   return {
-    db: drizzle(session as unknown as D1Database, { schema }),
+    db: openDatabase(session as unknown as D1Database),
     bookmark: () => {
       try {
         const b = session.getBookmark();

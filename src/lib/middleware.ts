@@ -1,8 +1,7 @@
-import { drizzle } from 'drizzle-orm/d1';
 import type { MiddlewareHandler } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
+import { openDatabase } from '../db/database';
 import { BOOKMARK_HEADER, openReadSession, type ReadSession } from '../db/read-session';
-import * as schema from '../db/schema';
 import { type AppEnv, type Config, type ConfigName, getConfig, problemsFor } from '../env';
 import { AppError } from '../errors';
 import { factory } from './factory';
@@ -31,7 +30,7 @@ export const requestId = factory.createMiddleware(async (c, next) => {
  */
 export const context = factory.createMiddleware(async (c, next) => {
   c.set('config', getConfig(c.env));
-  c.set('db', drizzle(c.env.DB, { schema }));
+  c.set('db', openDatabase(c.env.DB));
   let session: ReadSession | undefined;
   c.set('sessionDb', (start) => {
     session ??= openReadSession(c.env.DB, c.req.header(BOOKMARK_HEADER), start);

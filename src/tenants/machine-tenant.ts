@@ -1,8 +1,7 @@
-import { BOOKMARK_HEADER, isBookmark } from '../db/read-session';
 import { AppError } from '../errors';
 import { factory } from '../lib/factory';
-import type { LoadTenantDeps } from './tenant-middleware';
-import { ensureTenantForUser, getTenant, type Tenant } from './tenant-store';
+import { type LoadTenantDeps, readTenant } from './tenant-middleware';
+import { ensureTenantForUser, type Tenant } from './tenant-store';
 
 declare module '../env' {
   interface Variables {
@@ -35,10 +34,7 @@ export function createLoadMachineTenant(deps: LoadTenantDeps) {
     let tenant: Tenant | null = null;
     if (target) {
       const now = deps.now();
-      const useCache = !isBookmark(c.req.header(BOOKMARK_HEADER));
-      const hit = useCache ? deps.cache.get(target.id, now) : undefined;
-      tenant = hit !== undefined ? hit : await getTenant(c.var.sessionDb(), { id: target.id });
-      if (hit === undefined) deps.cache.set(target.id, tenant, now);
+      tenant = await readTenant(c, deps, target.id, now);
       if (!tenant && target.kind === 'user') {
         tenant = await ensureTenantForUser(c.var.sessionDb(), { userId: target.id, now });
         deps.cache.set(target.id, tenant, now);

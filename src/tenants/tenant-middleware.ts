@@ -1,4 +1,6 @@
+import type { Context } from 'hono';
 import { BOOKMARK_HEADER, isBookmark } from '../db/read-session';
+import type { AppEnv } from '../env';
 import { AppError } from '../errors';
 import { factory } from '../lib/factory';
 import type { TenantCache } from './tenant-cache';
@@ -26,14 +28,27 @@ export type LoadTenantDeps = {
 };
 
 /**
+ * A tenant row by id: from the isolate's cache when fresh (no D1 query), else from the request's
+ * D1 session, a miss remembered too (an organization whose webhook is late: same TTL). A request
+ * that sends `x-d1-bookmark` asked to see at least that state, which a cached row may predate, so
+ * it bypasses the cache. The one cached read of both tenant loaders.
+ */
+export async function readTenant(c: Context<AppEnv>, deps: LoadTenantDeps, id: string, now: number) {
+  const hit = isBookmark(c.req.header(BOOKMARK_HEADER)) ? undefined : deps.cache.get(id, now);
+  if (hit !== undefined) return hit;
+  const found = await getTenant(c.var.sessionDb(), { id });
+  deps.cache.set(id, found, now);
+  return found;
+}
+
+/**
  * Loads the caller's tenant (from `c.var.auth`, set by the session middleware), creating a
  * minimal one just in time when `user.created` has not arrived yet. In an organization
  * session the tenant is still the user's; the organization's is `c.var.orgTenant`.
  * Archived tenants are loaded too: routes that must refuse them use `requireActiveTenant`.
  *
- * Rows come from the isolate's cache when fresh (no D1 query), else from the request's D1
- * session (a replica). A client that sends `x-d1-bookmark` asked to see at least that state,
- * which a cached row may predate, so it bypasses the cache. The just-in-time insert runs in
+ * Rows come from `readTenant` (the isolate's cache, else the request's D1 session: a replica,
+ * or at least the client's bookmark). The just-in-time insert runs in
  * the same session: D1 forwards it to the primary and advances the session's bookmark, so
  * the request's later reads and the bookmark handed back both include the new row.
  */
@@ -45,15 +60,7 @@ export function createLoadTenant(deps: LoadTenantDeps) {
     const userId = auth.userId;
     if (userId === null) throw new AppError('forbidden', { detail: { reason: 'no user for a tenant', tokenType: auth.tokenType } });
     const now = deps.now();
-    const useCache = !isBookmark(c.req.header(BOOKMARK_HEADER));
-    const read = async (id: string) => {
-      const hit = useCache ? deps.cache.get(id, now) : undefined;
-      if (hit !== undefined) return hit;
-      const found = await getTenant(c.var.sessionDb(), { id });
-      // A miss is remembered too (an organization whose webhook is late): same TTL.
-      deps.cache.set(id, found, now);
-      return found;
-    };
+    const read = (id: string) => readTenant(c, deps, id, now);
     const [tenant, orgTenant] = await Promise.all([
       read(userId).then(async (found) => {
         if (found) return found;
