@@ -82,12 +82,7 @@ async function identityFor(c: Context<AppEnv>, route: GatewayRoute, deps: Gatewa
   await c.var.services.rateLimits.enforce(c.env, 'GATEWAY_LIMITER', subject, { requestId: c.get('requestId') });
   checkRoutePolicy(route, auth);
   const tenantId = await tenantOf(c, auth, deps);
-  const keys = await c.var.services.gateway.keys(c.env.EDGE_SIGNING_KEY, c.env.EDGE_SIGNING_KEY_PREVIOUS);
-  if (Array.isArray(keys))
-    throw misconfigured(
-      keys.map((p) => p.name),
-      { problems: keys },
-    );
+  const keys = await c.var.services.gateway.usableKeys(c.env.EDGE_SIGNING_KEY, c.env.EDGE_SIGNING_KEY_PREVIOUS);
   const config = c.get('config');
   const claims = assertionClaims({
     auth,

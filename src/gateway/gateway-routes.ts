@@ -1,6 +1,5 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../env';
-import { AppError } from '../errors';
 import type { ReadinessCheck } from '../health/health-routes';
 import { factory } from '../lib/factory';
 import { etagOf, matchesIfNoneMatch } from '../lib/http-cache';
@@ -11,8 +10,7 @@ import { etagOf, matchesIfNoneMatch } from '../lib/http-cache';
  * enough (see README "Rotating the signing key") and origins refetch on an unknown `kid` anyway.
  */
 export const edgeJwksRoutes = factory.createApp().get('/jwks.json', async (c) => {
-  const keys = await c.var.services.gateway.keys(c.env.EDGE_SIGNING_KEY, c.env.EDGE_SIGNING_KEY_PREVIOUS);
-  if (Array.isArray(keys)) throw new AppError('misconfigured', { detail: { problems: keys }, extra: { missing: keys.map((p) => p.name) } });
+  const keys = await c.var.services.gateway.usableKeys(c.env.EDGE_SIGNING_KEY, c.env.EDGE_SIGNING_KEY_PREVIOUS);
   const body = JSON.stringify(keys.jwks);
   const etag = await etagOf(body);
   const headers = { etag, 'cache-control': 'public, max-age=300, stale-while-revalidate=60', 'content-type': 'application/json' };

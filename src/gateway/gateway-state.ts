@@ -1,3 +1,4 @@
+import { AppError } from '../errors';
 import { parseRouteTable, type RouteTable } from './route-table';
 import { type EdgeKeys, type KeyProblem, loadEdgeKeys } from './signing-keys';
 
@@ -20,6 +21,13 @@ export class GatewayState {
 
   keys(current: string | undefined, previous: string | undefined): Promise<EdgeKeys | KeyProblem[]> {
     return this.memo(this.keySets, `${current ?? ''}\n${previous ?? ''}`, () => loadEdgeKeys(current, previous));
+  }
+
+  /** The signing keys, else 503 `misconfigured` naming the unusable variables (the problems only logged). */
+  async usableKeys(current: string | undefined, previous: string | undefined): Promise<EdgeKeys> {
+    const keys = await this.keys(current, previous);
+    if (!Array.isArray(keys)) return keys;
+    throw new AppError('misconfigured', { detail: { problems: keys }, extra: { missing: keys.map((p) => p.name) } });
   }
 
   private memo<T>(map: Map<string, T>, id: string, build: () => T): T {
