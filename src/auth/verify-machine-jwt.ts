@@ -1,7 +1,7 @@
 import { err, ok, type Result } from '../lib/result';
 import { verifyRs256 } from '../lib/rs256';
 import type { Jwt, KeyResolver } from './verify-session';
-import { DEFAULT_CLOCK_SKEW_MS, isOAuthAccessTokenType, secondsToMs } from './verify-session';
+import { checkTimeClaims, DEFAULT_CLOCK_SKEW_MS, isOAuthAccessTokenType, secondsToMs } from './verify-session';
 
 /** Why a machine token was refused; mapped to 401 `invalid_token` in one place, the reason only logged. */
 export type MachineFailure =
@@ -65,15 +65,8 @@ function checkHeader(type: 'm2m_token' | 'oauth_token', header: Record<string, u
 
 /** verifyJwt's claim checks in its order (sub, then exp required, nbf/iat if present, all with skew). */
 function checkClaims(payload: Record<string, unknown>, now: number): MachineFailure | null {
-  const { sub, exp, nbf, iat } = payload;
-  if (typeof sub !== 'string') return 'missing_subject';
-  if (typeof exp !== 'number') return 'bad_claims';
-  if (secondsToMs(exp) <= now - DEFAULT_CLOCK_SKEW_MS) return 'expired';
-  if (nbf !== undefined && typeof nbf !== 'number') return 'bad_claims';
-  if (typeof nbf === 'number' && secondsToMs(nbf) > now + DEFAULT_CLOCK_SKEW_MS) return 'not_yet_valid';
-  if (iat !== undefined && typeof iat !== 'number') return 'bad_claims';
-  if (typeof iat === 'number' && secondsToMs(iat) > now + DEFAULT_CLOCK_SKEW_MS) return 'issued_in_future';
-  return null;
+  if (typeof payload.sub !== 'string') return 'missing_subject';
+  return checkTimeClaims(payload, now, DEFAULT_CLOCK_SKEW_MS);
 }
 
 /** assertOAuthAudienceClaim: with an expected audience, `aud` must be non-empty string(s) including one. */

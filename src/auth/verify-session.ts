@@ -122,15 +122,16 @@ function checkHeader({ header, payload }: Jwt): AuthFailure | null {
   return null;
 }
 
-/** The claim checks of Clerk's verifyJwt (sub, azp, exp, nbf, iat with skew), in Clerk's order. */
-function checkClaims(payload: Record<string, unknown>, options: VerifyOptions, now: number): AuthFailure | null {
-  const skew = options.clockSkewInMs ?? DEFAULT_CLOCK_SKEW_MS;
-  const { sub, azp, exp, nbf, iat } = payload;
-  if (typeof sub !== 'string') return 'missing_subject';
-  const parties = options.authorizedParties;
-  if (parties.length > 0 && (!azp || !parties.includes(azp as string))) return 'azp_mismatch';
-  // Stricter than Clerk: a cookie is sent by the browser to any origin, so it needs an allowed azp.
-  if (options.carrier === 'cookie' && (parties.length === 0 || typeof azp !== 'string')) return 'azp_mismatch';
+/**
+ * The time claims of Clerk's verifyJwt, in its order: `exp` required, `nbf` and `iat` when present,
+ * each with `skew` (ms). Shared by session and machine JWTs.
+ */
+export function checkTimeClaims(
+  payload: Record<string, unknown>,
+  now: number,
+  skew: number,
+): 'bad_claims' | 'expired' | 'not_yet_valid' | 'issued_in_future' | null {
+  const { exp, nbf, iat } = payload;
   if (typeof exp !== 'number') return 'bad_claims';
   if (secondsToMs(exp) <= now - skew) return 'expired';
   if (nbf !== undefined && typeof nbf !== 'number') return 'bad_claims';
@@ -138,6 +139,17 @@ function checkClaims(payload: Record<string, unknown>, options: VerifyOptions, n
   if (iat !== undefined && typeof iat !== 'number') return 'bad_claims';
   if (typeof iat === 'number' && secondsToMs(iat) > now + skew) return 'issued_in_future';
   return null;
+}
+
+/** The claim checks of Clerk's verifyJwt (sub, azp, exp, nbf, iat with skew), in Clerk's order. */
+function checkClaims(payload: Record<string, unknown>, options: VerifyOptions, now: number): AuthFailure | null {
+  const { sub, azp } = payload;
+  if (typeof sub !== 'string') return 'missing_subject';
+  const parties = options.authorizedParties;
+  if (parties.length > 0 && (!azp || !parties.includes(azp as string))) return 'azp_mismatch';
+  // Stricter than Clerk: a cookie is sent by the browser to any origin, so it needs an allowed azp.
+  if (options.carrier === 'cookie' && (parties.length === 0 || typeof azp !== 'string')) return 'azp_mismatch';
+  return checkTimeClaims(payload, now, options.clockSkewInMs ?? DEFAULT_CLOCK_SKEW_MS);
 }
 
 /** Builds `c.var.auth` with Clerk's own claim mapping (v1 `org_*` and v2 `o` organization claims). */
