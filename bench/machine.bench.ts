@@ -48,10 +48,11 @@ const VARIANTS: Record<string, string> = {
   ours: `import { Hono } from 'hono';
     import { anyTokenAuth } from '${ROOT}src/auth/session-middleware.ts';
     import { context } from '${ROOT}src/lib/middleware.ts';
+    import { createServices, withServices } from '${ROOT}src/services.ts';
     import { AppError, errorResponse } from '${ROOT}src/errors.ts';
     const app = new Hono();
     app.onError((err, c) => (err instanceof AppError ? errorResponse(c, err) : c.text('error', 500)));
-    app.use('*', context);
+    app.use('*', withServices(createServices()), context);
     app.get('/health', (c) => c.json({ status: 'ok' }));
     app.use('/v1/*', anyTokenAuth);
     app.get('/v1/me', (c) => {
