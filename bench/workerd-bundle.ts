@@ -3,7 +3,8 @@ import * as esbuild from 'esbuild';
 
 const ROOT = new URL('../', import.meta.url).pathname;
 
-export async function bundleForWorkerd(entry: string, outfile: string): Promise<void> {
+/** `minify: false` keeps function names and esbuild's `// path` comment at each module's start (for profiles). */
+export async function bundleForWorkerd(entry: string, outfile: string, { minify = true } = {}): Promise<void> {
   await esbuild.build({
     entryPoints: [entry],
     outfile,
@@ -12,7 +13,7 @@ export async function bundleForWorkerd(entry: string, outfile: string): Promise<
     platform: 'neutral',
     conditions: ['workerd', 'worker', 'browser'],
     mainFields: ['module', 'main'],
-    minify: true,
+    minify,
     external: ['cloudflare:*', 'node:*'],
     nodePaths: [`${ROOT}node_modules`],
     logLevel: 'silent',
