@@ -52,11 +52,18 @@ module.exports = {
     },
     {
       name: 'pure-cores-import-neither-hono-nor-storage',
-      comment: 'Verification and the webhook folds are pure: no Hono, no Drizzle/D1, no store (directly or through what they import).',
+      comment:
+        'Verification and the webhook folds are pure: no Hono, no Drizzle/D1, no store ' +
+        '(directly or through what they import).',
       severity: 'error',
       from: { path: PURE_CORES },
       to: {
-        path: ['^node_modules/(hono|@hono|drizzle-orm)/', '^src/db/', '-store\\.ts$', '^src/lib/(factory|middleware|validate|http-cache)\\.ts$'],
+        path: [
+          '^node_modules/(hono|@hono|drizzle-orm)/',
+          '^src/db/',
+          '-store\\.ts$',
+          '^src/lib/(factory|middleware|validate|http-cache)\\.ts$',
+        ],
         reachable: true,
       },
     },
@@ -73,6 +80,9 @@ module.exports = {
     exclude: { path: ['^src/openapi/openapi\\.generated\\.ts$'] },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+    },
   },
 };

@@ -40,7 +40,12 @@ async function urlOrigin(request: Request): Promise<Response> {
     return new Response('ok', { headers });
   }
   const body = new Uint8Array(await request.arrayBuffer());
-  return Response.json({ method: request.method, path: url.pathname, bytes: body.length, headers: Object.fromEntries(request.headers) });
+  return Response.json({
+    method: request.method,
+    path: url.pathname,
+    bytes: body.length,
+    headers: Object.fromEntries(request.headers),
+  });
 }
 
 export default defineConfig(async () => {

@@ -20,11 +20,19 @@ describe('decideAdmin (pure)', () => {
     expect(decideAdmin({ userId: 'user_x', factorVerificationAge: [0, 0] }, ids, 10)).toBe('forbidden');
     expect(decideAdmin({ userId: 'user_admin', factorVerificationAge: [0, 0] }, [], 10)).toBe('forbidden');
     expect(decideAdmin({ userId: 'user_admin', factorVerificationAge: null }, ids, 10)).toBe('second_factor_required');
-    expect(decideAdmin({ userId: 'user_admin', factorVerificationAge: [1, -1] }, ids, 10)).toBe('second_factor_required');
-    expect(decideAdmin({ userId: 'user_admin', factorVerificationAge: [1, 11] }, ids, 10)).toBe('second_factor_required');
-    expect(decideAdmin({ userId: 'user_admin', factorVerificationAge: [1, Number.NaN] }, ids, 10)).toBe('second_factor_required');
+    expect(decideAdmin({ userId: 'user_admin', factorVerificationAge: [1, -1] }, ids, 10)).toBe(
+      'second_factor_required',
+    );
+    expect(decideAdmin({ userId: 'user_admin', factorVerificationAge: [1, 11] }, ids, 10)).toBe(
+      'second_factor_required',
+    );
+    expect(decideAdmin({ userId: 'user_admin', factorVerificationAge: [1, Number.NaN] }, ids, 10)).toBe(
+      'second_factor_required',
+    );
     // Clerk's freshness rule (reverification): fresh while maxAge > age, so exactly 10 minutes is stale.
-    expect(decideAdmin({ userId: 'user_admin', factorVerificationAge: [1, 10] }, ids, 10)).toBe('second_factor_required');
+    expect(decideAdmin({ userId: 'user_admin', factorVerificationAge: [1, 10] }, ids, 10)).toBe(
+      'second_factor_required',
+    );
     expect(decideAdmin({ userId: 'user_admin', factorVerificationAge: [1, 9] }, ids, 10)).toBe('ok');
     expect(decideAdmin({ userId: 'user_admin', factorVerificationAge: [99, 0] }, ids, 10)).toBe('ok');
   });
@@ -39,20 +47,26 @@ describe('admin guard on every /v1/admin route', () => {
     ['POST', '/v1/admin/webhooks/msg_x/replay'],
   ];
   for (const [method, path] of routes) {
-    it(`${method} ${path}: 403 forbidden for a non-admin, 403 second_factor_required without a recent second factor`, async () => {
-      const replay = vi.fn<ReplayFn>();
-      await expectError(
-        await callApp(testApp(authFor('user_not_admin', { factorVerificationAge: [0, 0] }), { replay }), path, { method }),
-        403,
-        'forbidden',
-      );
-      for (const fva of [null, [0, -1], [0, 45]] as const) {
-        const res = await callApp(testApp(admin(fva as [number, number] | null), { replay }), path, { method });
-        await expectError(res, 403, 'second_factor_required');
-      }
-      await expectError(await callApp(testApp(null, { replay }), path, { method }), 401, 'invalid_token');
-      expect(replay).not.toHaveBeenCalled();
-    });
+    it(
+      `${method} ${path}: 403 forbidden for a non-admin, 403 second_factor_required without a recent second ` +
+        `factor`,
+      async () => {
+        const replay = vi.fn<ReplayFn>();
+        await expectError(
+          await callApp(testApp(authFor('user_not_admin', { factorVerificationAge: [0, 0] }), { replay }), path, {
+            method,
+          }),
+          403,
+          'forbidden',
+        );
+        for (const fva of [null, [0, -1], [0, 45]] as const) {
+          const res = await callApp(testApp(admin(fva as [number, number] | null), { replay }), path, { method });
+          await expectError(res, 403, 'second_factor_required');
+        }
+        await expectError(await callApp(testApp(null, { replay }), path, { method }), 401, 'invalid_token');
+        expect(replay).not.toHaveBeenCalled();
+      },
+    );
   }
 });
 
@@ -63,7 +77,12 @@ describe('GET /v1/admin/tenants', () => {
     for (let i = 0; i < 5; i++) {
       const id = uid('user');
       ids.push(id);
-      await seedTenant({ id, email: `${tag}.${i}@Example.com`, status: i === 4 ? 'archived' : 'active', createdAt: 1_000 + i });
+      await seedTenant({
+        id,
+        email: `${tag}.${i}@Example.com`,
+        status: i === 4 ? 'archived' : 'active',
+        createdAt: 1_000 + i,
+      });
     }
     const app = testApp(admin());
     const byId = await (await callApp(app, `/v1/admin/tenants?q=${ids[2]}`)).json();
@@ -72,7 +91,10 @@ describe('GET /v1/admin/tenants', () => {
     const active: string[] = [];
     let cursor: string | null = null;
     do {
-      const res = await callApp(app, `/v1/admin/tenants?q=${tag.toUpperCase()}&status=active&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      const res = await callApp(
+        app,
+        `/v1/admin/tenants?q=${tag.toUpperCase()}&status=active&limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       expect(res.status).toBe(200);
       const body = tenantPage.parse(await res.json());
       active.push(...body.items.map((t) => t.id));
@@ -127,7 +149,10 @@ describe('GET /v1/admin/usage', () => {
 
   it('recommends an upgrade past 10,000 monthly active users', async () => {
     const now = Date.UTC(2092, 0, 15);
-    const values = Array.from({ length: 10_001 }, (_, i) => `('2092-01-${String(1 + (i % 15)).padStart(2, '0')}', 'user_m${i}')`);
+    const values = Array.from(
+      { length: 10_001 },
+      (_, i) => `('2092-01-${String(1 + (i % 15)).padStart(2, '0')}', 'user_m${i}')`,
+    );
     for (let i = 0; i < values.length; i += 1000)
       await env.DB.exec(`insert into daily_active_users (day, user_id) values ${values.slice(i, i + 1000).join(',')}`);
     const { getUsage } = await import('../../src/admin/usage-store');
@@ -170,26 +195,35 @@ describe('webhook events', () => {
     await expectError(await callApp(testApp(admin()), '/v1/admin/webhooks?status=broken'), 400, 'invalid_request');
   });
 
-  it('POST /v1/admin/webhooks/:svixId/replay re-applies through the injected replay; 404 for an unknown id', async () => {
-    const svixId = await seedEvent('failed', Date.now());
-    const replay = vi.fn<ReplayFn>(async (db, id) => {
-      await db
-        .update(schema.webhookEvents)
-        .set({ status: 'processed', lastError: null })
-        .where((await import('drizzle-orm')).eq(schema.webhookEvents.svixId, id));
-      return { status: 'processed' };
-    });
-    const res = await callApp(testApp(admin(), { replay }), `/v1/admin/webhooks/${svixId}/replay`, { method: 'POST' });
-    expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ svixId, outcome: 'processed', event: { svixId, status: 'processed', lastError: null } });
-    expect(replay).toHaveBeenCalledOnce();
-    expect(replay.mock.calls[0]?.[1]).toBe(svixId);
+  it(
+    'POST /v1/admin/webhooks/:svixId/replay re-applies through the ' + 'injected replay; 404 for an unknown id',
+    async () => {
+      const svixId = await seedEvent('failed', Date.now());
+      const replay = vi.fn<ReplayFn>(async (db, id) => {
+        await db
+          .update(schema.webhookEvents)
+          .set({ status: 'processed', lastError: null })
+          .where((await import('drizzle-orm')).eq(schema.webhookEvents.svixId, id));
+        return { status: 'processed' };
+      });
+      const res = await callApp(testApp(admin(), { replay }), `/v1/admin/webhooks/${svixId}/replay`, {
+        method: 'POST',
+      });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({
+        svixId,
+        outcome: 'processed',
+        event: { svixId, status: 'processed', lastError: null },
+      });
+      expect(replay).toHaveBeenCalledOnce();
+      expect(replay.mock.calls[0]?.[1]).toBe(svixId);
 
-    await expectError(
-      await callApp(testApp(admin(), { replay }), `/v1/admin/webhooks/${uid('msg')}/replay`, { method: 'POST' }),
-      404,
-      'not_found',
-    );
-    expect(replay).toHaveBeenCalledOnce();
-  });
+      await expectError(
+        await callApp(testApp(admin(), { replay }), `/v1/admin/webhooks/${uid('msg')}/replay`, { method: 'POST' }),
+        404,
+        'not_found',
+      );
+      expect(replay).toHaveBeenCalledOnce();
+    },
+  );
 });

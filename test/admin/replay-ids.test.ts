@@ -18,7 +18,12 @@ describe('admin replay accepts every id the webhook route accepts', () => {
     const svix = new SvixVerifiers();
     fc.assert(
       fc.property(id, (svixId) => {
-        const webhook = verifyDelivery(env.CLERK_WEBHOOK_SIGNING_SECRET, { id: svixId, timestamp: '1', signature: 'v1,x' }, '{}', svix);
+        const webhook = verifyDelivery(
+          env.CLERK_WEBHOOK_SIGNING_SECRET,
+          { id: svixId, timestamp: '1', signature: 'v1,x' },
+          '{}',
+          svix,
+        );
         const idRefused = !webhook.ok && (webhook.error === 'malformed_svix_id' || webhook.error === 'missing_svix_id');
         const webhookAccepts = !idRefused;
         expect(svixIdParam.safeParse({ svixId }).success).toBe(webhookAccepts);
@@ -31,9 +36,14 @@ describe('admin replay accepts every id the webhook route accepts', () => {
     const token = await mintSessionToken({ userId: 'user_admin', fva: [0, 0] });
     for (const svixId of [`${uid('msg')}.part:2`, `${uid('msg')}:v1`]) {
       const userId = uid('user');
-      const { res } = await deliver(clerkEvent('user.created', { id: userId, email_addresses: [] }, Date.now()), { id: svixId });
+      const { res } = await deliver(clerkEvent('user.created', { id: userId, email_addresses: [] }, Date.now()), {
+        id: svixId,
+      });
       expect(res.status).toBe(200);
-      const replay = await call(`/v1/admin/webhooks/${encodeURIComponent(svixId)}/replay`, { method: 'POST', headers: bearer(token) });
+      const replay = await call(`/v1/admin/webhooks/${encodeURIComponent(svixId)}/replay`, {
+        method: 'POST',
+        headers: bearer(token),
+      });
       expect(replay.status, svixId).toBe(200);
       expect(await replay.json()).toMatchObject({ svixId, event: { svixId, status: 'processed' } });
     }

@@ -12,7 +12,10 @@ describe('usage rollups', () => {
   it('MAU and the daily series equal a brute-force count (property)', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.tuple(fc.integer({ min: 1, max: 60 }), fc.integer({ min: 0, max: 7 })), { minLength: 1, maxLength: 40 }),
+        fc.array(fc.tuple(fc.integer({ min: 1, max: 60 }), fc.integer({ min: 0, max: 7 })), {
+          minLength: 1,
+          maxLength: 40,
+        }),
         async (activity) => {
           const y = year++; // a year of its own per run: days never collide with other runs or tests
           const day = (n: number) => new Date(Date.UTC(y, 0, n)).toISOString().slice(0, 10);
@@ -27,7 +30,9 @@ describe('usage rollups', () => {
           const first = day(45 - 29);
           const last = day(45);
           const pairs = new Set(activity.map(([d, u]) => `${day(d)}|${u}`));
-          const inWindow = [...pairs].map((p) => p.split('|') as [string, string]).filter(([d]) => d >= first && d <= last);
+          const inWindow = [...pairs]
+            .map((p) => p.split('|') as [string, string])
+            .filter(([d]) => d >= first && d <= last);
           // Users whose newest day lies after `now` are not counted (see getUsage).
           const lastDay = new Map<string, string>();
           for (const p of pairs) {

@@ -22,7 +22,9 @@ describe('request ids', () => {
   });
 
   it('unique per request', async () => {
-    const ids = await Promise.all(Array.from({ length: 10 }, () => call('/health').then((r) => r.headers.get('x-request-id'))));
+    const ids = await Promise.all(
+      Array.from({ length: 10 }, () => call('/health').then((r) => r.headers.get('x-request-id'))),
+    );
     expect(new Set(ids).size).toBe(10);
   });
 });
@@ -65,8 +67,16 @@ describe('error envelope', () => {
     const app = createApp();
     app.post('/echo', validate('json', z.object({ name: z.string().max(10) })), (c) => c.json(c.req.valid('json')));
     const json = { 'content-type': 'application/json' };
-    await expectError(await callApp(app, '/echo', { method: 'POST', headers: json, body: '{"name":' }), 400, 'invalid_request');
-    await expectError(await callApp(app, '/echo', { method: 'POST', headers: json, body: '[1,2]' }), 400, 'invalid_request');
+    await expectError(
+      await callApp(app, '/echo', { method: 'POST', headers: json, body: '{"name":' }),
+      400,
+      'invalid_request',
+    );
+    await expectError(
+      await callApp(app, '/echo', { method: 'POST', headers: json, body: '[1,2]' }),
+      400,
+      'invalid_request',
+    );
     const tooLong = await expectError(
       await callApp(app, '/echo', { method: 'POST', headers: json, body: '{"name":"abcdefghijklmnop"}' }),
       400,

@@ -30,7 +30,11 @@ describe('parseConfig', () => {
   });
 
   it('names missing and malformed variables, never their values', () => {
-    const c = parseConfig({ CLERK_PUBLISHABLE_KEY: 'nope-secret', CLERK_API_URL: 'ftp://x', CLERK_WEBHOOK_SIGNING_SECRET: 'plain' });
+    const c = parseConfig({
+      CLERK_PUBLISHABLE_KEY: 'nope-secret',
+      CLERK_API_URL: 'ftp://x',
+      CLERK_WEBHOOK_SIGNING_SECRET: 'plain',
+    });
     const names = c.problems.map((p) => `${p.name}:${p.issue}`).sort();
     expect(names).toEqual([
       'CLERK_API_URL:malformed',
@@ -39,12 +43,17 @@ describe('parseConfig', () => {
       'CLERK_WEBHOOK_SIGNING_SECRET:malformed',
     ]);
     expect(JSON.stringify(c.problems)).not.toContain('nope-secret');
-    expect(problemsFor(c, ['CLERK_WEBHOOK_SIGNING_SECRET']).map((p) => p.name)).toEqual(['CLERK_WEBHOOK_SIGNING_SECRET']);
+    expect(problemsFor(c, ['CLERK_WEBHOOK_SIGNING_SECRET']).map((p) => p.name)).toEqual([
+      'CLERK_WEBHOOK_SIGNING_SECRET',
+    ]);
   });
 
   it('accepts only a webhook secret svix can decode', () => {
     for (const bad of ['whsec_abc', 'whsec_', 'whsec_====', 'whsec_ab!c', 'dGVzdA==']) {
-      expect(problemsFor(parseConfig({ ...valid, CLERK_WEBHOOK_SIGNING_SECRET: bad }), ['CLERK_WEBHOOK_SIGNING_SECRET']), bad).toEqual([
+      expect(
+        problemsFor(parseConfig({ ...valid, CLERK_WEBHOOK_SIGNING_SECRET: bad }), ['CLERK_WEBHOOK_SIGNING_SECRET']),
+        bad,
+      ).toEqual([
         { name: 'CLERK_WEBHOOK_SIGNING_SECRET', issue: 'malformed', hint: 'must be whsec_ followed by base64' },
       ]);
     }
@@ -54,7 +63,9 @@ describe('parseConfig', () => {
   it('treats empty strings as unset', () => {
     const c = parseConfig({ ...valid, CLERK_JWT_KEY: '  ', CLERK_WEBHOOK_SIGNING_SECRET: '' });
     expect(c.CLERK_JWT_KEY).toBeUndefined();
-    expect(problemsFor(c, ['CLERK_WEBHOOK_SIGNING_SECRET'])).toEqual([{ name: 'CLERK_WEBHOOK_SIGNING_SECRET', issue: 'missing' }]);
+    expect(problemsFor(c, ['CLERK_WEBHOOK_SIGNING_SECRET'])).toEqual([
+      { name: 'CLERK_WEBHOOK_SIGNING_SECRET', issue: 'missing' },
+    ]);
   });
 
   it('never throws and never echoes a value, whatever the input', () => {
@@ -66,7 +77,8 @@ describe('parseConfig', () => {
         ),
         (raw) => {
           const c = parseConfig(raw);
-          for (const p of c.problems) expect(Object.keys(p).sort()).toEqual(p.hint ? ['hint', 'issue', 'name'] : ['issue', 'name']);
+          for (const p of c.problems)
+            expect(Object.keys(p).sort()).toEqual(p.hint ? ['hint', 'issue', 'name'] : ['issue', 'name']);
         },
       ),
     );

@@ -39,14 +39,21 @@ describe('tenants end to end', () => {
     );
     expect((await deliver(created)).res.status).toBe(200);
     const tenant = await get('/v1/tenant', userId);
-    expect(await tenant.json()).toMatchObject({ id: userId, name: 'Ada Lovelace', email: 'ada@example.com', status: 'active' });
+    expect(await tenant.json()).toMatchObject({
+      id: userId,
+      name: 'Ada Lovelace',
+      email: 'ada@example.com',
+      status: 'active',
+    });
   });
 
   it('concurrent first requests create exactly one tenant', async () => {
     const userId = uid('user');
     const statuses = await Promise.all(Array.from({ length: 12 }, () => get('/v1/me', userId).then((r) => r.status)));
     expect(statuses.every((s) => s === 200)).toBe(true);
-    const row = await env.DB.prepare('select count(*) as n from tenants where id = ?').bind(userId).first<{ n: number }>();
+    const row = await env.DB.prepare('select count(*) as n from tenants where id = ?')
+      .bind(userId)
+      .first<{ n: number }>();
     expect(row?.n).toBe(1);
   });
 
@@ -54,7 +61,9 @@ describe('tenants end to end', () => {
     const userId = uid('user');
     const sessionId = uid('sess');
     const t = Date.now();
-    await deliver(clerkEvent('user.created', { id: userId, object: 'user', email_addresses: [], created_at: t, updated_at: t }, t));
+    await deliver(
+      clerkEvent('user.created', { id: userId, object: 'user', email_addresses: [], created_at: t, updated_at: t }, t),
+    );
     await deliver(
       clerkEvent(
         'session.created',
@@ -64,12 +73,16 @@ describe('tenants end to end', () => {
     );
     const audits = await get('/v1/audit/logins', userId);
     expect(audits.status).toBe(200);
-    expect(((await audits.json()) as { items: { sessionId: string }[] }).items.map((i) => i.sessionId)).toEqual([sessionId]);
+    expect(((await audits.json()) as { items: { sessionId: string }[] }).items.map((i) => i.sessionId)).toEqual([
+      sessionId,
+    ]);
 
     await deliver(clerkEvent('user.deleted', { id: userId, object: 'user', deleted: true }, t + 2));
     await expectError(await get('/v1/tenant', userId), 403, 'tenant_archived');
     await expectError(await get('/v1/audit/logins', userId), 403, 'tenant_archived');
-    const kept = await env.DB.prepare('select count(*) as n from login_audits where user_id = ?').bind(userId).first<{ n: number }>();
+    const kept = await env.DB.prepare('select count(*) as n from login_audits where user_id = ?')
+      .bind(userId)
+      .first<{ n: number }>();
     expect(kept?.n).toBe(1);
   });
 
@@ -85,7 +98,14 @@ describe('tenants end to end', () => {
         await deliver(
           clerkEvent(
             'session.created',
-            { id: uid('sess'), object: 'session', user_id: user, status: 'active', created_at: t + i, updated_at: t + i },
+            {
+              id: uid('sess'),
+              object: 'session',
+              user_id: user,
+              status: 'active',
+              created_at: t + i,
+              updated_at: t + i,
+            },
             t + i,
           ),
         );
@@ -94,34 +114,39 @@ describe('tenants end to end', () => {
     expect(page.items.every((i) => i.userId === bob)).toBe(true);
   });
 
-  it('/v1/orgs/current: a late membership webhook is no reason to refuse; a removed member or an archived caller is', async () => {
-    const orgId = uid('org');
-    const [alice, bob, carol] = [uid('user'), uid('user'), uid('user')];
-    const t = Date.now();
-    await deliver(
-      clerkEvent(
-        'organization.created',
-        { id: orgId, object: 'organization', name: 'Acme', slug: 'acme', created_at: t, updated_at: t },
-        t,
-      ),
-    );
-    const membership = (id: string, userId: string, type: string, at: number) => membershipEvent(orgId, id, userId, type, at, t);
-    await deliver(membership(uid('orgmem'), alice, 'organizationMembership.created', t + 1));
-    const bobMembership = uid('orgmem');
-    await deliver(membership(bobMembership, bob, 'organizationMembership.created', t + 2));
-    await deliver(membership(bobMembership, bob, 'organizationMembership.deleted', t + 3));
-    const org = { id: orgId, role: 'org:member' };
-    // carol's membership webhook has not arrived: the token is authoritative.
-    const carolRes = await get('/v1/orgs/current', carol, { org });
-    expect(carolRes.status).toBe(200);
-    expect(await carolRes.json()).toMatchObject({
-      organization: { id: orgId, name: 'Acme' },
-      membersByRole: { 'org:member': [{ userId: alice }] },
-    });
-    await expectError(await get('/v1/orgs/current', bob, { org }), 403, 'forbidden');
-    await deliver(clerkEvent('user.deleted', { id: alice, object: 'user', deleted: true }, t + 4));
-    await expectError(await get('/v1/orgs/current', alice, { org }), 403, 'tenant_archived');
-  });
+  it(
+    '/v1/orgs/current: a late membership webhook is no reason to refuse; a removed member or an archived ' +
+      'caller is',
+    async () => {
+      const orgId = uid('org');
+      const [alice, bob, carol] = [uid('user'), uid('user'), uid('user')];
+      const t = Date.now();
+      await deliver(
+        clerkEvent(
+          'organization.created',
+          { id: orgId, object: 'organization', name: 'Acme', slug: 'acme', created_at: t, updated_at: t },
+          t,
+        ),
+      );
+      const membership = (id: string, userId: string, type: string, at: number) =>
+        membershipEvent(orgId, id, userId, type, at, t);
+      await deliver(membership(uid('orgmem'), alice, 'organizationMembership.created', t + 1));
+      const bobMembership = uid('orgmem');
+      await deliver(membership(bobMembership, bob, 'organizationMembership.created', t + 2));
+      await deliver(membership(bobMembership, bob, 'organizationMembership.deleted', t + 3));
+      const org = { id: orgId, role: 'org:member' };
+      // carol's membership webhook has not arrived: the token is authoritative.
+      const carolRes = await get('/v1/orgs/current', carol, { org });
+      expect(carolRes.status).toBe(200);
+      expect(await carolRes.json()).toMatchObject({
+        organization: { id: orgId, name: 'Acme' },
+        membersByRole: { 'org:member': [{ userId: alice }] },
+      });
+      await expectError(await get('/v1/orgs/current', bob, { org }), 403, 'forbidden');
+      await deliver(clerkEvent('user.deleted', { id: alice, object: 'user', deleted: true }, t + 4));
+      await expectError(await get('/v1/orgs/current', alice, { org }), 403, 'tenant_archived');
+    },
+  );
 
   it('unauthenticated tenant and admin routes are 401 invalid_token', async () => {
     for (const path of ['/v1/me', '/v1/tenant', '/v1/audit/logins', '/v1/orgs/current', '/v1/admin/usage']) {

@@ -32,18 +32,21 @@ describe('405 and the router agree, for every route', () => {
   });
 
   for (const [path, methods] of table) {
-    it(`${path}: registered methods are routed; any other method is 405 with Allow: ${[...methods].join(', ')}`, async () => {
-      for (const method of METHODS) {
-        const res = await callApp(app, sample(path), { method });
-        if (methods.has(method)) {
-          expect(res.status, `${method} ${path}`).not.toBe(405);
-          continue;
+    it(
+      `${path}: registered methods are routed; any other method is 405 ` + `with Allow: ${[...methods].join(', ')}`,
+      async () => {
+        for (const method of METHODS) {
+          const res = await callApp(app, sample(path), { method });
+          if (methods.has(method)) {
+            expect(res.status, `${method} ${path}`).not.toBe(405);
+            continue;
+          }
+          expect(res.status, `${method} ${path}`).toBe(405);
+          expect(new Set(res.headers.get('allow')?.split(', ')), `${method} ${path}`).toEqual(methods);
+          if (method !== 'HEAD') await expectError(res, 405, 'method_not_allowed');
         }
-        expect(res.status, `${method} ${path}`).toBe(405);
-        expect(new Set(res.headers.get('allow')?.split(', ')), `${method} ${path}`).toEqual(methods);
-        if (method !== 'HEAD') await expectError(res, 405, 'method_not_allowed');
-      }
-    });
+      },
+    );
 
     it(`${path}/ (trailing slash) is no route: 404 for every method, never 405`, async () => {
       for (const method of METHODS) {
@@ -64,7 +67,19 @@ describe('methods the service does not implement', () => {
   // workerd hands the Worker only the methods it knows; every one of them gets the envelope.
   // (CONNECT never reaches `fetch`: the vitest host cannot even build such a Request, and under
   // `wrangler dev` Miniflare's entry worker answers it before this Worker: see docs/SECURITY.md.)
-  const methods = ['TRACE', 'PROPFIND', 'PROPPATCH', 'MKCOL', 'COPY', 'MOVE', 'LOCK', 'UNLOCK', 'PURGE', 'SEARCH', 'REPORT'];
+  const methods = [
+    'TRACE',
+    'PROPFIND',
+    'PROPPATCH',
+    'MKCOL',
+    'COPY',
+    'MOVE',
+    'LOCK',
+    'UNLOCK',
+    'PURGE',
+    'SEARCH',
+    'REPORT',
+  ];
   it.each(methods)('%s: 405 (known path) or 404 (unknown path) with the envelope, never a 500', async (method) => {
     for (const [path, status, code] of [
       ['/health', 405, 'method_not_allowed'],

@@ -11,23 +11,29 @@ import { clerkEvent, deliver } from '../helpers/webhooks';
 const T = Date.UTC(2026, 0, 15, 12);
 
 describe('createServices: one composition root, one clock', () => {
-  it('the clock reaches the verifier and loadTenant: a token valid at services.now() passes, and the JIT tenant is stamped with it', async () => {
-    const app = createApp({ services: createServices({ now: () => T }) });
-    const userId = uid('user');
-    const token = await mintSessionToken({ userId, iat: Math.floor(T / 1000) });
-    const res = await callApp(app, '/v1/me', { headers: bearer(token) });
-    expect(res.status).toBe(200);
-    const body = (await res.json()) as { tenant: { createdAt: string; source: string } };
-    expect(body.tenant).toMatchObject({ source: 'jit', createdAt: new Date(T).toISOString() });
-    // The same token against the wall clock: expired.
-    await expectError(await callApp(createApp(), '/v1/me', { headers: bearer(token) }), 401, 'invalid_token');
-  });
+  it(
+    'the clock reaches the verifier and loadTenant: a token valid at services.now() passes, and the JIT tenant ' +
+      'is stamped with it',
+    async () => {
+      const app = createApp({ services: createServices({ now: () => T }) });
+      const userId = uid('user');
+      const token = await mintSessionToken({ userId, iat: Math.floor(T / 1000) });
+      const res = await callApp(app, '/v1/me', { headers: bearer(token) });
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { tenant: { createdAt: string; source: string } };
+      expect(body.tenant).toMatchObject({ source: 'jit', createdAt: new Date(T).toISOString() });
+      // The same token against the wall clock: expired.
+      await expectError(await callApp(createApp(), '/v1/me', { headers: bearer(token) }), 401, 'invalid_token');
+    },
+  );
 
   it('the clock reaches the webhook route: the stored delivery is received at services.now()', async () => {
     const app = createApp({ services: createServices({ now: () => T }) });
     const { res, svixId } = await deliver(clerkEvent('user.created', { id: uid('user') }, Date.now()), { app });
     expect(res.status).toBe(200);
-    const row = await env.DB.prepare('select received_at, processed_at from webhook_events where svix_id = ?').bind(svixId).first();
+    const row = await env.DB.prepare('select received_at, processed_at from webhook_events where svix_id = ?')
+      .bind(svixId)
+      .first();
     expect(row).toEqual({ received_at: T, processed_at: T });
   });
 

@@ -20,7 +20,10 @@ function appWith(opts: AuthenticateOptions) {
 
 const who = async (opts: AuthenticateOptions, headers: Record<string, string> = {}, bindings = env) => {
   const res = await callApp(appWith(opts), '/who', { headers }, bindings);
-  return { status: res.status, body: (await res.json()) as { auth?: Record<string, unknown>; error?: { code: string } } };
+  return {
+    status: res.status,
+    body: (await res.json()) as { auth?: Record<string, unknown>; error?: { code: string } },
+  };
 };
 
 describe('authenticate()', () => {

@@ -12,13 +12,21 @@ const UNSAFE = ['POST', 'PUT', 'PATCH', 'DELETE', 'PROPFIND'];
 describe('isCsrfSafe (pure)', () => {
   it('never restricts GET, HEAD, OPTIONS', () => {
     for (const method of ['GET', 'HEAD', 'OPTIONS', 'get'])
-      expect(isCsrfSafe(method, new Headers({ origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' }), PARTIES)).toBe(true);
+      expect(
+        isCsrfSafe(method, new Headers({ origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' }), PARTIES),
+      ).toBe(true);
   });
 
   it('unsafe methods: an Origin among the authorized parties, else Sec-Fetch-Site: same-origin without Origin', () => {
     for (const method of UNSAFE) {
       expect(isCsrfSafe(method, new Headers({ origin: TEST_AZP }), PARTIES)).toBe(true);
-      expect(isCsrfSafe(method, new Headers({ origin: 'https://admin.fulcrum.test', 'sec-fetch-site': 'same-site' }), PARTIES)).toBe(true);
+      expect(
+        isCsrfSafe(
+          method,
+          new Headers({ origin: 'https://admin.fulcrum.test', 'sec-fetch-site': 'same-site' }),
+          PARTIES,
+        ),
+      ).toBe(true);
       expect(isCsrfSafe(method, new Headers({ 'sec-fetch-site': 'same-origin' }), PARTIES)).toBe(true);
       // The review's reproduction, a same-site subdomain, an opaque origin, near-misses of an allowed origin:
       for (const origin of [
@@ -30,7 +38,9 @@ describe('isCsrfSafe (pure)', () => {
         TEST_AZP.toUpperCase(),
         '',
       ])
-        expect(isCsrfSafe(method, new Headers({ origin, 'sec-fetch-site': 'same-origin' }), PARTIES), origin).toBe(false);
+        expect(isCsrfSafe(method, new Headers({ origin, 'sec-fetch-site': 'same-origin' }), PARTIES), origin).toBe(
+          false,
+        );
       for (const site of ['cross-site', 'same-site', 'none', 'SAME-ORIGIN'])
         expect(isCsrfSafe(method, new Headers({ 'sec-fetch-site': site }), PARTIES), site).toBe(false);
       expect(isCsrfSafe(method, new Headers(), PARTIES)).toBe(false);
@@ -38,26 +48,30 @@ describe('isCsrfSafe (pure)', () => {
     }
   });
 
-  it('property: an unsafe request passes exactly when its Origin is listed, or absent with same-origin fetch metadata', () => {
-    const origin = fc.oneof(
-      fc.constantFrom(...PARTIES, 'null', 'https://evil.example'),
-      fc.webUrl().map((u) => new URL(u).origin),
-    );
-    fc.assert(
-      fc.property(
-        fc.constantFrom(...UNSAFE),
-        fc.option(origin, { nil: undefined }),
-        fc.option(fc.constantFrom('same-origin', 'same-site', 'cross-site', 'none'), { nil: undefined }),
-        (method, o, site) => {
-          const headers = new Headers();
-          if (o !== undefined) headers.set('origin', o);
-          if (site !== undefined) headers.set('sec-fetch-site', site);
-          const expected = o !== undefined ? PARTIES.includes(o) : site === 'same-origin';
-          expect(isCsrfSafe(method, headers, PARTIES)).toBe(expected);
-        },
-      ),
-    );
-  });
+  it(
+    'property: an unsafe request passes exactly when its Origin is listed, or absent with same-origin fetch ' +
+      'metadata',
+    () => {
+      const origin = fc.oneof(
+        fc.constantFrom(...PARTIES, 'null', 'https://evil.example'),
+        fc.webUrl().map((u) => new URL(u).origin),
+      );
+      fc.assert(
+        fc.property(
+          fc.constantFrom(...UNSAFE),
+          fc.option(origin, { nil: undefined }),
+          fc.option(fc.constantFrom('same-origin', 'same-site', 'cross-site', 'none'), { nil: undefined }),
+          (method, o, site) => {
+            const headers = new Headers();
+            if (o !== undefined) headers.set('origin', o);
+            if (site !== undefined) headers.set('sec-fetch-site', site);
+            const expected = o !== undefined ? PARTIES.includes(o) : site === 'same-origin';
+            expect(isCsrfSafe(method, headers, PARTIES)).toBe(expected);
+          },
+        ),
+      );
+    },
+  );
 });
 
 describe('CSRF on cookie-authenticated requests (real session middleware)', () => {
@@ -88,24 +102,35 @@ describe('CSRF on cookie-authenticated requests (real session middleware)', () =
     expect(replay).not.toHaveBeenCalled();
   });
 
-  it('lets the same POST through from an authorized party or same-origin fetch metadata (then the route answers)', async () => {
-    const replay = vi.fn<ReplayFn>();
-    const app = createApp({ replay });
-    const { cookie } = await adminCookie();
-    for (const headers of <Record<string, string>[]>[
-      { origin: TEST_AZP, 'sec-fetch-site': 'same-site' },
-      { 'sec-fetch-site': 'same-origin' },
-    ]) {
-      // Past CSRF and the admin guard: the unknown event is 404 from the route itself.
-      await expectError(await callApp(app, replayPath, { method: 'POST', headers: { cookie, ...headers } }), 404, 'not_found');
-    }
-  });
+  it(
+    'lets the same POST through from an authorized party or same-origin ' + 'fetch metadata (then the route answers)',
+    async () => {
+      const replay = vi.fn<ReplayFn>();
+      const app = createApp({ replay });
+      const { cookie } = await adminCookie();
+      for (const headers of <Record<string, string>[]>[
+        { origin: TEST_AZP, 'sec-fetch-site': 'same-site' },
+        { 'sec-fetch-site': 'same-origin' },
+      ]) {
+        // Past CSRF and the admin guard: the unknown event is 404 from the route itself.
+        await expectError(
+          await callApp(app, replayPath, { method: 'POST', headers: { cookie, ...headers } }),
+          404,
+          'not_found',
+        );
+      }
+    },
+  );
 
   it('leaves bearer requests and safe methods alone', async () => {
     const app = createApp({ replay: vi.fn<ReplayFn>() });
     const { token, cookie } = await adminCookie();
     const evil = { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' };
-    await expectError(await callApp(app, replayPath, { method: 'POST', headers: { ...bearer(token), ...evil } }), 404, 'not_found');
+    await expectError(
+      await callApp(app, replayPath, { method: 'POST', headers: { ...bearer(token), ...evil } }),
+      404,
+      'not_found',
+    );
     expect((await callApp(app, '/v1/me', { headers: { cookie, ...evil } })).status).toBe(200);
   });
 });

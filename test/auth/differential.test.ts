@@ -10,7 +10,15 @@ import { context, requestId } from '../../src/lib/middleware';
 import { createServices, withServices } from '../../src/services';
 import { type ClerkMock, mockClerk } from '../helpers/clerk-mock';
 import { call, callApp } from '../helpers/http';
-import { base64url, generateRsaKeyPair, SESSION_TOKEN_CAT, signJwt, TEST_AZP, TEST_ISSUER, TEST_KID } from '../helpers/tokens';
+import {
+  base64url,
+  generateRsaKeyPair,
+  SESSION_TOKEN_CAT,
+  signJwt,
+  TEST_AZP,
+  TEST_ISSUER,
+  TEST_KID,
+} from '../helpers/tokens';
 
 /**
  * Differential test: our verifier against Clerk's own middleware (`@clerk/hono` clerkMiddleware with
@@ -57,7 +65,14 @@ type Spec = {
 const spec: fc.Arbitrary<Spec> = fc.record({
   alg: fc.constantFrom('RS256', 'RS256', 'RS256', 'RS384', 'HS256', 'none'),
   typ: fc.constantFrom('JWT', 'JWT', undefined, 'at+jwt', 'jwt', 'JWS'),
-  cat: fc.constantFrom(SESSION_TOKEN_CAT, SESSION_TOKEN_CAT, undefined, 'cl_I7d4PD111III', 'cl_B7d4PD222AAA', 'cl_B7d4PD333AAA'),
+  cat: fc.constantFrom(
+    SESSION_TOKEN_CAT,
+    SESSION_TOKEN_CAT,
+    undefined,
+    'cl_I7d4PD111III',
+    'cl_B7d4PD222AAA',
+    'cl_B7d4PD333AAA',
+  ),
   kid: fc.constantFrom(TEST_KID, TEST_KID, 'ins_other', undefined),
   sub: fc.constantFrom('user_a', 'user_b', 'user_a', undefined, 42, 'mch_machine'),
   sid: fc.constantFrom('sess_1', 'sess_2', 'sess_1', undefined),
@@ -95,7 +110,11 @@ const tokens: fc.Arbitrary<Spec> = fc.oneof(
   {
     weight: 3,
     arbitrary: fc
-      .tuple(spec, fc.subarray(Object.keys(VALID) as (keyof Spec)[], { maxLength: 2 }), fc.constantFrom('none', 'v1', 'v2'))
+      .tuple(
+        spec,
+        fc.subarray(Object.keys(VALID) as (keyof Spec)[], { maxLength: 2 }),
+        fc.constantFrom('none', 'v1', 'v2'),
+      )
       .map(([random, fields, org]) => {
         const s: Spec = { ...VALID, org: org as Spec['org'] };
         for (const f of fields) Object.assign(s, { [f]: random[f] });
@@ -125,7 +144,8 @@ async function mint(s: Spec): Promise<string> {
     sts: s.sts,
     fva: [2, -1],
   };
-  if (s.org === 'v1') Object.assign(claims, { org_id: 'org_1', org_role: `org:${s.role}`, org_slug: 'one', org_permissions: [] });
+  if (s.org === 'v1')
+    Object.assign(claims, { org_id: 'org_1', org_role: `org:${s.role}`, org_slug: 'one', org_permissions: [] });
   if (s.org === 'v2') Object.assign(claims, { v: 2, o: { id: 'org_2', rol: s.role, slg: 'two' } });
   for (const o of [header, claims]) for (const k of Object.keys(o)) if (o[k] === undefined) delete o[k];
   const token = await signJwt(header, claims, s.foreignKey ? otherKey : undefined);
@@ -149,7 +169,13 @@ const oracle = new Hono<{ Bindings: typeof env }>()
   )
   .get('/whoami', (c) => {
     const a = getAuth(c, { acceptsToken: 'session_token' });
-    return c.json({ signedIn: a.isAuthenticated, userId: a.userId, sessionId: a.sessionId, orgId: a.orgId, orgRole: a.orgRole });
+    return c.json({
+      signedIn: a.isAuthenticated,
+      userId: a.userId,
+      sessionId: a.sessionId,
+      orgId: a.orgId,
+      orgRole: a.orgRole,
+    });
   });
 
 async function clerkDecision(token: string): Promise<Decision & { headers: string[] }> {

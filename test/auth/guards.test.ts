@@ -16,7 +16,9 @@ async function get(path: string, token: string) {
 
 describe('guards', () => {
   it('requireOrgRole', async () => {
-    expect((await get('/v1/test/admin', await mintSessionToken({ org: { id: 'org_1', role: 'admin' } }))).status).toBe(200);
+    expect((await get('/v1/test/admin', await mintSessionToken({ org: { id: 'org_1', role: 'admin' } }))).status).toBe(
+      200,
+    );
     const member = await get('/v1/test/admin', await mintSessionToken({ org: { id: 'org_1', role: 'member' } }));
     expect(member).toMatchObject({ status: 403, body: { error: { code: 'forbidden' } } });
     expect((await get('/v1/test/admin', await mintSessionToken())).status).toBe(403);
@@ -52,7 +54,8 @@ describe('guards', () => {
       status: 403,
       body: { error: { code: 'second_factor_required' } },
     });
-    expect((await get('/v1/test/sensitive', await mintSessionToken({ fva: [0, 10] }))).status).toBe(403); // Clerk: maxAge > age
+    // Clerk: maxAge > age
+    expect((await get('/v1/test/sensitive', await mintSessionToken({ fva: [0, 10] }))).status).toBe(403);
     expect((await get('/v1/test/sensitive', await mintSessionToken({ fva: [0, 9] }))).status).toBe(200);
     expect((await get('/v1/test/sensitive', await mintSessionToken({ fva: [0, -1] }))).status).toBe(403);
     expect((await get('/v1/test/sensitive', await mintSessionToken({ claims: { fva: undefined } }))).status).toBe(403);

@@ -13,11 +13,23 @@ import {
 } from '../helpers/tokens';
 
 const now = () => Math.floor(Date.now() / 1000);
-const header = (extra: Record<string, unknown> = {}) => ({ alg: 'RS256', kid: TEST_KID, typ: 'JWT', cat: SESSION_TOKEN_CAT, ...extra });
+const header = (extra: Record<string, unknown> = {}) => ({
+  alg: 'RS256',
+  kid: TEST_KID,
+  typ: 'JWT',
+  cat: SESSION_TOKEN_CAT,
+  ...extra,
+});
 
 async function hmacToken(secret: string): Promise<string> {
   const input = `${base64url(JSON.stringify(header({ alg: 'HS256' })))}.${base64url(JSON.stringify(sessionClaims()))}`;
-  const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  const key = await crypto.subtle.importKey(
+    'raw',
+    new TextEncoder().encode(secret),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign'],
+  );
   return `${input}.${base64url(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(input)))}`;
 }
 
@@ -37,7 +49,8 @@ const cases: Record<string, () => Promise<Record<string, string>>> = {
     return bearer(await hmacToken(env.CLERK_JWT_KEY));
   },
   'RS384 header over an RS256 signature': async () => bearer(await mintSessionToken({ header: { alg: 'RS384' } })),
-  'RS256 signed by another key': async () => bearer(await mintSessionToken({ key: (await generateRsaKeyPair()).privateKey })),
+  'RS256 signed by another key': async () =>
+    bearer(await mintSessionToken({ key: (await generateRsaKeyPair()).privateKey })),
   'signature of another token': async () => {
     const [h, p] = (await mintSessionToken({ userId: 'user_victim' })).split('.');
     const [, , s] = (await mintSessionToken({ userId: 'user_attacker' })).split('.');
@@ -52,7 +65,8 @@ const cases: Record<string, () => Promise<Record<string, string>>> = {
   expired: async () => bearer(await mintSessionToken({ iat: now() - 120, ttl: 60 })),
   'expired just beyond the 5 s skew': async () => bearer(await mintSessionToken({ iat: now() - 66, ttl: 60 })),
   'nbf in the future beyond skew': async () => bearer(await mintSessionToken({ claims: { nbf: now() + 60 } })),
-  'iat in the future beyond skew': async () => bearer(await mintSessionToken({ iat: now() + 60, claims: { nbf: undefined } })),
+  'iat in the future beyond skew': async () =>
+    bearer(await mintSessionToken({ iat: now() + 60, claims: { nbf: undefined } })),
   'exp missing': async () => bearer(await mintSessionToken({ claims: { exp: undefined } })),
   'exp as a string': async () => bearer(await mintSessionToken({ claims: { exp: String(now() + 60) } })),
   'sub missing': async () => bearer(await mintSessionToken({ claims: { sub: undefined } })),
@@ -105,10 +119,17 @@ const cases: Record<string, () => Promise<Record<string, string>>> = {
   'lowercase bearer scheme': async () => ({ authorization: `bearer ${await mintSessionToken()}` }),
   'token without a scheme': async () => ({ authorization: await mintSessionToken() }),
   'empty bearer': async () => ({ authorization: 'Bearer ' }),
-  'two Authorization headers': async () => ({ authorization: `Bearer ${await mintSessionToken()}, Bearer ${await mintSessionToken()}` }),
-  'cookie token without azp': async () => ({ cookie: `__session=${await mintSessionToken({ claims: { azp: undefined } })}` }),
-  'cookie token with a foreign azp': async () => ({ cookie: `__session=${await mintSessionToken({ azp: 'https://evil.example' })}` }),
-  'malformed fea claim': async () => bearer(await mintSessionToken({ org: { id: 'org_1', role: 'admin' }, claims: { fea: 'nocolon' } })),
+  'two Authorization headers': async () => ({
+    authorization: `Bearer ${await mintSessionToken()}, Bearer ${await mintSessionToken()}`,
+  }),
+  'cookie token without azp': async () => ({
+    cookie: `__session=${await mintSessionToken({ claims: { azp: undefined } })}`,
+  }),
+  'cookie token with a foreign azp': async () => ({
+    cookie: `__session=${await mintSessionToken({ azp: 'https://evil.example' })}`,
+  }),
+  'malformed fea claim': async () =>
+    bearer(await mintSessionToken({ org: { id: 'org_1', role: 'admin' }, claims: { fea: 'nocolon' } })),
 };
 
 // /v1/tenant: a session-only route (/v1/me accepts machine tokens too: test/auth/machine-http.test.ts).

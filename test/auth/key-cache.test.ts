@@ -58,7 +58,10 @@ describe('KeyCache (pure core: fake clock, KV and Clerk)', () => {
     for (let i = 0; i < 50; i++) await cache.getKey('kid_a', kv);
     expect(clerk.calls).toBe(1);
     expect([kv.gets, kv.puts]).toEqual([gets, puts]);
-    expect(JSON.parse(kv.data.get('jwks:v1:api.clerk.test')!)).toMatchObject({ keys: [{ kid: 'kid_a' }], fetchedAt: 1_000_000 });
+    expect(JSON.parse(kv.data.get('jwks:v1:api.clerk.test')!)).toMatchObject({
+      keys: [{ kid: 'kid_a' }],
+      fetchedAt: 1_000_000,
+    });
   });
 
   it('imports each CryptoKey once per kid', async () => {
@@ -217,7 +220,10 @@ describe('KeyCache (pure core: fake clock, KV and Clerk)', () => {
 
 describe('KV key schema', () => {
   it('stores with a long expiry in the real KV binding', async () => {
-    const cache = new KeyCache({ scope: 'schema.clerk.test', fetchJwks: async () => ({ ok: true, keys: [jwk('kid_s')] }) });
+    const cache = new KeyCache({
+      scope: 'schema.clerk.test',
+      fetchJwks: async () => ({ ok: true, keys: [jwk('kid_s')] }),
+    });
     await cache.getKey('kid_s', env.JWKS_CACHE);
     const { metadata, value } = await env.JWKS_CACHE.getWithMetadata('jwks:v1:schema.clerk.test', 'json');
     expect(value).toMatchObject({ keys: [{ kid: 'kid_s', kty: 'RSA' }] });

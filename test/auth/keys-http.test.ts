@@ -35,7 +35,8 @@ describe('JWKS mode (no CLERK_JWT_KEY): memory → KV → Clerk', () => {
     const { apiUrl, bindings } = instance();
     clerk = mockClerk({ '/v1/jwks': () => json({ keys: [testPublicJwk()] }) }, apiUrl);
     const keys = async () =>
-      ((await (await send(bindings, '/health/ready')).json()) as { checks: { keys: Record<string, unknown> } }).checks.keys;
+      ((await (await send(bindings, '/health/ready')).json()) as { checks: { keys: Record<string, unknown> } }).checks
+        .keys;
     expect(await keys()).toMatchObject({ status: 'ok', source: 'clerk', servingStale: false });
     app = createApp(); // a new isolate: memory is empty, KV is warm
     expect(await keys()).toMatchObject({ status: 'ok', source: 'kv' });
@@ -47,7 +48,9 @@ describe('JWKS mode (no CLERK_JWT_KEY): memory → KV → Clerk', () => {
   it('a key removed from Clerk: a token verified (and cached) before is refused after the refresh', async () => {
     const { apiUrl, bindings, kvKey } = instance();
     // Warm KV (no Clerk call yet, so no refresh cooldown is running).
-    await env.JWKS_CACHE.put(kvKey, JSON.stringify({ keys: [testPublicJwk()], fetchedAt: Date.now() }), { expirationTtl: 86400 });
+    await env.JWKS_CACHE.put(kvKey, JSON.stringify({ keys: [testPublicJwk()], fetchedAt: Date.now() }), {
+      expirationTtl: 86400,
+    });
     const next = await generateRsaKeyPair();
     const nextJwk = {
       ...((await crypto.subtle.exportKey('jwk', next.publicKey)) as JsonWebKey),
@@ -61,7 +64,8 @@ describe('JWKS mode (no CLERK_JWT_KEY): memory → KV → Clerk', () => {
     expect((await send(bindings, '/v1/me', { headers: bearer(seen) })).status).toBe(200); // from the result cache
     expect(clerk.calls).toHaveLength(0);
     const rotated = await mintSessionToken({ header: { kid: 'ins_next' }, key: next.privateKey });
-    expect((await send(bindings, '/v1/me', { headers: bearer(rotated) })).status).toBe(200); // unknown kid ⇒ one refresh
+    // unknown kid ⇒ one refresh
+    expect((await send(bindings, '/v1/me', { headers: bearer(rotated) })).status).toBe(200);
     expect(clerk.calls).toHaveLength(1);
     const refused = await send(bindings, '/v1/me', { headers: bearer(seen) });
     expect(refused.status).toBe(401);
@@ -70,13 +74,23 @@ describe('JWKS mode (no CLERK_JWT_KEY): memory → KV → Clerk', () => {
 
   it('Clerk down with stale keys in KV: valid tokens still pass, readiness is degraded', async () => {
     const { apiUrl, bindings, kvKey } = instance();
-    await env.JWKS_CACHE.put(kvKey, JSON.stringify({ keys: [testPublicJwk()], fetchedAt: Date.now() - 30 * 3600_000 }), {
-      expirationTtl: 86400,
-    });
+    await env.JWKS_CACHE.put(
+      kvKey,
+      JSON.stringify({ keys: [testPublicJwk()], fetchedAt: Date.now() - 30 * 3600_000 }),
+      {
+        expirationTtl: 86400,
+      },
+    );
     clerk = mockClerk({ '/v1/jwks': () => json({ errors: [] }, 500) }, apiUrl);
     expect((await send(bindings, '/v1/me', { headers: bearer(await mintSessionToken()) })).status).toBe(200);
-    const ready = (await (await send(bindings, '/health/ready')).json()) as { checks: { keys: Record<string, unknown> } };
-    expect(ready.checks.keys).toMatchObject({ status: 'degraded', servingStale: true, lastRefreshError: 'clerk_unreachable' });
+    const ready = (await (await send(bindings, '/health/ready')).json()) as {
+      checks: { keys: Record<string, unknown> };
+    };
+    expect(ready.checks.keys).toMatchObject({
+      status: 'degraded',
+      servingStale: true,
+      lastRefreshError: 'clerk_unreachable',
+    });
     expect(ready.checks.keys.ageSeconds).toBeGreaterThan(29 * 3600);
   });
 
@@ -182,7 +196,12 @@ describe('networkless mode (CLERK_JWT_KEY)', () => {
   it('readiness reports the jwt_key source', async () => {
     clerk = mockClerk({});
     const body = (await (await send(env, '/health/ready')).json()) as { checks: { keys: unknown } };
-    expect(body.checks.keys).toMatchObject({ status: 'ok', source: 'jwt_key', servingStale: false, lastRefreshError: null });
+    expect(body.checks.keys).toMatchObject({
+      status: 'ok',
+      source: 'jwt_key',
+      servingStale: false,
+      lastRefreshError: null,
+    });
   });
 
   it('a CLERK_JWT_KEY that is not an RSA key: 503 misconfigured, not a 500', async () => {

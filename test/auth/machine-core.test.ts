@@ -1,7 +1,12 @@
 import { isMachineToken } from '@clerk/backend/internal';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { OPAQUE_NOT_FOUND_TTL_MS, OPAQUE_SUCCESS_TTL_MS, OpaqueTokenCache, tokenHash } from '../../src/auth/opaque-cache';
+import {
+  OPAQUE_NOT_FOUND_TTL_MS,
+  OPAQUE_SUCCESS_TTL_MS,
+  OpaqueTokenCache,
+  tokenHash,
+} from '../../src/auth/opaque-cache';
 import { interpretVerifyResponse, type OpaqueResult } from '../../src/auth/opaque-verify';
 import { recognizeToken } from '../../src/auth/token-type';
 import { verifyMachineJwt } from '../../src/auth/verify-machine-jwt';
@@ -11,7 +16,13 @@ import { mintM2MJwt, mintOAuthJwt, randomOpaque, verifiedBody } from '../helpers
 import { generateRsaKeyPair, mintSessionToken, testPublicJwk } from '../helpers/tokens';
 
 const publicKey = () =>
-  crypto.subtle.importKey('jwk', { ...testPublicJwk(), ext: true }, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['verify']);
+  crypto.subtle.importKey(
+    'jwk',
+    { ...testPublicJwk(), ext: true },
+    { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
+    false,
+    ['verify'],
+  );
 
 describe('recognition (before anything costs)', () => {
   it("types tokens in Clerk's order", async () => {
@@ -24,7 +35,10 @@ describe('recognition (before anything costs)', () => {
     // Clerk checks the M2M JWT (sub mch_) before the OAuth one (typ at+jwt).
     expect(recognizeToken(await mintOAuthJwt({ sub: 'mch_x' })).type).toBe('m2m_token');
     // Clerk's own fixture API key has `/` and `=`.
-    expect(recognizeToken('ak_LCWGdaM8mv8K4PC/57IICZQXAeWfCgF30DZaFXHoGn9=')).toEqual({ type: 'api_key', form: 'opaque' });
+    expect(recognizeToken('ak_LCWGdaM8mv8K4PC/57IICZQXAeWfCgF30DZaFXHoGn9=')).toEqual({
+      type: 'api_key',
+      form: 'opaque',
+    });
   });
 
   it('opaque shapes no Clerk token has are malformed (never sent to Clerk)', () => {
@@ -64,7 +78,12 @@ describe('recognition (before anything costs)', () => {
 });
 
 describe('machine JWTs: Clerk verifyM2MJwt / verifyOAuthJwt rules', () => {
-  const verify = async (type: 'm2m_token' | 'oauth_token', token: string, oauthAudience: string[] = [], now = Date.now()) => {
+  const verify = async (
+    type: 'm2m_token' | 'oauth_token',
+    token: string,
+    oauthAudience: string[] = [],
+    now = Date.now(),
+  ) => {
     const jwt = decodeJwt(token);
     if (!jwt) throw new Error('not a JWT');
     const key = await publicKey();
@@ -73,10 +92,16 @@ describe('machine JWTs: Clerk verifyM2MJwt / verifyOAuthJwt rules', () => {
 
   it('accepts well-formed tokens and maps Clerk resource fields', async () => {
     const m2m = await verify('m2m_token', await mintM2MJwt({ claims: { team: 'ci' } }));
-    expect(m2m).toMatchObject({ ok: true, value: { subject: 'mch_test_machine_1', scopes: ['mch_peer_1', 'mch_peer_2'], clientId: null } });
+    expect(m2m).toMatchObject({
+      ok: true,
+      value: { subject: 'mch_test_machine_1', scopes: ['mch_peer_1', 'mch_peer_2'], clientId: null },
+    });
     expect(m2m.ok && m2m.value.claims).toMatchObject({ team: 'ci' });
     const oauth = await verify('oauth_token', await mintOAuthJwt());
-    expect(oauth).toMatchObject({ ok: true, value: { subject: 'user_oauth_1', scopes: ['read', 'write'], clientId: 'client_test_1' } });
+    expect(oauth).toMatchObject({
+      ok: true,
+      value: { subject: 'user_oauth_1', scopes: ['read', 'write'], clientId: 'client_test_1' },
+    });
   });
 
   it('refuses what Clerk refuses', async () => {
@@ -89,9 +114,14 @@ describe('machine JWTs: Clerk verifyM2MJwt / verifyOAuthJwt rules', () => {
       ['bad_claims', 'm2m_token', await mintM2MJwt({ claims: { exp: undefined } })],
       ['expired', 'm2m_token', await mintM2MJwt({ iat: Math.floor(Date.now() / 1000) - 100, ttl: 10 })],
       ['not_yet_valid', 'oauth_token', await mintOAuthJwt({ claims: { nbf: Math.floor(Date.now() / 1000) + 60 } })],
-      ['issued_in_future', 'oauth_token', await mintOAuthJwt({ iat: Math.floor(Date.now() / 1000) + 60, claims: { nbf: undefined } })],
+      [
+        'issued_in_future',
+        'oauth_token',
+        await mintOAuthJwt({ iat: Math.floor(Date.now() / 1000) + 60, claims: { nbf: undefined } }),
+      ],
     ];
-    for (const [reason, type, token] of cases) expect(await verify(type, token), reason).toEqual({ ok: false, error: reason });
+    for (const [reason, type, token] of cases)
+      expect(await verify(type, token), reason).toEqual({ ok: false, error: reason });
   });
 
   it('exp has 5 s of skew, driven by the clock', async () => {
@@ -116,8 +146,12 @@ describe('machine JWTs: Clerk verifyM2MJwt / verifyOAuthJwt rules', () => {
 
 describe('opaque verify responses', () => {
   const now = Date.now();
-  const read = (status: number, body: unknown, type: 'api_key' | 'm2m_token' | 'oauth_token' = 'api_key', oauthAudience: string[] = []) =>
-    interpretVerifyResponse(type, { kind: 'response', status, body }, { now, oauthAudience });
+  const read = (
+    status: number,
+    body: unknown,
+    type: 'api_key' | 'm2m_token' | 'oauth_token' = 'api_key',
+    oauthAudience: string[] = [],
+  ) => interpretVerifyResponse(type, { kind: 'response', status, body }, { now, oauthAudience });
 
   it('a 200 is refused when it says revoked, expired or active:false (stricter than Clerk)', () => {
     expect(read(200, verifiedBody('api_key', { subject: 'user_1' })).ok).toBe(true);
@@ -128,7 +162,9 @@ describe('opaque verify responses', () => {
     expect(read(200, verifiedBody('m2m_token', { subject: 'mch_1', expired: true }), 'm2m_token')).toMatchObject({
       error: { reason: 'expired' },
     });
-    expect(read(200, verifiedBody('api_key', { subject: 'user_1', expiration: now - 1 }))).toMatchObject({ error: { reason: 'expired' } });
+    expect(read(200, verifiedBody('api_key', { subject: 'user_1', expiration: now - 1 }))).toMatchObject({
+      error: { reason: 'expired' },
+    });
     expect(read(200, { active: false }, 'oauth_token')).toMatchObject({ ok: false, error: { reason: 'inactive' } });
     expect(read(200, { object: 'api_key' })).toMatchObject({ ok: false, error: { reason: 'missing_subject' } });
   });
@@ -227,7 +263,10 @@ describe('opaque cache: SHA-256 keyed, TTLs, single-flight, bounded', () => {
     const cache = new OpaqueTokenCache({ maxEntries: 100, maxNegativeEntries: 50 });
     for (let i = 0; i < 100; i++) await cache.resolve(`good${i}`, Date.now, async () => ok());
     for (let i = 0; i < 5_000; i++)
-      await cache.resolve(`bad${i}`, Date.now, async () => ({ ok: false, error: { reason: 'not_found', cacheable: true } }));
+      await cache.resolve(`bad${i}`, Date.now, async () => ({
+        ok: false,
+        error: { reason: 'not_found', cacheable: true },
+      }));
     expect(cache.size).toEqual({ positive: 100, negative: 50, inflight: 0 });
     expect(cache.get('good0', Date.now())?.ok).toBe(true);
   });

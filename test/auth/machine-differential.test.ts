@@ -74,9 +74,25 @@ const ACCEPTS: TokenType[][] = [
 const opaque = fc.record({
   form: fc.constant('opaque' as const),
   prefix: fc.constantFrom('ak_' as const, 'mt_' as const, 'oat_' as const),
-  answer: fc.constantFrom<Answer>('valid', 'valid', 'valid', 'revoked', 'expired', 'expiration_past', 'inactive', 'not_found'),
+  answer: fc.constantFrom<Answer>(
+    'valid',
+    'valid',
+    'valid',
+    'revoked',
+    'expired',
+    'expiration_past',
+    'inactive',
+    'not_found',
+  ),
   subject: fc.constantFrom('user' as const, 'org' as const, 'machine' as const),
-  shape: fc.constantFrom('ok' as const, 'ok' as const, 'ok' as const, 'ok' as const, 'short' as const, 'dotted' as const),
+  shape: fc.constantFrom(
+    'ok' as const,
+    'ok' as const,
+    'ok' as const,
+    'ok' as const,
+    'short' as const,
+    'dotted' as const,
+  ),
 });
 const jwt = fc.record({
   form: fc.constant('jwt' as const),
@@ -100,7 +116,8 @@ const specs: fc.Arbitrary<Spec> = fc.oneof(
 );
 
 /** `{active:false}` is OAuth introspection's answer; for an API key or M2M body Clerk would throw (no subject). */
-const answerOf = (s: Extract<Spec, { form: 'opaque' }>): Answer => (s.answer === 'inactive' && s.prefix !== 'oat_' ? 'revoked' : s.answer);
+const answerOf = (s: Extract<Spec, { form: 'opaque' }>): Answer =>
+  s.answer === 'inactive' && s.prefix !== 'oat_' ? 'revoked' : s.answer;
 
 let otherKey: CryptoKey;
 const table = new Map<string, FakeAnswer>();
@@ -116,13 +133,15 @@ function differenceFor(s: Spec): keyof typeof DELIBERATE_DIFFERENCES | null {
 
 async function mint(s: Spec): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
-  if (s.form === 'session') return mintSessionToken({ iat: now + Math.min(0, s.expIn) - 60, ttl: 60 + Math.max(s.expIn, 0) + 60 });
+  if (s.form === 'session')
+    return mintSessionToken({ iat: now + Math.min(0, s.expIn) - 60, ttl: 60 + Math.max(s.expIn, 0) + 60 });
   if (s.form === 'opaque') {
     const base = randomOpaque(s.prefix);
     const token = s.shape === 'short' ? `${s.prefix}abc` : s.shape === 'dotted' ? `${s.prefix}a.b.c` : base;
     const kind = s.prefix === 'ak_' ? 'api_key' : s.prefix === 'mt_' ? 'm2m_token' : 'oauth_token';
     const answer = answerOf(s);
-    const subject = s.subject === 'machine' ? 'mch_diff' : s.subject === 'org' ? 'org_diff' : `user_diff_${base.slice(-6)}`;
+    const subject =
+      s.subject === 'machine' ? 'mch_diff' : s.subject === 'org' ? 'org_diff' : `user_diff_${base.slice(-6)}`;
     const body =
       answer === 'inactive'
         ? { active: false }
@@ -136,7 +155,12 @@ async function mint(s: Spec): Promise<string> {
     if (answer !== 'not_found' && s.shape === 'ok') table.set(token, { status: 200, body });
     return token;
   }
-  const header: Record<string, unknown> = { alg: s.alg, kid: s.kid, typ: s.kind === 'oauth' ? (s.typ ?? 'at+jwt') : s.typ, cat: s.cat };
+  const header: Record<string, unknown> = {
+    alg: s.alg,
+    kid: s.kid,
+    typ: s.kind === 'oauth' ? (s.typ ?? 'at+jwt') : s.typ,
+    cat: s.cat,
+  };
   const claims: Record<string, unknown> = {
     iss: 'https://fulcrum.clerk.accounts.dev',
     sub: s.kind === 'm2m' && s.sub === 'user_a' ? 'mch_a' : s.sub,
@@ -170,71 +194,82 @@ async function clerkDecision(token: string, accept: TokenType[]): Promise<Decisi
   });
   if (!state.isAuthenticated) return { signedIn: false };
   const auth = state.toAuth() as { tokenType: string; subject?: unknown; userId?: unknown };
-  return { signedIn: true, tokenType: auth.tokenType, subject: auth.tokenType === 'session_token' ? auth.userId : auth.subject };
+  return {
+    signedIn: true,
+    tokenType: auth.tokenType,
+    subject: auth.tokenType === 'session_token' ? auth.userId : auth.subject,
+  };
 }
 
 const ours = new Hono<AppEnv>();
 ours.use('*', withServices(createServices()), requestId, context);
-ours.get('/who', async (c) => c.json(await authenticate(c, { accept: JSON.parse(c.req.header('x-accept') ?? '[]') as TokenType[] })));
+ours.get('/who', async (c) =>
+  c.json(await authenticate(c, { accept: JSON.parse(c.req.header('x-accept') ?? '[]') as TokenType[] })),
+);
 ours.onError((err, c) => errorResponse(c, err instanceof AppError ? err : new AppError('internal')));
 
 async function ourDecision(token: string, accept: TokenType[]): Promise<Decision> {
-  const res = await callApp(ours, '/who', { headers: { authorization: `Bearer ${token}`, 'x-accept': JSON.stringify(accept) } });
+  const res = await callApp(ours, '/who', {
+    headers: { authorization: `Bearer ${token}`, 'x-accept': JSON.stringify(accept) },
+  });
   if (res.status === 401) return { signedIn: false };
   expect(res.status, await res.clone().text()).toBe(200);
   const auth = (await res.json()) as { tokenType: string; subject: string };
   return { signedIn: true, tokenType: auth.tokenType, subject: auth.subject };
 }
 
-describe('differential: machine tokens, ours vs @clerk/backend authenticateRequest (same acceptsToken, key, Backend API)', () => {
-  let clerk: ClerkMock;
-  let api: ReturnType<typeof fakeMachineApi>;
-  const nodeEnv = process.env.NODE_ENV;
-  beforeAll(async () => {
-    process.env.NODE_ENV = 'test'; // @clerk/backend's runtime.fetch then reads the (mocked) global fetch
-    otherKey = (await generateRsaKeyPair()).privateKey;
-    api = fakeMachineApi(table);
-    clerk = mockClerk(api.routes);
-  });
-  afterAll(() => {
-    clerk.restore();
-    process.env.NODE_ENV = nodeEnv;
-  });
+describe(
+  'differential: machine tokens, ours vs @clerk/backend ' + 'authenticateRequest (same acceptsToken, key, Backend API)',
+  () => {
+    let clerk: ClerkMock;
+    let api: ReturnType<typeof fakeMachineApi>;
+    const nodeEnv = process.env.NODE_ENV;
+    beforeAll(async () => {
+      process.env.NODE_ENV = 'test'; // @clerk/backend's runtime.fetch then reads the (mocked) global fetch
+      otherKey = (await generateRsaKeyPair()).privateKey;
+      api = fakeMachineApi(table);
+      clerk = mockClerk(api.routes);
+    });
+    afterAll(() => {
+      clerk.restore();
+      process.env.NODE_ENV = nodeEnv;
+    });
 
-  it('agrees on ≥ 200 generated machine tokens of every form except the listed deliberate differences', async () => {
-    const tally = { runs: 0, bothIn: 0, bothOut: 0, deliberate: 0, forms: {} as Record<string, number> };
-    await fc.assert(
-      fc.asyncProperty(specs, fc.constantFrom(...ACCEPTS), async (s, accept) => {
-        const token = await mint(s);
-        const theirs = await clerkDecision(token, accept);
-        const mine = await ourDecision(token, accept);
-        tally.runs++;
-        const form = s.form === 'opaque' ? s.prefix : s.form === 'jwt' ? `${s.kind}-jwt` : 'session';
-        tally.forms[form] = (tally.forms[form] ?? 0) + 1;
-        if (differenceFor(s) && theirs.signedIn && !mine.signedIn) {
-          tally.deliberate++;
-          return;
-        }
-        expect(mine, `${JSON.stringify(s)} accept=${accept}`).toEqual(theirs);
-        if (mine.signedIn) tally.bothIn++;
-        else tally.bothOut++;
-      }),
-      { numRuns: 400, seed: Number(process.env.FC_SEED ?? Date.now() % 2 ** 31) },
-    );
-    expect(tally.runs).toBeGreaterThanOrEqual(200);
-    expect(tally.bothIn).toBeGreaterThan(15);
-    expect(tally.bothOut).toBeGreaterThan(50);
-    expect(tally.deliberate).toBeGreaterThan(0);
-    for (const f of ['ak_', 'mt_', 'oat_', 'm2m-jwt', 'oauth-jwt']) expect(tally.forms[f] ?? 0).toBeGreaterThan(20);
-    expect(api.total()).toBeGreaterThan(0); // the Backend API really answered both
-    expect(clerk.unhandled).toEqual([]);
-    console.info(`machine differential: ${JSON.stringify(tally)}`);
-  }, 300_000);
+    it('agrees on ≥ 200 generated machine tokens of every form except the listed deliberate differences', async () => {
+      const tally = { runs: 0, bothIn: 0, bothOut: 0, deliberate: 0, forms: {} as Record<string, number> };
+      await fc.assert(
+        fc.asyncProperty(specs, fc.constantFrom(...ACCEPTS), async (s, accept) => {
+          const token = await mint(s);
+          const theirs = await clerkDecision(token, accept);
+          const mine = await ourDecision(token, accept);
+          tally.runs++;
+          const form = s.form === 'opaque' ? s.prefix : s.form === 'jwt' ? `${s.kind}-jwt` : 'session';
+          tally.forms[form] = (tally.forms[form] ?? 0) + 1;
+          if (differenceFor(s) && theirs.signedIn && !mine.signedIn) {
+            tally.deliberate++;
+            return;
+          }
+          expect(mine, `${JSON.stringify(s)} accept=${accept}`).toEqual(theirs);
+          if (mine.signedIn) tally.bothIn++;
+          else tally.bothOut++;
+        }),
+        { numRuns: 400, seed: Number(process.env.FC_SEED ?? Date.now() % 2 ** 31) },
+      );
+      expect(tally.runs).toBeGreaterThanOrEqual(200);
+      expect(tally.bothIn).toBeGreaterThan(15);
+      expect(tally.bothOut).toBeGreaterThan(50);
+      expect(tally.deliberate).toBeGreaterThan(0);
+      for (const f of ['ak_', 'mt_', 'oat_', 'm2m-jwt', 'oauth-jwt']) expect(tally.forms[f] ?? 0).toBeGreaterThan(20);
+      expect(api.total()).toBeGreaterThan(0); // the Backend API really answered both
+      expect(clerk.unhandled).toEqual([]);
+      console.info(`machine differential: ${JSON.stringify(tally)}`);
+    }, 300_000);
 
-  it('the deliberate differences hold: Clerk signs in a revoked key, we do not', async () => {
-    const s: Spec = { form: 'opaque', prefix: 'ak_', answer: 'revoked', subject: 'user', shape: 'ok' };
-    const token = await mint(s);
-    expect((await clerkDecision(token, ['api_key'])).signedIn).toBe(true);
-    expect((await ourDecision(token, ['api_key'])).signedIn).toBe(false);
-  });
-});
+    it('the deliberate differences hold: Clerk signs in a revoked key, we do not', async () => {
+      const s: Spec = { form: 'opaque', prefix: 'ak_', answer: 'revoked', subject: 'user', shape: 'ok' };
+      const token = await mint(s);
+      expect((await clerkDecision(token, ['api_key'])).signedIn).toBe(true);
+      expect((await ourDecision(token, ['api_key'])).signedIn).toBe(false);
+    });
+  },
+);

@@ -11,7 +11,14 @@ import { seedTenant } from '../helpers/api-app';
 import { type ClerkMock, json, mockClerk } from '../helpers/clerk-mock';
 import { callApp, expectError } from '../helpers/http';
 import { uid } from '../helpers/ids';
-import { type FakeAnswer, fakeMachineApi, mintM2MJwt, mintOAuthJwt, randomOpaque, verifiedBody } from '../helpers/machine-tokens';
+import {
+  type FakeAnswer,
+  fakeMachineApi,
+  mintM2MJwt,
+  mintOAuthJwt,
+  randomOpaque,
+  verifiedBody,
+} from '../helpers/machine-tokens';
 import { bearer, mintSessionToken } from '../helpers/tokens';
 
 const app = createApp();
@@ -74,7 +81,12 @@ describe('GET /v1/me accepts every token type', () => {
     await seedTenant({ id: orgId, kind: 'organization' });
     const bindings = isolate();
     const res = await me(bindings, issue(table, 'api_key', orgId));
-    expect(await res.json()).toMatchObject({ tokenType: 'api_key', orgId, userId: null, tenant: { id: orgId, kind: 'organization' } });
+    expect(await res.json()).toMatchObject({
+      tokenType: 'api_key',
+      orgId,
+      userId: null,
+      tenant: { id: orgId, kind: 'organization' },
+    });
     const archived = uid('org');
     await seedTenant({ id: archived, kind: 'organization', status: 'archived' });
     await expectError(await me(bindings, issue(table, 'api_key', archived)), 403, 'tenant_archived');
@@ -98,7 +110,12 @@ describe('GET /v1/me accepts every token type', () => {
     const { table } = backend();
     const userId = uid('user');
     const res = await me(isolate(), issue(table, 'oauth_token', userId, { scopes: ['profile'] }));
-    expect(await res.json()).toMatchObject({ tokenType: 'oauth_token', subject: userId, userId, tenant: { id: userId } });
+    expect(await res.json()).toMatchObject({
+      tokenType: 'oauth_token',
+      subject: userId,
+      userId,
+      tenant: { id: userId },
+    });
   });
 
   it('JWT forms verify locally: no Clerk call, even with Clerk down', async () => {
@@ -139,7 +156,8 @@ describe('refusals', () => {
     ];
     const inactive = randomOpaque('oat_');
     table.set(inactive, { status: 200, body: { active: false } });
-    for (const t of [...tokens, inactive, randomOpaque('ak_')]) await expectError(await me(bindings, t), 401, 'invalid_token');
+    for (const t of [...tokens, inactive, randomOpaque('ak_')])
+      await expectError(await me(bindings, t), 401, 'invalid_token');
   });
 
   it('an ak_ on a session-only route: 401 and 0 Clerk calls', async () => {
@@ -154,11 +172,22 @@ describe('refusals', () => {
   it('oversize, non-ASCII and malformed machine tokens: 401, no Clerk call, never 5xx', async () => {
     const { api } = backend();
     const bindings = isolate();
-    const hostile = [`ak_${'a'.repeat(5000)}`, `mt_${'b'.repeat(300)}`, 'oat_short', 'ak_abc.def.ghi', `oat_${'x'.repeat(20)}%00`];
+    const hostile = [
+      `ak_${'a'.repeat(5000)}`,
+      `mt_${'b'.repeat(300)}`,
+      'oat_short',
+      'ak_abc.def.ghi',
+      `oat_${'x'.repeat(20)}%00`,
+    ];
     for (const t of hostile) await expectError(await me(bindings, t), 401, 'invalid_token');
     // Non-ASCII never reaches a header value intact; sent as raw bytes it is refused before any parsing.
     for (const raw of ['ak_ümlautümlautümlaut', 'mt_токен-токен-токен-токен']) {
-      const res = await callApp(app, '/v1/me', { headers: { authorization: `Bearer ${encodeURIComponent(raw)}` } }, bindings);
+      const res = await callApp(
+        app,
+        '/v1/me',
+        { headers: { authorization: `Bearer ${encodeURIComponent(raw)}` } },
+        bindings,
+      );
       await expectError(res, 401, 'invalid_token');
     }
     expect(api.total()).toBe(0);
@@ -168,7 +197,9 @@ describe('refusals', () => {
     const probe = new Hono<AppEnv>();
     probe.use('*', withServices(createServices()), requestId, context);
     probe.get('/m', async (c) =>
-      c.json({ auth: await authenticate(c, { accept: ['api_key', 'm2m_token', 'oauth_token'] } satisfies AuthenticateOptions) }),
+      c.json({
+        auth: await authenticate(c, { accept: ['api_key', 'm2m_token', 'oauth_token'] } satisfies AuthenticateOptions),
+      }),
     );
     probe.onError((err, c) => errorResponse(c, err instanceof AppError ? err : new AppError('internal')));
     const res = await callApp(probe, '/m', { headers: bearer(await mintSessionToken()) }, isolate());
@@ -178,19 +209,26 @@ describe('refusals', () => {
     keyOnly.use('*', withServices(createServices()), requestId, context);
     keyOnly.get('/k', async (c) => c.json({ auth: await authenticate(c, { accept: ['api_key'] }) }));
     keyOnly.onError((err, c) => errorResponse(c, err instanceof AppError ? err : new AppError('internal')));
-    await expectError(await callApp(keyOnly, '/k', { headers: bearer(await mintM2MJwt()) }, isolate()), 401, 'invalid_token');
-  });
-
-  it('a machine token in the __session cookie is refused (Clerk reads machine tokens from the header only)', async () => {
-    const { table, api } = backend();
-    const token = issue(table, 'api_key', 'user_cookie');
     await expectError(
-      await callApp(app, '/v1/me', { headers: { cookie: `__session=${token}; __client_uat=1` } }, isolate()),
+      await callApp(keyOnly, '/k', { headers: bearer(await mintM2MJwt()) }, isolate()),
       401,
       'invalid_token',
     );
-    expect(api.total()).toBe(0);
   });
+
+  it(
+    'a machine token in the __session cookie is refused (Clerk reads ' + 'machine tokens from the header only)',
+    async () => {
+      const { table, api } = backend();
+      const token = issue(table, 'api_key', 'user_cookie');
+      await expectError(
+        await callApp(app, '/v1/me', { headers: { cookie: `__session=${token}; __client_uat=1` } }, isolate()),
+        401,
+        'invalid_token',
+      );
+      expect(api.total()).toBe(0);
+    },
+  );
 });
 
 describe('cache, single-flight, revocation (clock driven)', () => {
@@ -238,26 +276,29 @@ describe('cache, single-flight, revocation (clock driven)', () => {
 });
 
 describe('Clerk failing', () => {
-  it('Clerk down: uncached opaque ⇒ 503 auth_unavailable + Retry-After; cached opaque and JWT forms keep working', async () => {
-    const { table } = backend();
-    const cached = issue(table, 'api_key', uid('user'));
-    const bindings = isolate();
-    expect((await me(bindings, cached)).status).toBe(200);
-    for (const path of ['/api_keys/verify', '/m2m_tokens/verify', '/oauth_applications/access_tokens/verify']) {
-      clerk!.set(path, () => {
-        throw new TypeError('network down');
-      });
-    }
-    const res = await me(bindings, issue(table, 'api_key', uid('user')));
-    await expectError(res, 503, 'auth_unavailable');
-    expect(res.headers.get('retry-after')).toBe('10');
-    expect((await me(bindings, cached)).status).toBe(200);
-    expect((await me(bindings, await mintM2MJwt())).status).toBe(200);
-    const ready = (await (await callApp(app, '/health/ready', {}, bindings)).json()) as {
-      checks: Record<string, { status: string; lastVerifyError?: string }>;
-    };
-    expect(ready.checks.machineTokens).toMatchObject({ status: 'degraded', lastVerifyError: 'clerk_unreachable' });
-  });
+  it(
+    'Clerk down: uncached opaque ⇒ 503 auth_unavailable + Retry-After; ' + 'cached opaque and JWT forms keep working',
+    async () => {
+      const { table } = backend();
+      const cached = issue(table, 'api_key', uid('user'));
+      const bindings = isolate();
+      expect((await me(bindings, cached)).status).toBe(200);
+      for (const path of ['/api_keys/verify', '/m2m_tokens/verify', '/oauth_applications/access_tokens/verify']) {
+        clerk!.set(path, () => {
+          throw new TypeError('network down');
+        });
+      }
+      const res = await me(bindings, issue(table, 'api_key', uid('user')));
+      await expectError(res, 503, 'auth_unavailable');
+      expect(res.headers.get('retry-after')).toBe('10');
+      expect((await me(bindings, cached)).status).toBe(200);
+      expect((await me(bindings, await mintM2MJwt())).status).toBe(200);
+      const ready = (await (await callApp(app, '/health/ready', {}, bindings)).json()) as {
+        checks: Record<string, { status: string; lastVerifyError?: string }>;
+      };
+      expect(ready.checks.machineTokens).toMatchObject({ status: 'degraded', lastVerifyError: 'clerk_unreachable' });
+    },
+  );
 
   it('Clerk 5xx and 429 are 503 and never cached', async () => {
     const { table, api } = backend();

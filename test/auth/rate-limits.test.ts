@@ -23,7 +23,8 @@ const windows = (startMs: number, endMs: number, periodSeconds: number) =>
   Math.floor(endMs / (periodSeconds * 1000)) - Math.floor(startMs / (periodSeconds * 1000)) + 1;
 
 describe('MACHINE_VERIFY_LIMITER: Backend API verifications per client IP', () => {
-  it('1,000 random ak_/oat_/mt_ from one IP: Clerk calls stay within the budget, the rest 429 + Retry-After before any call', async () => {
+  it('1,000 random ak_/oat_/mt_ from one IP: Clerk calls stay within the budget, the rest 429 + Retry-After ' +
+    'before any call', async () => {
     const api = fakeMachineApi(new Map());
     clerk = mockClerk(api.routes);
     const bindings = { ...env } as typeof env;
@@ -47,20 +48,24 @@ describe('MACHINE_VERIFY_LIMITER: Backend API verifications per client IP', () =
       for (const s of results) statuses[s] = (statuses[s] ?? 0) + 1;
     }
     const end = Date.now();
-    const budget = LIMITERS.MACHINE_VERIFY_LIMITER.limit * windows(start, end, LIMITERS.MACHINE_VERIFY_LIMITER.periodSeconds);
+    const budget =
+      LIMITERS.MACHINE_VERIFY_LIMITER.limit * windows(start, end, LIMITERS.MACHINE_VERIFY_LIMITER.periodSeconds);
     expect(api.total()).toBeLessThanOrEqual(budget);
     expect(api.total()).toBeGreaterThan(0);
     expect(Object.keys(statuses).sort()).toEqual(['401', '429']);
     expect(statuses[401]).toBe(api.total()); // each call was a 404; nothing else reached Clerk
     expect(statuses[429]).toBe(1000 - api.total());
-    console.info(`flood: ${api.total()} Clerk calls for 1000 random keys (budget ${budget}), ${JSON.stringify(statuses)}`);
+    console.info(
+      `flood: ${api.total()} Clerk calls for 1000 random keys (budget ${budget}), ${JSON.stringify(statuses)}`,
+    );
   }, 120_000);
 
   it('another IP is not affected by the flood', async () => {
     const api = fakeMachineApi(new Map());
     clerk = mockClerk(api.routes);
     const flooder = ip();
-    for (let i = 0; i < 40; i++) await call('/v1/me', { headers: { ...bearer(randomOpaque('ak_')), 'cf-connecting-ip': flooder } });
+    for (let i = 0; i < 40; i++)
+      await call('/v1/me', { headers: { ...bearer(randomOpaque('ak_')), 'cf-connecting-ip': flooder } });
     await expectError(
       await call('/v1/me', { headers: { ...bearer(randomOpaque('ak_')), 'cf-connecting-ip': ip() } }),
       401,
@@ -76,13 +81,16 @@ describe('AUTH_FAILURE_LIMITER: refused credentials per client IP', () => {
     const garbage = { authorization: 'Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln', 'cf-connecting-ip': from };
     const start = Date.now();
     const statuses: number[] = [];
-    for (let i = 0; i < LIMITERS.AUTH_FAILURE_LIMITER.limit + 20; i++) statuses.push((await call('/v1/me', { headers: garbage })).status);
+    for (let i = 0; i < LIMITERS.AUTH_FAILURE_LIMITER.limit + 20; i++)
+      statuses.push((await call('/v1/me', { headers: garbage })).status);
     const n = windows(start, Date.now(), LIMITERS.AUTH_FAILURE_LIMITER.periodSeconds);
     expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(LIMITERS.AUTH_FAILURE_LIMITER.limit * n);
     if (n === 1) {
       expect(statuses.slice(0, LIMITERS.AUTH_FAILURE_LIMITER.limit).every((s) => s === 401)).toBe(true);
       expect(statuses.at(-1)).toBe(429);
-      const valid = await call('/v1/me', { headers: { ...bearer(await mintSessionToken()), 'cf-connecting-ip': from } });
+      const valid = await call('/v1/me', {
+        headers: { ...bearer(await mintSessionToken()), 'cf-connecting-ip': from },
+      });
       await expectError(valid, 429, 'rate_limited');
       expect(Number(valid.headers.get('retry-after'))).toBeGreaterThan(0);
       expect(Number(valid.headers.get('retry-after'))).toBeLessThanOrEqual(60);

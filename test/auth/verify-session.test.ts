@@ -3,9 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { type AuthFailure, verifySessionToken } from '../../src/auth/verify-session';
 import { generateRsaKeyPair, mintSessionToken, TEST_AZP, TEST_KID } from '../helpers/tokens';
 
-const publicKey = crypto.subtle.importKey('jwk', JSON.parse(env.TEST_PUBLIC_JWK), { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, [
-  'verify',
-]);
+const publicKey = crypto.subtle.importKey(
+  'jwk',
+  JSON.parse(env.TEST_PUBLIC_JWK),
+  { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
+  false,
+  ['verify'],
+);
 const NOW = 1_800_000_000;
 const byKid = async (kid: string | undefined) => (kid === TEST_KID ? publicKey : null);
 
@@ -25,7 +29,9 @@ async function reason(token: Promise<string>, extra?: Parameters<typeof verify>[
 
 describe('verifySessionToken (pure, injected clock and keys)', () => {
   it('accepts a valid token and maps Clerk v2 claims', async () => {
-    const r = await verify(await mintSessionToken({ iat: NOW, fva: [3, 7], org: { id: 'org_1', role: 'admin', permissions: ['read'] } }));
+    const r = await verify(
+      await mintSessionToken({ iat: NOW, fva: [3, 7], org: { id: 'org_1', role: 'admin', permissions: ['read'] } }),
+    );
     expect(r).toMatchObject({ ok: true, value: { expiresAtMs: (NOW + 60) * 1000 } });
     if (r.ok)
       expect(r.value.auth).toMatchObject({
@@ -43,17 +49,22 @@ describe('verifySessionToken (pure, injected clock and keys)', () => {
     expect(await reason(mintSessionToken({ iat: NOW, claims: { nbf: NOW + 6 } }))).toBe('not_yet_valid');
     expect(await reason(mintSessionToken({ iat: NOW + 6, claims: { nbf: NOW } }))).toBe('issued_in_future');
     expect(await reason(mintSessionToken({ iat: NOW, header: { kid: 'nope' } }))).toBe('unknown_kid');
-    expect(await reason(mintSessionToken({ iat: NOW, key: (await generateRsaKeyPair()).privateKey }))).toBe('bad_signature');
+    expect(await reason(mintSessionToken({ iat: NOW, key: (await generateRsaKeyPair()).privateKey }))).toBe(
+      'bad_signature',
+    );
     expect(await reason(mintSessionToken({ iat: NOW, azp: 'https://x.test' }))).toBe('azp_mismatch');
     expect(await reason(mintSessionToken({ iat: NOW, azp: 'https://x.test' }), { parties: [] })).toBe('ok');
-    expect(await reason(mintSessionToken({ iat: NOW, claims: { azp: undefined } }), { carrier: 'cookie' })).toBe('azp_mismatch');
+    expect(await reason(mintSessionToken({ iat: NOW, claims: { azp: undefined } }), { carrier: 'cookie' })).toBe(
+      'azp_mismatch',
+    );
     expect(await reason(mintSessionToken({ iat: NOW }), { carrier: 'cookie', parties: [] })).toBe('azp_mismatch');
     expect(await reason(mintSessionToken({ iat: NOW, claims: { sid: undefined } }))).toBe('missing_session');
     expect(await reason(mintSessionToken({ iat: NOW, claims: { sub: undefined } }))).toBe('missing_subject');
     expect(await reason(mintSessionToken({ iat: NOW, claims: { sts: 'pending' } }))).toBe('pending_session');
     expect(await reason(mintSessionToken({ iat: NOW, claims: { sts: 'active' } }))).toBe('ok');
     expect(await reason(mintSessionToken({ iat: NOW, header: { cat: 'cl_B7d4PD222AAA' } }))).toBe('wrong_category');
-    expect(await reason(mintSessionToken({ iat: NOW, header: { cat: 'cl_I7d4PD111III' } }))).toBe('ok'); // Clerk's IGNORE category
+    // Clerk's IGNORE category
+    expect(await reason(mintSessionToken({ iat: NOW, header: { cat: 'cl_I7d4PD111III' } }))).toBe('ok');
     expect(await reason(mintSessionToken({ iat: NOW, header: { cat: undefined, typ: undefined } }))).toBe('ok');
     expect(await reason(mintSessionToken({ iat: NOW, header: { typ: 'at+jwt' } }))).toBe('machine_token');
     expect(await reason(mintSessionToken({ iat: NOW, userId: 'mch_1' }))).toBe('machine_token');
@@ -73,6 +84,11 @@ describe('verifySessionToken (pure, injected clock and keys)', () => {
 
   it('normalises fva and org fields to the AuthContext shape', async () => {
     const r = await verify(await mintSessionToken({ iat: NOW, claims: { fva: 'x', v: undefined, org_id: 5 } }));
-    expect(r.ok && r.value.auth).toMatchObject({ factorVerificationAge: null, orgId: null, orgRole: null, orgPermissions: [] });
+    expect(r.ok && r.value.auth).toMatchObject({
+      factorVerificationAge: null,
+      orgId: null,
+      orgRole: null,
+      orgPermissions: [],
+    });
   });
 });

@@ -4,7 +4,11 @@ import { json } from '../helpers/clerk-mock';
 
 const API = 'https://api.clerk.test';
 
-function call(handler: (req: Request) => Response | Promise<Response>, req: ClerkRequest, extra: { timeoutMs?: number } = {}) {
+function call(
+  handler: (req: Request) => Response | Promise<Response>,
+  req: ClerkRequest,
+  extra: { timeoutMs?: number } = {},
+) {
   const seen: Request[] = [];
   const fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
     const request = new Request(input, init);
@@ -16,7 +20,10 @@ function call(handler: (req: Request) => Response | Promise<Response>, req: Cler
 
 describe('clerkRequest (the one Backend API helper)', () => {
   it('GET under /v1 with the secret key, Clerk-API-Version and the query; JSON body as the value', async () => {
-    const { seen, result } = call(() => json([{ id: 'user_1' }]), { path: '/users', query: { limit: 2, order_by: '+created_at' } });
+    const { seen, result } = call(() => json([{ id: 'user_1' }]), {
+      path: '/users',
+      query: { limit: 2, order_by: '+created_at' },
+    });
     expect(await result).toEqual({ ok: true, value: [{ id: 'user_1' }] });
     const url = new URL(seen[0]?.url ?? '');
     expect(url.pathname).toBe('/v1/users');
@@ -43,7 +50,9 @@ describe('clerkRequest (the one Backend API helper)', () => {
 
   it('401 and 403 ⇒ unauthorized (the secret key is invalid); 404 and 5xx ⇒ http with the status', async () => {
     for (const status of [401, 403]) {
-      expect(await call(() => json({ errors: [{ code: 'clerk_key_invalid' }] }, status), { path: '/jwks' }).result).toEqual({
+      expect(
+        await call(() => json({ errors: [{ code: 'clerk_key_invalid' }] }, status), { path: '/jwks' }).result,
+      ).toEqual({
         ok: false,
         error: { reason: 'unauthorized', status },
       });

@@ -26,7 +26,11 @@ describe('fetchJwks (Clerk faults)', () => {
   });
 
   it('500 ⇒ clerk_unreachable', async () => {
-    expect(await withFetch(() => json({ errors: [] }, 500)).result).toEqual({ ok: false, kind: 'clerk_unreachable', status: 500 });
+    expect(await withFetch(() => json({ errors: [] }, 500)).result).toEqual({
+      ok: false,
+      kind: 'clerk_unreachable',
+      status: 500,
+    });
   });
 
   it('network error ⇒ clerk_unreachable', async () => {
@@ -55,7 +59,10 @@ describe('fetchJwks (Clerk faults)', () => {
   });
 
   it('non-JSON ⇒ bad_response', async () => {
-    expect(await withFetch(() => new Response('<html>oops</html>')).result).toMatchObject({ ok: false, kind: 'bad_response' });
+    expect(await withFetch(() => new Response('<html>oops</html>')).result).toMatchObject({
+      ok: false,
+      kind: 'bad_response',
+    });
   });
 
   it('huge body ⇒ bad_response (declared or streamed)', async () => {
@@ -75,7 +82,9 @@ describe('fetchJwks (Clerk faults)', () => {
 
   it('empty key set, or keys that are not RSA public keys ⇒ bad_response', async () => {
     expect(await withFetch(() => json({ keys: [] })).result).toMatchObject({ ok: false, kind: 'bad_response' });
-    expect(await withFetch(() => json({ keys: [{ kty: 'EC', kid: 'e', x: 'a', y: 'b' }] })).result).toMatchObject({ kind: 'bad_response' });
+    expect(await withFetch(() => json({ keys: [{ kty: 'EC', kid: 'e', x: 'a', y: 'b' }] })).result).toMatchObject({
+      kind: 'bad_response',
+    });
     expect(await withFetch(() => json({ nope: true })).result).toMatchObject({ kind: 'bad_response' });
     expect(await withFetch(() => json(null)).result).toMatchObject({ kind: 'bad_response' });
   });

@@ -18,8 +18,13 @@ function webhookProfile(user: Record<string, unknown>, type = 'user.updated') {
 /** The reconciliation path: Clerk's `GET /v1/users` body ⇒ the Backend API parser ⇒ the reconciled row's fields. */
 async function reconcileProfile(user: Record<string, unknown>) {
   const fetch = (async () =>
-    new Response(JSON.stringify([user]), { headers: { 'content-type': 'application/json' } })) as typeof globalThis.fetch;
-  const r = await listClerkUsers({ apiUrl: 'https://api.clerk.test', secretKey: 'sk_test_x', fetch }, { limit: 1, offset: 0 });
+    new Response(JSON.stringify([user]), {
+      headers: { 'content-type': 'application/json' },
+    })) as typeof globalThis.fetch;
+  const r = await listClerkUsers(
+    { apiUrl: 'https://api.clerk.test', secretKey: 'sk_test_x', fetch },
+    { limit: 1, offset: 0 },
+  );
   if (!r.ok) throw new Error(`reconcile refused the user: ${r.error.reason}`);
   const { name, email, imageUrl } = reconciledUserOf(r.value[0] as ClerkUser);
   return { name, email, imageUrl };
@@ -61,17 +66,26 @@ describe('Clerk user ⇒ tenant profile: one rule for webhooks and reconciliatio
     );
   });
 
-  it('no primary_email_address_id ⇒ no email on either path (Clerk: primaryEmailAddress is null), not the first address', async () => {
-    const user = { id: 'user_1', created_at: 1, updated_at: 2, email_addresses: [{ id: 'idn_1', email_address: 'first@example.com' }] };
-    expect(webhookProfile(user).email).toBeNull();
-    expect((await reconcileProfile(user)).email).toBeNull();
-    const dangling = { ...user, primary_email_address_id: 'idn_deleted' };
-    expect(webhookProfile(dangling).email).toBeNull();
-    expect((await reconcileProfile(dangling)).email).toBeNull();
-    const primary = { ...user, primary_email_address_id: 'idn_1' };
-    expect(webhookProfile(primary).email).toBe('first@example.com');
-    expect((await reconcileProfile(primary)).email).toBe('first@example.com');
-  });
+  it(
+    'no primary_email_address_id ⇒ no email on either path (Clerk: primaryEmailAddress is null), not the first ' +
+      'address',
+    async () => {
+      const user = {
+        id: 'user_1',
+        created_at: 1,
+        updated_at: 2,
+        email_addresses: [{ id: 'idn_1', email_address: 'first@example.com' }],
+      };
+      expect(webhookProfile(user).email).toBeNull();
+      expect((await reconcileProfile(user)).email).toBeNull();
+      const dangling = { ...user, primary_email_address_id: 'idn_deleted' };
+      expect(webhookProfile(dangling).email).toBeNull();
+      expect((await reconcileProfile(dangling)).email).toBeNull();
+      const primary = { ...user, primary_email_address_id: 'idn_1' };
+      expect(webhookProfile(primary).email).toBe('first@example.com');
+      expect((await reconcileProfile(primary)).email).toBe('first@example.com');
+    },
+  );
 
   it("a blank first name falls through to the username on both paths (Clerk's fullName trims)", async () => {
     const user = { id: 'user_2', created_at: 1, updated_at: 2, first_name: '  ', last_name: null, username: 'bob' };

@@ -61,22 +61,27 @@ describe('read routes on a D1 session, with bookmarks', () => {
     ['JSON', '{"bookmark":"00000000-00000003-00000000-00000000000000000000000000000000"}'],
     [
       'two bookmarks joined',
-      `${'0'.repeat(8)}-${'0'.repeat(8)}-${'0'.repeat(8)}-${'0'.repeat(32)}, ${'0'.repeat(8)}-${'0'.repeat(8)}-${'0'.repeat(8)}-${'0'.repeat(32)}`,
+      Array(2)
+        .fill(`${'0'.repeat(8)}-${'0'.repeat(8)}-${'0'.repeat(8)}-${'0'.repeat(32)}`)
+        .join(', '),
     ],
     ['huge (32 KiB)', 'f'.repeat(32 * 1024)],
     ['control and tab', 'a\tb%00%ff'],
   ];
-  it.each(hostile)('ignores a malformed bookmark (%s): 200, first-unconstrained, a real bookmark back', async (_, value) => {
-    const { counting, get } = harness();
-    const userId = uid('user');
-    await seedTenant({ id: userId });
-    const res = await get('/v1/tenant', await mintSessionToken({ userId }), { 'x-d1-bookmark': value });
-    expect(res.status).toBe(200);
-    expect(counting.calls.withSession).toEqual(['first-unconstrained']);
-    const back = res.headers.get('x-d1-bookmark');
-    expect(back).toMatch(BOOKMARK_SHAPE);
-    expect(back).not.toBe(value);
-  });
+  it.each(hostile)(
+    'ignores a malformed bookmark (%s): 200, first-unconstrained, a real bookmark back',
+    async (_, value) => {
+      const { counting, get } = harness();
+      const userId = uid('user');
+      await seedTenant({ id: userId });
+      const res = await get('/v1/tenant', await mintSessionToken({ userId }), { 'x-d1-bookmark': value });
+      expect(res.status).toBe(200);
+      expect(counting.calls.withSession).toEqual(['first-unconstrained']);
+      const back = res.headers.get('x-d1-bookmark');
+      expect(back).toMatch(BOOKMARK_SHAPE);
+      expect(back).not.toBe(value);
+    },
+  );
 
   it('a well-formed bookmark D1 refuses is not a 5xx: the session starts unconstrained', async () => {
     const { counting, get } = harness({ refuseBookmarks: true });
@@ -88,22 +93,26 @@ describe('read routes on a D1 session, with bookmarks', () => {
     expect(counting.calls.withSession).toEqual([unknown, 'first-unconstrained']);
   });
 
-  it('read-your-writes in one request: the just-in-time tenant is written in the session, and its bookmark covers it', async () => {
-    const { counting, get } = harness();
-    const userId = uid('user');
-    const res = await get('/v1/audit/logins', await mintSessionToken({ userId }));
-    expect(res.status).toBe(200);
-    // One session for the whole request: the miss, the INSERT … SELECT batch, the audits page.
-    expect(counting.calls.withSession).toEqual(['first-unconstrained']);
-    expect(counting.calls).toMatchObject({ prepare: 0, batch: 0, sessionBatch: 1 });
-    const bookmark = res.headers.get('x-d1-bookmark') as string;
-    // A session at that bookmark sees the new tenant.
-    const later = env.DB.withSession(bookmark);
-    const row = await later.prepare('select id from tenants where id = ?').bind(userId).first<{ id: string }>();
-    expect(row?.id).toBe(userId);
-    expect((later.getBookmark() as string) >= bookmark).toBe(true);
-    expect(await getTenant(testDb(), { id: userId })).toMatchObject({ source: 'jit' });
-  });
+  it(
+    'read-your-writes in one request: the just-in-time tenant is written in the session, and its bookmark ' +
+      'covers it',
+    async () => {
+      const { counting, get } = harness();
+      const userId = uid('user');
+      const res = await get('/v1/audit/logins', await mintSessionToken({ userId }));
+      expect(res.status).toBe(200);
+      // One session for the whole request: the miss, the INSERT … SELECT batch, the audits page.
+      expect(counting.calls.withSession).toEqual(['first-unconstrained']);
+      expect(counting.calls).toMatchObject({ prepare: 0, batch: 0, sessionBatch: 1 });
+      const bookmark = res.headers.get('x-d1-bookmark') as string;
+      // A session at that bookmark sees the new tenant.
+      const later = env.DB.withSession(bookmark);
+      const row = await later.prepare('select id from tenants where id = ?').bind(userId).first<{ id: string }>();
+      expect(row?.id).toBe(userId);
+      expect((later.getBookmark() as string) >= bookmark).toBe(true);
+      expect(await getTenant(testDb(), { id: userId })).toMatchObject({ source: 'jit' });
+    },
+  );
 
   it('/v1/orgs/current and admin GETs read through the session; webhooks and replays stay on the primary', async () => {
     const { counting, get, app, bindings } = harness();
@@ -117,7 +126,12 @@ describe('read routes on a D1 session, with bookmarks', () => {
     expect(counting.calls).toMatchObject({ prepare: 0, batch: 0 });
 
     const admin = await mintSessionToken({ userId: 'user_admin', fva: [1, 1] });
-    for (const path of ['/v1/admin/tenants?limit=1', `/v1/admin/tenants/${orgId}`, '/v1/admin/usage', '/v1/admin/webhooks?limit=1']) {
+    for (const path of [
+      '/v1/admin/tenants?limit=1',
+      `/v1/admin/tenants/${orgId}`,
+      '/v1/admin/usage',
+      '/v1/admin/webhooks?limit=1',
+    ]) {
       counting.reset();
       const res = await get(path, admin);
       expect(res.status, path).toBe(200);
@@ -127,7 +141,12 @@ describe('read routes on a D1 session, with bookmarks', () => {
     }
 
     counting.reset();
-    const replay = await callApp(app, '/v1/admin/webhooks/msg_none/replay', { method: 'POST', headers: bearer(admin) }, bindings);
+    const replay = await callApp(
+      app,
+      '/v1/admin/webhooks/msg_none/replay',
+      { method: 'POST', headers: bearer(admin) },
+      bindings,
+    );
     expect(replay.status).toBe(404);
     expect(counting.calls.withSession).toEqual([]);
     expect(counting.calls.prepare).toBeGreaterThan(0);
@@ -153,7 +172,10 @@ describe('admin replay: a write on the primary, read back so the bookmark covers
     let replayDb: unknown;
     const replay: ReplayFn = async (db, id) => {
       replayDb = db;
-      await db.update(schema.webhookEvents).set({ status: 'processed', lastError: null }).where(eq(schema.webhookEvents.svixId, id));
+      await db
+        .update(schema.webhookEvents)
+        .set({ status: 'processed', lastError: null })
+        .where(eq(schema.webhookEvents.svixId, id));
       return { status: 'processed' };
     };
     const app = createApp({ replay, loadTenant: createLoadTenant({ cache: new TenantCache(0), now: Date.now }) });
@@ -189,8 +211,13 @@ describe('any x-d1-bookmark value (property)', () => {
     const hex = (n: number) => fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: n, maxLength: n });
     const wellFormed = fc.tuple(hex(8), hex(8), hex(8), hex(32)).map((p) => p.join('-'));
     // Header-safe printable ASCII (what a client can actually send), plus near-misses of the real shape.
-    const printable = fc.string({ unit: fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 200 });
-    const nearMiss = wellFormed.chain((b) => fc.integer({ min: 0, max: b.length - 1 }).map((i) => `${b.slice(0, i)}G${b.slice(i + 1)}`));
+    const printable = fc.string({
+      unit: fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)),
+      maxLength: 200,
+    });
+    const nearMiss = wellFormed.chain((b) =>
+      fc.integer({ min: 0, max: b.length - 1 }).map((i) => `${b.slice(0, i)}G${b.slice(i + 1)}`),
+    );
     await fc.assert(
       fc.asyncProperty(fc.oneof(wellFormed, printable, nearMiss), async (value) => {
         const { counting, get } = harness();

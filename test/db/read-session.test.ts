@@ -15,7 +15,9 @@ describe('D1 sessions under Drizzle (facts this design relies on, checked in wor
     const session = openReadSession(counting.db, undefined);
     expect(counting.calls.withSession).toEqual(['first-unconstrained']);
     expect(await getTenant(session.db, { id: tenant.id })).toMatchObject({ id: tenant.id });
-    const [rows] = await session.db.batch([session.db.select().from(schema.tenants).where(eq(schema.tenants.id, tenant.id))]);
+    const [rows] = await session.db.batch([
+      session.db.select().from(schema.tenants).where(eq(schema.tenants.id, tenant.id)),
+    ]);
     expect(rows).toHaveLength(1);
     // Only the session was used: nothing went to the bare binding.
     expect(counting.calls).toMatchObject({ prepare: 0, batch: 0, exec: 0, sessionBatch: 1 });

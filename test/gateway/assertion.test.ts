@@ -16,7 +16,11 @@ async function jwksOf(b: GatewayBindings) {
 
 /** Verifies with jose (independent of our signing code) against the published JWKS. */
 async function verify(assertion: string, jwks: { keys: Record<string, unknown>[] }) {
-  return jwtVerify(assertion, createLocalJWKSet(jwks as never), { issuer: ISSUER, audience: AUDIENCE, typ: ASSERTION_TYP });
+  return jwtVerify(assertion, createLocalJWKSet(jwks as never), {
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    typ: ASSERTION_TYP,
+  });
 }
 
 async function forwardedAssertion(b: GatewayBindings, origin: ReturnType<typeof capturedOrigin>, token: string) {
@@ -27,7 +31,9 @@ async function forwardedAssertion(b: GatewayBindings, origin: ReturnType<typeof 
 describe('x-fulcrum-assertion', () => {
   it.each(['EdDSA', 'ES256'] as const)('%s: verifies with jose against the JWKS; claims as documented', async (alg) => {
     const origin = capturedOrigin();
-    const b = await gatewayBindings([{ prefix: '/api/' }], origin, { EDGE_SIGNING_KEY: await edgeKey(alg, `kid-${alg}`) });
+    const b = await gatewayBindings([{ prefix: '/api/' }], origin, {
+      EDGE_SIGNING_KEY: await edgeKey(alg, `kid-${alg}`),
+    });
     const user = uid('user');
     const orgId = uid('org');
     const token = await mintSessionToken({

@@ -12,7 +12,9 @@ const auth = async () => bearer(await mintSessionToken({ userId: uid('user') }))
 const MiB = 1024 * 1024;
 
 async function sha256(bytes: Uint8Array): Promise<string> {
-  return [...new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return [...new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))]
+    .map((b) => b.toString(16).padStart(2, '0'))
+    .join('');
 }
 
 function randomBytes(n: number): Uint8Array {
@@ -67,7 +69,9 @@ describe('gateway bodies (streamed both ways)', () => {
   it('a download streams: headers and the first chunk reach the client while the origin is still writing', async () => {
     const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
     const writer = writable.getWriter();
-    const origin = capturedOrigin(() => new Response(readable, { headers: { 'content-type': 'application/octet-stream' } }));
+    const origin = capturedOrigin(
+      () => new Response(readable, { headers: { 'content-type': 'application/octet-stream' } }),
+    );
     const b = await gatewayBindings([{ prefix: '/api/' }], origin);
     void writer.write(new Uint8Array([1, 2, 3]));
     const res = await send(b, '/api/download', { headers: await auth() });
@@ -83,7 +87,9 @@ describe('gateway bodies (streamed both ways)', () => {
 
 describe('gateway responses', () => {
   it('3xx reach the client untouched (never followed)', async () => {
-    const origin = capturedOrigin(() => new Response(null, { status: 302, headers: { location: 'https://elsewhere.test/next' } }));
+    const origin = capturedOrigin(
+      () => new Response(null, { status: 302, headers: { location: 'https://elsewhere.test/next' } }),
+    );
     const b = await gatewayBindings([{ prefix: '/api/' }], origin);
     const res = await send(b, '/api/go', { headers: await auth() });
     expect(res.status).toBe(302);
@@ -91,7 +97,9 @@ describe('gateway responses', () => {
   });
 
   it('the origin’s own 5xx is passed through as it came (not turned into an edge error)', async () => {
-    const origin = capturedOrigin(() => new Response('origin is sad', { status: 503, headers: { 'retry-after': '7' } }));
+    const origin = capturedOrigin(
+      () => new Response('origin is sad', { status: 503, headers: { 'retry-after': '7' } }),
+    );
     const b = await gatewayBindings([{ prefix: '/api/' }], origin);
     const res = await send(b, '/api/x', { headers: await auth() });
     expect(res.status).toBe(503);
@@ -104,25 +112,32 @@ describe('gateway responses', () => {
       throw new TypeError('Network connection lost.');
     });
     const b = await gatewayBindings([{ prefix: '/api/' }], origin);
-    const error = await expectError(await send(b, '/api/x', { method: 'POST', headers: await auth(), body: 'once' }), 502, 'bad_gateway');
+    const error = await expectError(
+      await send(b, '/api/x', { method: 'POST', headers: await auth(), body: 'once' }),
+      502,
+      'bad_gateway',
+    );
     expect(error.requestId).toMatch(/.+/);
     expect(origin.received).toHaveLength(1);
   });
 
-  it('no response headers within ORIGIN_TIMEOUT_MS ⇒ 504 gateway_timeout, the origin request aborted, not retried', async () => {
-    let signal: AbortSignal | undefined;
-    const origin = capturedOrigin(
-      (_req, s) =>
-        new Promise<Response>((_resolve, reject) => {
-          signal = s;
-          s?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')));
-        }),
-    );
-    const b = await gatewayBindings([{ prefix: '/api/' }], origin, { ORIGIN_TIMEOUT_MS: '50' });
-    await expectError(await send(b, '/api/slow', { headers: await auth() }), 504, 'gateway_timeout');
-    expect(signal?.aborted).toBe(true);
-    expect(origin.received).toHaveLength(1);
-  });
+  it(
+    'no response headers within ORIGIN_TIMEOUT_MS ⇒ 504 gateway_timeout, ' + 'the origin request aborted, not retried',
+    async () => {
+      let signal: AbortSignal | undefined;
+      const origin = capturedOrigin(
+        (_req, s) =>
+          new Promise<Response>((_resolve, reject) => {
+            signal = s;
+            s?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')));
+          }),
+      );
+      const b = await gatewayBindings([{ prefix: '/api/' }], origin, { ORIGIN_TIMEOUT_MS: '50' });
+      await expectError(await send(b, '/api/slow', { headers: await auth() }), 504, 'gateway_timeout');
+      expect(signal?.aborted).toBe(true);
+      expect(origin.received).toHaveLength(1);
+    },
+  );
 });
 
 describe('gateway WebSocket upgrades', () => {
@@ -151,16 +166,26 @@ describe('gateway WebSocket upgrades', () => {
 
 describe('gateway over ORIGIN_URL (workerd fetch)', () => {
   const urlBindings = async () => {
-    const b = await gatewayBindings([{ prefix: '/api/' }], { binding: undefined as unknown as Fetcher }, { EDGE_AUDIENCE: undefined });
+    const b = await gatewayBindings(
+      [{ prefix: '/api/' }],
+      { binding: undefined as unknown as Fetcher },
+      { EDGE_AUDIENCE: undefined },
+    );
     return { ...b, ORIGIN: undefined, ORIGIN_URL: `https://${URL_ORIGIN_HOST}/base/` } as typeof env;
   };
 
   it('forwards under the base path; the audience defaults to ORIGIN_URL’s origin', async () => {
-    const res = await send(await urlBindings(), '/api/hello?x=1', { method: 'POST', headers: await auth(), body: 'abc' });
+    const res = await send(await urlBindings(), '/api/hello?x=1', {
+      method: 'POST',
+      headers: await auth(),
+      body: 'abc',
+    });
     expect(res.status).toBe(200);
     const body = (await res.json()) as { path: string; bytes: number; headers: Record<string, string> };
     expect(body).toMatchObject({ path: '/base/api/hello', bytes: 3 });
-    const claims = JSON.parse(atob(body.headers['x-fulcrum-assertion']!.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/')));
+    const claims = JSON.parse(
+      atob(body.headers['x-fulcrum-assertion']!.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/')),
+    );
     expect(claims.aud).toBe(`https://${URL_ORIGIN_HOST}`);
   });
 

@@ -50,7 +50,10 @@ describe('gateway headers, request leg', () => {
       claims: { v: undefined, org_id: orgId, org_role: 'org:admin', org_permissions: [] },
     });
     await send(b, '/api/x', { headers: bearer(ok) });
-    expect(fulcrumHeaders(origin.received[0]!.headers)).toMatchObject({ 'x-fulcrum-org-id': orgId, 'x-fulcrum-org-role': 'org:admin' });
+    expect(fulcrumHeaders(origin.received[0]!.headers)).toMatchObject({
+      'x-fulcrum-org-id': orgId,
+      'x-fulcrum-org-role': 'org:admin',
+    });
     for (const role of ['org:admin\r\nx-evil: 1', 'org:\u0000admin', 'org:ädmin', ' org:admin']) {
       const token = await mintSessionToken({
         userId: uid('user'),
@@ -81,7 +84,8 @@ describe('gateway headers, request leg', () => {
       },
     });
     const got = origin.received[0]!.headers;
-    for (const name of ['connection', 'keep-alive', 'x-private', 'te', 'proxy-authorization']) expect(got.get(name), name).toBeNull();
+    for (const name of ['connection', 'keep-alive', 'x-private', 'te', 'proxy-authorization'])
+      expect(got.get(name), name).toBeNull();
     expect(got.get('x-kept')).toBe('yes');
     expect(got.get('x-fulcrum-assertion')).toMatch(/^eyJ/);
     expect(got.get('x-request-id')).toMatch(/.+/);
@@ -157,7 +161,11 @@ describe('gateway headers, response leg', () => {
     const res = await send(b, '/api/x', { headers: bearer(await mintSessionToken({ userId: uid('user') })) });
     expect(res.status).toBe(201);
     expect(await res.text()).toBe('hi');
-    expect(res.headers.getSetCookie()).toEqual(['a=1; Path=/; HttpOnly', 'b=2; Path=/; Secure', 'c=3, with comma; Path=/']);
+    expect(res.headers.getSetCookie()).toEqual([
+      'a=1; Path=/; HttpOnly',
+      'b=2; Path=/; Secure',
+      'c=3, with comma; Path=/',
+    ]);
     expect(res.headers.get('cache-control')).toBe('max-age=10');
     for (const name of ['connection', 'x-internal', 'keep-alive', 'x-frame-options', 'x-content-type-options']) {
       expect(res.headers.get(name), name).toBeNull();

@@ -24,7 +24,9 @@ describe('gateway route policies (a refused request never reaches the origin)', 
     const expired = await mintSessionToken({ iat: Math.floor(Date.now() / 1000) - 600 });
     await expectError(await send(b, '/api/x', { headers: bearer(expired) }), 401, 'invalid_token');
     expect(origin.received).toHaveLength(0);
-    expect((await send(b, '/api/x', { headers: bearer(await mintSessionToken({ userId: uid('user') })) })).status).toBe(200);
+    expect((await send(b, '/api/x', { headers: bearer(await mintSessionToken({ userId: uid('user') })) })).status).toBe(
+      200,
+    );
     expect(origin.received).toHaveLength(1);
   });
 
@@ -34,7 +36,11 @@ describe('gateway route policies (a refused request never reaches the origin)', 
     expect((await send(b, '/pub/a', { headers: { 'x-fulcrum-user-id': 'user_spoof' } })).status).toBe(200);
     const anon = origin.received[0]!;
     expect([...anon.headers.keys()].filter((k) => k.startsWith('x-fulcrum-'))).toEqual([]);
-    await expectError(await send(b, '/pub/a', { headers: { authorization: 'Bearer bad.token.here' } }), 401, 'invalid_token');
+    await expectError(
+      await send(b, '/pub/a', { headers: { authorization: 'Bearer bad.token.here' } }),
+      401,
+      'invalid_token',
+    );
     expect(origin.received).toHaveLength(1);
     const user = uid('user');
     expect((await send(b, '/pub/a', { headers: bearer(await mintSessionToken({ userId: user })) })).status).toBe(200);
@@ -81,73 +87,96 @@ describe('gateway route policies (a refused request never reaches the origin)', 
     expect(origin.received).toHaveLength(3);
   });
 
-  it('secondFactorMinutes: a second factor verified less than N minutes ago, else 403 second_factor_required', async () => {
-    const origin = capturedOrigin();
-    const b = await gatewayBindings([{ prefix: '/mfa/', secondFactorMinutes: 10 }], origin);
-    const call = async (fva: [number, number]) =>
-      send(b, '/mfa/x', { headers: bearer(await mintSessionToken({ userId: uid('user'), fva })) });
-    await expectError(await call([1, -1]), 403, 'second_factor_required');
-    await expectError(await call([1, 10]), 403, 'second_factor_required');
-    expect(origin.received).toHaveLength(0);
-    expect((await call([1, 9])).status).toBe(200);
-  });
+  it(
+    'secondFactorMinutes: a second factor verified less than N minutes ' + 'ago, else 403 second_factor_required',
+    async () => {
+      const origin = capturedOrigin();
+      const b = await gatewayBindings([{ prefix: '/mfa/', secondFactorMinutes: 10 }], origin);
+      const call = async (fva: [number, number]) =>
+        send(b, '/mfa/x', { headers: bearer(await mintSessionToken({ userId: uid('user'), fva })) });
+      await expectError(await call([1, -1]), 403, 'second_factor_required');
+      await expectError(await call([1, 10]), 403, 'second_factor_required');
+      expect(origin.received).toHaveLength(0);
+      expect((await call([1, 9])).status).toBe(200);
+    },
+  );
 
   it('an archived tenant ⇒ 403 tenant_archived, nothing forwarded', async () => {
     const origin = capturedOrigin();
     const b = await gatewayBindings([{ prefix: '/api/' }], origin);
     const user = uid('user');
     await ensureTenantForUser(testDb(), { userId: user, now: Date.now() });
-    await env.DB.prepare("update tenants set status = 'archived', archived_at = ? where id = ?").bind(Date.now(), user).run();
-    await expectError(await send(b, '/api/x', { headers: bearer(await mintSessionToken({ userId: user })) }), 403, 'tenant_archived');
-    expect(origin.received).toHaveLength(0);
-  });
-
-  it('CSRF: a cookie-authenticated POST from another site ⇒ 403; from an authorized party it is forwarded', async () => {
-    const origin = capturedOrigin();
-    const b = await gatewayBindings([{ prefix: '/api/' }], origin);
-    const iat = Math.floor(Date.now() / 1000);
-    const cookie = `__session=${await mintSessionToken({ userId: uid('user'), iat })}; __client_uat=${iat - 5}; theme=dark`;
+    await env.DB.prepare("update tenants set status = 'archived', archived_at = ? where id = ?")
+      .bind(Date.now(), user)
+      .run();
     await expectError(
-      await send(b, '/api/x', { method: 'POST', headers: { cookie, origin: 'https://evil.test' }, body: '{}' }),
+      await send(b, '/api/x', { headers: bearer(await mintSessionToken({ userId: user })) }),
       403,
-      'forbidden',
+      'tenant_archived',
     );
     expect(origin.received).toHaveLength(0);
-    const ok = await send(b, '/api/x', { method: 'POST', headers: { cookie, origin: TEST_AZP }, body: '{}' });
-    expect(ok.status).toBe(200);
-    // Clerk's cookies stay at the edge; the others reach the origin.
-    expect(origin.received[0]?.headers.get('cookie')).toBe('theme=dark');
   });
 
-  it('GATEWAY_LIMITER per subject: over it ⇒ 429 rate_limited + Retry-After, nothing forwarded; others unaffected', async () => {
-    const origin = capturedOrigin();
-    const seen: string[] = [];
-    const limiter = {
-      limit: async ({ key }: { key: string }) => {
-        seen.push(key);
-        return { success: !key.endsWith('user_limited') };
-      },
-    };
-    const b = await gatewayBindings([{ prefix: '/api/' }], origin, { GATEWAY_LIMITER: limiter });
-    const limited = await send(b, '/api/x', { headers: bearer(await mintSessionToken({ userId: 'user_limited' })) });
-    await expectError(limited, 429, 'rate_limited');
-    expect(limited.headers.get('retry-after')).toMatch(/^\d+$/);
-    expect(origin.received).toHaveLength(0);
-    const other = uid('user');
-    expect((await send(b, '/api/x', { headers: bearer(await mintSessionToken({ userId: other })) })).status).toBe(200);
-    expect(seen).toEqual(['session_token:user_limited', `session_token:${other}`]);
-  });
+  it(
+    'CSRF: a cookie-authenticated POST from another site ⇒ 403; from ' + 'an authorized party it is forwarded',
+    async () => {
+      const origin = capturedOrigin();
+      const b = await gatewayBindings([{ prefix: '/api/' }], origin);
+      const iat = Math.floor(Date.now() / 1000);
+      const session = await mintSessionToken({ userId: uid('user'), iat });
+      const cookie = `__session=${session}; __client_uat=${iat - 5}; theme=dark`;
+      await expectError(
+        await send(b, '/api/x', { method: 'POST', headers: { cookie, origin: 'https://evil.test' }, body: '{}' }),
+        403,
+        'forbidden',
+      );
+      expect(origin.received).toHaveLength(0);
+      const ok = await send(b, '/api/x', { method: 'POST', headers: { cookie, origin: TEST_AZP }, body: '{}' });
+      expect(ok.status).toBe(200);
+      // Clerk's cookies stay at the edge; the others reach the origin.
+      expect(origin.received[0]?.headers.get('cookie')).toBe('theme=dark');
+    },
+  );
+
+  it(
+    'GATEWAY_LIMITER per subject: over it ⇒ 429 rate_limited + ' + 'Retry-After, nothing forwarded; others unaffected',
+    async () => {
+      const origin = capturedOrigin();
+      const seen: string[] = [];
+      const limiter = {
+        limit: async ({ key }: { key: string }) => {
+          seen.push(key);
+          return { success: !key.endsWith('user_limited') };
+        },
+      };
+      const b = await gatewayBindings([{ prefix: '/api/' }], origin, { GATEWAY_LIMITER: limiter });
+      const limited = await send(b, '/api/x', { headers: bearer(await mintSessionToken({ userId: 'user_limited' })) });
+      await expectError(limited, 429, 'rate_limited');
+      expect(limited.headers.get('retry-after')).toMatch(/^\d+$/);
+      expect(origin.received).toHaveLength(0);
+      const other = uid('user');
+      expect((await send(b, '/api/x', { headers: bearer(await mintSessionToken({ userId: other })) })).status).toBe(
+        200,
+      );
+      expect(seen).toEqual(['session_token:user_limited', `session_token:${other}`]);
+    },
+  );
 
   it('misconfiguration ⇒ 503 misconfigured naming the variable; readiness names the entry', async () => {
     const origin = capturedOrigin();
     const noKey = await gatewayBindings([{ prefix: '/api/' }], origin, { EDGE_SIGNING_KEY: undefined });
     const token = await mintSessionToken({ userId: uid('user') });
-    expect((await expectError(await send(noKey, '/api/x', { headers: bearer(token) }), 503, 'misconfigured')) as unknown).toMatchObject({
+    expect(
+      (await expectError(await send(noKey, '/api/x', { headers: bearer(token) }), 503, 'misconfigured')) as unknown,
+    ).toMatchObject({
       missing: ['EDGE_SIGNING_KEY'],
     });
     const noAudience = await gatewayBindings([{ prefix: '/api/' }], origin, { EDGE_AUDIENCE: undefined });
     await expectError(await send(noAudience, '/api/x', { headers: bearer(token) }), 503, 'misconfigured');
-    const broken = await gatewayBindings([{ prefix: '/api/' }, { prefix: '/api/admin/', roles: 'org:admin' }, { prefix: '/v1/' }], origin);
+    const broken = await gatewayBindings(
+      [{ prefix: '/api/' }, { prefix: '/api/admin/', roles: 'org:admin' }, { prefix: '/v1/' }],
+      origin,
+    );
     await expectError(await send(broken, '/api/admin/x', { headers: bearer(token) }), 503, 'misconfigured');
     expect(origin.received).toHaveLength(0);
     const ready = await send(broken, '/health/ready');

@@ -5,7 +5,10 @@ import { callApp } from '../helpers/http';
 export const AUDIENCE = 'https://api.fulcrum.test';
 
 /** A fresh private signing JWK (JSON, with `kid`) as EDGE_SIGNING_KEY holds it. */
-export async function edgeKey(alg: 'EdDSA' | 'ES256', kid = `edge-${crypto.randomUUID().slice(0, 8)}`): Promise<string> {
+export async function edgeKey(
+  alg: 'EdDSA' | 'ES256',
+  kid = `edge-${crypto.randomUUID().slice(0, 8)}`,
+): Promise<string> {
   const params = alg === 'EdDSA' ? { name: 'Ed25519' } : { name: 'ECDSA', namedCurve: 'P-256' };
   const pair = (await crypto.subtle.generateKey(params, true, ['sign', 'verify'])) as CryptoKeyPair;
   const jwk = (await crypto.subtle.exportKey('jwk', pair.privateKey)) as JsonWebKey;
@@ -28,7 +31,12 @@ export function capturedOrigin(handler?: OriginHandler) {
     async fetch(input: Request, init?: { signal?: AbortSignal }) {
       const request = input;
       if (handler) {
-        received.push({ method: request.method, url: new URL(request.url), headers: new Headers(request.headers), body: new Uint8Array() });
+        received.push({
+          method: request.method,
+          url: new URL(request.url),
+          headers: new Headers(request.headers),
+          body: new Uint8Array(),
+        });
         return handler(request, init?.signal);
       }
       const body = new Uint8Array(await request.arrayBuffer());

@@ -68,7 +68,11 @@ describe('normalizePath', () => {
     expect(normalizePath('/api\\..\\v1')).toEqual({ ok: false, error: 'backslash' });
   });
 
-  const table = parseRouteTable([{ prefix: '/api/' }, { prefix: '/api/admin', roles: ['org:admin'] }, { prefix: '/public', auth: 'none' }]);
+  const table = parseRouteTable([
+    { prefix: '/api/' },
+    { prefix: '/api/admin', roles: ['org:admin'] },
+    { prefix: '/public', auth: 'none' },
+  ]);
   const route = (segments: readonly string[]) => {
     const m = matchRoute(table, segments);
     return m.kind === 'route' ? m.route.prefix : m.kind;
@@ -105,22 +109,25 @@ describe('normalizePath', () => {
   );
   const rawPath = fc.array(token, { maxLength: 8 }).map((t) => `/${t.join('/')}`);
 
-  it('property: an accepted path reaches exactly the route its canonical reading reaches (decoded once or twice)', () => {
-    fc.assert(
-      fc.property(rawPath, fc.boolean(), (raw, trailing) => {
-        const n = normalizePath(parsed(raw + (trailing ? '/' : '')));
-        if (!n.ok) return;
-        const { path, segments } = n.value;
-        expect(path.includes('//')).toBe(false);
-        for (const rounds of [1, 2]) {
-          const seen = originView(path, rounds);
-          expect(seen).toEqual(segments);
-          expect(route(seen)).toBe(route(segments));
-        }
-      }),
-      { numRuns: 2000 },
-    );
-  });
+  it(
+    'property: an accepted path reaches exactly the route its canonical ' + 'reading reaches (decoded once or twice)',
+    () => {
+      fc.assert(
+        fc.property(rawPath, fc.boolean(), (raw, trailing) => {
+          const n = normalizePath(parsed(raw + (trailing ? '/' : '')));
+          if (!n.ok) return;
+          const { path, segments } = n.value;
+          expect(path.includes('//')).toBe(false);
+          for (const rounds of [1, 2]) {
+            const seen = originView(path, rounds);
+            expect(seen).toEqual(segments);
+            expect(route(seen)).toBe(route(segments));
+          }
+        }),
+        { numRuns: 2000 },
+      );
+    },
+  );
 
   it('property: no spelling of an edge-owned path is forwarded', () => {
     fc.assert(

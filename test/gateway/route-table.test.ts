@@ -80,7 +80,12 @@ describe('GATEWAY_ROUTES parsing', () => {
 });
 
 describe('matching', () => {
-  const table = parseRouteTable([{ prefix: '/api/' }, { prefix: '/api/admin/' }, { prefix: '/files' }, { prefix: '/' }]);
+  const table = parseRouteTable([
+    { prefix: '/api/' },
+    { prefix: '/api/admin/' },
+    { prefix: '/files' },
+    { prefix: '/' },
+  ]);
 
   it('longest prefix wins, on whole segments', () => {
     expect(matched(table, '/api/hello')).toBe('/api/');
@@ -93,7 +98,14 @@ describe('matching', () => {
   });
 
   it('edge-owned routes are never matched, even under a catch-all "/" prefix', () => {
-    for (const path of ['/v1/me', '/health', '/api/webhooks/clerk', '/.well-known/jwks.json', '/openapi.json', '/docs']) {
+    for (const path of [
+      '/v1/me',
+      '/health',
+      '/api/webhooks/clerk',
+      '/.well-known/jwks.json',
+      '/openapi.json',
+      '/docs',
+    ]) {
       expect(matched(table, path)).toBe('none');
     }
   });

@@ -17,7 +17,10 @@ type ClerkCheck = {
   names?: string[];
   message?: string;
 };
-type Ready = { status: string; checks: { clerk: ClerkCheck; config: { status: string; problems?: { name: string; issue: string }[] } } };
+type Ready = {
+  status: string;
+  checks: { clerk: ClerkCheck; config: { status: string; problems?: { name: string; issue: string }[] } };
+};
 
 const LIVE_PK = 'pk_live_Y2xlcmsuZnVsY3J1bS5leGFtcGxlJA'; // clerk.fulcrum.example
 const LIVE_SK = 'sk_live_readiness_test_secret_value';
@@ -59,7 +62,12 @@ describe('GET /health/ready names the Clerk instance (host and mode, never a key
   });
 
   it('production with live keys: ok, and it says production', async () => {
-    const { status, body } = await ready({ ...env, ENVIRONMENT: 'production', CLERK_PUBLISHABLE_KEY: LIVE_PK, CLERK_SECRET_KEY: LIVE_SK });
+    const { status, body } = await ready({
+      ...env,
+      ENVIRONMENT: 'production',
+      CLERK_PUBLISHABLE_KEY: LIVE_PK,
+      CLERK_SECRET_KEY: LIVE_SK,
+    });
     expect(status).toBe(200);
     expect(body.checks.clerk).toMatchObject({
       status: 'ok',
@@ -84,16 +92,20 @@ describe('mixed test and live keys', () => {
         error: 'keys_mismatched',
         names: ['CLERK_PUBLISHABLE_KEY', 'CLERK_SECRET_KEY'],
       });
-      expect(body.checks.clerk.message).toMatch(/CLERK_PUBLISHABLE_KEY is (test|live).* but CLERK_SECRET_KEY is (live|test)/);
+      expect(body.checks.clerk.message).toMatch(
+        /CLERK_PUBLISHABLE_KEY is (test|live).* but CLERK_SECRET_KEY is (live|test)/,
+      );
       expect(body.checks.config.problems).toEqual(
         expect.arrayContaining([
           expect.objectContaining({ name: 'CLERK_PUBLISHABLE_KEY', issue: 'mismatched' }),
           expect.objectContaining({ name: 'CLERK_SECRET_KEY', issue: 'mismatched' }),
         ]),
       );
-      for (const value of [LIVE_SK, LIVE_PK, env.CLERK_SECRET_KEY, env.CLERK_PUBLISHABLE_KEY]) expect(text).not.toContain(value);
+      for (const value of [LIVE_SK, LIVE_PK, env.CLERK_SECRET_KEY, env.CLERK_PUBLISHABLE_KEY])
+        expect(text).not.toContain(value);
 
-      // env has CLERK_JWT_KEY (networkless verification): still refused, with 503 rather than a 401 that signs users out.
+      // env has CLERK_JWT_KEY (networkless verification): still refused, with 503 rather than a 401 that signs
+      // users out.
       const me = await callApp(createApp(), '/v1/me', { headers: bearer(await mintSessionToken()) }, bindings);
       const error = await expectError(me, 503, 'misconfigured');
       expect(JSON.stringify(error)).not.toContain(LIVE_SK);
@@ -111,7 +123,8 @@ describe('mixed test and live keys', () => {
 describe('a live key in local development', () => {
   it('is a loud warning: readiness degraded (200) with the field, one log line per isolate', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
-    const isolate = { ...env, CLERK_PUBLISHABLE_KEY: LIVE_PK, CLERK_SECRET_KEY: LIVE_SK }; // one env object = one isolate
+    // one env object = one isolate
+    const isolate = { ...env, CLERK_PUBLISHABLE_KEY: LIVE_PK, CLERK_SECRET_KEY: LIVE_SK };
     const first = await ready(isolate);
     const second = await ready(isolate);
     expect(first.status).toBe(200);
@@ -122,7 +135,9 @@ describe('a live key in local development', () => {
       warnings: [{ code: 'live_key_in_development', names: ['CLERK_PUBLISHABLE_KEY', 'CLERK_SECRET_KEY'] }],
     });
     expect(second.body.checks.clerk.warnings).toHaveLength(1);
-    const lines = warn.mock.calls.map(([line]) => String(line)).filter((l) => l.includes('"event":"config.live_key_in_development"'));
+    const lines = warn.mock.calls
+      .map(([line]) => String(line))
+      .filter((l) => l.includes('"event":"config.live_key_in_development"'));
     expect(lines).toHaveLength(1);
     for (const value of [LIVE_SK, LIVE_PK]) {
       expect(lines[0]).not.toContain(value);
@@ -132,8 +147,16 @@ describe('a live key in local development', () => {
 
   it('a test key in production is a warning too; staging may use either', async () => {
     const prod = await ready({ ...env, ENVIRONMENT: 'production' });
-    expect(prod.body.checks.clerk).toMatchObject({ status: 'degraded', warnings: [{ code: 'test_key_in_production' }] });
-    const staging = await ready({ ...env, ENVIRONMENT: 'staging', CLERK_PUBLISHABLE_KEY: LIVE_PK, CLERK_SECRET_KEY: LIVE_SK });
+    expect(prod.body.checks.clerk).toMatchObject({
+      status: 'degraded',
+      warnings: [{ code: 'test_key_in_production' }],
+    });
+    const staging = await ready({
+      ...env,
+      ENVIRONMENT: 'staging',
+      CLERK_PUBLISHABLE_KEY: LIVE_PK,
+      CLERK_SECRET_KEY: LIVE_SK,
+    });
     expect(staging.body.checks.clerk).toMatchObject({ status: 'ok', warnings: [] });
   });
 });
@@ -143,7 +166,11 @@ describe('Clerk refuses the secret key (JWKS 401)', () => {
     const apiUrl = `https://api-${crypto.randomUUID().slice(0, 8)}.clerk.test`;
     clerk = mockClerk({ '/v1/jwks': () => json({ errors: [{ code: 'authentication_invalid' }] }, 401) }, apiUrl);
     const bindings = { ...env, ENVIRONMENT: 'production', CLERK_PUBLISHABLE_KEY: LIVE_PK, CLERK_SECRET_KEY: LIVE_SK };
-    const res = await callApp(createApp(), '/health/ready', undefined, { ...bindings, CLERK_JWT_KEY: undefined, CLERK_API_URL: apiUrl });
+    const res = await callApp(createApp(), '/health/ready', undefined, {
+      ...bindings,
+      CLERK_JWT_KEY: undefined,
+      CLERK_API_URL: apiUrl,
+    });
     const text = await res.text();
     const keys = (JSON.parse(text) as { checks: { keys: Record<string, unknown> } }).checks.keys;
     expect(keys).toMatchObject({ status: 'fail', lastRefreshError: 'secret_key_invalid', rotate: 'CLERK_SECRET_KEY' });
@@ -156,7 +183,11 @@ describe('Clerk refuses the secret key (JWKS 401)', () => {
   it('no rotation advice while Clerk is merely unreachable', async () => {
     const apiUrl = `https://api-${crypto.randomUUID().slice(0, 8)}.clerk.test`;
     clerk = mockClerk({ '/v1/jwks': () => json({ errors: [] }, 503) }, apiUrl);
-    const res = await callApp(createApp(), '/health/ready', undefined, { ...env, CLERK_JWT_KEY: undefined, CLERK_API_URL: apiUrl });
+    const res = await callApp(createApp(), '/health/ready', undefined, {
+      ...env,
+      CLERK_JWT_KEY: undefined,
+      CLERK_API_URL: apiUrl,
+    });
     const keys = ((await res.json()) as { checks: { keys: Record<string, unknown> } }).checks.keys;
     expect(keys).toMatchObject({ lastRefreshError: 'clerk_unreachable' });
     expect(keys).not.toHaveProperty('rotate');

@@ -26,7 +26,9 @@ describe('health', () => {
       CLERK_PUBLISHABLE_KEY: 'pk_live_garbage',
     });
     expect(res.status).toBe(503);
-    const body = (await res.json()) as { checks: { config: { status: string; problems: { name: string; issue: string }[] } } };
+    const body = (await res.json()) as {
+      checks: { config: { status: string; problems: { name: string; issue: string }[] } };
+    };
     expect(body.checks.config.status).toBe('fail');
     expect(body.checks.config.problems).toEqual(
       expect.arrayContaining([

@@ -53,8 +53,10 @@ export function countingD1(inner: D1Database, options: { refuseBookmarks?: boole
     db,
     calls,
     /** Every D1 call that could reach the database (statements, batches, sessions opened). */
-    total: () => calls.prepare + calls.batch + calls.exec + calls.withSession.length + calls.sessionPrepare + calls.sessionBatch,
-    reset: () => Object.assign(calls, { prepare: 0, batch: 0, exec: 0, withSession: [], sessionPrepare: 0, sessionBatch: 0 }),
+    total: () =>
+      calls.prepare + calls.batch + calls.exec + calls.withSession.length + calls.sessionPrepare + calls.sessionBatch,
+    reset: () =>
+      Object.assign(calls, { prepare: 0, batch: 0, exec: 0, withSession: [], sessionPrepare: 0, sessionBatch: 0 }),
   };
 }
 

@@ -32,10 +32,17 @@ export async function expectError(res: Response, status: number, code: string) {
   return body.error;
 }
 
-export type FetchableApp = { fetch: (request: Request, env: any, ctx: ExecutionContext) => Response | Promise<Response> };
+export type FetchableApp = {
+  fetch: (request: Request, env: any, ctx: ExecutionContext) => Response | Promise<Response>;
+};
 
 /** Calls an app (e.g. `createApp()` with other bindings) in a Worker execution context. */
-export async function callApp(app: FetchableApp, path: string, init?: RequestInit, bindings: object = env): Promise<Response> {
+export async function callApp(
+  app: FetchableApp,
+  path: string,
+  init?: RequestInit,
+  bindings: object = env,
+): Promise<Response> {
   const ctx = createExecutionContext();
   const res = await app.fetch(new Request(`https://edge.fulcrum.test${path}`, withClientIp(init)), bindings, ctx);
   await waitOnExecutionContext(ctx);

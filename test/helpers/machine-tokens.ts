@@ -72,7 +72,10 @@ const OBJECT: Record<Kind, string> = {
 /** A 200 body as Clerk's BAPI (2026-05-12) shapes a verified resource of `kind`. */
 export function verifiedBody(
   kind: Kind,
-  o: { subject: string; revoked?: boolean; expired?: boolean; expiration?: number | null; scopes?: string[] } & Record<string, unknown>,
+  o: { subject: string; revoked?: boolean; expired?: boolean; expiration?: number | null; scopes?: string[] } & Record<
+    string,
+    unknown
+  >,
 ) {
   const now = Date.now();
   const base = {

@@ -44,9 +44,17 @@ export async function generateRsaKeyPair(): Promise<CryptoKeyPair> {
 }
 
 /** Signs an RS256 JWS over exactly the given header and payload objects. */
-export async function signJwt(header: Record<string, unknown>, payload: Record<string, unknown>, key?: CryptoKey): Promise<string> {
+export async function signJwt(
+  header: Record<string, unknown>,
+  payload: Record<string, unknown>,
+  key?: CryptoKey,
+): Promise<string> {
   const input = `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(payload))}`;
-  const signature = await crypto.subtle.sign('RSASSA-PKCS1-v1_5', key ?? (await testPrivateKey()), encoder.encode(input));
+  const signature = await crypto.subtle.sign(
+    'RSASSA-PKCS1-v1_5',
+    key ?? (await testPrivateKey()),
+    encoder.encode(input),
+  );
   return `${input}.${base64url(signature)}`;
 }
 
@@ -86,14 +94,22 @@ export function sessionClaims(options: SessionTokenOptions = {}): Record<string,
     sid: options.sessionId ?? 'sess_test_1',
     sub: options.userId ?? 'user_test_1',
     v: 2,
-    ...(org ? { o: withoutUndefined({ id: org.id, rol: org.role, slg: org.slug ?? org.id, per: org.permissions?.join(',') }) } : {}),
+    ...(org
+      ? { o: withoutUndefined({ id: org.id, rol: org.role, slg: org.slug ?? org.id, per: org.permissions?.join(',') }) }
+      : {}),
     ...options.claims,
   });
 }
 
 /** Mints a real RS256 Clerk-shaped session token signed with the test key (or `options.key`). */
 export function mintSessionToken(options: SessionTokenOptions = {}): Promise<string> {
-  const header = withoutUndefined({ alg: 'RS256', kid: TEST_KID, typ: 'JWT', cat: SESSION_TOKEN_CAT, ...options.header });
+  const header = withoutUndefined({
+    alg: 'RS256',
+    kid: TEST_KID,
+    typ: 'JWT',
+    cat: SESSION_TOKEN_CAT,
+    ...options.header,
+  });
   return signJwt(header, sessionClaims(options), options.key);
 }
 

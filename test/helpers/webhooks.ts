@@ -22,12 +22,20 @@ export type SignOptions = {
 export function svixHeaders(body: string, options: SignOptions = {}): Record<string, string> {
   const id = options.id ?? uid('msg');
   const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
-  const signature = new Webhook(options.secret ?? env.CLERK_WEBHOOK_SIGNING_SECRET).sign(id, new Date(timestamp * 1000), body);
+  const signature = new Webhook(options.secret ?? env.CLERK_WEBHOOK_SIGNING_SECRET).sign(
+    id,
+    new Date(timestamp * 1000),
+    body,
+  );
   return { 'svix-id': id, 'svix-timestamp': String(timestamp), 'svix-signature': signature };
 }
 
 /** POSTs `body` to the webhook route with the given headers (plus a JSON content type). */
-export function postWebhook(body: BodyInit | null, headers: Record<string, string>, app?: FetchableApp): Promise<Response> {
+export function postWebhook(
+  body: BodyInit | null,
+  headers: Record<string, string>,
+  app?: FetchableApp,
+): Promise<Response> {
   const init = { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body };
   return app ? callApp(app, '/api/webhooks/clerk', init) : call('/api/webhooks/clerk', init);
 }

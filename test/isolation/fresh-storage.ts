@@ -7,7 +7,8 @@ const filesSeen = new Set<string>();
 /** Tables the migrations create (SQLite's and D1's own bookkeeping excluded). */
 async function appTables(): Promise<string[]> {
   const { results } = await env.DB.prepare(
-    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name != 'd1_migrations' ORDER BY name",
+    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' " +
+      "AND name != 'd1_migrations' ORDER BY name",
   ).all<{ name: string }>();
   return results.map((r) => r.name);
 }
@@ -37,7 +38,9 @@ export function provesFreshStorage(file: string) {
   });
 
   it('leaves a row and a KV key behind (the next file must not see them)', async () => {
-    await env.DB.prepare("INSERT INTO job_state (name, value, updated_at) VALUES (?, 'left behind', 0)").bind(`isolation:${file}`).run();
+    await env.DB.prepare("INSERT INTO job_state (name, value, updated_at) VALUES (?, 'left behind', 0)")
+      .bind(`isolation:${file}`)
+      .run();
     await env.JWKS_CACHE.put(`isolation:${file}`, 'left behind');
     expect(await env.JWKS_CACHE.get(`isolation:${file}`)).toBe('left behind');
   });

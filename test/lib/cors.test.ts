@@ -39,8 +39,14 @@ describe('CORS on the Worker', () => {
       expect(res.status, path).toBe(204);
       expect(res.headers.get('access-control-allow-origin')).toBe(TEST_AZP);
       expect(res.headers.get('access-control-allow-credentials')).toBe('true');
-      expect(csv(res.headers.get('access-control-allow-headers'))).toEqual(['authorization', 'content-type', 'x-d1-bookmark']);
-      expect(csv(res.headers.get('access-control-allow-methods'))).toEqual(expect.arrayContaining(['get', 'post', 'delete']));
+      expect(csv(res.headers.get('access-control-allow-headers'))).toEqual([
+        'authorization',
+        'content-type',
+        'x-d1-bookmark',
+      ]);
+      expect(csv(res.headers.get('access-control-allow-methods'))).toEqual(
+        expect.arrayContaining(['get', 'post', 'delete']),
+      );
       expect(csv(res.headers.get('vary'))).toContain('origin');
       expect(res.headers.get('x-request-id')).toBeTruthy();
       expect(await res.text()).toBe('');
@@ -50,7 +56,11 @@ describe('CORS on the Worker', () => {
   it('a preflight from another origin gets no CORS grant (and still no 401)', async () => {
     const res = await call('/v1/me', preflight('https://evil.example'));
     expect(res.status).toBe(204);
-    for (const name of ['access-control-allow-origin', 'access-control-allow-credentials', 'access-control-allow-headers'])
+    for (const name of [
+      'access-control-allow-origin',
+      'access-control-allow-credentials',
+      'access-control-allow-headers',
+    ])
       expect(res.headers.get(name), name).toBeNull();
     expect(csv(res.headers.get('vary'))).toContain('origin');
   });
@@ -77,11 +87,14 @@ describe('CORS on the Worker', () => {
     expect(csv(theirs.headers.get('vary'))).toContain('origin');
   });
 
-  it('Vary: Origin also without an Origin (a shared cache must not serve one origin the grant of another)', async () => {
-    const res = await call('/health');
-    expect(res.headers.get('access-control-allow-origin')).toBeNull();
-    expect(csv(res.headers.get('vary'))).toContain('origin');
-  });
+  it(
+    'Vary: Origin also without an Origin (a shared cache must not ' + 'serve one origin the grant of another)',
+    async () => {
+      const res = await call('/health');
+      expect(res.headers.get('access-control-allow-origin')).toBeNull();
+      expect(csv(res.headers.get('vary'))).toContain('origin');
+    },
+  );
 
   it('CORS_ALLOWED_ORIGINS replaces the authorized parties for CORS (not for azp)', async () => {
     const app = createApp();

@@ -35,7 +35,10 @@ describe('cursor (pure)', () => {
         async (scope, other, at, ch) => {
           const cursor = await encodeCursor('secret', scope, { c: 1, s: 'sess_1' });
           const edited = cursor.slice(0, at % cursor.length) + ch + cursor.slice((at % cursor.length) + 1);
-          const attempts = [other === scope ? null : decodeCursor('secret', other, cursor, any), decodeCursor('other', scope, cursor, any)];
+          const attempts = [
+            other === scope ? null : decodeCursor('secret', other, cursor, any),
+            decodeCursor('other', scope, cursor, any),
+          ];
           if (edited !== cursor) attempts.push(decodeCursor('secret', scope, edited, any));
           for (const attempt of attempts) {
             if (attempt) await expect(attempt).rejects.toMatchObject({ code: 'invalid_request' });
@@ -59,6 +62,8 @@ describe('cursor canonical encoding', () => {
     const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
     // 32-byte MAC ⇒ 43 chars: the last one carries 4 bits; its sibling differs in the 2 unused bits.
     const sibling = alphabet[alphabet.indexOf(last) ^ 1] as string;
-    await expect(decodeCursor('secret', 's', cursor.slice(0, -1) + sibling, (v) => v)).rejects.toMatchObject({ code: 'invalid_request' });
+    await expect(decodeCursor('secret', 's', cursor.slice(0, -1) + sibling, (v) => v)).rejects.toMatchObject({
+      code: 'invalid_request',
+    });
   });
 });

@@ -46,7 +46,14 @@ describe('cache headers for a CDN', () => {
     const userId = uid('user');
     await seedTenant({ id: userId });
     const token = await mintSessionToken({ userId });
-    for (const path of ['/v1/me', '/v1/tenant', '/v1/audit/logins', '/v1/orgs/current', '/v1/audit/logins?limit=0', '/v1/admin/usage']) {
+    for (const path of [
+      '/v1/me',
+      '/v1/tenant',
+      '/v1/audit/logins',
+      '/v1/orgs/current',
+      '/v1/audit/logins?limit=0',
+      '/v1/admin/usage',
+    ]) {
       const res = await call(path, { headers: bearer(token) });
       expect(res.headers.get('cache-control'), `${path} ${res.status}`).toBe('private, no-store');
     }

@@ -7,12 +7,16 @@ describe('redact', () => {
     const out = JSON.stringify(
       redact({
         authorization: 'Bearer abc',
-        nested: { cookie: '__session=x', note: 'key sk_live_123abc and whsec_c2VjcmV0 and Bearer eyJhbGciOi.eyJzdWIi.sig' },
+        nested: {
+          cookie: '__session=x',
+          note: 'key sk_live_123abc and whsec_c2VjcmV0 and Bearer eyJhbGciOi.eyJzdWIi.sig',
+        },
         list: ['-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----'],
         err: new Error('token eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1In0.c2ln failed'),
       }),
     );
-    for (const secret of ['Bearer abc', '__session', 'sk_live_123abc', 'whsec_c2VjcmV0', 'eyJ', 'MIIB']) expect(out).not.toContain(secret);
+    for (const secret of ['Bearer abc', '__session', 'sk_live_123abc', 'whsec_c2VjcmV0', 'eyJ', 'MIIB'])
+      expect(out).not.toContain(secret);
     expect(out).toContain(REDACTED);
   });
 

@@ -99,7 +99,11 @@ describe('reconcileUsers', () => {
     expect((await getTenant(testDb(), { id: 'user_shifted' }))?.status).toBe('active');
     expect((await getTenant(testDb(), { id: 'user_late' }))?.status).toBe('active');
     expect((await getTenant(testDb(), { id: 'org_x' }))?.status).toBe('active');
-    expect(clerk.calls.map((r) => new URL(r.url).pathname).sort()).toEqual(['/v1/users', '/v1/users/user_gone', '/v1/users/user_shifted']);
+    expect(clerk.calls.map((r) => new URL(r.url).pathname).sort()).toEqual([
+      '/v1/users',
+      '/v1/users/user_gone',
+      '/v1/users/user_shifted',
+    ]);
   });
 
   it('updates a profile only when Clerk is newer than the webhook state, and never resurrects', async () => {
@@ -113,8 +117,14 @@ describe('reconcileUsers', () => {
       profileEventAt: T0,
       source: 'webhook',
     });
-    expect(await getTenant(testDb(), { id: 'user_r2' })).toMatchObject({ email: 'r2@example.com', profileEventAt: T0 - 50_000 });
-    expect(await getTenant(testDb(), { id: 'user_r3' })).toMatchObject({ status: 'archived', email: 'deleted@example.com' });
+    expect(await getTenant(testDb(), { id: 'user_r2' })).toMatchObject({
+      email: 'r2@example.com',
+      profileEventAt: T0 - 50_000,
+    });
+    expect(await getTenant(testDb(), { id: 'user_r3' })).toMatchObject({
+      status: 'archived',
+      email: 'deleted@example.com',
+    });
   });
 
   it('stops without writes on 401, a malformed or oversized body, or a timeout, and resumes later', async () => {
@@ -136,7 +146,10 @@ describe('reconcileUsers', () => {
       expect((await getTenant(testDb(), { id: 'user_keep' }))?.status).toBe('active');
     }
     clerk?.restore();
-    clerk = mockClerk({ '/v1/users': usersEndpoint(() => [user(1)]), '/v1/users/user_keep': () => json(user(7, { id: 'user_keep' })) });
+    clerk = mockClerk({
+      '/v1/users': usersEndpoint(() => [user(1)]),
+      '/v1/users/user_keep': () => json(user(7, { id: 'user_keep' })),
+    });
     expect(await reconcileUsers(testDb(), api, T0, limits)).toMatchObject({ phase: 'idle', listed: 1, verified: 1 });
   });
 });
@@ -148,7 +161,10 @@ describe('scheduled', () => {
     await worker.scheduled(createScheduledController({ scheduledTime: T0, cron: '*/10 * * * *' }), env, ctx);
     await waitOnExecutionContext(ctx);
     expect(await getTenant(testDb(), { id: 'user_r1' })).toMatchObject({ source: 'reconcile' });
-    expect(await readJobState<ReconcileState>(testDb(), { name: RECONCILE_JOB })).toMatchObject({ phase: 'idle', lastSweepAt: T0 });
+    expect(await readJobState<ReconcileState>(testDb(), { name: RECONCILE_JOB })).toMatchObject({
+      phase: 'idle',
+      lastSweepAt: T0,
+    });
   });
 
   it('runMaintenance skips reconciliation without CLERK_SECRET_KEY and isolates failures', async () => {
@@ -169,8 +185,18 @@ describe('scheduled', () => {
 
   it("a tenant reconciliation creates, changes or archives leaves the services' tenant cache at once", async () => {
     const services = createServices();
-    const changed = await seedTenant({ id: 'user_r1', email: 'old@example.com', profileEventAt: T0 - 60_000, createdAt: T0 - 10 });
-    const unchanged = await seedTenant({ id: 'user_r2', email: 'r2@example.com', profileEventAt: T0, createdAt: T0 - 10 });
+    const changed = await seedTenant({
+      id: 'user_r1',
+      email: 'old@example.com',
+      profileEventAt: T0 - 60_000,
+      createdAt: T0 - 10,
+    });
+    const unchanged = await seedTenant({
+      id: 'user_r2',
+      email: 'r2@example.com',
+      profileEventAt: T0,
+      createdAt: T0 - 10,
+    });
     const gone = await seedTenant({ id: 'user_gone', createdAt: T0 - 10 });
     for (const t of [changed, unchanged, gone]) services.tenantCache.set(t.id, t, T0);
     services.tenantCache.set('user_r3', null, T0);
@@ -183,6 +209,7 @@ describe('scheduled', () => {
     expect(services.tenantCache.get('user_r1', T0)).toBeUndefined(); // profile applied (Clerk newer)
     expect(services.tenantCache.get('user_r3', T0)).toBeUndefined(); // created
     expect(services.tenantCache.get('user_gone', T0)).toBeUndefined(); // archived
-    expect(services.tenantCache.get('user_r2', T0)).toMatchObject({ email: 'r2@example.com' }); // webhook state newer: untouched
+    // webhook state newer: untouched
+    expect(services.tenantCache.get('user_r2', T0)).toMatchObject({ email: 'r2@example.com' });
   });
 });

@@ -49,8 +49,16 @@ describe('retryFailedWebhooks', () => {
   it('re-applies due failed events through the real replay, at most perRun per run', async () => {
     const t = Date.UTC(2099, 0, 1);
     const rows = await seedFailed(t, 3);
-    expect(await retryFailedWebhooks(testDb(), replayStoredEvent, t, limits)).toEqual({ attempted: 2, processed: 2, failed: 0 });
-    expect(await retryFailedWebhooks(testDb(), replayStoredEvent, t, limits)).toEqual({ attempted: 1, processed: 1, failed: 0 });
+    expect(await retryFailedWebhooks(testDb(), replayStoredEvent, t, limits)).toEqual({
+      attempted: 2,
+      processed: 2,
+      failed: 0,
+    });
+    expect(await retryFailedWebhooks(testDb(), replayStoredEvent, t, limits)).toEqual({
+      attempted: 1,
+      processed: 1,
+      failed: 0,
+    });
     for (const { svixId, userId } of rows) {
       expect(await getWebhookEventMeta(testDb(), { svixId })).toMatchObject({ status: 'processed' });
       expect(await getTenant(testDb(), { id: userId })).toMatchObject({ status: 'active', name: 'Retry' });
@@ -86,7 +94,11 @@ describe('retryFailedWebhooks', () => {
     };
     expect(await retryFailedWebhooks(testDb(), failing, t, limits)).toEqual({ attempted: 1, processed: 0, failed: 1 });
     // attempts 1 → 2; next attempt 1 min · 2^1 later.
-    expect(await getWebhookEventMeta(testDb(), { svixId })).toMatchObject({ status: 'failed', attempts: 2, nextAttemptAt: t + 120_000 });
+    expect(await getWebhookEventMeta(testDb(), { svixId })).toMatchObject({
+      status: 'failed',
+      attempts: 2,
+      nextAttemptAt: t + 120_000,
+    });
     expect(await retryFailedWebhooks(testDb(), failing, t + 119_999, limits)).toMatchObject({ attempted: 0 });
     expect(await retryFailedWebhooks(testDb(), failing, t + 120_000, limits)).toMatchObject({ attempted: 1 });
     expect(await getWebhookEventMeta(testDb(), { svixId })).toMatchObject({ attempts: 3 });

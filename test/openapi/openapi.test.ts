@@ -42,7 +42,9 @@ describe('GET /openapi.json', () => {
 
   it('documents every error code with the envelope schema', async () => {
     const doc = (await (await call('/openapi.json')).json()) as Doc;
-    expect(doc.components.schemas.Error.properties.error.properties.code.enum.sort()).toEqual(Object.keys(ERROR_STATUS).sort());
+    expect(doc.components.schemas.Error.properties.error.properties.code.enum.sort()).toEqual(
+      Object.keys(ERROR_STATUS).sort(),
+    );
     const used = new Set<string>();
     for (const ops of Object.values(doc.paths))
       for (const op of Object.values(ops))
@@ -117,10 +119,20 @@ describe('generated document', () => {
 });
 
 describe('OpenAPI documents the bookmark header', () => {
-  type Op = { parameters?: { name: string; in: string }[]; responses: Record<string, { headers?: Record<string, unknown> }> };
+  type Op = {
+    parameters?: { name: string; in: string }[];
+    responses: Record<string, { headers?: Record<string, unknown> }>;
+  };
   it('on read routes (request and 2xx response), not on writes', async () => {
     const doc = (await (await call('/openapi.json')).json()) as { paths: Record<string, Record<string, Op>> };
-    for (const path of ['/v1/me', '/v1/tenant', '/v1/audit/logins', '/v1/orgs/current', '/v1/admin/tenants', '/v1/admin/usage']) {
+    for (const path of [
+      '/v1/me',
+      '/v1/tenant',
+      '/v1/audit/logins',
+      '/v1/orgs/current',
+      '/v1/admin/tenants',
+      '/v1/admin/usage',
+    ]) {
       const op = doc.paths[path]?.get as Op;
       expect(
         op.parameters?.some((p) => p.name === 'x-d1-bookmark' && p.in === 'header'),

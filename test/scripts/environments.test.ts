@@ -105,7 +105,9 @@ describe('sharedResources', () => {
 
   it('the local top level may reuse ids, and odd shapes do not throw', () => {
     expect(sharedResources({ ratelimits: [{ name: 'A', namespace_id: '2001' }], env: base().env! })).toEqual([]);
-    expect(sharedResources({ env: { a: null as unknown as RawConfig, b: { ratelimits: 'x', d1_databases: [null, 3] } } })).toEqual([]);
+    expect(
+      sharedResources({ env: { a: null as unknown as RawConfig, b: { ratelimits: 'x', d1_databases: [null, 3] } } }),
+    ).toEqual([]);
   });
 });
 
@@ -188,7 +190,12 @@ describe('deployPlan (npm run deploy -- …)', () => {
     });
     expect(deployPlan(['--env', 'production', '--dry-run'], config)).toEqual({
       ok: true,
-      plan: { env: 'production', dryRun: true, checkSecrets: false, commands: [['deploy', '--env', 'production', '--dry-run']] },
+      plan: {
+        env: 'production',
+        dryRun: true,
+        checkSecrets: false,
+        commands: [['deploy', '--env', 'production', '--dry-run']],
+      },
     });
     expect(placeholderIds({ d1_databases: [{ binding: 'DB' }], kv_namespaces: [{ binding: 'KV', id: '' }] })).toEqual([
       'd1_databases DB database_id',
@@ -199,7 +206,9 @@ describe('deployPlan (npm run deploy -- …)', () => {
 
 describe('missingSecrets (wrangler secret list --format json)', () => {
   it('names the required secrets not listed, whatever the input', () => {
-    expect(missingSecrets([{ name: 'CLERK_SECRET_KEY', type: 'secret_text' }])).toEqual(['CLERK_WEBHOOK_SIGNING_SECRET']);
+    expect(missingSecrets([{ name: 'CLERK_SECRET_KEY', type: 'secret_text' }])).toEqual([
+      'CLERK_WEBHOOK_SIGNING_SECRET',
+    ]);
     expect(missingSecrets([{ name: 'CLERK_SECRET_KEY' }, { name: 'CLERK_WEBHOOK_SIGNING_SECRET' }])).toEqual([]);
     for (const odd of [null, {}, 'CLERK_SECRET_KEY', [null, 3, { name: 1 }]]) {
       expect(missingSecrets(odd)).toEqual(['CLERK_SECRET_KEY', 'CLERK_WEBHOOK_SIGNING_SECRET']);

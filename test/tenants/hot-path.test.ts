@@ -41,45 +41,55 @@ afterEach(() => {
 });
 
 describe('hot path: a warm isolate answers a repeated /v1/me from memory', () => {
-  it('first request reads D1 (and creates the tenant just in time); the repeat does zero D1, KV and RSA work', async () => {
-    // JWKS mode, so a KV read would be possible: keys come from Clerk (mocked) through KV.
-    const apiUrl = 'https://api.hot-path.clerk.test';
-    clerk = mockClerk({ '/v1/jwks': () => json({ keys: [testPublicJwk()] }) }, apiUrl);
-    const d1 = countingD1(env.DB);
-    const kv = countingKv(env.JWKS_CACHE);
-    const bindings = { ...env, CLERK_JWT_KEY: undefined, CLERK_API_URL: apiUrl, DB: d1.db, JWKS_CACHE: kv.kv };
-    const app = createApp(); // the real loader with the isolate's tenant cache
-    const userId = uid('user');
-    const token = await mintSessionToken({ userId });
-    const me = () => callApp(app, '/v1/me', { headers: bearer(token) }, bindings);
-    const verify = vi.spyOn(crypto.subtle, 'verify');
+  it(
+    'first request reads D1 (and creates the tenant just in time); the ' + 'repeat does zero D1, KV and RSA work',
+    async () => {
+      // JWKS mode, so a KV read would be possible: keys come from Clerk (mocked) through KV.
+      const apiUrl = 'https://api.hot-path.clerk.test';
+      clerk = mockClerk({ '/v1/jwks': () => json({ keys: [testPublicJwk()] }) }, apiUrl);
+      const d1 = countingD1(env.DB);
+      const kv = countingKv(env.JWKS_CACHE);
+      const bindings = { ...env, CLERK_JWT_KEY: undefined, CLERK_API_URL: apiUrl, DB: d1.db, JWKS_CACHE: kv.kv };
+      const app = createApp(); // the real loader with the isolate's tenant cache
+      const userId = uid('user');
+      const token = await mintSessionToken({ userId });
+      const me = () => callApp(app, '/v1/me', { headers: bearer(token) }, bindings);
+      const verify = vi.spyOn(crypto.subtle, 'verify');
 
-    const first = await me();
-    expect(first.status).toBe(200);
-    expect(d1.total()).toBeGreaterThan(0);
-    expect(d1.calls.withSession).toEqual(['first-unconstrained']);
-    expect(first.headers.get('x-d1-bookmark')).not.toBeNull();
-    expect(verify).toHaveBeenCalledTimes(1); // the spy sees the RSA check when there is one
-    expect(kv.calls.get).toBeGreaterThan(0);
-    const body = await first.json();
+      const first = await me();
+      expect(first.status).toBe(200);
+      expect(d1.total()).toBeGreaterThan(0);
+      expect(d1.calls.withSession).toEqual(['first-unconstrained']);
+      expect(first.headers.get('x-d1-bookmark')).not.toBeNull();
+      expect(verify).toHaveBeenCalledTimes(1); // the spy sees the RSA check when there is one
+      expect(kv.calls.get).toBeGreaterThan(0);
+      const body = await first.json();
 
-    d1.reset();
-    kv.calls.get = 0;
-    verify.mockClear();
-    const fetches = clerk.calls.length;
-    for (let i = 0; i < 5; i++) {
-      const again = await me();
-      expect(again.status).toBe(200);
-      expect(await again.json()).toEqual(body);
-      // No session was used, so there is no bookmark to hand back.
-      expect(again.headers.get('x-d1-bookmark')).toBeNull();
-    }
-    expect(d1.total()).toBe(0);
-    expect(d1.calls).toMatchObject({ prepare: 0, batch: 0, exec: 0, withSession: [], sessionPrepare: 0, sessionBatch: 0 });
-    expect(kv.calls.get).toBe(0);
-    expect(verify).not.toHaveBeenCalled();
-    expect(clerk.calls.length).toBe(fetches);
-  });
+      d1.reset();
+      kv.calls.get = 0;
+      verify.mockClear();
+      const fetches = clerk.calls.length;
+      for (let i = 0; i < 5; i++) {
+        const again = await me();
+        expect(again.status).toBe(200);
+        expect(await again.json()).toEqual(body);
+        // No session was used, so there is no bookmark to hand back.
+        expect(again.headers.get('x-d1-bookmark')).toBeNull();
+      }
+      expect(d1.total()).toBe(0);
+      expect(d1.calls).toMatchObject({
+        prepare: 0,
+        batch: 0,
+        exec: 0,
+        withSession: [],
+        sessionPrepare: 0,
+        sessionBatch: 0,
+      });
+      expect(kv.calls.get).toBe(0);
+      expect(verify).not.toHaveBeenCalled();
+      expect(clerk.calls.length).toBe(fetches);
+    },
+  );
 
   it('a new token for a cached tenant still does no D1 work (only the signature check)', async () => {
     const d1 = countingD1(env.DB);
@@ -87,11 +97,17 @@ describe('hot path: a warm isolate answers a repeated /v1/me from memory', () =>
     const app = createApp();
     const userId = uid('user');
     await seedTenant({ id: userId });
-    expect((await callApp(app, '/v1/me', { headers: bearer(await mintSessionToken({ userId, sessionId: 's1' })) }, bindings)).status).toBe(
-      200,
-    );
+    expect(
+      (await callApp(app, '/v1/me', { headers: bearer(await mintSessionToken({ userId, sessionId: 's1' })) }, bindings))
+        .status,
+    ).toBe(200);
     d1.reset();
-    const res = await callApp(app, '/v1/tenant', { headers: bearer(await mintSessionToken({ userId, sessionId: 's2' })) }, bindings);
+    const res = await callApp(
+      app,
+      '/v1/tenant',
+      { headers: bearer(await mintSessionToken({ userId, sessionId: 's2' })) },
+      bindings,
+    );
     expect(res.status).toBe(200);
     expect(d1.total()).toBe(0);
   });
@@ -138,14 +154,19 @@ describe('edge-local tenant state: an archive takes effect within the cache time
     const { app, advance } = otherIsolate();
     const userId = uid('user');
     const token = await mintSessionToken({ userId });
-    const get = (path: string, headers: Record<string, string> = {}) => callApp(app, path, { headers: { ...bearer(token), ...headers } });
+    const get = (path: string, headers: Record<string, string> = {}) =>
+      callApp(app, path, { headers: { ...bearer(token), ...headers } });
     expect((await get('/v1/tenant')).status).toBe(200); // created just in time, cached at t0
     expect((await deliver(clerkEvent('user.deleted', { id: userId, deleted: true }, Date.now()))).res.status).toBe(200);
 
     advance(29_999);
     expect((await get('/v1/tenant')).status).toBe(200); // within the documented window: stale
     // A client that sends a bookmark asked for fresh state: it bypasses the cache.
-    await expectError(await get('/v1/tenant', { 'x-d1-bookmark': `00000000-00000000-00000000-${'0'.repeat(32)}` }), 403, 'tenant_archived');
+    await expectError(
+      await get('/v1/tenant', { 'x-d1-bookmark': `00000000-00000000-00000000-${'0'.repeat(32)}` }),
+      403,
+      'tenant_archived',
+    );
     advance(1);
     await expectError(await get('/v1/tenant'), 403, 'tenant_archived');
     await expectError(await get('/v1/audit/logins'), 403, 'tenant_archived');
@@ -156,7 +177,8 @@ describe('edge-local tenant state: an archive takes effect within the cache time
     const userId = uid('user');
     const token = await mintSessionToken({ userId });
     const me = async () =>
-      ((await (await callApp(app, '/v1/me', { headers: bearer(token) })).json()) as { tenant: { name: string | null } }).tenant;
+      ((await (await callApp(app, '/v1/me', { headers: bearer(token) })).json()) as { tenant: { name: string | null } })
+        .tenant;
     expect((await me()).name).toBeNull();
     await deliver(clerkEvent('user.created', { id: userId, first_name: 'Late', last_name: 'Hook' }, Date.now()));
     advance(10_000);

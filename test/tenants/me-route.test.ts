@@ -4,7 +4,11 @@ import { bearer, mintSessionToken, TEST_AZP } from '../helpers/tokens';
 
 describe('GET /v1/me', () => {
   it('answers the verified caller (v2 org claims)', async () => {
-    const token = await mintSessionToken({ userId: 'user_me', sessionId: 'sess_me', org: { id: 'org_9', role: 'admin' } });
+    const token = await mintSessionToken({
+      userId: 'user_me',
+      sessionId: 'sess_me',
+      org: { id: 'org_9', role: 'admin' },
+    });
     const res = await call('/v1/me', { headers: bearer(token) });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({
@@ -45,16 +49,20 @@ describe('GET /v1/me', () => {
     expect(await res.json()).toMatchObject({ userId: 'user_cookie' });
   });
 
-  it("refuses a cookie token Clerk would not sign in: no active client, or issued before the client's last sign-in/out", async () => {
-    const iat = Math.floor(Date.now() / 1000);
-    const token = await mintSessionToken({ userId: 'user_cookie', azp: TEST_AZP, iat });
-    for (const clientUat of [undefined, '0', 'garbage', String(iat + 5)]) {
-      const cookie = `__session=${token}${clientUat === undefined ? '' : `; __client_uat=${clientUat}`}`;
-      const res = await call('/v1/me', { headers: { cookie } });
-      expect(res.status, `__client_uat=${clientUat}`).toBe(401);
-      expect(((await res.json()) as { error: { signUpUrl: string } }).error.signUpUrl).toBe('/sign-up');
-    }
-  });
+  it(
+    'refuses a cookie token Clerk would not sign in: no active client, ' +
+      "or issued before the client's last sign-in/out",
+    async () => {
+      const iat = Math.floor(Date.now() / 1000);
+      const token = await mintSessionToken({ userId: 'user_cookie', azp: TEST_AZP, iat });
+      for (const clientUat of [undefined, '0', 'garbage', String(iat + 5)]) {
+        const cookie = `__session=${token}${clientUat === undefined ? '' : `; __client_uat=${clientUat}`}`;
+        const res = await call('/v1/me', { headers: { cookie } });
+        expect(res.status, `__client_uat=${clientUat}`).toBe(401);
+        expect(((await res.json()) as { error: { signUpUrl: string } }).error.signUpUrl).toBe('/sign-up');
+      }
+    },
+  );
 
   it('prefers the Authorization header over the cookie', async () => {
     const header = await mintSessionToken({ userId: 'user_header' });
@@ -67,7 +75,11 @@ describe('GET /v1/me', () => {
     const now = Math.floor(Date.now() / 1000);
     const token = await mintSessionToken({ iat: now - 600 });
     const res = await call('/v1/me', {
-      headers: { cookie: `__session=${token}; __client_uat=${now - 700}`, accept: 'text/html', 'sec-fetch-dest': 'document' },
+      headers: {
+        cookie: `__session=${token}; __client_uat=${now - 700}`,
+        accept: 'text/html',
+        'sec-fetch-dest': 'document',
+      },
       redirect: 'manual',
     });
     expect(res.status).toBe(401);

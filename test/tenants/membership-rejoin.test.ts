@@ -20,23 +20,32 @@ async function setup() {
   const orgId = uid('org');
   const userId = uid('user');
   const ok = async (event: unknown) => expect((await deliver(event)).res.status).toBe(200);
-  await ok(clerkEvent('organization.created', { id: orgId, object: 'organization', name: 'Acme', slug: 'acme', created_at: T }, T));
+  await ok(
+    clerkEvent(
+      'organization.created',
+      { id: orgId, object: 'organization', name: 'Acme', slug: 'acme', created_at: T },
+      T,
+    ),
+  );
   return { orgId, userId, ok };
 }
 
 describe('a member who leaves and is added again', () => {
-  it('in order (create, delete, create with a new membership id): /v1/orgs/current answers 200 and lists them once', async () => {
-    const { orgId, userId, ok } = await setup();
-    const [first, second] = [uid('orgmem'), uid('orgmem')];
-    await ok(membership(orgId, first, userId, 'organizationMembership.created', T + 1));
-    await ok(membership(orgId, first, userId, 'organizationMembership.deleted', T + 2));
-    await expectError(await orgCurrent(orgId, userId), 403, 'forbidden');
-    await ok(membership(orgId, second, userId, 'organizationMembership.created', T + 3));
-    const res = await orgCurrent(orgId, userId);
-    expect(res.status).toBe(200);
-    const body = (await res.json()) as { membersByRole: Record<string, { userId: string }[]> };
-    expect(body.membersByRole['org:member']?.map((m) => m.userId)).toEqual([userId]);
-  });
+  it(
+    'in order (create, delete, create with a new membership id): ' + '/v1/orgs/current answers 200 and lists them once',
+    async () => {
+      const { orgId, userId, ok } = await setup();
+      const [first, second] = [uid('orgmem'), uid('orgmem')];
+      await ok(membership(orgId, first, userId, 'organizationMembership.created', T + 1));
+      await ok(membership(orgId, first, userId, 'organizationMembership.deleted', T + 2));
+      await expectError(await orgCurrent(orgId, userId), 403, 'forbidden');
+      await ok(membership(orgId, second, userId, 'organizationMembership.created', T + 3));
+      const res = await orgCurrent(orgId, userId);
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { membersByRole: Record<string, { userId: string }[]> };
+      expect(body.membersByRole['org:member']?.map((m) => m.userId)).toEqual([userId]);
+    },
+  );
 
   it('a late delete of the old membership (older than the re-add) does not lock them out', async () => {
     const { orgId, userId, ok } = await setup();

@@ -80,43 +80,46 @@ describe('TenantCache against a reference model (property)', () => {
     fc.record({ op: fc.constant('tick' as const), ms: fc.integer({ min: 0, max: 40 }) }),
   );
 
-  it('never serves an entry older than the ttl, never exceeds its bound, and otherwise serves the last value set', () => {
-    fc.assert(
-      fc.property(fc.array(op, { maxLength: 80 }), fc.integer({ min: 1, max: 4 }), (ops, max) => {
-        const ttl = 50;
-        const cache = new TenantCache(ttl, max);
-        // Model: last value set per id and when; the cache may have evicted it (bounded), never more.
-        const model = new Map<string, { archived: boolean; at: number }>();
-        const everSet = new Set<string>();
-        let now = 0;
-        for (const o of ops) {
-          if (o.op === 'tick') now += o.ms;
-          else if (o.op === 'set') {
-            cache.set(o.id, row(o.id, o.archived ? 'archived' : 'active'), now);
-            model.set(o.id, { archived: o.archived, at: now });
-            everSet.add(o.id);
-          } else if (o.op === 'delete') {
-            cache.delete(o.id);
-            model.delete(o.id);
-          } else {
-            const hit = cache.get(o.id, now);
-            const m = model.get(o.id);
-            if (hit !== undefined) {
-              // A hit is the latest value set, and younger than the ttl.
-              expect(m).toBeDefined();
-              expect(now - (m as { at: number }).at).toBeLessThan(ttl);
-              expect(hit?.status).toBe(m?.archived ? 'archived' : 'active');
-            } else if (m && now - m.at >= ttl) {
+  it(
+    'never serves an entry older than the ttl, never exceeds its bound, ' + 'and otherwise serves the last value set',
+    () => {
+      fc.assert(
+        fc.property(fc.array(op, { maxLength: 80 }), fc.integer({ min: 1, max: 4 }), (ops, max) => {
+          const ttl = 50;
+          const cache = new TenantCache(ttl, max);
+          // Model: last value set per id and when; the cache may have evicted it (bounded), never more.
+          const model = new Map<string, { archived: boolean; at: number }>();
+          const everSet = new Set<string>();
+          let now = 0;
+          for (const o of ops) {
+            if (o.op === 'tick') now += o.ms;
+            else if (o.op === 'set') {
+              cache.set(o.id, row(o.id, o.archived ? 'archived' : 'active'), now);
+              model.set(o.id, { archived: o.archived, at: now });
+              everSet.add(o.id);
+            } else if (o.op === 'delete') {
+              cache.delete(o.id);
               model.delete(o.id);
             } else {
-              // A miss on a young entry is only allowed once the bound forced an eviction.
-              expect(m === undefined || everSet.size > max).toBe(true);
+              const hit = cache.get(o.id, now);
+              const m = model.get(o.id);
+              if (hit !== undefined) {
+                // A hit is the latest value set, and younger than the ttl.
+                expect(m).toBeDefined();
+                expect(now - (m as { at: number }).at).toBeLessThan(ttl);
+                expect(hit?.status).toBe(m?.archived ? 'archived' : 'active');
+              } else if (m && now - m.at >= ttl) {
+                model.delete(o.id);
+              } else {
+                // A miss on a young entry is only allowed once the bound forced an eviction.
+                expect(m === undefined || everSet.size > max).toBe(true);
+              }
             }
+            expect(cache.size).toBeLessThanOrEqual(max);
           }
-          expect(cache.size).toBeLessThanOrEqual(max);
-        }
-      }),
-      { numRuns: 300 },
-    );
-  });
+        }),
+        { numRuns: 300 },
+      );
+    },
+  );
 });

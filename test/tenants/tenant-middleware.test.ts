@@ -89,7 +89,9 @@ describe('ensureTenantForUser', () => {
 
   it('is race-safe: 25 concurrent calls create exactly one row and all see it', async () => {
     const userId = uid('user');
-    const results = await Promise.all(Array.from({ length: 25 }, (_, i) => ensureTenantForUser(db, { userId, now: 5_000 + i })));
+    const results = await Promise.all(
+      Array.from({ length: 25 }, (_, i) => ensureTenantForUser(db, { userId, now: 5_000 + i })),
+    );
     expect(await count(userId)).toBe(1);
     expect(new Set(results.map((t) => t.createdAt)).size).toBe(1);
   });
@@ -111,7 +113,13 @@ describe('loadTenant middleware', () => {
     const res = await get('/me', { userId, claims: { email: 'jit@x.test', name: 'Jit User' } });
     expect(res.status).toBe(200);
     const body = (await res.json()) as { tenant: Record<string, unknown>; orgTenant: unknown };
-    expect(body.tenant).toMatchObject({ id: userId, kind: 'user', source: 'jit', email: 'jit@x.test', name: 'Jit User' });
+    expect(body.tenant).toMatchObject({
+      id: userId,
+      kind: 'user',
+      source: 'jit',
+      email: 'jit@x.test',
+      name: 'Jit User',
+    });
     expect(body.orgTenant).toBeNull();
   });
 
@@ -131,7 +139,9 @@ describe('loadTenant middleware', () => {
     };
     expect(unknown.tenant.id).toBe(userId);
     expect(unknown.orgTenant).toBeNull();
-    await deliver(clerkEvent('organization.created', { id: orgId, name: 'Org', slug: 'org' }, Date.now()), { app: sameIsolate });
+    await deliver(clerkEvent('organization.created', { id: orgId, name: 'Org', slug: 'org' }, Date.now()), {
+      app: sameIsolate,
+    });
     const known = (await (await get('/me', { userId, orgId })).json()) as {
       tenant: { id: string };
       orgTenant: { id: string; kind: string };

@@ -7,7 +7,10 @@ import { authFor } from '../helpers/auth-context';
 import { expectError } from '../helpers/http';
 import { uid } from '../helpers/ids';
 
-type Page = { items: { sessionId: string; createdAt: string; status: string; userId: string }[]; nextCursor: string | null };
+type Page = {
+  items: { sessionId: string; createdAt: string; status: string; userId: string }[];
+  nextCursor: string | null;
+};
 
 async function page(app: ReturnType<typeof testApp>, query: string): Promise<Page> {
   const res = await callApp(app, `/v1/audit/logins${query}`);
@@ -63,7 +66,9 @@ describe('GET /v1/audit/logins', () => {
       pages++;
     } while (cursor);
     expect(pages).toBe(5);
-    const expected = [...rows].sort((a, b) => b.createdAt - a.createdAt || (a.sessionId < b.sessionId ? 1 : -1)).map((r) => r.sessionId);
+    const expected = [...rows]
+      .sort((a, b) => b.createdAt - a.createdAt || (a.sessionId < b.sessionId ? 1 : -1))
+      .map((r) => r.sessionId);
     expect(seen).toEqual(expected);
   });
 
@@ -74,7 +79,15 @@ describe('GET /v1/audit/logins', () => {
     const p = await page(testApp(authFor(userId)), '');
     expect(p.items).toHaveLength(20);
     expect(p.nextCursor).toEqual(expect.any(String));
-    expect(Object.keys(p.items[0] ?? {}).sort()).toEqual(['createdAt', 'endedAt', 'ip', 'sessionId', 'status', 'userAgent', 'userId']);
+    expect(Object.keys(p.items[0] ?? {}).sort()).toEqual([
+      'createdAt',
+      'endedAt',
+      'ip',
+      'sessionId',
+      'status',
+      'userAgent',
+      'userId',
+    ]);
     expect(p.items[0]?.createdAt).toBe('2026-11-01T00:00:00.000Z');
   });
 
@@ -85,7 +98,9 @@ describe('GET /v1/audit/logins', () => {
     const from = new Date(Date.UTC(2026, 10, 1) - 10_000).toISOString();
     const to = new Date(Date.UTC(2026, 10, 1) - 2_000).toISOString();
     const p = await page(testApp(authFor(userId)), `?from=${from}&to=${to}&status=ended&limit=100`);
-    const expected = rows.filter((r) => r.createdAt >= Date.parse(from) && r.createdAt < Date.parse(to) && r.status === 'ended');
+    const expected = rows.filter(
+      (r) => r.createdAt >= Date.parse(from) && r.createdAt < Date.parse(to) && r.status === 'ended',
+    );
     expect(expected.length).toBeGreaterThan(0);
     expect(p.items.map((i) => i.sessionId).sort()).toEqual(expected.map((r) => r.sessionId).sort());
   });
@@ -93,7 +108,10 @@ describe('GET /v1/audit/logins', () => {
   it('answers 503 misconfigured without CLERK_SECRET_KEY (the cursor key), naming it', async () => {
     const userId = uid('user');
     await seedTenant({ id: userId });
-    const res = await callApp(testApp(authFor(userId)), '/v1/audit/logins', undefined, { ...env, CLERK_SECRET_KEY: undefined });
+    const res = await callApp(testApp(authFor(userId)), '/v1/audit/logins', undefined, {
+      ...env,
+      CLERK_SECRET_KEY: undefined,
+    });
     const err = await expectError(res, 503, 'misconfigured');
     expect(err).toMatchObject({ missing: ['CLERK_SECRET_KEY'] });
   });
@@ -134,7 +152,11 @@ describe('GET /v1/audit/logins', () => {
       it(query.slice(0, 60), async () => {
         const userId = uid('user');
         await seedTenant({ id: userId });
-        const err = await expectError(await callApp(testApp(authFor(userId)), `/v1/audit/logins?${query}`), 400, 'invalid_request');
+        const err = await expectError(
+          await callApp(testApp(authFor(userId)), `/v1/audit/logins?${query}`),
+          400,
+          'invalid_request',
+        );
         expect(JSON.stringify(err)).not.toContain('drop');
       });
     }
@@ -148,7 +170,11 @@ describe('GET /v1/audit/logins', () => {
     await seedAudits(b, b, 5);
     const bPage = await page(testApp(authFor(b)), '?limit=2');
     expect(bPage.nextCursor).not.toBeNull();
-    await expectError(await callApp(testApp(authFor(a)), `/v1/audit/logins?limit=2&cursor=${bPage.nextCursor}`), 400, 'invalid_request');
+    await expectError(
+      await callApp(testApp(authFor(a)), `/v1/audit/logins?limit=2&cursor=${bPage.nextCursor}`),
+      400,
+      'invalid_request',
+    );
   });
 
   it('rejects a tampered cursor, and a cursor reused with different filters', async () => {
@@ -165,7 +191,11 @@ describe('GET /v1/audit/logins', () => {
     for (const cursor of [`${forged}.${mac}`, `${payload}.${mac.slice(0, -2)}AA`, `${payload}x.${mac}`, payload]) {
       await expectError(await callApp(app, `/v1/audit/logins?limit=2&cursor=${cursor}`), 400, 'invalid_request');
     }
-    await expectError(await callApp(app, `/v1/audit/logins?limit=2&status=ended&cursor=${nextCursor}`), 400, 'invalid_request');
+    await expectError(
+      await callApp(app, `/v1/audit/logins?limit=2&status=ended&cursor=${nextCursor}`),
+      400,
+      'invalid_request',
+    );
   });
 });
 
@@ -194,7 +224,11 @@ describe('GET /v1/orgs/current', () => {
     const { orgId, admin, member } = await seedOrg();
     const res = await callApp(testApp(authFor(member, { orgId, orgRole: 'org:member' })), '/v1/orgs/current');
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { organization: { id: string }; role: string; membersByRole: Record<string, { userId: string }[]> };
+    const body = (await res.json()) as {
+      organization: { id: string };
+      role: string;
+      membersByRole: Record<string, { userId: string }[]>;
+    };
     expect(currentOrg.safeParse(body).success).toBe(true);
     expect(body.organization.id).toBe(orgId);
     expect(body.role).toBe('org:member');
@@ -207,13 +241,21 @@ describe('GET /v1/orgs/current', () => {
     await seedTenant({ id: userId });
     await expectError(await callApp(testApp(authFor(userId)), '/v1/orgs/current'), 404, 'not_found');
     const { orgId, gone } = await seedOrg();
-    await expectError(await callApp(testApp(authFor(gone, { orgId, orgRole: 'org:member' })), '/v1/orgs/current'), 403, 'forbidden');
+    await expectError(
+      await callApp(testApp(authFor(gone, { orgId, orgRole: 'org:member' })), '/v1/orgs/current'),
+      403,
+      'forbidden',
+    );
     const archived = await seedOrg('archived');
     await expectError(
       await callApp(testApp(authFor(archived.admin, { orgId: archived.orgId })), '/v1/orgs/current'),
       403,
       'tenant_archived',
     );
-    await expectError(await callApp(testApp(authFor(userId, { orgId: uid('org') })), '/v1/orgs/current'), 404, 'not_found');
+    await expectError(
+      await callApp(testApp(authFor(userId, { orgId: uid('org') })), '/v1/orgs/current'),
+      404,
+      'not_found',
+    );
   });
 });

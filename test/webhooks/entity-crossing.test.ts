@@ -30,15 +30,23 @@ async function refused(event: unknown, reason: string) {
 const user = (id: string, name: string, type = 'user.created', at = T) =>
   clerkEvent(
     type,
-    { id, first_name: name, primary_email_address_id: 'e1', email_addresses: [{ id: 'e1', email_address: `${name}@x.test` }] },
+    {
+      id,
+      first_name: name,
+      primary_email_address_id: 'e1',
+      email_addresses: [{ id: 'e1', email_address: `${name}@x.test` }],
+    },
     at,
   );
-const org = (id: string, type = 'organization.updated', at = T + 10) => clerkEvent(type, { id, name: 'Evil Org', slug: 'evil' }, at);
+const org = (id: string, type = 'organization.updated', at = T + 10) =>
+  clerkEvent(type, { id, name: 'Evil Org', slug: 'evil' }, at);
 const session = (id: string, userId: string, type: string, at: number, ip: string) =>
   clerkEvent(type, { id, user_id: userId, created_at: T, latest_activity: { ip_address: ip } }, at);
 
 const audit = (sessionId: string) =>
-  env.DB.prepare('select user_id, tenant_id, status, ip from login_audits where session_id = ?').bind(sessionId).first();
+  env.DB.prepare('select user_id, tenant_id, status, ip from login_audits where session_id = ?')
+    .bind(sessionId)
+    .first();
 
 describe('effects never cross entities', () => {
   it("a session event naming another user never rewrites the session's audit (the review's case)", async () => {
@@ -73,28 +81,39 @@ describe('effects never cross entities', () => {
     expect(await getTenant(testDb(), { id: orgId })).toEqual(before);
   });
 
-  it('ids of the other kind are refused before anything is written (user.* with org_…, organization.* with user_…)', async () => {
-    const orgId = uid('org');
-    const userId = uid('user');
-    await refused(user(orgId, 'x'), 'data.id is not a user id');
-    await refused(clerkEvent('user.deleted', { id: orgId, deleted: true }, T), 'data.id is not a user id');
-    await refused(org(userId, 'organization.created'), 'data.id is not an organization id');
-    await refused(session(uid('sess'), orgId, 'session.created', T, '1.2.3.4'), 'data.user_id is not a user id');
-    expect(await getTenant(testDb(), { id: orgId })).toBeNull();
-    expect(await getTenant(testDb(), { id: userId })).toBeNull();
-  });
+  it(
+    'ids of the other kind are refused before anything is written (user.* ' + 'with org_…, organization.* with user_…)',
+    async () => {
+      const orgId = uid('org');
+      const userId = uid('user');
+      await refused(user(orgId, 'x'), 'data.id is not a user id');
+      await refused(clerkEvent('user.deleted', { id: orgId, deleted: true }, T), 'data.id is not a user id');
+      await refused(org(userId, 'organization.created'), 'data.id is not an organization id');
+      await refused(session(uid('sess'), orgId, 'session.created', T, '1.2.3.4'), 'data.user_id is not a user id');
+      expect(await getTenant(testDb(), { id: orgId })).toBeNull();
+      expect(await getTenant(testDb(), { id: userId })).toBeNull();
+    },
+  );
 
   it('a membership id never moves to another organization or user', async () => {
     const [orgId, alice, bob, membershipId] = [uid('org'), uid('user'), uid('user'), uid('orgmem')];
     const membership = (userId: string, type: string, at: number) =>
       clerkEvent(
         type,
-        { id: membershipId, role: 'org:admin', organization: { id: orgId }, public_user_data: { user_id: userId }, created_at: T },
+        {
+          id: membershipId,
+          role: 'org:admin',
+          organization: { id: orgId },
+          public_user_data: { user_id: userId },
+          created_at: T,
+        },
         at,
       );
     await ok(membership(alice, 'organizationMembership.created', T));
     await refused(membership(bob, 'organizationMembership.deleted', T + 5), 'entity_mismatch:membership_pair');
-    const row = await env.DB.prepare('select user_id, status from organization_memberships where id = ?').bind(membershipId).first();
+    const row = await env.DB.prepare('select user_id, status from organization_memberships where id = ?')
+      .bind(membershipId)
+      .first();
     expect(row).toEqual({ user_id: alice, status: 'active' });
   });
 });

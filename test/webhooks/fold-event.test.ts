@@ -94,7 +94,9 @@ describe('folds', () => {
 
   it('session end events carry status, no client data', () => {
     for (const status of ['ended', 'removed', 'revoked']) {
-      expect(foldEvent(sample(`session.${status}`), 5)).toEqual([expect.objectContaining({ status, ip: null, userAgent: null })]);
+      expect(foldEvent(sample(`session.${status}`), 5)).toEqual([
+        expect.objectContaining({ status, ip: null, userAgent: null }),
+      ]);
     }
   });
 
@@ -111,7 +113,8 @@ describe('folds', () => {
   });
 
   it('unknown types fold to null; prototype keys are not types', () => {
-    for (const type of ['email.created', 'constructor', '__proto__', 'toString']) expect(foldEvent({ type, data: {} }, 1)).toBeNull();
+    for (const type of ['email.created', 'constructor', '__proto__', 'toString'])
+      expect(foldEvent({ type, data: {} }, 1)).toBeNull();
   });
 
   it('a known type with bad data throws InvalidEventData naming fields, not values', () => {

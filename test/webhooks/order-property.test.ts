@@ -26,12 +26,18 @@ const MEMBERSHIPS: [number, number][] = [
   [1, 2],
   [0, 0], // user 0 leaves org 0 and is added again: a second membership id for the same pair
 ]; // [org, user]
-const PAIRS = [...new Set(MEMBERSHIPS.map(([o, u]) => `${o}:${u}`))].map((k) => k.split(':').map(Number) as [number, number]);
+const PAIRS = [...new Set(MEMBERSHIPS.map(([o, u]) => `${o}:${u}`))].map(
+  (k) => k.split(':').map(Number) as [number, number],
+);
 
 type Spec = { type: string; n: number; variant: number };
 
 const specArb: fc.Arbitrary<Spec> = fc.oneof(
-  fc.record({ type: fc.constantFrom('user.created', 'user.updated', 'user.deleted'), n: fc.nat(USERS - 1), variant: fc.nat(3) }),
+  fc.record({
+    type: fc.constantFrom('user.created', 'user.updated', 'user.deleted'),
+    n: fc.nat(USERS - 1),
+    variant: fc.nat(3),
+  }),
   fc.record({
     type: fc.constantFrom('session.created', 'session.pending', 'session.ended', 'session.removed', 'session.revoked'),
     n: fc.nat(SESSIONS.length - 1),
@@ -43,7 +49,11 @@ const specArb: fc.Arbitrary<Spec> = fc.oneof(
     variant: fc.nat(3),
   }),
   fc.record({
-    type: fc.constantFrom('organizationMembership.created', 'organizationMembership.updated', 'organizationMembership.deleted'),
+    type: fc.constantFrom(
+      'organizationMembership.created',
+      'organizationMembership.updated',
+      'organizationMembership.deleted',
+    ),
     n: fc.nat(MEMBERSHIPS.length - 1),
     variant: fc.nat(3),
   }),
@@ -69,7 +79,12 @@ function build(p: string, spec: Spec, at: number) {
           created_at: T0,
         };
   } else if (type.startsWith('session.')) {
-    data = { id: `${p}sess_${n}`, user_id: userOf(SESSIONS[n] ?? 0), created_at: T0 + n, latest_activity: { ip_address: `10.0.0.${n}` } };
+    data = {
+      id: `${p}sess_${n}`,
+      user_id: userOf(SESSIONS[n] ?? 0),
+      created_at: T0 + n,
+      latest_activity: { ip_address: `10.0.0.${n}` },
+    };
   } else if (type.startsWith('organization.')) {
     data = type.endsWith('deleted')
       ? { id: `${p}org_${n}`, deleted: true }
@@ -117,7 +132,9 @@ const TABLES: [string, string][] = [
 async function dump(p: string) {
   const out: Record<string, unknown[]> = {};
   for (const [table, key] of TABLES) {
-    const { results } = await env.DB.prepare(`select * from ${table} where ${key} like ? order by ${key}, 1`).bind(`${p}%`).all();
+    const { results } = await env.DB.prepare(`select * from ${table} where ${key} like ? order by ${key}, 1`)
+      .bind(`${p}%`)
+      .all();
     // body_hash hashes the namespaced body, so it differs between namespaces by construction.
     out[table] = results.map(({ body_hash: _, ...r }) => JSON.parse(JSON.stringify(r).replaceAll(p, '')));
   }
@@ -127,7 +144,8 @@ async function dump(p: string) {
 /** What `/v1/orgs/current` decides for every (org, user) pair (the rejoin rule of getMembership). */
 async function decisions(p: string) {
   const out: Record<string, unknown> = {};
-  for (const [org, user] of PAIRS) out[`${org}:${user}`] = await getMembership(db, { orgId: `${p}org_${org}`, userId: `${p}user_${user}` });
+  for (const [org, user] of PAIRS)
+    out[`${org}:${user}`] = await getMembership(db, { orgId: `${p}org_${org}`, userId: `${p}user_${user}` });
   return out;
 }
 
@@ -144,7 +162,9 @@ function expectedDecisions(specs: Spec[]) {
   }
   const out: Record<string, unknown> = {};
   for (const [org, user] of PAIRS) {
-    const rows = [...last.entries()].filter(([n]) => MEMBERSHIPS[n]?.[0] === org && MEMBERSHIPS[n]?.[1] === user).map(([, r]) => r);
+    const rows = [...last.entries()]
+      .filter(([n]) => MEMBERSHIPS[n]?.[0] === org && MEMBERSHIPS[n]?.[1] === user)
+      .map(([, r]) => r);
     const decider = rows.sort((a, b) => b.i - a.i)[0];
     out[`${org}:${user}`] = decider ? { status: decider.deleted ? 'deleted' : 'active', role: decider.role } : null;
   }
@@ -152,7 +172,8 @@ function expectedDecisions(specs: Spec[]) {
 }
 
 describe('order tolerance (property)', () => {
-  it('any permutation with duplicates, partly concurrent, reaches the in-order state (leave/rejoin included)', async () => {
+  it('any permutation with duplicates, partly concurrent, reaches the ' +
+    'in-order state (leave/rejoin included)', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(specArb, { minLength: 1, maxLength: 24 }).chain((specs) =>
@@ -182,7 +203,9 @@ describe('order tolerance (property)', () => {
           });
           for (let k = 0; k < stream.length; k += concurrency) {
             const group = stream.slice(k, k + concurrency);
-            await Promise.all(group.map((i) => deliver(shuffled, i, build(shuffled, specs[i] as Spec, T0 + 1000 * (i + 1)))));
+            await Promise.all(
+              group.map((i) => deliver(shuffled, i, build(shuffled, specs[i] as Spec, T0 + 1000 * (i + 1)))),
+            );
           }
           expect(await dump(shuffled)).toEqual(await dump(inOrder));
           // Leave and rejoin: the member's standing is the in-order one, and the model's.

@@ -42,15 +42,27 @@ describe('a known svix-id with another body', () => {
 
     const refused = await deliver(second, { id: svixId });
     const error = await expectError(refused.res, 409, 'conflict');
-    expect(JSON.stringify(error)).not.toMatch(/[0-9a-f]{64}/); // hashes go to the log and the admin API, not to the sender
+    // hashes go to the log and the admin API, not to the sender
+    expect(JSON.stringify(error)).not.toMatch(/[0-9a-f]{64}/);
 
     expect((await getTenant(testDb(), { id: userId }))?.name).toBe('Ada');
     const row = await getWebhookEvent(testDb(), svixId);
-    expect(row).toMatchObject({ payload: first, status: 'processed', attempts: 1, bodyHash: await bodyHash(first), idReuseCount: 1 });
+    expect(row).toMatchObject({
+      payload: first,
+      status: 'processed',
+      attempts: 1,
+      bodyHash: await bodyHash(first),
+      idReuseCount: 1,
+    });
     expect(row?.reusedBodyHash).toBe(await bodyHash(second));
 
     const line = logs.find((l) => l.event === 'webhook.id_reused');
-    expect(line).toMatchObject({ level: 'error', svixId, storedHash: await bodyHash(first), receivedHash: await bodyHash(second) });
+    expect(line).toMatchObject({
+      level: 'error',
+      svixId,
+      storedHash: await bodyHash(first),
+      receivedHash: await bodyHash(second),
+    });
 
     const token = await mintSessionToken({ userId: 'user_admin', fva: [0, 0] });
     const list = (await (await call('/v1/admin/webhooks?limit=100', { headers: bearer(token) })).json()) as {
@@ -62,15 +74,18 @@ describe('a known svix-id with another body', () => {
     });
   });
 
-  it('the same body again is still a duplicate (and a refused id can still be redelivered with its own body)', async () => {
-    captureLogs();
-    const [svixId, userId] = [uid('msg'), uid('user')];
-    const body = userUpdated(userId, 'Ada');
-    expect((await deliver(body, { id: svixId })).res.status).toBe(200);
-    await expectError((await deliver(userUpdated(userId, 'Eve'), { id: svixId })).res, 409, 'conflict');
-    const again = await deliver(body, { id: svixId });
-    expect(await again.res.json()).toEqual({ received: true, duplicate: true });
-  });
+  it(
+    'the same body again is still a duplicate (and a refused id can ' + 'still be redelivered with its own body)',
+    async () => {
+      captureLogs();
+      const [svixId, userId] = [uid('msg'), uid('user')];
+      const body = userUpdated(userId, 'Ada');
+      expect((await deliver(body, { id: svixId })).res.status).toBe(200);
+      await expectError((await deliver(userUpdated(userId, 'Eve'), { id: svixId })).res, 409, 'conflict');
+      const again = await deliver(body, { id: svixId });
+      expect(await again.res.json()).toEqual({ received: true, duplicate: true });
+    },
+  );
 
   it('a stored failure is not overwritten by another body, and its retry applies the stored body', async () => {
     captureLogs();
@@ -91,7 +106,11 @@ describe('a known svix-id with another body', () => {
         receivedAt: T,
       });
     await expectError((await deliver(userUpdated(userId, 'Eve'), { id: svixId })).res, 409, 'conflict');
-    expect(await getWebhookEvent(testDb(), svixId)).toMatchObject({ status: 'failed', payload: body, lastError: 'storage' });
+    expect(await getWebhookEvent(testDb(), svixId)).toMatchObject({
+      status: 'failed',
+      payload: body,
+      lastError: 'storage',
+    });
     expect((await deliver(body, { id: svixId })).res.status).toBe(200);
     expect((await getTenant(testDb(), { id: userId }))?.name).toBe('Ada');
   });
@@ -99,23 +118,33 @@ describe('a known svix-id with another body', () => {
   it('rows stored before the hash existed (null) accept their redelivery as before', async () => {
     const [svixId, userId] = [uid('msg'), uid('user')];
     const body = userUpdated(userId, 'Ada');
-    await testDb()
-      .insert(schema.webhookEvents)
-      .values({ svixId, type: 'user.updated', eventAt: T, status: 'processed', attempts: 1, payload: body, receivedAt: T, processedAt: T });
+    await testDb().insert(schema.webhookEvents).values({
+      svixId,
+      type: 'user.updated',
+      eventAt: T,
+      status: 'processed',
+      attempts: 1,
+      payload: body,
+      receivedAt: T,
+      processedAt: T,
+    });
     expect(await (await deliver(body, { id: svixId })).res.json()).toEqual({ received: true, duplicate: true });
   });
 
-  it('50 concurrent deliveries of one new id with different bodies: exactly one applies, and it is the stored one', async () => {
-    captureLogs();
-    const [svixId, userId] = [uid('msg'), uid('user')];
-    const bodies = Array.from({ length: 50 }, (_, i) => userUpdated(userId, `Name ${i}`, T + i));
-    const statuses = await Promise.all(bodies.map(async (b) => (await deliver(b, { id: svixId })).res.status));
-    expect(statuses.filter((s) => s === 200)).toHaveLength(1);
-    expect(statuses.filter((s) => s === 409)).toHaveLength(49);
-    const row = await getWebhookEvent(testDb(), svixId);
-    const winner = bodies.indexOf(row?.payload as string);
-    expect(winner).toBe(statuses.indexOf(200));
-    expect(row?.idReuseCount).toBe(49);
-    expect((await getTenant(testDb(), { id: userId }))?.name).toBe(`Name ${winner}`);
-  });
+  it(
+    '50 concurrent deliveries of one new id with different bodies: ' + 'exactly one applies, and it is the stored one',
+    async () => {
+      captureLogs();
+      const [svixId, userId] = [uid('msg'), uid('user')];
+      const bodies = Array.from({ length: 50 }, (_, i) => userUpdated(userId, `Name ${i}`, T + i));
+      const statuses = await Promise.all(bodies.map(async (b) => (await deliver(b, { id: svixId })).res.status));
+      expect(statuses.filter((s) => s === 200)).toHaveLength(1);
+      expect(statuses.filter((s) => s === 409)).toHaveLength(49);
+      const row = await getWebhookEvent(testDb(), svixId);
+      const winner = bodies.indexOf(row?.payload as string);
+      expect(winner).toBe(statuses.indexOf(200));
+      expect(row?.idReuseCount).toBe(49);
+      expect((await getTenant(testDb(), { id: userId }))?.name).toBe(`Name ${winner}`);
+    },
+  );
 });

@@ -90,13 +90,17 @@ describe("Clerk's sample payloads, end to end", () => {
       day: '2024-05-28',
       user_id: SAMPLE_USER,
     });
-    expect(await row('select * from organization_memberships where id = ?', 'orgmem_2g7np7Hrk0SN6kj5EDMLDaKNL0S')).toMatchObject({
+    expect(
+      await row('select * from organization_memberships where id = ?', 'orgmem_2g7np7Hrk0SN6kj5EDMLDaKNL0S'),
+    ).toMatchObject({
       org_id: SAMPLE_ORG,
       user_id: 'user_2h8op3Isl1QR7tKu5FGNfaLKEoU',
       status: 'deleted',
       deleted_at: AT,
     });
-    const events = await env.DB.prepare("select count(*) as n from webhook_events where status = 'processed'").first<{ n: number }>();
+    const events = await env.DB.prepare("select count(*) as n from webhook_events where status = 'processed'").first<{
+      n: number;
+    }>();
     expect(events?.n).toBeGreaterThanOrEqual(order.length);
   });
 });
@@ -129,7 +133,12 @@ describe('effects', () => {
     expect(await again.res.json()).toEqual({ received: true, duplicate: true });
     expect(await row('select * from tenants where id = ?', id)).toEqual(tenant);
     expect(await row('select * from webhook_events where svix_id = ?', svixId)).toEqual(stored);
-    expect(stored).toMatchObject({ status: 'processed', attempts: 1, type: 'user.created', event_at: 1_700_000_001_000 });
+    expect(stored).toMatchObject({
+      status: 'processed',
+      attempts: 1,
+      type: 'user.created',
+      event_at: 1_700_000_001_000,
+    });
   });
 
   it('user.deleted archives the tenant and keeps audits and memberships', async () => {
@@ -141,7 +150,13 @@ describe('effects', () => {
     await deliver(
       clerkEvent(
         'organizationMembership.created',
-        { id: mem, role: 'org:admin', permissions: ['org:x'], organization: { id: uid('org') }, public_user_data: { user_id: id } },
+        {
+          id: mem,
+          role: 'org:admin',
+          permissions: ['org:x'],
+          organization: { id: uid('org') },
+          public_user_data: { user_id: id },
+        },
         T + 1_600,
       ),
     );
@@ -182,8 +197,13 @@ describe('effects', () => {
       created_at: created,
       ended_at: null,
     });
-    expect(await row('select ip, user_agent from login_audits where session_id = ?', s2)).toEqual({ ip: '198.51.100.9', user_agent: null });
-    const days = await env.DB.prepare('select day from daily_active_users where user_id = ? order by day').bind(userId).all();
+    expect(await row('select ip, user_agent from login_audits where session_id = ?', s2)).toEqual({
+      ip: '198.51.100.9',
+      user_agent: null,
+    });
+    const days = await env.DB.prepare('select day from daily_active_users where user_id = ? order by day')
+      .bind(userId)
+      .all();
     expect(days.results).toEqual([{ day: '2026-01-31' }, { day: '2026-02-01' }]);
   });
 
@@ -202,64 +222,81 @@ describe('effects', () => {
     }
   });
 
-  it('organization events: tenant of kind organization, archived on delete; memberships with role and tombstone', async () => {
-    const org = uid('org');
-    const mem = uid('orgmem');
-    const userId = uid('user');
-    const membership = (role: string, permissions: string[]) => ({
-      id: mem,
-      role,
-      permissions,
-      organization: { id: org },
-      public_user_data: { user_id: userId },
-      created_at: T + 5_000,
-    });
-    await deliver(clerkEvent('organizationMembership.updated', membership('org:admin', ['org:a', 'org:b']), T + 6_000));
-    await deliver(clerkEvent('organizationMembership.created', membership('org:member', []), T + 5_000)); // late, older
-    expect(await row('select org_id, user_id, role, permissions, status from organization_memberships where id = ?', mem)).toEqual({
-      org_id: org,
-      user_id: userId,
-      role: 'org:admin',
-      permissions: '["org:a","org:b"]',
-      status: 'active',
-    });
-    await deliver(clerkEvent('organizationMembership.deleted', membership('org:admin', ['org:a', 'org:b']), T + 7_000));
-    await deliver(clerkEvent('organizationMembership.updated', membership('org:member', []), T + 6_500)); // late
-    expect(await row('select status, deleted_at, role from organization_memberships where id = ?', mem)).toEqual({
-      status: 'deleted',
-      deleted_at: T + 7_000,
-      role: 'org:admin',
-    });
+  it(
+    'organization events: tenant of kind organization, archived on ' + 'delete; memberships with role and tombstone',
+    async () => {
+      const org = uid('org');
+      const mem = uid('orgmem');
+      const userId = uid('user');
+      const membership = (role: string, permissions: string[]) => ({
+        id: mem,
+        role,
+        permissions,
+        organization: { id: org },
+        public_user_data: { user_id: userId },
+        created_at: T + 5_000,
+      });
+      await deliver(
+        clerkEvent('organizationMembership.updated', membership('org:admin', ['org:a', 'org:b']), T + 6_000),
+      );
+      // Late, older.
+      await deliver(clerkEvent('organizationMembership.created', membership('org:member', []), T + 5_000));
+      expect(
+        await row('select org_id, user_id, role, permissions, status from organization_memberships where id = ?', mem),
+      ).toEqual({
+        org_id: org,
+        user_id: userId,
+        role: 'org:admin',
+        permissions: '["org:a","org:b"]',
+        status: 'active',
+      });
+      await deliver(
+        clerkEvent('organizationMembership.deleted', membership('org:admin', ['org:a', 'org:b']), T + 7_000),
+      );
+      await deliver(clerkEvent('organizationMembership.updated', membership('org:member', []), T + 6_500)); // late
+      expect(await row('select status, deleted_at, role from organization_memberships where id = ?', mem)).toEqual({
+        status: 'deleted',
+        deleted_at: T + 7_000,
+        role: 'org:admin',
+      });
 
-    await deliver(clerkEvent('organization.created', { id: org, name: 'Acme', slug: 'acme', created_at: T + 4_000 }, T + 4_000));
-    expect(await row('select kind, name, slug, status from tenants where id = ?', org)).toEqual({
-      kind: 'organization',
-      name: 'Acme',
-      slug: 'acme',
-      status: 'active',
-    });
-    await deliver(clerkEvent('organization.deleted', { id: org, deleted: true }, T + 9_000));
-    await deliver(clerkEvent('organization.updated', { id: org, name: 'Acme 2', slug: 'acme-2' }, T + 8_000)); // late
-    expect(await row('select name, status, archived_at from tenants where id = ?', org)).toEqual({
-      name: 'Acme 2',
-      status: 'archived',
-      archived_at: T + 9_000,
-    });
-  });
+      await deliver(
+        clerkEvent('organization.created', { id: org, name: 'Acme', slug: 'acme', created_at: T + 4_000 }, T + 4_000),
+      );
+      expect(await row('select kind, name, slug, status from tenants where id = ?', org)).toEqual({
+        kind: 'organization',
+        name: 'Acme',
+        slug: 'acme',
+        status: 'active',
+      });
+      await deliver(clerkEvent('organization.deleted', { id: org, deleted: true }, T + 9_000));
+      await deliver(clerkEvent('organization.updated', { id: org, name: 'Acme 2', slug: 'acme-2' }, T + 8_000)); // late
+      expect(await row('select name, status, archived_at from tenants where id = ?', org)).toEqual({
+        name: 'Acme 2',
+        status: 'archived',
+        archived_at: T + 9_000,
+      });
+    },
+  );
 
-  it('an older user.updated never overwrites a newer profile; a late user.created cannot resurrect a deleted user', async () => {
-    const id = uid('user');
-    await deliver(clerkEvent('user.deleted', { id, deleted: true }, T + 3_000));
-    await deliver(clerkEvent('user.updated', user(id, { first_name: 'New' }), T + 2_000));
-    await deliver(clerkEvent('user.created', user(id, { first_name: 'Old' }), T + 1_000));
-    expect(await row('select name, status, archived_at, profile_event_at, last_event_at from tenants where id = ?', id)).toEqual({
-      name: 'New Lovelace',
-      status: 'archived',
-      archived_at: T + 3_000,
-      profile_event_at: T + 2_000,
-      last_event_at: T + 3_000,
-    });
-  });
+  it(
+    'an older user.updated never overwrites a newer profile; a late ' + 'user.created cannot resurrect a deleted user',
+    async () => {
+      const id = uid('user');
+      await deliver(clerkEvent('user.deleted', { id, deleted: true }, T + 3_000));
+      await deliver(clerkEvent('user.updated', user(id, { first_name: 'New' }), T + 2_000));
+      await deliver(clerkEvent('user.created', user(id, { first_name: 'Old' }), T + 1_000));
+      expect(
+        await row('select name, status, archived_at, profile_event_at, last_event_at from tenants where id = ?', id),
+      ).toEqual({
+        name: 'New Lovelace',
+        status: 'archived',
+        archived_at: T + 3_000,
+        profile_event_at: T + 2_000,
+        last_event_at: T + 3_000,
+      });
+    },
+  );
 
   it('timestamps in seconds and in milliseconds order the same way', async () => {
     const id = uid('user');

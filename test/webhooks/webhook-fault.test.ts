@@ -85,10 +85,18 @@ describe('storage faults', () => {
     const retry = await post(env, body, svixHeaders(body, { id: headers['svix-id'] }));
     expect(retry.status).toBe(200);
     expect(await retry.json()).toEqual({ received: true });
-    expect(await first('select status, ip from login_audits where session_id = ?', sid)).toEqual({ status: 'active', ip: '203.0.113.7' });
-    expect(await first('select user_id from daily_active_users where user_id = ?', userId)).toEqual({ user_id: userId });
+    expect(await first('select status, ip from login_audits where session_id = ?', sid)).toEqual({
+      status: 'active',
+      ip: '203.0.113.7',
+    });
+    expect(await first('select user_id from daily_active_users where user_id = ?', userId)).toEqual({
+      user_id: userId,
+    });
     expect(
-      await first('select status, attempts, last_error, next_attempt_at from webhook_events where svix_id = ?', headers['svix-id']),
+      await first(
+        'select status, attempts, last_error, next_attempt_at from webhook_events where svix_id = ?',
+        headers['svix-id'],
+      ),
     ).toEqual({
       status: 'processed',
       attempts: 2,
@@ -119,7 +127,10 @@ describe('storage faults', () => {
     const d = drizzle(env.DB, { schema });
     const svixId = headers['svix-id'] as string;
     expect(await processStoredEvent(d, svixId, Date.now())).toBe('processed');
-    expect(await first('select name, status from tenants where id = ?', userId)).toEqual({ name: 'Replay', status: 'active' });
+    expect(await first('select name, status from tenants where id = ?', userId)).toEqual({
+      name: 'Replay',
+      status: 'active',
+    });
     expect(await processStoredEvent(d, svixId, Date.now())).toBe('duplicate');
     expect(await processStoredEvent(d, uid('msg'), Date.now())).toBe('not_found');
     const redelivered = await deliver(JSON.parse(body), { id: svixId });

@@ -29,7 +29,10 @@ const cases: Case[] = [
   { name: 'svix-id missing', send: () => withHeaders((h) => delete h['svix-id']) },
   { name: 'svix-timestamp missing', send: () => withHeaders((h) => delete h['svix-timestamp']) },
   { name: 'svix-signature missing', send: () => withHeaders((h) => delete h['svix-signature']) },
-  { name: 'bad signature', send: () => withHeaders((h) => setHeader(h, 'svix-signature', `v1,${btoa('x'.repeat(32))}`)) },
+  {
+    name: 'bad signature',
+    send: () => withHeaders((h) => setHeader(h, 'svix-signature', `v1,${btoa('x'.repeat(32))}`)),
+  },
   {
     name: 'signature of the re-serialised body',
     send: () => {
@@ -62,15 +65,23 @@ const cases: Case[] = [
   { name: 'valid signature over a JSON array', send: () => signedRaw(JSON.stringify([userEvent()])) },
   { name: 'valid signature over a JSON string', send: () => signedRaw('"user.created"') },
   { name: 'valid signature, type missing', send: () => signedRaw(JSON.stringify({ data: { id: uid('user') } })) },
-  { name: 'valid signature, data missing', send: () => signedRaw(JSON.stringify({ type: 'user.created', timestamp: 1 })) },
-  { name: 'valid signature, data is an array', send: () => signedRaw(JSON.stringify({ type: 'user.created', data: [] })) },
+  {
+    name: 'valid signature, data missing',
+    send: () => signedRaw(JSON.stringify({ type: 'user.created', timestamp: 1 })),
+  },
+  {
+    name: 'valid signature, data is an array',
+    send: () => signedRaw(JSON.stringify({ type: 'user.created', data: [] })),
+  },
   {
     name: 'duplicated bad signature entries',
-    send: () => withHeaders((h) => setHeader(h, 'svix-signature', `v1,${btoa('a'.repeat(32))} v1,${btoa('a'.repeat(32))}`)),
+    send: () =>
+      withHeaders((h) => setHeader(h, 'svix-signature', `v1,${btoa('a'.repeat(32))} v1,${btoa('a'.repeat(32))}`)),
   },
   {
     name: 'right signature under an unknown version (v2)',
-    send: () => withHeaders((h) => setHeader(h, 'svix-signature', (h['svix-signature'] as string).replace('v1,', 'v2,'))),
+    send: () =>
+      withHeaders((h) => setHeader(h, 'svix-signature', (h['svix-signature'] as string).replace('v1,', 'v2,'))),
   },
   {
     name: 'huge signature header',
@@ -179,7 +190,9 @@ describe('hostile webhook deliveries', () => {
     const { res, svixId } = await deliver(clerkEvent('email.created', { id: uid('ema') }, Date.now()));
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ received: true });
-    const row = await env.DB.prepare('select status, attempts from webhook_events where svix_id = ?').bind(svixId).first();
+    const row = await env.DB.prepare('select status, attempts from webhook_events where svix_id = ?')
+      .bind(svixId)
+      .first();
     expect(row).toEqual({ status: 'ignored', attempts: 1 });
     expect(await rowCounts()).toEqual({ ...before, webhook_events: (before.webhook_events ?? 0) + 1 });
   });
@@ -205,7 +218,11 @@ describe('hostile webhook deliveries', () => {
   it('answers 503 misconfigured without a signing secret, reading nothing', async () => {
     const ctx = createExecutionContext();
     const body = JSON.stringify(userEvent());
-    const req = new Request('https://edge.fulcrum.test/api/webhooks/clerk', { method: 'POST', body, headers: svixHeaders(body) });
+    const req = new Request('https://edge.fulcrum.test/api/webhooks/clerk', {
+      method: 'POST',
+      body,
+      headers: svixHeaders(body),
+    });
     const res = await createApp().fetch(req, { ...env, CLERK_WEBHOOK_SIGNING_SECRET: undefined }, ctx);
     await waitOnExecutionContext(ctx);
     const error = await expectError(res, 503, 'misconfigured');
