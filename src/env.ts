@@ -74,7 +74,10 @@ function optionalMatching(test: (v: string) => boolean, message: string) {
 export const ENVIRONMENTS = ['development', 'staging', 'production'] as const;
 export type DeploymentEnvironment = (typeof ENVIRONMENTS)[number];
 
-/** A Clerk instance as its publishable key names it: the Frontend API host, and test (Development) or live (Production). */
+/**
+ * A Clerk instance as its publishable key names it: the Frontend API host, and test (Development) or live
+ * (Production).
+ */
 export type ClerkInstance = { frontendApi: string; mode: KeyMode };
 export type KeyMode = 'test' | 'live';
 
@@ -87,7 +90,10 @@ const HOST = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:
 export function clerkInstanceOf(publishableKey: string): ClerkInstance | null {
   const parsed = parsePublishableKey(publishableKey);
   if (!parsed || !HOST.test(parsed.frontendApi)) return null;
-  return { frontendApi: parsed.frontendApi.toLowerCase(), mode: parsed.instanceType === 'production' ? 'live' : 'test' };
+  return {
+    frontendApi: parsed.frontendApi.toLowerCase(),
+    mode: parsed.instanceType === 'production' ? 'live' : 'test',
+  };
 }
 
 /** `sk_live_` keys belong to a Production instance, `sk_test_` to a Development one (Clerk's rule). */
@@ -118,7 +124,10 @@ function isOrigin(v: string): boolean {
 // zod/mini, not zod: the classic build adds ~90 KiB gzip to the Worker bundle.
 const configSchema = z.object({
   ENVIRONMENT: z.pipe(
-    optionalMatching((v) => (ENVIRONMENTS as readonly string[]).includes(v), 'must be development, staging or production'),
+    optionalMatching(
+      (v) => (ENVIRONMENTS as readonly string[]).includes(v),
+      'must be development, staging or production',
+    ),
     z.transform((v) => (v ?? 'development') as DeploymentEnvironment),
   ),
   CLERK_SECRET_KEY: optionalMatching((v) => /^sk_(test|live)_\S+$/.test(v), 'must start with sk_test_ or sk_live_'),
@@ -147,7 +156,9 @@ const configSchema = z.object({
   /** OAuth access tokens must carry one of these in `aud` when set (comma-separated). */
   CLERK_OAUTH_AUDIENCE: list,
   // Exact origins (`scheme://host[:port]`, as browsers send `Origin`); empty ⇒ CLERK_AUTHORIZED_PARTIES.
-  CORS_ALLOWED_ORIGINS: list.check(z.refine((v) => v.every(isOrigin), 'must be comma-separated origins (https://host[:port])')),
+  CORS_ALLOWED_ORIGINS: list.check(
+    z.refine((v) => v.every(isOrigin), 'must be comma-separated origins (https://host[:port])'),
+  ),
   // Gateway (src/gateway/): GATEWAY_ROUTES and the signing keys are parsed there (JSON, async key import).
   ORIGIN_URL: z.pipe(
     optionalMatching(isHttpUrl, 'must be an http(s) URL'),
@@ -170,9 +181,17 @@ export type ConfigName = keyof Parsed;
  * variable that is missing, malformed or mismatched with another (never its value);
  * `warnings` are allowed but dangerous combinations (a live Clerk key in local development).
  */
-export type Config = Parsed & { clerkInstance: ClerkInstance | undefined; problems: ConfigProblem[]; warnings: ConfigWarning[] };
+export type Config = Parsed & {
+  clerkInstance: ClerkInstance | undefined;
+  problems: ConfigProblem[];
+  warnings: ConfigWarning[];
+};
 export type ConfigProblem = { name: ConfigName; issue: 'missing' | 'malformed' | 'mismatched'; hint?: string };
-export type ConfigWarning = { code: 'live_key_in_development' | 'test_key_in_production'; names: ConfigName[]; message: string };
+export type ConfigWarning = {
+  code: 'live_key_in_development' | 'test_key_in_production';
+  names: ConfigName[];
+  message: string;
+};
 
 const REQUIRED: ConfigName[] = ['CLERK_SECRET_KEY', 'CLERK_PUBLISHABLE_KEY'];
 const cache = new WeakMap<object, Config>();
@@ -184,7 +203,8 @@ export function getConfig(env: Bindings): Config {
   const config = parseConfig(env as unknown as Record<string, unknown>);
   cache.set(env, config);
   // Once per isolate (per env object), loudly: readiness repeats it (`checks.clerk.warnings`).
-  for (const w of config.warnings) log('warn', `config.${w.code}`, { environment: config.ENVIRONMENT, names: w.names, message: w.message });
+  for (const w of config.warnings)
+    log('warn', `config.${w.code}`, { environment: config.ENVIRONMENT, names: w.names, message: w.message });
   return config;
 }
 
@@ -194,7 +214,8 @@ export function parseConfig(raw: Record<string, unknown>): Config {
   for (const name of Object.keys(configSchema.shape) as ConfigName[]) {
     const value = raw[name];
     input[name] = typeof value === 'string' ? value : undefined;
-    if (value !== undefined && typeof value !== 'string') problems.push({ name, issue: 'malformed', hint: 'must be a string' });
+    if (value !== undefined && typeof value !== 'string')
+      problems.push({ name, issue: 'malformed', hint: 'must be a string' });
   }
   // Parse field by field so one malformed value does not hide the others.
   const out: Record<string, unknown> = {};
@@ -203,7 +224,8 @@ export function parseConfig(raw: Record<string, unknown>): Config {
     if (r.success) out[name] = r.data;
     else {
       out[name] = field.safeParse(undefined).data;
-      if (!problems.some((p) => p.name === name)) problems.push({ name, issue: 'malformed', hint: r.error.issues[0]?.message });
+      if (!problems.some((p) => p.name === name))
+        problems.push({ name, issue: 'malformed', hint: r.error.issues[0]?.message });
     }
   }
   for (const name of REQUIRED) {
@@ -211,7 +233,9 @@ export function parseConfig(raw: Record<string, unknown>): Config {
   }
   const parsed = out as Parsed;
   const clerkInstance =
-    parsed.CLERK_PUBLISHABLE_KEY === undefined ? undefined : (clerkInstanceOf(parsed.CLERK_PUBLISHABLE_KEY) ?? undefined);
+    parsed.CLERK_PUBLISHABLE_KEY === undefined
+      ? undefined
+      : (clerkInstanceOf(parsed.CLERK_PUBLISHABLE_KEY) ?? undefined);
   problems.push(...keyPairProblems(parsed, clerkInstance));
   return { ...parsed, clerkInstance, problems, warnings: keyWarnings(parsed, clerkInstance) };
 }
@@ -231,8 +255,11 @@ function keyPairProblems(config: Parsed, instance: ClerkInstance | undefined): C
   const replace =
     expected === undefined
       ? 'replace one of them so both come from the same instance'
-      : `replace the ${instance.mode === expected ? 'CLERK_SECRET_KEY' : 'CLERK_PUBLISHABLE_KEY'} with the ${expected} key of the instance this ${config.ENVIRONMENT} environment uses`;
-  const hint = `CLERK_PUBLISHABLE_KEY is ${MODE_WORD[instance.mode]} but CLERK_SECRET_KEY is ${MODE_WORD[skMode]}: ${replace}`;
+      : `replace the ${instance.mode === expected ? 'CLERK_SECRET_KEY' : 'CLERK_PUBLISHABLE_KEY'} with the ` +
+        `${expected} key of the instance this ${config.ENVIRONMENT} environment uses`;
+  const hint =
+    `CLERK_PUBLISHABLE_KEY is ${MODE_WORD[instance.mode]} but CLERK_SECRET_KEY ` +
+    `is ${MODE_WORD[skMode]}: ${replace}`;
   return [
     { name: 'CLERK_PUBLISHABLE_KEY', issue: 'mismatched', hint },
     { name: 'CLERK_SECRET_KEY', issue: 'mismatched', hint },
@@ -248,11 +275,15 @@ function keyWarnings(config: Parsed, instance: ClerkInstance | undefined): Confi
   const live = named('live');
   const test = named('test');
   if (config.ENVIRONMENT === 'development' && live.length > 0) {
-    const message = `live Clerk key (Production instance) in local development: ${live.join(', ')}. This server then acts on real users; use the Development instance's pk_test_/sk_test_ keys locally.`;
+    const message =
+      `live Clerk key (Production instance) in local development: ${live.join(', ')}. This ` +
+      `server then acts on real users; use the Development instance's pk_test_/sk_test_ keys locally.`;
     return [{ code: 'live_key_in_development', names: live, message }];
   }
   if (config.ENVIRONMENT === 'production' && test.length > 0) {
-    const message = `test Clerk key (Development instance, not meant for production traffic) in production: ${test.join(', ')}. Use the Production instance's pk_live_/sk_live_ keys.`;
+    const message =
+      `test Clerk key (Development instance, not meant for production traffic) in production: ` +
+      `${test.join(', ')}. Use the Production instance's pk_live_/sk_live_ keys.`;
     return [{ code: 'test_key_in_production', names: test, message }];
   }
   return [];

@@ -11,7 +11,13 @@ import {
   webhookPage,
 } from './admin-schemas';
 
-const adminErrors = ['invalid_token', 'forbidden', 'second_factor_required', 'auth_unavailable', 'misconfigured'] as const;
+const adminErrors = [
+  'invalid_token',
+  'forbidden',
+  'second_factor_required',
+  'auth_unavailable',
+  'misconfigured',
+] as const;
 
 /** OpenAPI entries for adminRoutes (mounted under `/v1/admin`). */
 export const adminRouteDocs: RouteDoc[] = [
@@ -42,7 +48,9 @@ export const adminRouteDocs: RouteDoc[] = [
     path: '/v1/admin/usage',
     readSession: true,
     summary: 'Monthly active users against the free tier',
-    description: 'Distinct users with a session in the last 30 UTC days (today included), from the daily rollup. Upgrade past 10,000.',
+    description:
+      'Distinct users with a session in the last 30 UTC days (today included), from ' +
+      'the daily rollup. Upgrade past 10,000.',
     tag: 'admin',
     security: 'admin',
     responses: { 200: { description: 'Usage.', schema: usageSchema } },

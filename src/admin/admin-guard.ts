@@ -31,7 +31,9 @@ export function requireAdmin(maxAgeMinutes: number = ADMIN_SECOND_FACTOR_MAX_AGE
     const auth = c.get('auth') as AuthContext | undefined;
     const decision = decideAdmin(auth, c.var.config.ADMIN_USER_IDS, maxAgeMinutes);
     if (decision !== 'ok') {
-      throw new AppError(decision, { detail: { userId: auth?.userId ?? null, fva: auth?.factorVerificationAge ?? null } });
+      throw new AppError(decision, {
+        detail: { userId: auth?.userId ?? null, fva: auth?.factorVerificationAge ?? null },
+      });
     }
     await next();
   });

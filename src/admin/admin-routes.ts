@@ -35,7 +35,8 @@ function webhookJson(e: WebhookEventMeta) {
     processedAt: iso(e.processedAt),
     nextAttemptAt: iso(e.nextAttemptAt),
     bodyHash: e.bodyHash,
-    idReuse: e.idReuseCount > 0 ? { count: e.idReuseCount, lastAt: iso(e.idReusedAt), lastBodyHash: e.reusedBodyHash } : null,
+    idReuse:
+      e.idReuseCount > 0 ? { count: e.idReuseCount, lastAt: iso(e.idReusedAt), lastBodyHash: e.reusedBodyHash } : null,
   };
 }
 
@@ -52,10 +53,17 @@ export type AdminRoutesDeps = {
 export function adminRoutes(deps: AdminRoutesDeps) {
   return factory
     .createApp()
-    .use(requireAdmin(deps.secondFactorMaxAgeMinutes ?? ADMIN_SECOND_FACTOR_MAX_AGE_MINUTES), requireConfig('CLERK_SECRET_KEY'))
+    .use(
+      requireAdmin(deps.secondFactorMaxAgeMinutes ?? ADMIN_SECOND_FACTOR_MAX_AGE_MINUTES),
+      requireConfig('CLERK_SECRET_KEY'),
+    )
     .get('/tenants', validate('query', tenantSearchQuery), async (c) => {
       const q = c.req.valid('query');
-      const paging = { secret: c.var.config.CLERK_SECRET_KEY, scope: ['tenants', q.q ?? null, q.status ?? null], cursor: q.cursor };
+      const paging = {
+        secret: c.var.config.CLERK_SECRET_KEY,
+        scope: ['tenants', q.q ?? null, q.status ?? null],
+        cursor: q.cursor,
+      };
       const page = await signedPage(
         c.var.services.cursors,
         { ...paging, parse: tenantPosition },
@@ -83,9 +91,15 @@ export function adminRoutes(deps: AdminRoutesDeps) {
     })
     .post('/webhooks/:svixId/replay', validate('param', svixIdParam), async (c) => {
       const { svixId } = c.req.valid('param');
-      if (!(await getWebhookEventMeta(c.var.db, { svixId }))) throw new AppError('not_found', { message: 'Webhook event not found.' });
+      if (!(await getWebhookEventMeta(c.var.db, { svixId })))
+        throw new AppError('not_found', { message: 'Webhook event not found.' });
       const result = await deps.replay(c.var.db, svixId, c.var.services.now());
-      log('info', 'admin.webhook_replay', { requestId: c.var.requestId, adminUserId: c.var.auth.userId, svixId, outcome: result.status });
+      log('info', 'admin.webhook_replay', {
+        requestId: c.var.requestId,
+        adminUserId: c.var.auth.userId,
+        svixId,
+        outcome: result.status,
+      });
       // Read back on the primary through a session: the response's bookmark then covers the replay,
       // so the operator's next (replica) read of the list cannot show the event's older state.
       const event = await getWebhookEventMeta(c.var.sessionDb('first-primary'), { svixId });

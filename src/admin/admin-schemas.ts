@@ -5,7 +5,10 @@ import { tenantSchema } from '../tenants/tenant-json';
 /** Request and response schemas of the admin routes (validation and OpenAPI). */
 export const tenantSearchQuery = z.object({
   q: z.optional(
-    z.string().check(z.minLength(1), z.maxLength(320)).register(z.globalRegistry, { description: 'A tenant id, or an email prefix.' }),
+    z
+      .string()
+      .check(z.minLength(1), z.maxLength(320))
+      .register(z.globalRegistry, { description: 'A tenant id, or an email prefix.' }),
   ),
   status: z.optional(z.enum(['active', 'archived'])),
   limit: limitParam,
@@ -13,7 +16,9 @@ export const tenantSearchQuery = z.object({
 });
 export const tenantPage = z.object({ items: z.array(tenantSchema), nextCursor: z.nullable(z.string()) });
 
-export const tenantIdParam = z.object({ id: z.string().check(z.regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be a Clerk id')) });
+export const tenantIdParam = z.object({
+  id: z.string().check(z.regex(/^[A-Za-z0-9_-]{1,128}$/, 'must be a Clerk id')),
+});
 export const svixIdParam = z.object({ svixId: z.string().check(z.regex(SVIX_ID_PATTERN, 'must be a svix-id')) });
 
 export const usageSchema = z.object({
@@ -36,13 +41,15 @@ export const webhookEventSchema = z.object({
   receivedAt: isoString,
   processedAt: nullableIso,
   nextAttemptAt: nullableIso,
-  bodyHash: z
-    .nullable(z.string())
-    .register(z.globalRegistry, { description: 'SHA-256 (hex) of the stored body; null for events stored before it was recorded.' }),
+  bodyHash: z.nullable(z.string()).register(z.globalRegistry, {
+    description: 'SHA-256 (hex) of the stored body; null for events stored before it was recorded.',
+  }),
   idReuse: z
     .nullable(z.object({ count: z.number(), lastAt: nullableIso, lastBodyHash: z.nullable(z.string()) }))
     .register(z.globalRegistry, {
-      description: 'Deliveries of this svix-id with another body, all refused with 409 (`webhook.id_reused` in the log); null when none.',
+      description:
+        'Deliveries of this svix-id with another body, all refused with 409 ' +
+        '(`webhook.id_reused` in the log); null when none.',
     }),
 });
 export const webhookPage = z.object({ items: z.array(webhookEventSchema), nextCursor: z.nullable(z.string()) });

@@ -5,7 +5,13 @@ import { err, ok, type Result } from '../lib/result';
  * Where and how to reach Clerk's Backend API. `fetch` is injected (the composition root's, or a
  * test's); `timeoutMs`/`maxBytes` are defaults for every call (a request may override them).
  */
-export type ClerkApi = { apiUrl: string; secretKey: string; fetch?: typeof fetch; timeoutMs?: number; maxBytes?: number };
+export type ClerkApi = {
+  apiUrl: string;
+  secretKey: string;
+  fetch?: typeof fetch;
+  timeoutMs?: number;
+  maxBytes?: number;
+};
 
 /** One call of the Backend API: JSON in, JSON out. */
 export type ClerkRequest = {

@@ -28,7 +28,8 @@ function parseJwks(body: unknown): Jwk[] {
   for (const k of keys.slice(0, 20)) {
     if (!k || typeof k !== 'object') continue;
     const { kid, kty, n, e, alg, use } = k as Record<string, unknown>;
-    if (kty !== 'RSA' || typeof kid !== 'string' || kid === '' || typeof n !== 'string' || typeof e !== 'string') continue;
+    if (kty !== 'RSA' || typeof kid !== 'string' || kid === '' || typeof n !== 'string' || typeof e !== 'string')
+      continue;
     if (alg !== undefined && alg !== 'RS256') continue;
     if (use !== undefined && use !== 'sig') continue;
     out.push({ kid, kty, n, e, alg: 'RS256', use: 'sig' });
@@ -41,13 +42,22 @@ function parseJwks(body: unknown): Jwk[] {
  * Only a 2xx JSON body with at least one usable key is a success: an error is never cached.
  */
 export async function fetchJwks(options: FetchJwksOptions): Promise<FetchJwksResult> {
-  const api = { apiUrl: options.apiUrl, secretKey: options.secretKey, ...(options.fetch ? { fetch: options.fetch } : {}) };
+  const api = {
+    apiUrl: options.apiUrl,
+    secretKey: options.secretKey,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  };
   const r = await clerkRequest(api, {
     path: '/jwks',
     timeoutMs: options.timeoutMs ?? JWKS_FETCH_TIMEOUT_MS,
     maxBytes: options.maxBytes ?? JWKS_MAX_BYTES,
   });
-  if (!r.ok) return { ok: false, kind: refreshErrorKind(r.error), ...(r.error.status === undefined ? {} : { status: r.error.status }) };
+  if (!r.ok)
+    return {
+      ok: false,
+      kind: refreshErrorKind(r.error),
+      ...(r.error.status === undefined ? {} : { status: r.error.status }),
+    };
   const keys = parseJwks(r.value);
   return keys.length > 0 ? { ok: true, keys } : { ok: false, kind: 'bad_response' };
 }

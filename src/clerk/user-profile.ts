@@ -13,7 +13,9 @@ export const clerkUserProfileFields = {
   username: nullableString,
   image_url: nullableString,
   primary_email_address_id: nullableString,
-  email_addresses: z.optional(z.nullable(z.array(z.looseObject({ id: nullableString, email_address: nullableString })))),
+  email_addresses: z.optional(
+    z.nullable(z.array(z.looseObject({ id: nullableString, email_address: nullableString }))),
+  ),
 };
 
 const profileInput = z.looseObject(clerkUserProfileFields);
@@ -36,5 +38,9 @@ export function profileOfClerkUser(user: ClerkUserProfileInput): UserProfile {
   const primaryId = user.primary_email_address_id;
   const primary = primaryId == null ? undefined : user.email_addresses?.find((e) => e.id === primaryId);
   const fullName = [user.first_name, user.last_name].join(' ').trim();
-  return { name: fullName || user.username || null, email: primary?.email_address ?? null, imageUrl: user.image_url ?? null };
+  return {
+    name: fullName || user.username || null,
+    email: primary?.email_address ?? null,
+    imageUrl: user.image_url ?? null,
+  };
 }

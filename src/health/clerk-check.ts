@@ -17,7 +17,13 @@ function clerkReadiness(config: Config): CheckResult {
     warnings: config.warnings.map(({ code, names, message }) => ({ code, names, message })),
   };
   if (mismatched.length > 0) {
-    return { status: 'fail', error: 'keys_mismatched', names: mismatched.map((p) => p.name), message: mismatched[0]?.hint, ...base };
+    return {
+      status: 'fail',
+      error: 'keys_mismatched',
+      names: mismatched.map((p) => p.name),
+      message: mismatched[0]?.hint,
+      ...base,
+    };
   }
   // Missing or malformed: `checks.config` says which.
   if (!instance) return { status: 'fail', error: 'publishable_key_unusable', ...base };
@@ -36,9 +42,14 @@ export function secretKeyRefusedAdvice(config: Config): { rotate: 'CLERK_SECRET_
     ? `the Clerk dashboard of ${config.clerkInstance.frontendApi} (${config.clerkInstance.mode} instance)`
     : "the Clerk dashboard of this environment's instance";
   const put =
-    config.ENVIRONMENT === 'development' ? 'put it in .dev.vars' : `npx wrangler secret put CLERK_SECRET_KEY --env ${config.ENVIRONMENT}`;
+    config.ENVIRONMENT === 'development'
+      ? 'put it in .dev.vars'
+      : `npx wrangler secret put CLERK_SECRET_KEY --env ${config.ENVIRONMENT}`;
   return {
     rotate: 'CLERK_SECRET_KEY',
-    action: `Clerk refused CLERK_SECRET_KEY (401/403 on GET /v1/jwks). Rotate CLERK_SECRET_KEY (CLERK_PUBLISHABLE_KEY stays): in ${where} → API keys, add a new secret key, then ${put}; delete the old key once readiness shows lastRefreshError: null.`,
+    action:
+      `Clerk refused CLERK_SECRET_KEY (401/403 on GET /v1/jwks). Rotate CLERK_SECRET_KEY ` +
+      `(CLERK_PUBLISHABLE_KEY stays): in ${where} → API keys, add a new secret key, then ${put}; ` +
+      `delete the old key once readiness shows lastRefreshError: null.`,
   };
 }

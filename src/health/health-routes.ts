@@ -61,7 +61,11 @@ export function healthRoutes(checks: ReadinessCheck[]) {
     .get('/ready', async (c) => {
       const results = await Promise.all(checks.map(async (check) => [check.name, await runCheck(check, c)] as const));
       const statuses = results.map(([, r]) => r.status);
-      const status: CheckStatus = statuses.includes('fail') ? 'fail' : statuses.includes('degraded') ? 'degraded' : 'ok';
+      const status: CheckStatus = statuses.includes('fail')
+        ? 'fail'
+        : statuses.includes('degraded')
+          ? 'degraded'
+          : 'ok';
       c.header('cache-control', 'no-store');
       return c.json({ status, checks: Object.fromEntries(results) }, status === 'fail' ? 503 : 200);
     });
@@ -91,7 +95,10 @@ export const healthRouteDocs: RouteDoc[] = [
         description: 'Ready (or degraded).',
         schema: z.object({ status: z.enum(['ok', 'degraded']), checks: z.record(z.string(), check) }),
       },
-      503: { description: 'Not ready.', schema: z.object({ status: z.literal('fail'), checks: z.record(z.string(), check) }) },
+      503: {
+        description: 'Not ready.',
+        schema: z.object({ status: z.literal('fail'), checks: z.record(z.string(), check) }),
+      },
     },
     errors: [],
   },

@@ -19,10 +19,14 @@ export type ReconciledUser = {
  * an archived row is never resurrected: webhook state that is newer always wins. Returns the
  * ids of the tenants it created or whose profile it changed (their cached copies are stale).
  */
-export async function upsertReconciledUsers(db: Database, args: { users: ReconciledUser[]; now: number }): Promise<string[]> {
+export async function upsertReconciledUsers(
+  db: Database,
+  args: { users: ReconciledUser[]; now: number },
+): Promise<string[]> {
   if (args.users.length === 0) return [];
   const newer = sql`${tenants.status} = 'active' and ${tenants.profileEventAt} < excluded.profile_event_at`;
-  const pick = (column: string) => sql`case when ${newer} then excluded.${sql.raw(column)} else ${sql.raw(`"tenants"."${column}"`)} end`;
+  const pick = (column: string) =>
+    sql`case when ${newer} then excluded.${sql.raw(column)} else ${sql.raw(`"tenants"."${column}"`)} end`;
   const statements = args.users.map((u) =>
     db
       .insert(tenants)
@@ -62,7 +66,10 @@ export async function upsertReconciledUsers(db: Database, args: { users: Reconci
 }
 
 /** Active user tenants a finished sweep did not see, created and last changed before it began. */
-export async function listUnseenUserTenants(db: Database, args: { sweepStartedAt: number; limit: number }): Promise<{ id: string }[]> {
+export async function listUnseenUserTenants(
+  db: Database,
+  args: { sweepStartedAt: number; limit: number },
+): Promise<{ id: string }[]> {
   return db
     .select({ id: tenants.id })
     .from(tenants)
@@ -88,7 +95,10 @@ export async function markReconciled(db: Database, args: { id: string; now: numb
  * Archives a tenant whose Clerk user no longer exists, unless a webhook changed it since
  * the sweep began (`last_event_at`): returns whether it was archived.
  */
-export async function archiveMissingUserTenant(db: Database, args: { id: string; sweepStartedAt: number; now: number }): Promise<boolean> {
+export async function archiveMissingUserTenant(
+  db: Database,
+  args: { id: string; sweepStartedAt: number; now: number },
+): Promise<boolean> {
   const res = await db
     .update(tenants)
     .set({ status: 'archived', archivedAt: args.now, updatedAt: args.now, reconciledAt: args.now })

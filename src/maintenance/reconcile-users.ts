@@ -20,12 +20,28 @@ export const RECONCILE_JOB = 'reconcile_users';
  * The per-user check is what makes archiving safe: offsets shift when users are deleted
  * mid-sweep, so "not seen in the list" alone is not proof of deletion.
  */
-export type ReconcileState = { phase: 'list' | 'verify' | 'idle'; offset: number; sweepStartedAt: number; lastSweepAt: number | null };
+export type ReconcileState = {
+  phase: 'list' | 'verify' | 'idle';
+  offset: number;
+  sweepStartedAt: number;
+  lastSweepAt: number | null;
+};
 
 export type ReconcileLimits = { pageSize: number; pagesPerRun: number; verifyPerRun: number; sweepIntervalMs: number };
-export const DEFAULT_RECONCILE_LIMITS: ReconcileLimits = { pageSize: 100, pagesPerRun: 5, verifyPerRun: 25, sweepIntervalMs: 60 * 60_000 };
+export const DEFAULT_RECONCILE_LIMITS: ReconcileLimits = {
+  pageSize: 100,
+  pagesPerRun: 5,
+  verifyPerRun: 25,
+  sweepIntervalMs: 60 * 60_000,
+};
 
-export type ReconcileReport = { phase: ReconcileState['phase']; listed: number; archived: number; verified: number; error?: string };
+export type ReconcileReport = {
+  phase: ReconcileState['phase'];
+  listed: number;
+  archived: number;
+  verified: number;
+  error?: string;
+};
 
 export type ReconcileHooks = {
   /** Tenants reconciliation created, changed or archived (the composition root drops their cached copies). */
@@ -39,13 +55,27 @@ export function reconciledUserOf(u: ClerkUser): ReconciledUser {
 
 type Step = { state: ReconcileState; report: ReconcileReport; failure?: ClerkApiFailure };
 
-/** Both phases log a Clerk failure the same way: an invalid secret key needs an operator (error), the rest heals (warn). */
+/**
+ * Both phases log a Clerk failure the same way: an invalid secret key needs an operator (error), the rest heals
+ * (warn).
+ */
 function logFailure(event: string, failure: ClerkApiFailure, fields: Record<string, unknown>): void {
-  log(failure.reason === 'unauthorized' ? 'error' : 'warn', event, { reason: failure.reason, status: failure.status, ...fields });
+  log(failure.reason === 'unauthorized' ? 'error' : 'warn', event, {
+    reason: failure.reason,
+    status: failure.status,
+    ...fields,
+  });
 }
 
 /** Phase `list`: up to `pagesPerRun` pages of users upserted as tenants; the last short page starts `verify`. */
-async function listPhase(db: Database, api: ClerkApi, now: number, limits: ReconcileLimits, step: Step, hooks: ReconcileHooks) {
+async function listPhase(
+  db: Database,
+  api: ClerkApi,
+  now: number,
+  limits: ReconcileLimits,
+  step: Step,
+  hooks: ReconcileHooks,
+) {
   const { state, report } = step;
   for (let page = 0; page < limits.pagesPerRun; page++) {
     const r = await listClerkUsers(api, { limit: limits.pageSize, offset: state.offset });
@@ -66,9 +96,19 @@ async function listPhase(db: Database, api: ClerkApi, now: number, limits: Recon
 }
 
 /** Phase `verify`: each tenant the sweep did not see is looked up; a 404 archives it. */
-async function verifyPhase(db: Database, api: ClerkApi, now: number, limits: ReconcileLimits, step: Step, hooks: ReconcileHooks) {
+async function verifyPhase(
+  db: Database,
+  api: ClerkApi,
+  now: number,
+  limits: ReconcileLimits,
+  step: Step,
+  hooks: ReconcileHooks,
+) {
   const { state, report } = step;
-  const candidates = await listUnseenUserTenants(db, { sweepStartedAt: state.sweepStartedAt, limit: limits.verifyPerRun });
+  const candidates = await listUnseenUserTenants(db, {
+    sweepStartedAt: state.sweepStartedAt,
+    limit: limits.verifyPerRun,
+  });
   for (const { id } of candidates) {
     const r = await getClerkUser(api, id);
     if (!r.ok) {

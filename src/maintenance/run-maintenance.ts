@@ -1,13 +1,26 @@
 import { openDatabase } from '../db/database';
 import { type Bindings, getConfig, problemsFor } from '../env';
 import type { Services } from '../services';
-import { DEFAULT_RETRY_LIMITS, type RetryLimits, type RetryReport, retryFailedWebhooks } from '../webhooks/retry-failed-events';
-import { DEFAULT_RECONCILE_LIMITS, type ReconcileLimits, type ReconcileReport, reconcileUsers } from './reconcile-users';
+import {
+  DEFAULT_RETRY_LIMITS,
+  type RetryLimits,
+  type RetryReport,
+  retryFailedWebhooks,
+} from '../webhooks/retry-failed-events';
+import {
+  DEFAULT_RECONCILE_LIMITS,
+  type ReconcileLimits,
+  type ReconcileReport,
+  reconcileUsers,
+} from './reconcile-users';
 
 /** Smaller bounds for tests and drills. */
 export type MaintenanceLimits = { retry?: Partial<RetryLimits>; reconcile?: Partial<ReconcileLimits> };
 
-export type MaintenanceReport = { retry: RetryReport | { skipped: string }; reconcile: ReconcileReport | { skipped: string } };
+export type MaintenanceReport = {
+  retry: RetryReport | { skipped: string };
+  reconcile: ReconcileReport | { skipped: string };
+};
 
 /**
  * The cron job (wrangler.toml `[triggers]`), run with the same services as the fetch app: retry
@@ -35,7 +48,9 @@ export async function runMaintenance(
     try {
       const api = { apiUrl: config.CLERK_API_URL, secretKey: config.CLERK_SECRET_KEY, fetch: services.fetch };
       const reconcileLimits = { ...DEFAULT_RECONCILE_LIMITS, ...limits.reconcile };
-      report.reconcile = await reconcileUsers(db, api, now, reconcileLimits, { onTenantsChanged: services.onTenantsChanged });
+      report.reconcile = await reconcileUsers(db, api, now, reconcileLimits, {
+        onTenantsChanged: services.onTenantsChanged,
+      });
     } catch (err) {
       log('error', 'maintenance.reconcile_failed', { error: err });
       report.reconcile = { skipped: 'error' };

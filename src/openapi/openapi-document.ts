@@ -33,13 +33,15 @@ const BOOKMARK_PARAMETER = {
   in: 'header',
   required: false,
   description:
-    'A bookmark from an earlier response: this request reads data at least as new as it (read-your-writes). Malformed values are ignored.',
+    'A bookmark from an earlier response: this request reads data at least as new as it ' +
+    '(read-your-writes). Malformed values are ignored.',
   schema: BOOKMARK_SCHEMA,
 };
 const BOOKMARK_RESPONSE_HEADER = {
   'x-d1-bookmark': {
     description:
-      'The D1 session bookmark after this request (present when the request read the database); send it back to never read older data.',
+      'The D1 session bookmark after this request (present when the request read the ' +
+      'database); send it back to never read older data.',
     schema: BOOKMARK_SCHEMA,
   },
 };
@@ -50,23 +52,29 @@ function operation(route: RouteDoc): JsonObject {
     responses[status] = {
       description: r.description,
       ...(route.readSession && Number(status) < 300 ? { headers: BOOKMARK_RESPONSE_HEADER } : {}),
-      ...(r.schema ? { content: { [r.contentType ?? 'application/json']: { schema: jsonSchema(r.schema, 'output') } } } : {}),
+      ...(r.schema
+        ? { content: { [r.contentType ?? 'application/json']: { schema: jsonSchema(r.schema, 'output') } } }
+        : {}),
       ...(!r.schema && r.contentType ? { content: { [r.contentType]: { schema: { type: 'string' } } } } : {}),
     };
   }
   // Several codes can share a status (403: forbidden, second_factor_required, tenant_archived).
   const byStatus = new Map<number, ErrorCode[]>();
-  for (const code of route.errors) byStatus.set(ERROR_STATUS[code], [...(byStatus.get(ERROR_STATUS[code]) ?? []), code]);
+  for (const code of route.errors)
+    byStatus.set(ERROR_STATUS[code], [...(byStatus.get(ERROR_STATUS[code]) ?? []), code]);
   for (const [status, codes] of [...byStatus].sort(([a], [b]) => a - b)) {
     responses[String(status)] = {
       description: `Error: ${codes.map((c) => `\`${c}\``).join(', ')}.`,
       content: json({
-        allOf: [{ $ref: '#/components/schemas/Error' }, { properties: { error: { properties: { code: { enum: codes } } } } }],
+        allOf: [
+          { $ref: '#/components/schemas/Error' },
+          { properties: { error: { properties: { code: { enum: codes } } } } },
+        ],
       }),
     };
   }
   return {
-    operationId: `${route.method}${route.path.replace(/[^A-Za-z0-9]+(.)?/g, (_m, ch: string | undefined) => (ch ?? '').toUpperCase())}`,
+    operationId: route.method + route.path.replace(/[^A-Za-z0-9]+(.)?/g, (_m, ch?: string) => (ch ?? '').toUpperCase()),
     summary: route.summary,
     ...(route.description ? { description: route.description } : {}),
     tags: [route.tag],
@@ -86,7 +94,9 @@ function operation(route: RouteDoc): JsonObject {
           requestBody: {
             required: true,
             ...(route.body.description ? { description: route.body.description } : {}),
-            content: { [route.body.contentType ?? 'application/json']: { schema: jsonSchema(route.body.schema, 'input') } },
+            content: {
+              [route.body.contentType ?? 'application/json']: { schema: jsonSchema(route.body.schema, 'input') },
+            },
           },
         }
       : {}),
@@ -108,15 +118,20 @@ export function buildOpenApiDocument(routes: RouteDoc[], info: { title: string; 
     openapi: '3.1.0',
     info: {
       ...info,
-      description: `Fulcrum's authentication edge. Every error uses one envelope:\n\n| code | status |\n|---|---|\n${codes
-        .map((c) => `| \`${c}\` | ${ERROR_STATUS[c]} |`)
-        .join('\n')}`,
+      description:
+        "Fulcrum's authentication edge. Every error uses one envelope:\n\n| code | status |\n|---|---|\n" +
+        codes.map((c) => `| \`${c}\` | ${ERROR_STATUS[c]} |`).join('\n'),
     },
     tags: [...new Set(routes.map((r) => r.tag))].map((name) => ({ name })),
     paths,
     components: {
       securitySchemes: {
-        session: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A Clerk session token (or the `__session` cookie).' },
+        session: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: 'A Clerk session token (or the `__session` cookie).',
+        },
       },
       schemas: {
         Error: {

@@ -8,7 +8,8 @@ import type { RouteDoc } from './route-doc';
 
 // The page loads only its own script, style and /openapi.json: nothing from elsewhere.
 const CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' " +
+  "data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /**
  * Public and identical for everyone, changed only by a deploy: a CDN may keep it for five
@@ -34,7 +35,8 @@ function constant(body: string, headers: Record<string, string>) {
  * route schemas by `npm run openapi` (src/openapi/openapi.generated.ts).
  */
 export function openapiRoutes(document: string) {
-  const asset = (body: string, type: string) => constant(body, { 'content-type': type, 'content-security-policy': CSP });
+  const asset = (body: string, type: string) =>
+    constant(body, { 'content-type': type, 'content-security-policy': CSP });
   return factory
     .createApp()
     .get('/openapi.json', constant(document, { 'content-type': 'application/json; charset=utf-8' }))

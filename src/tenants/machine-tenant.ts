@@ -15,10 +15,14 @@ declare module '../env' {
  * (Clerk's `userId`/`orgId` of the key); an OAuth token's is the user who granted it; an M2M
  * token's is a machine, which belongs to no tenant.
  */
-function machineTenantId(auth: { tokenType: string; subject: string }): { id: string; kind: 'user' | 'organization' } | null {
+function machineTenantId(auth: {
+  tokenType: string;
+  subject: string;
+}): { id: string; kind: 'user' | 'organization' } | null {
   if (auth.tokenType === 'm2m_token') return null;
   if (auth.subject.startsWith('user_')) return { id: auth.subject, kind: 'user' };
-  if (auth.tokenType === 'api_key' && auth.subject.startsWith('org_')) return { id: auth.subject, kind: 'organization' };
+  if (auth.tokenType === 'api_key' && auth.subject.startsWith('org_'))
+    return { id: auth.subject, kind: 'organization' };
   return null;
 }
 

@@ -18,11 +18,21 @@ export function meRoutes(deps: {
   return factory.createApp().get(
     '/me',
     deps.authenticate,
-    (c, next) => (c.var.auth.tokenType === 'session_token' ? deps.loadTenant(c, next) : deps.loadMachineTenant(c, next)),
+    (c, next) =>
+      c.var.auth.tokenType === 'session_token' ? deps.loadTenant(c, next) : deps.loadMachineTenant(c, next),
     (c) => {
       const { userId, sessionId, orgId, orgRole, tokenType, subject, scopes } = c.get('auth');
       const tenant = tokenType === 'session_token' ? c.get('tenant') : c.get('machineTenant');
-      return c.json({ userId, sessionId, orgId, orgRole, tenant: tenant ? toTenantJson(tenant) : null, tokenType, subject, scopes });
+      return c.json({
+        userId,
+        sessionId,
+        orgId,
+        orgRole,
+        tenant: tenant ? toTenantJson(tenant) : null,
+        tokenType,
+        subject,
+        scopes,
+      });
     },
   );
 }
@@ -35,7 +45,9 @@ export const meRouteDocs: RouteDoc[] = [
     readSession: true,
     summary: 'The caller: user, session, active organization and tenant',
     description:
-      'Accepts every token type: a session token, an API key (`ak_…`), an M2M token (`mt_…` or JWT) or an OAuth access token (`oat_…` or JWT), in `Authorization: Bearer`. `tokenType` says which; `tenant` is null for M2M tokens.',
+      'Accepts every token type: a session token, an API key (`ak_…`), an M2M token (`mt_…` or JWT) or an ' +
+      'OAuth access token (`oat_…` or JWT), in `Authorization: Bearer`. `tokenType` ' +
+      'says which; `tenant` is null for M2M tokens.',
     tag: 'session',
     security: 'session',
     responses: {

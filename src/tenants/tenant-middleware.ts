@@ -58,7 +58,8 @@ export function createLoadTenant(deps: LoadTenantDeps) {
     if (!auth) throw new AppError('invalid_token', { detail: { reason: 'loadTenant without auth' } });
     // A user's tenant needs a user: machine callers (no userId) have none to load.
     const userId = auth.userId;
-    if (userId === null) throw new AppError('forbidden', { detail: { reason: 'no user for a tenant', tokenType: auth.tokenType } });
+    if (userId === null)
+      throw new AppError('forbidden', { detail: { reason: 'no user for a tenant', tokenType: auth.tokenType } });
     const now = deps.now();
     const read = (id: string) => readTenant(c, deps, id, now);
     const [tenant, orgTenant] = await Promise.all([

@@ -141,7 +141,9 @@ export const tenantRouteDocs: RouteDoc[] = [
     path: '/v1/audit/logins',
     readSession: true,
     summary: "The caller's tenant's login audits, newest first",
-    description: 'Keyset pagination: pass `nextCursor` back as `cursor` with the same filters. `from` is inclusive, `to` exclusive.',
+    description:
+      'Keyset pagination: pass `nextCursor` back as `cursor` with the same filters. `from` is inclusive, `to` ' +
+      'exclusive.',
     tag: 'tenant',
     security: 'session',
     query: auditQuery,

@@ -21,7 +21,10 @@ export type SearchTenantsArgs = {
 };
 
 /** Admin search over tenants, newest first, keyset-paginated on (created_at desc, id desc). */
-export async function searchTenants(db: Database, args: SearchTenantsArgs): Promise<{ rows: Tenant[]; next: TenantPosition | null }> {
+export async function searchTenants(
+  db: Database,
+  args: SearchTenantsArgs,
+): Promise<{ rows: Tenant[]; next: TenantPosition | null }> {
   const q = args.q?.trim();
   // Email prefix as a range on lower(email): LIKE would treat `%`/`_` in the query as wildcards.
   const prefix = q?.toLowerCase();
@@ -31,10 +34,15 @@ export async function searchTenants(db: Database, args: SearchTenantsArgs): Prom
     .where(
       and(
         q && prefix
-          ? or(eq(tenants.id, q), and(gte(sql`lower(${tenants.email})`, prefix), lt(sql`lower(${tenants.email})`, `${prefix}\u{10ffff}`)))
+          ? or(
+              eq(tenants.id, q),
+              and(gte(sql`lower(${tenants.email})`, prefix), lt(sql`lower(${tenants.email})`, `${prefix}\u{10ffff}`)),
+            )
           : undefined,
         args.status === undefined ? undefined : eq(tenants.status, args.status),
-        args.after === undefined ? undefined : sql`(${tenants.createdAt}, ${tenants.id}) < (${args.after.createdAt}, ${args.after.id})`,
+        args.after === undefined
+          ? undefined
+          : sql`(${tenants.createdAt}, ${tenants.id}) < (${args.after.createdAt}, ${args.after.id})`,
       ),
     )
     .orderBy(desc(tenants.createdAt), desc(tenants.id))
@@ -67,7 +75,10 @@ const superseded = sql`not exists (select 1 from ${m} as ${sql.identifier('other
 )})`;
 
 /** An organization's members: users whose deciding membership row is active, ordered by role. */
-export async function listActiveOrgMembers(db: Database, args: { orgId: string; limit?: number }): Promise<OrgMember[]> {
+export async function listActiveOrgMembers(
+  db: Database,
+  args: { orgId: string; limit?: number },
+): Promise<OrgMember[]> {
   return db
     .select({ userId: m.userId, role: m.role, createdAt: m.createdAt })
     .from(m)

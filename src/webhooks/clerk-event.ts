@@ -14,7 +14,12 @@ export const clerkEventSchema = z.looseObject({
     z.nullable(
       z.looseObject({
         http_request: z.optional(
-          z.nullable(z.looseObject({ client_ip: z.optional(z.nullable(z.string())), user_agent: z.optional(z.nullable(z.string())) })),
+          z.nullable(
+            z.looseObject({
+              client_ip: z.optional(z.nullable(z.string())),
+              user_agent: z.optional(z.nullable(z.string())),
+            }),
+          ),
         ),
       }),
     ),

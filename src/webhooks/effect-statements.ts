@@ -2,7 +2,14 @@ import { sql } from 'drizzle-orm';
 import { bindCompiled, compiled, d1Of } from '../db/compiled-statement';
 import type { Database } from '../db/database';
 import { dailyActiveUsers, loginAudits, organizationMemberships, tenants } from '../db/schema';
-import type { DailyActiveEffect, Effect, MembershipEffect, SessionEffect, TenantArchiveEffect, TenantProfileEffect } from './effects';
+import type {
+  DailyActiveEffect,
+  Effect,
+  MembershipEffect,
+  SessionEffect,
+  TenantArchiveEffect,
+  TenantProfileEffect,
+} from './effects';
 
 const p = sql.placeholder;
 
@@ -245,9 +252,11 @@ function membershipQuery(db: Database) {
         orgId: sql`excluded.org_id`,
         userId: sql`excluded.user_id`,
         role: sql`case when excluded.last_event_at > ${m.lastEventAt} then excluded.role else ${m.role} end`,
-        permissions: sql`case when excluded.last_event_at > ${m.lastEventAt} then excluded.permissions else ${m.permissions} end`,
+        permissions: sql`case when excluded.last_event_at > ${m.lastEventAt}
+          then excluded.permissions else ${m.permissions} end`,
         status: sql`case when excluded.status = 'deleted' then 'deleted' else ${m.status} end`,
-        deletedAt: sql`min(coalesce(${m.deletedAt}, excluded.deleted_at), coalesce(excluded.deleted_at, ${m.deletedAt}))`,
+        deletedAt: sql`min(coalesce(${m.deletedAt}, excluded.deleted_at),
+          coalesce(excluded.deleted_at, ${m.deletedAt}))`,
         createdAt: sql`min(${m.createdAt}, excluded.created_at)`,
         lastEventAt: sql`max(${m.lastEventAt}, excluded.last_event_at)`,
         updatedAt: sql`excluded.updated_at`,

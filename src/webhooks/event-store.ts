@@ -91,7 +91,12 @@ export async function recordFailure(db: Database, d: StoredDelivery, error: stri
     })
     .onConflictDoUpdate({
       target: webhookEvents.svixId,
-      set: { status: 'failed', attempts: sql`${webhookEvents.attempts} + 1`, lastError: sql`excluded.last_error`, nextAttemptAt: next },
+      set: {
+        status: 'failed',
+        attempts: sql`${webhookEvents.attempts} + 1`,
+        lastError: sql`excluded.last_error`,
+        nextAttemptAt: next,
+      },
       // A failure of another body under this id never marks the stored event.
       setWhere: sql`${webhookEvents.status} not in ('processed', 'ignored') and ${sameBody}`,
     });
@@ -101,7 +106,10 @@ export async function recordFailure(db: Database, d: StoredDelivery, error: stri
  * Records a refused delivery of a known `svix-id` with another body on the stored row (when,
  * how many, the refused body's hash), for the admin webhook list. The stored body is untouched.
  */
-export async function recordIdReuse(db: Database, args: { svixId: string; bodyHash: string; now: number }): Promise<string | null> {
+export async function recordIdReuse(
+  db: Database,
+  args: { svixId: string; bodyHash: string; now: number },
+): Promise<string | null> {
   const row = await db
     .update(webhookEvents)
     .set({ idReusedAt: args.now, idReuseCount: sql`${webhookEvents.idReuseCount} + 1`, reusedBodyHash: args.bodyHash })
@@ -144,7 +152,8 @@ export async function listWebhookEvents(
         args.status === undefined ? undefined : eq(webhookEvents.status, args.status),
         args.after === undefined
           ? undefined
-          : sql`(${webhookEvents.receivedAt}, ${webhookEvents.svixId}) < (${args.after.receivedAt}, ${args.after.svixId})`,
+          : sql`(${webhookEvents.receivedAt}, ${webhookEvents.svixId})
+              < (${args.after.receivedAt}, ${args.after.svixId})`,
       ),
     )
     .orderBy(desc(webhookEvents.receivedAt), desc(webhookEvents.svixId))
@@ -178,7 +187,10 @@ export async function listDueFailedEvents(
 }
 
 /** Counts a failed attempt that left no record of its own and schedules the next one (same backoff). */
-export async function deferFailedEvent(db: Database, args: { svixId: string; now: number; error: string }): Promise<void> {
+export async function deferFailedEvent(
+  db: Database,
+  args: { svixId: string; now: number; error: string },
+): Promise<void> {
   await db
     .update(webhookEvents)
     .set({

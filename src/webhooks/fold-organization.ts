@@ -24,7 +24,9 @@ const membershipData = z.looseObject({
 export function foldOrganization(event: ClerkEvent, at: number): Effect[] {
   if (event.type === 'organization.deleted') {
     const { id } = parseData(z.looseObject({ id: z.string().check(z.minLength(1)) }), event);
-    return [{ kind: 'tenant.archive', tenantKind: 'organization', id: entityId(id, 'organization', event, 'data.id'), at }];
+    return [
+      { kind: 'tenant.archive', tenantKind: 'organization', id: entityId(id, 'organization', event, 'data.id'), at },
+    ];
   }
   const org = parseData(orgData, event);
   return [

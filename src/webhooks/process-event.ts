@@ -88,7 +88,9 @@ export async function processEvent(
     if (refused === 'svix_id_reused') {
       // Svix never sends another body under one id: a bug upstream or someone holding the
       // secret. Nothing of this body was applied (the batch aborted at its first statement).
-      const stored = await recordIdReuse(db, { svixId: delivery.svixId, bodyHash: delivery.bodyHash, now }).catch(() => null);
+      const stored = await recordIdReuse(db, { svixId: delivery.svixId, bodyHash: delivery.bodyHash, now }).catch(
+        () => null,
+      );
       log('error', 'webhook.id_reused', {
         svixId: delivery.svixId,
         type: delivery.type,
@@ -112,7 +114,9 @@ export async function processEvent(
   // delivery was already done: an empty result is a duplicate.
   if ((results[0]?.results.length ?? 0) === 0) return 'duplicate';
   // This isolate's cached tenant rows are now stale; other isolates' expire within the TTL.
-  const changed = (effects ?? []).flatMap((e) => (e.kind === 'tenant.profile' || e.kind === 'tenant.archive' ? [e.id] : []));
+  const changed = (effects ?? []).flatMap((e) =>
+    e.kind === 'tenant.profile' || e.kind === 'tenant.archive' ? [e.id] : [],
+  );
   if (changed.length > 0) hooks.onTenantsChanged?.(changed);
   return effects ? 'processed' : 'ignored';
 }

@@ -61,10 +61,18 @@ export function verifyDelivery(
   try {
     // svix@2: verify() throws on failure and returns undefined on success; the caller
     // parses the raw body itself (headers as a plain object, names lower-case).
-    webhook.verify(body, { 'svix-id': headers.id, 'svix-timestamp': headers.timestamp, 'svix-signature': headers.signature });
+    webhook.verify(body, {
+      'svix-id': headers.id,
+      'svix-timestamp': headers.timestamp,
+      'svix-signature': headers.signature,
+    });
   } catch (error) {
     const message = error instanceof Error ? error.message : '';
-    const reason = /too old/.test(message) ? 'timestamp_too_old' : /too new/.test(message) ? 'timestamp_too_new' : 'bad_signature';
+    const reason = /too old/.test(message)
+      ? 'timestamp_too_old'
+      : /too new/.test(message)
+        ? 'timestamp_too_new'
+        : 'bad_signature';
     return err(reason);
   }
   return ok({ svixId: headers.id, timestampSeconds: Number(headers.timestamp) });

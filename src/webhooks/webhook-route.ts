@@ -38,7 +38,11 @@ export function webhookRoutes() {
     }
     const verified = verifyDelivery(
       c.var.config.CLERK_WEBHOOK_SIGNING_SECRET,
-      { id: c.req.header('svix-id'), timestamp: c.req.header('svix-timestamp'), signature: c.req.header('svix-signature') },
+      {
+        id: c.req.header('svix-id'),
+        timestamp: c.req.header('svix-timestamp'),
+        signature: c.req.header('svix-signature'),
+      },
       body.value,
       services.webhookVerifiers,
     );
@@ -58,7 +62,9 @@ export function webhookRoutes() {
     const event = parsed.value;
     const delivery = { svixId, type: event.type, eventAt: eventTime(event, timestampSeconds), payload: body.value };
     try {
-      const outcome = await processEvent(c.var.db, delivery, event, services.now(), { onTenantsChanged: services.onTenantsChanged });
+      const outcome = await processEvent(c.var.db, delivery, event, services.now(), {
+        onTenantsChanged: services.onTenantsChanged,
+      });
       log('info', 'webhook.received', { requestId, svixId, type: event.type, outcome });
       return c.json(outcome === 'duplicate' ? { received: true, duplicate: true } : { received: true });
     } catch (err) {
@@ -69,7 +75,9 @@ export function webhookRoutes() {
         });
       }
       if (err instanceof ProcessingError && err.kind === 'id_reused') {
-        throw new AppError('conflict', { message: 'This svix-id was already delivered with another body; nothing was applied.' });
+        throw new AppError('conflict', {
+          message: 'This svix-id was already delivered with another body; nothing was applied.',
+        });
       }
       throw new AppError('internal', { detail: { svixId, type: event.type, error: err }, cause: err });
     }
@@ -83,9 +91,11 @@ export const webhookRouteDocs: RouteDoc[] = [
     path: '/api/webhooks/clerk',
     summary: "Clerk's webhooks, delivered by Svix",
     description:
-      'Verified with the Svix signature headers; at least once, in no guaranteed order. A redelivery answers `duplicate: true`. ' +
+      'Verified with the Svix signature headers; at least once, in no guaranteed ' +
+      'order. A redelivery answers `duplicate: true`. ' +
       'A known `svix-id` delivered with another body is refused with 409 `conflict` and nothing is applied. ' +
-      'An event whose effect would rewrite another entity (a session of another user, a tenant of the other kind) is 400 and stored `failed`.',
+      'An event whose effect would rewrite another entity (a session of another user, a ' +
+      'tenant of the other kind) is 400 and stored `failed`.',
     tag: 'webhooks',
     security: 'svix',
     headers: z.object({ 'svix-id': z.string(), 'svix-timestamp': z.string(), 'svix-signature': z.string() }),
@@ -93,7 +103,12 @@ export const webhookRouteDocs: RouteDoc[] = [
       schema: z.looseObject({ type: z.string(), data: z.looseObject({}), timestamp: z.optional(z.number()) }),
       description: 'A Clerk event.',
     },
-    responses: { 200: { description: 'Received.', schema: z.object({ received: z.literal(true), duplicate: z.optional(z.boolean()) }) } },
+    responses: {
+      200: {
+        description: 'Received.',
+        schema: z.object({ received: z.literal(true), duplicate: z.optional(z.boolean()) }),
+      },
+    },
     errors: ['invalid_request', 'conflict', 'payload_too_large', 'internal', 'misconfigured'],
   },
 ];
