@@ -14,21 +14,26 @@ const files = all.filter((f) => only.length === 0 || only.includes(f.replace('.b
 /** A bench module: its section title, and `run()` resolving to the section's markdown. */
 type Bench = { title: string; run: () => Promise<string> };
 
+// Each section names the machine it was measured on: a subset run replaces only its own sections.
+const machine =
+  `${os.cpus().length}× ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ` +
+  `Node ${process.version}`;
 const sections: string[] = [];
 for (const file of files) {
   const mod: Bench = await import(new URL(file, import.meta.url).href);
   console.error(`bench: ${file} …`);
   const started = Date.now();
   const body = await mod.run();
-  sections.push(`## ${mod.title}\n\n_${file}, ${((Date.now() - started) / 1000).toFixed(0)} s_\n\n${body.trim()}\n`);
+  const seconds = ((Date.now() - started) / 1000).toFixed(0);
+  const measured = `${new Date().toISOString().slice(0, 10)} on ${machine}`;
+  sections.push(`## ${mod.title}\n\n_${file}, ${seconds} s, measured ${measured}_\n\n${body.trim()}\n`);
 }
 
 const header = `# Benchmarks
 
 Reproduce with \`npm run bench\` (or \`npm run bench -- <name>\` for one of: \
 ${all.map((f) => `\`${f.replace('.bench.ts', '')}\``).join(', ')}).
-Measured ${new Date().toISOString().slice(0, 10)} on ${os.cpus().length}× ${os.cpus()[0]?.model ?? 'cpu'}, \
-${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}.
+Each section names the day and machine it was measured on.
 Shared, noisy machines: read the ratios (each measured against a baseline in the same run), not the absolute times.
 `;
 // Running a subset replaces only those sections of an existing BENCHMARKS.md.
