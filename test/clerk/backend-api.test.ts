@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CLERK_API_VERSION, type ClerkRequest, clerkRequest } from '../../src/clerk/backend-api';
 import { json } from '../helpers/clerk-mock';
+import { countedStream } from '../helpers/streams';
 
 const API = 'https://api.clerk.test';
 
@@ -85,19 +86,12 @@ describe('clerkRequest (the one Backend API helper)', () => {
   });
 
   it('a body over the cap ⇒ too_large, read no further; a 2xx body that is not JSON ⇒ malformed', async () => {
-    const chunk = new TextEncoder().encode('x'.repeat(16_384));
-    let sent = 0;
-    const stream = new ReadableStream({
-      pull(c) {
-        if (sent++ > 100) c.close();
-        else c.enqueue(chunk);
-      },
-    });
+    const { stream, pulled } = countedStream();
     expect(await call(() => new Response(stream), { path: '/users', maxBytes: 32_768 }).result).toMatchObject({
       ok: false,
       error: { reason: 'too_large' },
     });
-    expect(sent).toBeLessThan(10);
+    expect(pulled()).toBeLessThan(10);
     expect(await call(() => new Response('<html>', { status: 200 }), { path: '/users' }).result).toMatchObject({
       ok: false,
       error: { reason: 'malformed' },

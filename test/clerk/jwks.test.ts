@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fetchJwks } from '../../src/clerk/jwks';
 import { json } from '../helpers/clerk-mock';
+import { countedStream } from '../helpers/streams';
 import { testPublicJwk } from '../helpers/tokens';
 
 const API = 'https://api.clerk.test';
@@ -68,16 +69,9 @@ describe('fetchJwks (Clerk faults)', () => {
   it('huge body ⇒ bad_response (declared or streamed)', async () => {
     const huge = JSON.stringify({ keys: [testPublicJwk('k1')], pad: 'x'.repeat(200_000) });
     expect(await withFetch(() => new Response(huge)).result).toMatchObject({ ok: false, kind: 'bad_response' });
-    const chunk = new TextEncoder().encode('x'.repeat(16_384));
-    let sent = 0;
-    const stream = new ReadableStream({
-      pull(c) {
-        if (sent++ > 100) c.close();
-        else c.enqueue(chunk);
-      },
-    });
+    const { stream, pulled } = countedStream();
     expect(await withFetch(() => new Response(stream)).result).toMatchObject({ ok: false, kind: 'bad_response' });
-    expect(sent).toBeLessThan(10);
+    expect(pulled()).toBeLessThan(10);
   });
 
   it('empty key set, or keys that are not RSA public keys ⇒ bad_response', async () => {
