@@ -22,8 +22,8 @@ export const requestId = factory.createMiddleware(async (c, next) => {
 });
 
 /**
- * Parsed configuration (once per isolate), a per-request Drizzle client on the primary
- * (`db`), and the request's D1 session (`sessionDb()`), opened only when first used so a
+ * Parsed configuration (once per isolate), the Drizzle client on the primary (`db`, once per
+ * binding), and the request's D1 session (`sessionDb()`), opened only when first used so a
  * request answered from caches touches no D1 at all. The session starts at the client's
  * `x-d1-bookmark` when it is well-formed, else `first-unconstrained` (any replica); a
  * response that used it carries its newest bookmark back.
