@@ -28,4 +28,43 @@ describe('redact', () => {
       }),
     );
   });
+
+  it('masks exactly what the five patterns mask, hint-free strings (the fast path) included (property)', () => {
+    // The patterns as redact applied them to every string before it skipped strings without their literal prefixes.
+    const reference = (value: string) =>
+      [
+        /\b(sk|pk)_(test|live)_[A-Za-z0-9+/=_-]+/g,
+        /\bwhsec_[A-Za-z0-9+/=]+/g,
+        /\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.?[A-Za-z0-9_-]*/g,
+        /\bBearer\s+\S+/gi,
+        /-----BEGIN [A-Z ]+-----[\s\S]*?(-----END [A-Z ]+-----|$)/g,
+      ].reduce((out, pattern) => out.replace(pattern, REDACTED), value);
+    const pieces = [
+      'sk_test_',
+      'pk_live_',
+      'SK_TEST_',
+      'whsec_',
+      'eyJ',
+      'EYJ',
+      'Bearer ',
+      'bearer\t',
+      'BEARER',
+      '-----BEGIN ',
+      '-----BEGIN RSA KEY-----',
+      '-----END RSA KEY-----',
+      '.',
+      '_',
+      ' ',
+      'abc123',
+      'x=',
+    ];
+    const piece = fc.oneof(fc.constantFrom(...pieces), fc.string({ maxLength: 6 }));
+    const text = fc.array(piece, { maxLength: 12 }).map((xs) => xs.join(''));
+    fc.assert(
+      fc.property(text, (value) => {
+        expect(redact(value)).toBe(reference(value));
+      }),
+      { numRuns: 2000 },
+    );
+  });
 });
