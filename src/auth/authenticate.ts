@@ -97,7 +97,7 @@ export async function authenticate(c: Context<AppEnv>, opts: AuthenticateOptions
   if (c.req.header('authorization') === undefined && !getCookie(c, '__session')) refuse(c, 'missing', 'cookie');
   // No credential costs nothing and is not counted; a presented one that fails is.
   const ip = clientIp(c);
-  const { rateLimits } = c.var.services;
+  const { rateLimits } = c.get('services');
   rateLimits.assertNotPenalised(ip);
   try {
     return await verifyCredential(c, opts);
@@ -139,7 +139,8 @@ async function verifyCredential(c: Context<AppEnv>, opts: AuthenticateOptions): 
     });
     throw new AppError('forbidden', { message: 'Cross-site request refused.' });
   }
-  const result = await c.var.services.verifiers.for(config).verify(token, carrier, c.env.JWKS_CACHE).catch(rethrowKeyError);
+  const verifier = c.get('services').verifiers.for(config);
+  const result = await verifier.verify(token, carrier, c.env.JWKS_CACHE).catch(rethrowKeyError);
   if (!result.ok) refuse(c, result.error, carrier);
   if (carrier === 'cookie') {
     // As Clerk's authenticateRequestWithTokenInCookie: a cookie session needs an active client

@@ -10,10 +10,10 @@ import { getTenant } from '../tenants/tenant-store';
 import { assertionClaims, signAssertion } from './assertion';
 import { type SendToOrigin, sendOnce } from './forward';
 import { removeCorsHeaders, responseHeaders } from './headers';
-import { normalizePath } from './normalize-path';
+import { type NormalizedPath, normalizePath } from './normalize-path';
 import { type Identity, outgoingRequest } from './outgoing-request';
 import { checkRoutePolicy } from './route-policy';
-import { type GatewayRoute, matchRoute } from './route-table';
+import { type GatewayRoute, matchRoute, type RouteMatch, type RouteTable } from './route-table';
 
 declare module '../env' {
   interface Variables {
@@ -28,6 +28,9 @@ export type GatewayDeps = {
   /** The clock (ms). */
   now: () => number;
 };
+
+// On this per-request path variables are read with `c.get(name)`: Hono's `c.var` builds an object of every
+// variable on each access.
 
 function misconfigured(names: string[], detail: Record<string, unknown>): AppError {
   return new AppError('misconfigured', { detail, extra: { missing: names } });
@@ -63,12 +66,13 @@ async function tenantOf(c: Context<AppEnv>, auth: AuthContext, deps: GatewayDeps
   });
   if (auth.userId === null) {
     if (auth.orgId === null) return null;
-    const org = await getTenant(c.var.sessionDb(), { id: auth.orgId });
+    const org = await getTenant(c.get('sessionDb')(), { id: auth.orgId });
     if (org?.status === 'archived') throw new AppError('tenant_archived');
     return auth.orgId;
   }
   await deps.loadTenant(c, async () => {});
-  const { tenant, orgTenant } = c.var;
+  const tenant = c.get('tenant');
+  const orgTenant = c.get('orgTenant');
   if (tenant.status === 'archived' || orgTenant?.status === 'archived') throw new AppError('tenant_archived');
   return auth.orgId ?? tenant.id;
 }
@@ -79,10 +83,11 @@ async function identityFor(c: Context<AppEnv>, route: GatewayRoute, deps: Gatewa
   c.set('auth', auth);
   // Per subject (DESIGN.md): a caller over GATEWAY_LIMITER is 429 before any tenant, signing or origin work.
   const subject = `${auth.tokenType}:${auth.subject}`;
-  await c.var.services.rateLimits.enforce(c.env, 'GATEWAY_LIMITER', subject, { requestId: c.get('requestId') });
+  const services = c.get('services');
+  await services.rateLimits.enforce(c.env, 'GATEWAY_LIMITER', subject, { requestId: c.get('requestId') });
   checkRoutePolicy(route, auth);
   const tenantId = await tenantOf(c, auth, deps);
-  const keys = await c.var.services.gateway.usableKeys(c.env.EDGE_SIGNING_KEY, c.env.EDGE_SIGNING_KEY_PREVIOUS);
+  const keys = await services.gateway.usableKeys(c.env.EDGE_SIGNING_KEY, c.env.EDGE_SIGNING_KEY_PREVIOUS);
   const config = c.get('config');
   const claims = assertionClaims({
     auth,
@@ -94,6 +99,22 @@ async function identityFor(c: Context<AppEnv>, route: GatewayRoute, deps: Gatewa
   return { auth, tenantId, assertion: await signAssertion(keys.current, claims) };
 }
 
+type Located = { table: RouteTable; url: URL; path: NormalizedPath; match: RouteMatch };
+// The CORS middleware (originOwnsCors) and the gateway both need the request's route: found once per request.
+const located = new WeakMap<Request, Located>();
+
+/** The request's URL, canonical path and route match (for an ambiguous path, `kind: 'none'`). */
+function locate(c: Context<AppEnv>, table: RouteTable): Located {
+  const hit = located.get(c.req.raw);
+  if (hit?.table === table) return hit;
+  const url = new URL(c.req.url);
+  const path = normalizePath(url.pathname);
+  const match: RouteMatch = path.ok ? matchRoute(table, path.value.segments) : { kind: 'none' };
+  const found = { table, url, path, match };
+  located.set(c.req.raw, found);
+  return found;
+}
+
 /**
  * The gateway (DESIGN.md "Gateway"): a request under a GATEWAY_ROUTES prefix is authenticated with
  * the route's policy and forwarded to Fulcrum's API origin with the verified identity; anything else
@@ -101,15 +122,13 @@ async function identityFor(c: Context<AppEnv>, route: GatewayRoute, deps: Gatewa
  */
 export function gatewayMiddleware(deps: GatewayDeps) {
   return factory.createMiddleware(async (c, next) => {
-    const table = c.var.services.gateway.routes(c.env.GATEWAY_ROUTES);
+    const table = c.get('services').gateway.routes(c.env.GATEWAY_ROUTES);
     if (table.routes.length === 0 && table.problems.length === 0) return next();
-    const url = new URL(c.req.url);
-    const path = normalizePath(url.pathname);
+    const { url, path, match } = locate(c, table);
     if (!path.ok) {
       log('info', 'gateway.path_refused', { requestId: c.get('requestId'), reason: path.error });
       throw new AppError('invalid_request', { message: 'The request path is ambiguous.' });
     }
-    const match = matchRoute(table, path.value.segments);
     if (match.kind === 'none') return next();
     if (match.kind === 'broken') throw misconfigured(['GATEWAY_ROUTES'], { problem: match.problem });
     const { route } = match;
@@ -140,8 +159,6 @@ export function gatewayMiddleware(deps: GatewayDeps) {
 
 /** Whether the request is for a gateway route with `"cors": "origin"` (for the CORS middleware). */
 export function originOwnsCors(c: Context<AppEnv>): boolean {
-  const path = normalizePath(new URL(c.req.url).pathname);
-  if (!path.ok) return false;
-  const match = matchRoute(c.var.services.gateway.routes(c.env.GATEWAY_ROUTES), path.value.segments);
+  const { match } = locate(c, c.get('services').gateway.routes(c.env.GATEWAY_ROUTES));
   return match.kind === 'route' && match.route.cors === 'origin';
 }
