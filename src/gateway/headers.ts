@@ -37,20 +37,19 @@ export function removeHopByHop(headers: Headers, keepUpgrade = false): void {
   }
 }
 
-/** Removes every client header in the identity namespace, in any spelling (`X_Fulcrum_User_Id`). */
-export function removeIdentityHeaders(headers: Headers): void {
-  const names = new Set<string>();
-  for (const [name] of headers) if (normalizedHeaderName(name).startsWith(IDENTITY_PREFIX)) names.add(name);
-  for (const name of names) headers.delete(name);
+/** True for a client header the edge states itself: identity (any spelling: `X_Fulcrum_User_Id`) and forwarding. */
+function isEdgeStated(name: string): boolean {
+  const n = normalizedHeaderName(name);
+  return n.startsWith(IDENTITY_PREFIX) || n.startsWith('x-forwarded-') || n === 'forwarded' || n === 'x-real-ip';
 }
 
-/** Removes client-sent forwarding headers: the edge states them itself. */
-export function removeForwardingHeaders(headers: Headers): void {
-  const names = new Set<string>();
-  for (const [name] of headers) {
-    const n = normalizedHeaderName(name);
-    if (n.startsWith('x-forwarded-') || n === 'forwarded' || n === 'x-real-ip') names.add(name);
-  }
+/**
+ * Removes, in one pass over the names, every client header in the identity namespace (any spelling)
+ * and every client-sent forwarding header (`x-forwarded-*`, `forwarded`, `x-real-ip`): the edge sets them.
+ */
+export function removeEdgeStatedHeaders(headers: Headers): void {
+  const names: string[] = [];
+  for (const name of headers.keys()) if (isEdgeStated(name)) names.push(name);
   for (const name of names) headers.delete(name);
 }
 
@@ -84,9 +83,8 @@ export function removeCorsHeaders(headers: Headers): void {
 
 /** Copies a response's headers for the client: hop-by-hop dropped, every `Set-Cookie` kept. */
 export function responseHeaders(from: Headers, keepUpgrade: boolean): Headers {
-  const out = new Headers();
-  for (const [name, value] of from) if (name !== 'set-cookie') out.append(name, value);
-  for (const cookie of from.getSetCookie()) out.append('set-cookie', cookie);
+  // The copy constructor keeps each `Set-Cookie` as its own field (Fetch: a Headers' iteration yields them apart).
+  const out = new Headers(from);
   removeHopByHop(out, keepUpgrade);
   return out;
 }

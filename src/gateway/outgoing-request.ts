@@ -1,5 +1,5 @@
 import type { AuthContext } from '../auth/types';
-import { isSafeHeaderValue, removeCredentials, removeForwardingHeaders, removeHopByHop, removeIdentityHeaders } from './headers';
+import { isSafeHeaderValue, removeCredentials, removeEdgeStatedHeaders, removeHopByHop } from './headers';
 
 export type Identity = { auth: AuthContext; tenantId: string | null; assertion: string };
 
@@ -37,8 +37,7 @@ export function outgoingRequest(input: OutgoingInput): Request {
   const { incoming, identity } = input;
   const headers = new Headers(incoming.headers);
   removeHopByHop(headers, input.websocket);
-  removeIdentityHeaders(headers);
-  removeForwardingHeaders(headers);
+  removeEdgeStatedHeaders(headers);
   if (!input.forwardCredentials) removeCredentials(headers);
   if (identity) {
     for (const [name, value] of identityHeaders(identity)) if (isSafeHeaderValue(value)) headers.set(name, value);
