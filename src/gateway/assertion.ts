@@ -43,9 +43,20 @@ export function assertionClaims({ auth, tenantId, issuer, audience, now }: Asser
   };
 }
 
+// The protected header depends on the key alone: encoded once per key.
+const headers = new WeakMap<SigningKey, string>();
+function headerOf(key: SigningKey): string {
+  let header = headers.get(key);
+  if (header === undefined) {
+    header = json64({ alg: key.alg, kid: key.kid, typ: ASSERTION_TYP });
+    headers.set(key, header);
+  }
+  return header;
+}
+
 /** Signs a compact JWS (RFC 7515) over the claims: EdDSA for an Ed25519 key, ES256 (raw r‖s) for P-256. */
 export async function signAssertion(key: SigningKey, claims: Record<string, unknown>): Promise<string> {
-  const input = `${json64({ alg: key.alg, kid: key.kid, typ: ASSERTION_TYP })}.${json64(claims)}`;
+  const input = `${headerOf(key)}.${json64(claims)}`;
   const algorithm = key.alg === 'EdDSA' ? { name: 'Ed25519' } : { name: 'ECDSA', hash: 'SHA-256' };
   const signature = await crypto.subtle.sign(algorithm, key.key, encoder.encode(input));
   return `${input}.${encodeBase64Url(signature)}`;

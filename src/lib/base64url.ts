@@ -13,10 +13,19 @@ const CANONICAL_LAST_2 = 'AQgw';
 const CANONICAL_LAST_3 = 'AEIMQUYcgkosw048';
 const encoder = new TextEncoder();
 
+const NON_ASCII = /[\u0080-\uffff]/;
+// Bytes per String.fromCharCode call: few calls, well under any engine's argument limit.
+const CHUNK = 8192;
+
 export function encodeBase64Url(input: Uint8Array | ArrayBuffer | string): string {
-  const bytes = typeof input === 'string' ? encoder.encode(input) : input instanceof Uint8Array ? input : new Uint8Array(input);
-  let bin = '';
-  for (const b of bytes) bin += String.fromCharCode(b);
+  let bin: string;
+  // An ASCII string (JSON of ASCII claims, the common case) is its own UTF-8, and btoa reads each char as a byte.
+  if (typeof input === 'string' && !NON_ASCII.test(input)) bin = input;
+  else {
+    const bytes = typeof input === 'string' ? encoder.encode(input) : new Uint8Array(input);
+    bin = '';
+    for (let i = 0; i < bytes.length; i += CHUNK) bin += String.fromCharCode(...bytes.subarray(i, i + CHUNK));
+  }
   return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 

@@ -1,0 +1,36 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { decodeBase64Url, encodeBase64Url } from '../../src/lib/base64url';
+
+/** The encoder as it was: UTF-8 bytes, one String.fromCharCode per byte, btoa. */
+function reference(input: Uint8Array | string): string {
+  const bytes = typeof input === 'string' ? new TextEncoder().encode(input) : input;
+  let bin = '';
+  for (const b of bytes) bin += String.fromCharCode(b);
+  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+describe('encodeBase64Url', () => {
+  it('encodes any string as its UTF-8 bytes: ASCII (the fast path), non-ASCII, lone surrogates (property)', () => {
+    const text = fc.oneof(fc.string(), fc.string({ unit: 'grapheme' }), fc.string({ unit: 'binary' }));
+    fc.assert(
+      fc.property(text, (s) => {
+        expect(encodeBase64Url(s)).toBe(reference(s));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('encodes bytes, Uint8Array or ArrayBuffer, across the chunk boundary, and decodes back (property)', () => {
+    const bytes = fc.oneof(fc.uint8Array({ maxLength: 64 }), fc.uint8Array({ minLength: 8000, maxLength: 20000 }));
+    fc.assert(
+      fc.property(bytes, (b) => {
+        const encoded = encodeBase64Url(b);
+        expect(encoded).toBe(reference(b));
+        expect(encodeBase64Url(b.slice().buffer)).toBe(encoded);
+        expect(decodeBase64Url(encoded)).toEqual(b);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
