@@ -38,7 +38,10 @@ export type AppOptions = {
   authenticateAnyType?: MiddlewareHandler<AppEnv>;
   /** Sets `c.var.machineTenant` for a machine caller (tenants module); default over the services' cache and clock. */
   loadMachineTenant?: MiddlewareHandler<AppEnv>;
-  /** Sets `c.var.tenant` for the caller (tenants module); default: `createLoadTenant` over the services' cache and clock. */
+  /**
+   * Sets `c.var.tenant` for the caller (tenants module); default: `createLoadTenant` over the services' cache and
+   * clock.
+   */
   loadTenant?: MiddlewareHandler<AppEnv>;
   /** Re-applies a stored webhook event (webhooks module); default: `services.replay`. */
   replay?: ReplayFn;
@@ -50,7 +53,8 @@ export function createApp(options: AppOptions = {}) {
   const authenticate = options.authenticate ?? sessionAuth;
   const authenticateAnyType = options.authenticateAnyType ?? anyTokenAuth;
   const loadTenant = options.loadTenant ?? createLoadTenant({ cache: services.tenantCache, now: services.now });
-  const loadMachineTenant = options.loadMachineTenant ?? createLoadMachineTenant({ cache: services.tenantCache, now: services.now });
+  const loadMachineTenant =
+    options.loadMachineTenant ?? createLoadMachineTenant({ cache: services.tenantCache, now: services.now });
   const replay = options.replay ?? services.replay;
   const app = new Hono<AppEnv>();
 
@@ -69,7 +73,19 @@ export function createApp(options: AppOptions = {}) {
   );
 
   const routes = app
-    .route('/health', healthRoutes([configCheck, clerkCheck, d1Check, kvCheck, keysCheck, machineTokensCheck, limitsCheck, gatewayCheck]))
+    .route(
+      '/health',
+      healthRoutes([
+        configCheck,
+        clerkCheck,
+        d1Check,
+        kvCheck,
+        keysCheck,
+        machineTokensCheck,
+        limitsCheck,
+        gatewayCheck,
+      ]),
+    )
     .route('/', openapiRoutes(OPENAPI_JSON))
     .route('/.well-known/fulcrum', edgeJwksRoutes)
     .route('/.well-known', jwksRoutes)
@@ -93,16 +109,26 @@ export function createApp(options: AppOptions = {}) {
   app.onError((err, c) => {
     if (err instanceof AppError) {
       if (err.detail)
-        log(err.code === 'internal' ? 'error' : 'warn', `error.${err.code}`, { requestId: c.get('requestId'), ...err.detail });
+        log(err.code === 'internal' ? 'error' : 'warn', `error.${err.code}`, {
+          requestId: c.get('requestId'),
+          ...err.detail,
+        });
       return errorResponse(c, err);
     }
     // Hono's own HTTP errors (e.g. a malformed body it parsed) carry a status but no envelope.
     if (err instanceof HTTPException && err.status >= 400 && err.status < 500) {
       const status = err.status;
       log('warn', 'error.http', { requestId: c.get('requestId'), status, error: err });
-      return errorResponse(c, new AppError(status === 413 ? 'payload_too_large' : status === 404 ? 'not_found' : 'invalid_request'));
+      return errorResponse(
+        c,
+        new AppError(status === 413 ? 'payload_too_large' : status === 404 ? 'not_found' : 'invalid_request'),
+      );
     }
-    log('error', 'error.unhandled', { requestId: c.get('requestId'), error: err, stack: err instanceof Error ? err.stack : undefined });
+    log('error', 'error.unhandled', {
+      requestId: c.get('requestId'),
+      error: err,
+      stack: err instanceof Error ? err.stack : undefined,
+    });
     return errorResponse(c, new AppError('internal'));
   });
 

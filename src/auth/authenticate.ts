@@ -36,7 +36,9 @@ function refuse(
   // `type`, not `tokenType`: the log redactor drops every field whose name contains "token".
   log('info', 'auth.rejected', { requestId: c.get('requestId'), reason, carrier, type: tokenType });
   const config = c.get('config');
-  throw new AppError('invalid_token', { extra: { signInUrl: config.CLERK_SIGN_IN_URL, signUpUrl: config.CLERK_SIGN_UP_URL } });
+  throw new AppError('invalid_token', {
+    extra: { signInUrl: config.CLERK_SIGN_IN_URL, signUpUrl: config.CLERK_SIGN_UP_URL },
+  });
 }
 
 /** Throws 503 `misconfigured` when neither a JWT key nor a secret key (for the JWKS) is usable. */
@@ -48,7 +50,8 @@ export function assertKeyConfig(c: Context<AppEnv>): void {
     ...config.problems.filter((p) => p.name === 'CLERK_JWT_KEY' || p.issue === 'mismatched'),
     ...(config.CLERK_JWT_KEY ? [] : problemsFor(config, ['CLERK_SECRET_KEY']).filter((p) => p.issue !== 'mismatched')),
   ];
-  if (problems.length > 0) throw new AppError('misconfigured', { detail: { problems }, extra: { missing: problems.map((p) => p.name) } });
+  if (problems.length > 0)
+    throw new AppError('misconfigured', { detail: { problems }, extra: { missing: problems.map((p) => p.name) } });
 }
 
 /** Maps "no key obtainable" to 503 `auth_unavailable` (or `misconfigured` for an unusable CLERK_JWT_KEY). */
@@ -113,7 +116,9 @@ async function verifyCredential(c: Context<AppEnv>, opts: AuthenticateOptions): 
   const { carrier, token } = credential;
   // Machine JWTs are told apart only by decoding; a route without them skips that (the session
   // verifier refuses machine JWTs itself), so the session hot path decodes nothing extra.
-  const recognized = recognizeToken(token, { jwt: opts.accept.includes('m2m_token') || opts.accept.includes('oauth_token') });
+  const recognized = recognizeToken(token, {
+    jwt: opts.accept.includes('m2m_token') || opts.accept.includes('oauth_token'),
+  });
   if (!opts.accept.includes(recognized.type)) refuse(c, 'type_not_accepted', carrier, recognized.type);
   if (recognized.type !== 'session_token') {
     // Clerk reads machine tokens from the Authorization header only.

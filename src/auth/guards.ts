@@ -5,7 +5,8 @@ import { factory } from '../lib/factory';
 export function requireOrgRole(...roles: string[]) {
   return factory.createMiddleware(async (c, next) => {
     const { orgRole } = c.get('auth');
-    if (orgRole === null || !roles.includes(orgRole)) throw new AppError('forbidden', { detail: { need: roles, orgRole } });
+    if (orgRole === null || !roles.includes(orgRole))
+      throw new AppError('forbidden', { detail: { need: roles, orgRole } });
     await next();
   });
 }
@@ -13,7 +14,8 @@ export function requireOrgRole(...roles: string[]) {
 /** 403 `forbidden` unless the caller holds `permission` in the active organization (e.g. `org:invoices:read`). */
 export function requirePermission(permission: string) {
   return factory.createMiddleware(async (c, next) => {
-    if (!c.get('auth').orgPermissions.includes(permission)) throw new AppError('forbidden', { detail: { need: permission } });
+    if (!c.get('auth').orgPermissions.includes(permission))
+      throw new AppError('forbidden', { detail: { need: permission } });
     await next();
   });
 }
@@ -25,9 +27,17 @@ export function requirePermission(permission: string) {
  * @clerk/shared authorization.ts), but stricter: Clerk's `second_factor` level lets a user without
  * any second factor pass on a fresh first factor; this rule requires a real second factor.
  */
-export function hasFreshSecondFactor(fva: readonly [number, number] | null | undefined, maxAgeMinutes: number): boolean {
+export function hasFreshSecondFactor(
+  fva: readonly [number, number] | null | undefined,
+  maxAgeMinutes: number,
+): boolean {
   const secondFactorAge = fva?.[1];
-  return typeof secondFactorAge === 'number' && Number.isFinite(secondFactorAge) && secondFactorAge >= 0 && maxAgeMinutes > secondFactorAge;
+  return (
+    typeof secondFactorAge === 'number' &&
+    Number.isFinite(secondFactorAge) &&
+    secondFactorAge >= 0 &&
+    maxAgeMinutes > secondFactorAge
+  );
 }
 
 /** 403 `second_factor_required` unless `hasFreshSecondFactor`. */

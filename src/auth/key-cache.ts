@@ -65,7 +65,8 @@ export class KeyCache {
   private kvFailing = false;
   lastError: { kind: RefreshErrorKind; at: number } | undefined;
   servingStale = false;
-  private readonly o: Required<Omit<KeyCacheOptions, 'log' | 'onKeysRemoved'>> & Pick<KeyCacheOptions, 'log' | 'onKeysRemoved'>;
+  private readonly o: Required<Omit<KeyCacheOptions, 'log' | 'onKeysRemoved'>> &
+    Pick<KeyCacheOptions, 'log' | 'onKeysRemoved'>;
 
   constructor(options: KeyCacheOptions) {
     this.o = {
@@ -164,7 +165,8 @@ export class KeyCache {
       const lock = (await this.kvGet(kv, this.lockKey)) as { until?: unknown } | null;
       if (lock && typeof lock.until === 'number' && lock.until > now) {
         const stored = await this.kvGet(kv, this.setKey);
-        if (isStoredKeySet(stored) && stored.fetchedAt > (this.set?.fetchedAt ?? 0)) this.adopt(stored, now + this.o.memoryTtlMs, false);
+        if (isStoredKeySet(stored) && stored.fetchedAt > (this.set?.fetchedAt ?? 0))
+          this.adopt(stored, now + this.o.memoryTtlMs, false);
         return false;
       }
       // KV's minimum expirationTtl is 60 s, so the lock carries its own 30 s deadline.
@@ -194,15 +196,19 @@ export class KeyCache {
     this.set = { keys, fetchedAt: stored.fetchedAt, freshUntil };
     for (const [kid, entry] of this.imported) if (keys.get(kid)?.n !== entry.n) this.imported.delete(kid);
     const after = [...keys.keys()].sort().join(',');
-    if (after !== before) this.o.log?.('info', 'auth.keys.loaded', { kids: [...keys.keys()], fetchedAt: stored.fetchedAt });
+    if (after !== before)
+      this.o.log?.('info', 'auth.keys.loaded', { kids: [...keys.keys()], fetchedAt: stored.fetchedAt });
     // A removed (or re-keyed) kid: tokens verified with it must not keep being accepted from a cache.
-    const removed = previous ? [...previous.keys.values()].filter((k) => keys.get(k.kid)?.n !== k.n).map((k) => k.kid) : [];
+    const removed = previous
+      ? [...previous.keys.values()].filter((k) => keys.get(k.kid)?.n !== k.n).map((k) => k.kid)
+      : [];
     if (removed.length > 0) this.o.onKeysRemoved?.(removed);
     this.markStale(stale);
   }
 
   private markStale(stale: boolean): void {
-    if (stale !== this.servingStale) this.o.log?.(stale ? 'warn' : 'info', stale ? 'auth.keys.serving_stale' : 'auth.keys.fresh', {});
+    if (stale !== this.servingStale)
+      this.o.log?.(stale ? 'warn' : 'info', stale ? 'auth.keys.serving_stale' : 'auth.keys.fresh', {});
     this.servingStale = stale;
   }
 

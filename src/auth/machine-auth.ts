@@ -60,12 +60,16 @@ export async function verifyMachineCredential(
   if (recognized.form === 'malformed') throw new MachineRefusal('malformed');
   if (recognized.form === 'jwt') {
     const keys = services.verifiers.for(config);
-    const result = await machine.verifyJwt(recognized.type, recognized.jwt, (kid) => keys.resolveKey(kid, c.env.JWKS_CACHE));
+    const result = await machine.verifyJwt(recognized.type, recognized.jwt, (kid) =>
+      keys.resolveKey(kid, c.env.JWKS_CACHE),
+    );
     if (!result.ok) throw new MachineRefusal(result.error);
     return toMachineAuth(recognized.type, result.value, services.now());
   }
   const secretKey =
-    recognized.type === 'm2m_token' ? (config.CLERK_MACHINE_SECRET_KEY ?? config.CLERK_SECRET_KEY) : config.CLERK_SECRET_KEY;
+    recognized.type === 'm2m_token'
+      ? (config.CLERK_MACHINE_SECRET_KEY ?? config.CLERK_SECRET_KEY)
+      : config.CLERK_SECRET_KEY;
   if (!secretKey)
     throw new AppError('misconfigured', {
       detail: { problem: 'no secret key for machine token verification' },

@@ -2,7 +2,13 @@ import { clerkRequest } from '../clerk/backend-api';
 import type { Config } from '../env';
 import { log } from '../lib/log';
 import { OpaqueTokenCache, tokenHash } from './opaque-cache';
-import { type ClerkPost, interpretVerifyResponse, type OpaqueResult, VERIFY_ENDPOINTS, type VerifyUnavailable } from './opaque-verify';
+import {
+  type ClerkPost,
+  interpretVerifyResponse,
+  type OpaqueResult,
+  VERIFY_ENDPOINTS,
+  type VerifyUnavailable,
+} from './opaque-verify';
 import type { OpaqueType } from './token-type';
 import { type MachineJwtResult, verifyMachineJwt } from './verify-machine-jwt';
 import type { Jwt, KeyResolver } from './verify-session';
@@ -68,7 +74,8 @@ export class MachineVerifier {
   private note(result: OpaqueResult): void {
     if (!result.ok && 'unavailable' in result.error) {
       const { unavailable, status } = result.error;
-      if (this.lastError?.kind !== unavailable) log('error', 'auth.machine.verify_failed', { kind: unavailable, status });
+      if (this.lastError?.kind !== unavailable)
+        log('error', 'auth.machine.verify_failed', { kind: unavailable, status });
       this.lastError = { kind: unavailable, at: this.now(), ...(status === undefined ? {} : { status }) };
     } else if (this.lastError) {
       log('info', 'auth.machine.verify_recovered', { previous: this.lastError.kind });
@@ -86,7 +93,14 @@ function clerkPost(apiUrl: string, fetcher?: typeof fetch): ClerkPost {
   return async (path, body, secretKey) => {
     const res = await clerkRequest(
       { apiUrl, secretKey, ...(fetcher ? { fetch: fetcher } : {}) },
-      { method: 'POST', path, body, skipApiVersionInUrl: true, timeoutMs: MACHINE_VERIFY_TIMEOUT_MS, maxBytes: MACHINE_VERIFY_MAX_BYTES },
+      {
+        method: 'POST',
+        path,
+        body,
+        skipApiVersionInUrl: true,
+        timeoutMs: MACHINE_VERIFY_TIMEOUT_MS,
+        maxBytes: MACHINE_VERIFY_MAX_BYTES,
+      },
     );
     if (res.ok) return { kind: 'response', status: 200, body: res.value };
     const { reason, status } = res.error;

@@ -13,7 +13,9 @@ export type ClerkPost = (path: string, body: Record<string, unknown>, secretKey:
 export type VerifyUnavailable = 'clerk_unreachable' | 'secret_key_invalid';
 
 /** A refusal of the token (`cacheable`: a definite 404), or Clerk not answering usably (`unavailable`). */
-export type OpaqueFailure = { reason: MachineFailure; cacheable: boolean } | { unavailable: VerifyUnavailable; status?: number };
+export type OpaqueFailure =
+  | { reason: MachineFailure; cacheable: boolean }
+  | { unavailable: VerifyUnavailable; status?: number };
 
 export type OpaqueResult = Result<MachineData, OpaqueFailure>;
 

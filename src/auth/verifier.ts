@@ -42,7 +42,14 @@ function staticKeySource(pem: string) {
   const key = (async () => importRs256Spki(pemToDer(pem)))();
   const jwk = (async () => {
     const exported = (await crypto.subtle.exportKey('jwk', await key)) as JsonWebKey;
-    return { kid: await thumbprint(exported), kty: 'RSA', n: exported.n!, e: exported.e!, alg: 'RS256', use: 'sig' } as Jwk;
+    return {
+      kid: await thumbprint(exported),
+      kty: 'RSA',
+      n: exported.n!,
+      e: exported.e!,
+      alg: 'RS256',
+      use: 'sig',
+    } as Jwk;
   })();
   const invalid = () => {
     throw new KeysUnavailableError('jwt_key_invalid');

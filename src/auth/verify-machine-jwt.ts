@@ -83,12 +83,29 @@ function toData(type: 'm2m_token' | 'oauth_token', p: Record<string, unknown>): 
   const id = typeof p.jti === 'string' ? p.jti : '';
   const expiresAtMs = secondsToMs(p.exp as number);
   if (type === 'm2m_token') {
-    const scopes = typeof p.scopes === 'string' ? p.scopes.split(' ') : (strings(p.aud) ?? (typeof p.aud === 'string' ? [p.aud] : []));
+    const scopes =
+      typeof p.scopes === 'string'
+        ? p.scopes.split(' ')
+        : (strings(p.aud) ?? (typeof p.aud === 'string' ? [p.aud] : []));
     const claims = Object.fromEntries(Object.entries(p).filter(([k]) => !M2M_RESERVED_JWT_CLAIMS.has(k)));
-    return { id, subject: p.sub as string, scopes, claims: Object.keys(claims).length > 0 ? claims : null, clientId: null, expiresAtMs };
+    return {
+      id,
+      subject: p.sub as string,
+      scopes,
+      claims: Object.keys(claims).length > 0 ? claims : null,
+      clientId: null,
+      expiresAtMs,
+    };
   }
   const scopes = strings(p.scp) ?? (typeof p.scope === 'string' ? p.scope.split(' ') : []);
-  return { id, subject: p.sub as string, scopes, claims: p, clientId: typeof p.client_id === 'string' ? p.client_id : '', expiresAtMs };
+  return {
+    id,
+    subject: p.sub as string,
+    scopes,
+    claims: p,
+    clientId: typeof p.client_id === 'string' ? p.client_id : '',
+    expiresAtMs,
+  };
 }
 
 /**
@@ -96,7 +113,11 @@ function toData(type: 'm2m_token' | 'oauth_token', p: Record<string, unknown>): 
  * (so it keeps working while Clerk is down) and Clerk's rules for it. No `azp` check: Clerk passes
  * no authorized parties to machine JWTs. Pure: key lookup and clock injected.
  */
-export async function verifyMachineJwt(type: 'm2m_token' | 'oauth_token', jwt: Jwt, options: MachineJwtOptions): Promise<MachineJwtResult> {
+export async function verifyMachineJwt(
+  type: 'm2m_token' | 'oauth_token',
+  jwt: Jwt,
+  options: MachineJwtOptions,
+): Promise<MachineJwtResult> {
   const headerProblem = checkHeader(type, jwt.header);
   if (headerProblem) return err(headerProblem);
   const key = await options.resolveKey(typeof jwt.header.kid === 'string' ? jwt.header.kid : undefined);
@@ -104,6 +125,7 @@ export async function verifyMachineJwt(type: 'm2m_token' | 'oauth_token', jwt: J
   if (!(await verifyRs256(key, jwt.signature, jwt.signed))) return err('bad_signature');
   const claimProblem = checkClaims(jwt.payload, options.now);
   if (claimProblem) return err(claimProblem);
-  if (type === 'oauth_token' && !checkOAuthAudience(jwt.payload.aud, options.oauthAudience)) return err('audience_mismatch');
+  if (type === 'oauth_token' && !checkOAuthAudience(jwt.payload.aud, options.oauthAudience))
+    return err('audience_mismatch');
   return ok(toData(type, jwt.payload));
 }

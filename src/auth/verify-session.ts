@@ -79,7 +79,12 @@ export function secondsToMs(seconds: number): number {
   return date.getTime();
 }
 
-export type Jwt = { header: Record<string, unknown>; payload: Record<string, unknown>; signature: Uint8Array; signed: string };
+export type Jwt = {
+  header: Record<string, unknown>;
+  payload: Record<string, unknown>;
+  signature: Uint8Array;
+  signed: string;
+};
 
 // Not fatal, as Clerk's decodeJwt: invalid UTF-8 becomes U+FFFD and JSON.parse decides.
 const decoder = new TextDecoder();
@@ -114,7 +119,8 @@ function checkHeader({ header, payload }: Jwt): AuthFailure | null {
   // machine tokens, never sessions.
   if (isOAuthAccessTokenType(header.typ) || isMachineSubject(payload.sub)) return 'machine_token';
   // hasNonSessionJwtCategory: JWT templates and M2M tokens carry another `cat`; absent is allowed.
-  if (header.cat !== undefined && header.cat !== JWT_CATEGORY_SESSION_TOKEN && header.cat !== JWT_CATEGORY_IGNORE) return 'wrong_category';
+  if (header.cat !== undefined && header.cat !== JWT_CATEGORY_SESSION_TOKEN && header.cat !== JWT_CATEGORY_IGNORE)
+    return 'wrong_category';
   // assertHeaderType: `typ` is optional, but when present must be "JWT".
   if (header.typ !== undefined && header.typ !== 'JWT') return 'bad_header_type';
   // RFC 8725 §3.1: pin the algorithm. Clerk also admits RS384/RS512; Clerk signs sessions with RS256 only.
@@ -173,9 +179,13 @@ function toAuthContext(claims: Record<string, unknown>): SessionAuthContext | Au
     sessionId: props.sessionId,
     orgId: typeof props.orgId === 'string' ? props.orgId : null,
     orgRole: typeof props.orgRole === 'string' ? props.orgRole : null,
-    orgPermissions: Array.isArray(props.orgPermissions) ? props.orgPermissions.filter((p): p is string => typeof p === 'string') : [],
+    orgPermissions: Array.isArray(props.orgPermissions)
+      ? props.orgPermissions.filter((p): p is string => typeof p === 'string')
+      : [],
     factorVerificationAge:
-      Array.isArray(fva) && fva.length === 2 && fva.every((n) => typeof n === 'number') ? (fva as [number, number]) : null,
+      Array.isArray(fva) && fva.length === 2 && fva.every((n) => typeof n === 'number')
+        ? (fva as [number, number])
+        : null,
     machineId: null,
     scopes: [],
     clientId: null,

@@ -26,7 +26,11 @@ export function compiled(key: string, build: () => { toSQL(): { sql: string; par
  * Binds a compiled statement's placeholders by name, through the column's own encoder
  * where Drizzle attached one (e.g. JSON columns), as Drizzle's prepared queries do.
  */
-export function bindCompiled(d1: D1Database, statement: CompiledStatement, values: Record<string, unknown>): D1PreparedStatement {
+export function bindCompiled(
+  d1: D1Database,
+  statement: CompiledStatement,
+  values: Record<string, unknown>,
+): D1PreparedStatement {
   const params = statement.params.map((param) => {
     const encoded = param instanceof Param && param.value instanceof Placeholder;
     const placeholder = encoded ? (param.value as Placeholder) : param instanceof Placeholder ? param : undefined;

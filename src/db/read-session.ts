@@ -28,7 +28,11 @@ export type ReadSession = {
  * bookmark then covers them, so later reads in the same session see them. `start:
  * 'first-primary'` begins on the primary instead (after a write made outside the session).
  */
-export function openReadSession(d1: D1Database, clientBookmark: string | undefined | null, start?: 'first-primary'): ReadSession {
+export function openReadSession(
+  d1: D1Database,
+  clientBookmark: string | undefined | null,
+  start?: 'first-primary',
+): ReadSession {
   let session: D1DatabaseSession;
   try {
     // `first-primary`: the primary is at least as new as any bookmark a client can hold.

@@ -133,7 +133,10 @@ export const webhookEvents = sqliteTable(
     idReuseCount: integer('id_reuse_count').notNull().default(0),
     reusedBodyHash: text('reused_body_hash'),
   },
-  (t) => [index('webhook_events_status_idx').on(t.status, t.nextAttemptAt), index('webhook_events_received_idx').on(t.receivedAt)],
+  (t) => [
+    index('webhook_events_status_idx').on(t.status, t.nextAttemptAt),
+    index('webhook_events_received_idx').on(t.receivedAt),
+  ],
 );
 
 /** Small key/value state for scheduled jobs (e.g. the reconciliation cursor). */

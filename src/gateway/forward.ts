@@ -10,7 +10,12 @@ export type SendToOrigin = (request: Request, signal: AbortSignal) => Promise<Re
  * within `timeoutMs` ⇒ 504 `gateway_timeout` (the request is aborted); refused, reset or
  * unreachable ⇒ 502 `bad_gateway`. The origin's own 5xx is a response, passed through.
  */
-export async function sendOnce(send: SendToOrigin, request: Request, timeoutMs: number, requestId: string): Promise<Response> {
+export async function sendOnce(
+  send: SendToOrigin,
+  request: Request,
+  timeoutMs: number,
+  requestId: string,
+): Promise<Response> {
   const controller = new AbortController();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<'timeout'>((resolve) => {

@@ -41,8 +41,13 @@ function originOf(c: Context<AppEnv>): { send: SendToOrigin; base: string; audie
   const config = c.get('config');
   const binding = c.env.ORIGIN;
   if (binding) {
-    if (!config.EDGE_AUDIENCE) throw misconfigured(['EDGE_AUDIENCE'], { problem: 'EDGE_AUDIENCE is required with the ORIGIN binding' });
-    return { send: (req, signal) => binding.fetch(req, { signal }), base: 'https://origin.internal', audience: config.EDGE_AUDIENCE };
+    if (!config.EDGE_AUDIENCE)
+      throw misconfigured(['EDGE_AUDIENCE'], { problem: 'EDGE_AUDIENCE is required with the ORIGIN binding' });
+    return {
+      send: (req, signal) => binding.fetch(req, { signal }),
+      base: 'https://origin.internal',
+      audience: config.EDGE_AUDIENCE,
+    };
   }
   if (!config.ORIGIN_URL) throw misconfigured(['ORIGIN_URL'], { problem: 'no ORIGIN binding and no valid ORIGIN_URL' });
   return {
@@ -77,8 +82,14 @@ async function tenantOf(c: Context<AppEnv>, auth: AuthContext, deps: GatewayDeps
   return auth.orgId ?? tenant.id;
 }
 
-async function identityFor(c: Context<AppEnv>, route: GatewayRoute, deps: GatewayDeps, audience: string): Promise<Identity | null> {
-  const auth = route.auth === 'none' ? null : await authenticate(c, { accept: route.accept, optional: route.auth === 'optional' });
+async function identityFor(
+  c: Context<AppEnv>,
+  route: GatewayRoute,
+  deps: GatewayDeps,
+  audience: string,
+): Promise<Identity | null> {
+  const auth =
+    route.auth === 'none' ? null : await authenticate(c, { accept: route.accept, optional: route.auth === 'optional' });
   if (!auth) return null;
   c.set('auth', auth);
   // Per subject (DESIGN.md): a caller over GATEWAY_LIMITER is 429 before any tenant, signing or origin work.

@@ -13,7 +13,11 @@ export const edgeJwksRoutes = factory.createApp().get('/jwks.json', async (c) =>
   const keys = await c.var.services.gateway.usableKeys(c.env.EDGE_SIGNING_KEY, c.env.EDGE_SIGNING_KEY_PREVIOUS);
   const body = JSON.stringify(keys.jwks);
   const etag = await etagOf(body);
-  const headers = { etag, 'cache-control': 'public, max-age=300, stale-while-revalidate=60', 'content-type': 'application/json' };
+  const headers = {
+    etag,
+    'cache-control': 'public, max-age=300, stale-while-revalidate=60',
+    'content-type': 'application/json',
+  };
   if (matchesIfNoneMatch(c.req.header('if-none-match'), etag)) return c.body(null, 304, headers);
   return c.body(body, 200, headers);
 });

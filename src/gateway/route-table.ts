@@ -3,7 +3,14 @@ import type { TokenType } from '../auth/types';
 import { prefixSegments, startsWithSegments } from './normalize-path';
 
 /** Paths the edge answers itself: never forwarded, and no gateway prefix may sit at or under them. */
-export const EDGE_OWNED_PREFIXES = ['/v1', '/health', '/api/webhooks', '/.well-known', '/openapi.json', '/docs'] as const;
+export const EDGE_OWNED_PREFIXES = [
+  '/v1',
+  '/health',
+  '/api/webhooks',
+  '/.well-known',
+  '/openapi.json',
+  '/docs',
+] as const;
 const EDGE_OWNED = EDGE_OWNED_PREFIXES.map(prefixSegments);
 
 const TOKEN_TYPES = ['session_token', 'api_key', 'm2m_token', 'oauth_token'] as const satisfies readonly TokenType[];
@@ -13,7 +20,10 @@ const PREFIX = /^\/(?:[A-Za-z0-9._~!$&'()*+,;=:@-]+\/?)*$/;
 const routeFields = z.strictObject({
   prefix: z.string().check(
     z.maxLength(512),
-    z.refine((p) => PREFIX.test(p) && !prefixSegments(p).some((s) => s === '.' || s === '..'), 'must be an absolute path like /api/'),
+    z.refine(
+      (p) => PREFIX.test(p) && !prefixSegments(p).some((s) => s === '.' || s === '..'),
+      'must be an absolute path like /api/',
+    ),
   ),
   auth: z._default(z.enum(['required', 'optional', 'none']), 'required'),
   accept: z._default(z.array(z.enum(TOKEN_TYPES)).check(z.minLength(1)), ['session_token']),
@@ -27,7 +37,9 @@ const routeFields = z.strictObject({
 // Identity rules cannot be met by an anonymous request: they need `auth: "required"`.
 const routeSchema = routeFields.check(
   z.refine(
-    (r) => r.auth === 'required' || (!r.org && r.roles.length === 0 && r.permissions.length === 0 && r.secondFactorMinutes === undefined),
+    (r) =>
+      r.auth === 'required' ||
+      (!r.org && r.roles.length === 0 && r.permissions.length === 0 && r.secondFactorMinutes === undefined),
     'org, roles, permissions and secondFactorMinutes need auth "required"',
   ),
 );
@@ -36,7 +48,10 @@ export type GatewayRoute = z.output<typeof routeSchema> & { segments: string[] }
 /** A configured entry that cannot be used; `prefix` when it had a readable one (its requests get 503). */
 export type RouteProblem = { index: number; prefix: string | null; issue: string };
 export type RouteTable = { routes: GatewayRoute[]; problems: RouteProblem[] };
-export type RouteMatch = { kind: 'route'; route: GatewayRoute } | { kind: 'broken'; problem: RouteProblem } | { kind: 'none' };
+export type RouteMatch =
+  | { kind: 'route'; route: GatewayRoute }
+  | { kind: 'broken'; problem: RouteProblem }
+  | { kind: 'none' };
 
 /** Reads GATEWAY_ROUTES: a JSON array, or a string holding one (`.dev.vars` can only hold strings). */
 export function parseRouteTable(raw: unknown): RouteTable {
@@ -48,7 +63,8 @@ export function parseRouteTable(raw: unknown): RouteTable {
       return { routes: [], problems: [{ index: -1, prefix: null, issue: 'GATEWAY_ROUTES is not valid JSON' }] };
     }
   }
-  if (!Array.isArray(value)) return { routes: [], problems: [{ index: -1, prefix: null, issue: 'GATEWAY_ROUTES must be a JSON array' }] };
+  if (!Array.isArray(value))
+    return { routes: [], problems: [{ index: -1, prefix: null, issue: 'GATEWAY_ROUTES must be a JSON array' }] };
   const routes: GatewayRoute[] = [];
   const problems: RouteProblem[] = [];
   value.forEach((entry: unknown, index) => {
@@ -94,8 +110,10 @@ export function matchRoute(table: RouteTable, segments: readonly string[]): Rout
   for (const p of table.problems) {
     if (p.prefix === null) continue;
     const s = prefixSegments(p.prefix);
-    if (startsWithSegments(segments, s) && (!broken || s.length > prefixSegments(broken.prefix ?? '').length)) broken = p;
+    if (startsWithSegments(segments, s) && (!broken || s.length > prefixSegments(broken.prefix ?? '').length))
+      broken = p;
   }
-  if (broken && (!route || prefixSegments(broken.prefix ?? '').length >= route.segments.length)) return { kind: 'broken', problem: broken };
+  if (broken && (!route || prefixSegments(broken.prefix ?? '').length >= route.segments.length))
+    return { kind: 'broken', problem: broken };
   return route ? { kind: 'route', route } : { kind: 'none' };
 }

@@ -7,7 +7,11 @@ export type EdgeAlg = 'EdDSA' | 'ES256';
 export type PublicJwk = { kty: string; crv: string; x: string; y?: string; kid: string; alg: EdgeAlg; use: 'sig' };
 export type SigningKey = { kid: string; alg: EdgeAlg; key: CryptoKey; publicJwk: PublicJwk };
 export type EdgeKeys = { current: SigningKey; previous: SigningKey | null; jwks: { keys: PublicJwk[] } };
-export type KeyProblem = { name: 'EDGE_SIGNING_KEY' | 'EDGE_SIGNING_KEY_PREVIOUS'; issue: 'missing' | 'malformed'; hint?: string };
+export type KeyProblem = {
+  name: 'EDGE_SIGNING_KEY' | 'EDGE_SIGNING_KEY_PREVIOUS';
+  issue: 'missing' | 'malformed';
+  hint?: string;
+};
 
 const B64URL = /^[A-Za-z0-9_-]+$/;
 
@@ -22,7 +26,8 @@ function parsePrivateJwk(raw: string): JsonWebKey & { kid: string } {
   }
   if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) throw new KeyError('not a JWK object');
   const k = jwk as Record<string, unknown>;
-  if (typeof k.kid !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(k.kid)) throw new KeyError('needs a kid ([A-Za-z0-9._-], ≤ 64)');
+  if (typeof k.kid !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(k.kid))
+    throw new KeyError('needs a kid ([A-Za-z0-9._-], ≤ 64)');
   if (typeof k.d !== 'string' || !B64URL.test(k.d)) throw new KeyError('not a private key (no d)');
   const okp = k.kty === 'OKP' && k.crv === 'Ed25519';
   const ec = k.kty === 'EC' && k.crv === 'P-256';
@@ -36,16 +41,28 @@ async function importSigningKey(raw: string): Promise<SigningKey> {
   const algorithm = alg === 'EdDSA' ? { name: 'Ed25519' } : { name: 'ECDSA', namedCurve: 'P-256' };
   // Only the members WebCrypto needs: `alg`, `use` or `key_ops` from a generator must not make import fail.
   const { kty, crv, x, y, d } = jwk;
-  const key = await crypto.subtle.importKey('jwk', { kty, crv, x, y, d } as JsonWebKey, algorithm, false, ['sign']).catch(() => {
-    throw new KeyError('WebCrypto refused the key');
-  });
-  const publicJwk: PublicJwk = { kty: kty as string, crv: crv as string, x: x as string, kid: jwk.kid, alg, use: 'sig' };
+  const key = await crypto.subtle
+    .importKey('jwk', { kty, crv, x, y, d } as JsonWebKey, algorithm, false, ['sign'])
+    .catch(() => {
+      throw new KeyError('WebCrypto refused the key');
+    });
+  const publicJwk: PublicJwk = {
+    kty: kty as string,
+    crv: crv as string,
+    x: x as string,
+    kid: jwk.kid,
+    alg,
+    use: 'sig',
+  };
   if (y !== undefined) publicJwk.y = y;
   return { kid: jwk.kid, alg, key, publicJwk };
 }
 
 /** Imports the keys once (per isolate and configuration). Never throws: problems name the variable. */
-export async function loadEdgeKeys(current: string | undefined, previous: string | undefined): Promise<EdgeKeys | KeyProblem[]> {
+export async function loadEdgeKeys(
+  current: string | undefined,
+  previous: string | undefined,
+): Promise<EdgeKeys | KeyProblem[]> {
   const problems: KeyProblem[] = [];
   const load = async (name: KeyProblem['name'], raw: string | undefined): Promise<SigningKey | null> => {
     if (raw === undefined || raw.trim() === '') return null;
@@ -56,10 +73,18 @@ export async function loadEdgeKeys(current: string | undefined, previous: string
       return null;
     }
   };
-  const [cur, prev] = await Promise.all([load('EDGE_SIGNING_KEY', current), load('EDGE_SIGNING_KEY_PREVIOUS', previous)]);
-  if (!cur && !problems.some((p) => p.name === 'EDGE_SIGNING_KEY')) problems.push({ name: 'EDGE_SIGNING_KEY', issue: 'missing' });
+  const [cur, prev] = await Promise.all([
+    load('EDGE_SIGNING_KEY', current),
+    load('EDGE_SIGNING_KEY_PREVIOUS', previous),
+  ]);
+  if (!cur && !problems.some((p) => p.name === 'EDGE_SIGNING_KEY'))
+    problems.push({ name: 'EDGE_SIGNING_KEY', issue: 'missing' });
   if (cur && prev && cur.kid === prev.kid) {
-    problems.push({ name: 'EDGE_SIGNING_KEY_PREVIOUS', issue: 'malformed', hint: 'has the same kid as EDGE_SIGNING_KEY' });
+    problems.push({
+      name: 'EDGE_SIGNING_KEY_PREVIOUS',
+      issue: 'malformed',
+      hint: 'has the same kid as EDGE_SIGNING_KEY',
+    });
   }
   if (problems.length > 0 || !cur) return problems;
   return { current: cur, previous: prev, jwks: { keys: prev ? [cur.publicJwk, prev.publicJwk] : [cur.publicJwk] } };

@@ -34,7 +34,12 @@ export function decodeBase64Url(s: string): Uint8Array | null {
   if (!ALPHABET.test(s)) return null;
   const rest = s.length % 4;
   const last = s[s.length - 1] ?? '';
-  if (rest === 1 || (rest === 2 && !CANONICAL_LAST_2.includes(last)) || (rest === 3 && !CANONICAL_LAST_3.includes(last))) return null;
+  if (
+    rest === 1 ||
+    (rest === 2 && !CANONICAL_LAST_2.includes(last)) ||
+    (rest === 3 && !CANONICAL_LAST_3.includes(last))
+  )
+    return null;
   const bin = atob(s.replace(/-/g, '+').replace(/_/g, '/'));
   const out = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);

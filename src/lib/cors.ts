@@ -11,7 +11,9 @@ export const CORS_ALLOW_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELET
 export const CORS_MAX_AGE_SECONDS = 600;
 
 /** The origins CORS allows: CORS_ALLOWED_ORIGINS, else CLERK_AUTHORIZED_PARTIES. Exact matches only. */
-export function corsAllowedOrigins(config: Pick<Config, 'CORS_ALLOWED_ORIGINS' | 'CLERK_AUTHORIZED_PARTIES'>): readonly string[] {
+export function corsAllowedOrigins(
+  config: Pick<Config, 'CORS_ALLOWED_ORIGINS' | 'CLERK_AUTHORIZED_PARTIES'>,
+): readonly string[] {
   return config.CORS_ALLOWED_ORIGINS.length > 0 ? config.CORS_ALLOWED_ORIGINS : config.CLERK_AUTHORIZED_PARTIES;
 }
 
@@ -23,7 +25,11 @@ export function corsAllowOrigin(origin: string, allowed: readonly string[]): str
 
 /** A CORS preflight (Fetch §3.2.2): OPTIONS with `Origin` and `Access-Control-Request-Method`. */
 function isPreflight(request: Request): boolean {
-  return request.method === 'OPTIONS' && request.headers.has('origin') && request.headers.has('access-control-request-method');
+  return (
+    request.method === 'OPTIONS' &&
+    request.headers.has('origin') &&
+    request.headers.has('access-control-request-method')
+  );
 }
 
 const honoCors = cors({

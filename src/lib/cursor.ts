@@ -38,7 +38,8 @@ export class CursorCodec {
    * Anything malformed, tampered or foreign ⇒ 400 `invalid_request` (the reason goes to the log only).
    */
   async decode<T>(secret: string, scope: string, cursor: string, parse: (v: unknown) => T | null): Promise<T> {
-    const invalid = (reason: string) => new AppError('invalid_request', { message: 'Invalid cursor.', detail: { cursor: reason } });
+    const invalid = (reason: string) =>
+      new AppError('invalid_request', { message: 'Invalid cursor.', detail: { cursor: reason } });
     if (cursor.length > MAX_CURSOR_LENGTH) throw invalid('too_long');
     const [payload, mac, extra] = cursor.split('.');
     // Canonical base64url only: two spellings of one MAC or payload would otherwise both verify.

@@ -25,7 +25,8 @@ export async function signedPage<P, R, J>(
   toJson: (row: R) => J,
 ): Promise<{ items: J[]; nextCursor: string | null }> {
   const scope = JSON.stringify(args.scope);
-  const after = args.cursor === undefined ? undefined : await cursors.decode(args.secret, scope, args.cursor, args.parse);
+  const after =
+    args.cursor === undefined ? undefined : await cursors.decode(args.secret, scope, args.cursor, args.parse);
   const page = await query(after);
   const wire = args.toWire ?? ((p: P) => p);
   return {

@@ -8,7 +8,13 @@ const encoder = new TextEncoder();
 
 /** A public RSA key from its JWK modulus and exponent (a JWKS entry), for verification. */
 export function importRs256Jwk(jwk: { n: string; e: string }): Promise<CryptoKey> {
-  return crypto.subtle.importKey('jwk', { kty: 'RSA', n: jwk.n, e: jwk.e, alg: 'RS256', ext: true }, RS256_IMPORT, false, ['verify']);
+  return crypto.subtle.importKey(
+    'jwk',
+    { kty: 'RSA', n: jwk.n, e: jwk.e, alg: 'RS256', ext: true },
+    RS256_IMPORT,
+    false,
+    ['verify'],
+  );
 }
 
 /** A public RSA key from SPKI DER (a PEM's body); extractable, so its JWK can be served. Rejects for anything else. */
