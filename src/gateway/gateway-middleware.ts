@@ -4,6 +4,7 @@ import type { AuthContext } from '../auth/types';
 import { openReadSession } from '../db/read-session';
 import type { AppEnv } from '../env';
 import { AppError } from '../errors';
+import { isPreflight } from '../lib/cors';
 import { factory } from '../lib/factory';
 import { log } from '../lib/log';
 import { getTenant } from '../tenants/tenant-store';
@@ -146,7 +147,9 @@ export function gatewayMiddleware(deps: GatewayDeps) {
     const origin = originOf(c);
     const websocket = c.req.header('upgrade')?.toLowerCase() === 'websocket';
     // A preflight for a `"cors": "origin"` route is the origin's to answer (the CORS middleware lets it through).
-    const preflight = c.req.method === 'OPTIONS' && route.cors === 'origin';
+    // Only a real preflight: any other OPTIONS is authenticated like every request, or it would reach the origin
+    // with no identity and no limit.
+    const preflight = route.cors === 'origin' && isPreflight(c.req.raw);
     const identity = preflight ? null : await identityFor(c, route, deps, origin.audience);
     const outgoing = outgoingRequest({
       incoming: c.req.raw,
@@ -170,6 +173,8 @@ export function gatewayMiddleware(deps: GatewayDeps) {
 
 /** Whether the request is for a gateway route with `"cors": "origin"` (for the CORS middleware). */
 export function originOwnsCors(c: Context<AppEnv>): boolean {
-  const { match } = locate(c, c.get('services').gateway.routes(c.env.GATEWAY_ROUTES));
+  const table = c.get('services').gateway.routes(c.env.GATEWAY_ROUTES);
+  if (table.routes.length === 0) return false;
+  const { match } = locate(c, table);
   return match.kind === 'route' && match.route.cors === 'origin';
 }

@@ -24,7 +24,8 @@ export function corsAllowOrigin(origin: string, allowed: readonly string[]): str
 }
 
 /** A CORS preflight (Fetch §3.2.2): OPTIONS with `Origin` and `Access-Control-Request-Method`. */
-function isPreflight(request: Request): boolean {
+/** A CORS preflight: OPTIONS with `Origin` and `Access-Control-Request-Method` (any other OPTIONS is a request). */
+export function isPreflight(request: Request): boolean {
   return (
     request.method === 'OPTIONS' &&
     request.headers.has('origin') &&

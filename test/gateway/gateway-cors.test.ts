@@ -31,6 +31,19 @@ describe('gateway CORS: "cors": "origin" (the API origin owns CORS)', () => {
     expect(origin.received.map((r) => r.method)).toEqual(['OPTIONS']);
   });
 
+  it('an OPTIONS that is not a preflight (no Origin or no Access-Control-Request-Method) is authenticated', async () => {
+    const origin = capturedOrigin(() => new Response(null, { status: 204 }));
+    const b = await gatewayBindings([{ prefix: '/api/', cors: 'origin' }], origin);
+    for (const headers of [{}, { origin: TEST_AZP }, { 'access-control-request-method': 'POST' }]) {
+      await expectError(await send(b, '/api/x', { method: 'OPTIONS', headers, body: 'x' }), 401, 'invalid_token');
+    }
+    expect(origin.received).toHaveLength(0);
+    const token = await mintSessionToken({ userId: uid('user') });
+    const res = await send(b, '/api/x', { method: 'OPTIONS', headers: bearer(token) });
+    expect(res.status).toBe(204);
+    expect(origin.received.map((r) => r.headers.get('x-fulcrum-assertion') !== null)).toEqual([true]);
+  });
+
   it("responses carry the origin's CORS headers untouched, none of the edge's (even for its origins)", async () => {
     const origin = capturedOrigin(() => Response.json({ ok: true }, { headers: ORIGIN_CORS }));
     const b = await gatewayBindings([{ prefix: '/api/', cors: 'origin' }], origin);
