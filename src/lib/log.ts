@@ -1,7 +1,7 @@
 /**
  * Structured JSON logging that cannot print a secret: every field passes through
  * `redact`, which drops values under sensitive keys and masks anything shaped
- * like a Clerk key, a webhook secret, a bearer token or a JWT.
+ * like a Clerk key, a webhook secret, a bearer token, a JWT or an opaque machine token.
  */
 type Level = 'debug' | 'info' | 'warn' | 'error';
 
@@ -10,12 +10,13 @@ const SENSITIVE_VALUE = [
   /\b(sk|pk)_(test|live)_[A-Za-z0-9+/=_-]+/g, // Clerk API keys
   /\bwhsec_[A-Za-z0-9+/=]+/g, // Svix signing secrets
   /\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.?[A-Za-z0-9_-]*/g, // JWTs / JWS
-  /\bBearer\s+\S+/gi,
+  /\bBearer(\s|%20)+\S+/gi, // also percent-encoded, as in a logged URL
+  /\b(ak|mt|oat)_[A-Za-z0-9_-]{16,}/g, // Clerk's opaque machine tokens: API keys, M2M and OAuth access tokens
   /-----BEGIN [A-Z ]+-----[\s\S]*?(-----END [A-Z ]+-----|$)/g, // PEM blocks
 ];
 // Every pattern above starts with one of these literals, so a string without any of them has nothing to mask
-// (most logged values: ids, paths, statuses); it skips the five replaces.
-const SECRET_HINT = /[sp]k_(?:test|live)_|whsec_|eyJ|bearer\s|-----BEGIN /i;
+// (most logged values: ids, paths, statuses); it skips the replaces.
+const SECRET_HINT = /[sp]k_(?:test|live)_|whsec_|eyJ|bearer(?:\s|%20)|ak_|mt_|oat_|-----BEGIN /i;
 
 export const REDACTED = '[redacted]';
 

@@ -20,11 +20,14 @@ export class TestClock {
 
 const encoder = new TextEncoder();
 
-/** Whether this request may move the clock: development only, TEST_CLOCK_TOKEN set and presented. */
+/**
+ * Whether this request may move the clock: `ENVIRONMENT` set to exactly "development" (not defaulted to it: a
+ * deployed block that lost or mistyped the var must not enable this), TEST_CLOCK_TOKEN set and presented.
+ */
 function allowed(c: Context<AppEnv>): boolean {
   const expected = c.env.TEST_CLOCK_TOKEN;
   const presented = c.req.header('x-test-clock-token');
-  if (c.get('config').ENVIRONMENT !== 'development' || !expected || expected.length < 16 || !presented) return false;
+  if (c.env.ENVIRONMENT !== 'development' || !expected || expected.length < 16 || !presented) return false;
   const a = encoder.encode(presented);
   const b = encoder.encode(expected);
   return a.byteLength === b.byteLength && crypto.subtle.timingSafeEqual(a, b);

@@ -34,7 +34,12 @@ describe('gateway CORS: "cors": "origin" (the API origin owns CORS)', () => {
   it('an OPTIONS that is not a preflight (no Origin or no Access-Control-Request-Method) is authenticated', async () => {
     const origin = capturedOrigin(() => new Response(null, { status: 204 }));
     const b = await gatewayBindings([{ prefix: '/api/', cors: 'origin' }], origin);
-    for (const headers of [{}, { origin: TEST_AZP }, { 'access-control-request-method': 'POST' }]) {
+    const notPreflights: Record<string, string>[] = [
+      {},
+      { origin: TEST_AZP },
+      { 'access-control-request-method': 'POST' },
+    ];
+    for (const headers of notPreflights) {
       await expectError(await send(b, '/api/x', { method: 'OPTIONS', headers, body: 'x' }), 401, 'invalid_token');
     }
     expect(origin.received).toHaveLength(0);

@@ -105,6 +105,7 @@ describe('matching', () => {
       '/.well-known/jwks.json',
       '/openapi.json',
       '/docs',
+      '/__test/clock',
     ]) {
       expect(matched(table, path)).toBe('none');
     }

@@ -29,14 +29,30 @@ describe('redact', () => {
     );
   });
 
-  it('masks exactly what the five patterns mask, hint-free strings (the fast path) included (property)', () => {
+  it('masks opaque machine tokens and a percent-encoded bearer token, as in a logged URL or error', () => {
+    const key = `ak_${'A1b2'.repeat(8)}`;
+    const out = JSON.stringify(
+      redact({
+        error: `fetch https://origin.test/x?key=${key}&t=oat_${'z9'.repeat(12)} failed`,
+        url: 'Bearer%20abc.def',
+      }),
+    );
+    expect(out).not.toContain(key);
+    expect(out).not.toContain('oat_z9');
+    expect(out).not.toContain('abc.def');
+    // Ids are not tokens: short or other prefixes stay readable.
+    expect(redact('user_2abc mch_123 ak_short')).toBe('user_2abc mch_123 ak_short');
+  });
+
+  it('masks exactly what the patterns mask, hint-free strings (the fast path) included (property)', () => {
     // The patterns as redact applied them to every string before it skipped strings without their literal prefixes.
     const reference = (value: string) =>
       [
         /\b(sk|pk)_(test|live)_[A-Za-z0-9+/=_-]+/g,
         /\bwhsec_[A-Za-z0-9+/=]+/g,
         /\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\.?[A-Za-z0-9_-]*/g,
-        /\bBearer\s+\S+/gi,
+        /\bBearer(\s|%20)+\S+/gi,
+        /\b(ak|mt|oat)_[A-Za-z0-9_-]{16,}/g,
         /-----BEGIN [A-Z ]+-----[\s\S]*?(-----END [A-Z ]+-----|$)/g,
       ].reduce((out, pattern) => out.replace(pattern, REDACTED), value);
     const pieces = [
@@ -49,6 +65,11 @@ describe('redact', () => {
       'Bearer ',
       'bearer\t',
       'BEARER',
+      'Bearer%20',
+      'ak_',
+      'MT_',
+      'oat_',
+      'abcdefghijklmnop',
       '-----BEGIN ',
       '-----BEGIN RSA KEY-----',
       '-----END RSA KEY-----',

@@ -37,7 +37,8 @@ describe('POST /__test/clock (the drill moves the services clock instead of slee
   });
 
   it('refused as an unknown path (404) in staging and production, even with the token set and presented', async () => {
-    for (const ENVIRONMENT of ['staging', 'production']) {
+    // Also where ENVIRONMENT is missing or mistyped (the config then defaults to development; this route does not).
+    for (const ENVIRONMENT of ['staging', 'production', undefined, 'Development', 'Production']) {
       const { services, advance } = setup({ ENVIRONMENT, TEST_CLOCK_TOKEN: TOKEN });
       await expectError(await advance({ token: TOKEN }), 404, 'not_found');
       await expectError(await advance({ token: TOKEN, method: 'GET' }), 404, 'not_found');
