@@ -35,6 +35,9 @@ export function removeHopByHop(headers: Headers, keepUpgrade = false): void {
     if (keepUpgrade && (name === 'connection' || name === 'upgrade')) continue;
     headers.delete(name);
   }
+  // A handshake's `Connection` says only `upgrade`: any other name the client listed there would tell a proxy
+  // between the edge and the origin to drop that header, the edge's own identity headers included.
+  if (keepUpgrade && headers.has('connection')) headers.set('connection', 'upgrade');
 }
 
 /** True for a client header the edge states itself: identity (any spelling: `X_Fulcrum_User_Id`) and forwarding. */

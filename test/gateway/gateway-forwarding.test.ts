@@ -156,6 +156,15 @@ describe('gateway WebSocket upgrades', () => {
     expect(res.status).toBe(101);
     expect(origin.received[0]?.headers.get('upgrade')).toBe('websocket');
     const ws = res.webSocket!;
+    // A `Connection` naming more than `upgrade` is reduced to it: it must not tell a proxy to drop our headers.
+    const sneaky = await send(b, '/api/ws', {
+      headers: { ...upgrade, connection: 'Upgrade, x-fulcrum-user-id', ...(await auth()) },
+    });
+    expect(sneaky.status).toBe(101);
+    expect(origin.received[1]?.headers.get('connection')?.toLowerCase()).toBe('upgrade');
+    expect(origin.received[1]?.headers.get('x-fulcrum-user-id')).toMatch(/^user_/);
+    sneaky.webSocket!.accept();
+    sneaky.webSocket!.close();
     ws.accept();
     const reply = new Promise<string>((resolve) => ws.addEventListener('message', (e) => resolve(String(e.data))));
     ws.send('hi');
