@@ -22,7 +22,8 @@ export function encodeBase64Url(input: Uint8Array | ArrayBuffer | string): strin
   // An ASCII string (JSON of ASCII claims, the common case) is its own UTF-8, and btoa reads each char as a byte.
   if (typeof input === 'string' && !NON_ASCII.test(input)) bin = input;
   else {
-    const bytes = typeof input === 'string' ? encoder.encode(input) : new Uint8Array(input);
+    const bytes =
+      typeof input === 'string' ? encoder.encode(input) : input instanceof Uint8Array ? input : new Uint8Array(input);
     bin = '';
     for (let i = 0; i < bytes.length; i += CHUNK) bin += String.fromCharCode(...bytes.subarray(i, i + CHUNK));
   }
