@@ -51,8 +51,13 @@ function isEdgeStated(name: string): boolean {
  * and every client-sent forwarding header (`x-forwarded-*`, `forwarded`, `x-real-ip`): the edge sets them.
  */
 export function removeEdgeStatedHeaders(headers: Headers): void {
+  removeWhere(headers, isEdgeStated);
+}
+
+/** Deletes every header whose name matches (names collected first: deleting while iterating skips some). */
+function removeWhere(headers: Headers, matches: (name: string) => boolean): void {
   const names: string[] = [];
-  for (const name of headers.keys()) if (isEdgeStated(name)) names.push(name);
+  for (const name of headers.keys()) if (matches(name)) names.push(name);
   for (const name of names) headers.delete(name);
 }
 
@@ -79,9 +84,7 @@ export function isSafeHeaderValue(value: unknown): value is string {
 
 /** Removes a response's `Access-Control-*` headers (the origin's CORS grant, on a route whose CORS is the edge's). */
 export function removeCorsHeaders(headers: Headers): void {
-  const names = new Set<string>();
-  for (const [name] of headers) if (name.startsWith('access-control-')) names.add(name);
-  for (const name of names) headers.delete(name);
+  removeWhere(headers, (name) => name.startsWith('access-control-'));
 }
 
 /** Copies a response's headers for the client: hop-by-hop dropped, every `Set-Cookie` kept. */

@@ -23,8 +23,10 @@ export function corsAllowOrigin(origin: string, allowed: readonly string[]): str
   return origin !== '' && origin !== 'null' && allowed.includes(origin) ? origin : null;
 }
 
-/** A CORS preflight (Fetch §3.2.2): OPTIONS with `Origin` and `Access-Control-Request-Method`. */
-/** A CORS preflight: OPTIONS with `Origin` and `Access-Control-Request-Method` (any other OPTIONS is a request). */
+/**
+ * A CORS preflight (Fetch §3.2.2): OPTIONS with `Origin` and `Access-Control-Request-Method`; any other
+ * OPTIONS is an ordinary request.
+ */
 export function isPreflight(request: Request): boolean {
   return (
     request.method === 'OPTIONS' &&

@@ -81,10 +81,10 @@ export class RateLimits {
   private readonly now: () => number;
   private readonly log: Logger;
 
-  constructor(deps: { now: () => number; log: Logger; penalties?: PenaltyBox }) {
+  constructor(deps: { now: () => number; log: Logger }) {
     this.now = deps.now;
     this.log = deps.log;
-    this.failedCredentials = deps.penalties ?? new PenaltyBox();
+    this.failedCredentials = new PenaltyBox();
   }
 
   /**
