@@ -3,9 +3,9 @@
 //
 // Layers: src/lib (generic helpers) and src/clerk (talking to Clerk) and src/db (schema, D1
 // plumbing) are shared; every other folder under src/ is a feature (capability); src/app.ts,
-// src/index.ts and src/services.ts are the composition root.
+// src/index.ts, src/scheduled.ts and src/services/ are the composition root.
 const FEATURES = '^src/(admin|auth|gateway|health|maintenance|openapi|tenants|webhooks)/';
-const ROOT = '^src/(app|index|services)\\.ts$';
+const ROOT = '^src/((app|index|scheduled)\\.ts$|services/)';
 // Pure cores: plain functions over data, tested without HTTP or storage (token verification and
 // recognition, the gateway's path/route/assertion rules, the webhook folds, the Clerk profile rule).
 const PURE_CORES = [
@@ -14,7 +14,7 @@ const PURE_CORES = [
   '^src/webhooks/(fold-[^/]+|clerk-event|effects|parse-data)\\.ts$',
   '^src/clerk/user-profile\\.ts$',
 ];
-// Per-isolate state: the classes createServices (src/services.ts) instantiates, one file each.
+// Per-isolate state: the classes createServices (src/services/services.ts) instantiates, one file each.
 const STATE = `${FEATURES}([^/]+-(cache|state)|verifier|machine-verifier)\\.ts$`;
 
 /** @type {import('dependency-cruiser').IConfiguration} */
@@ -38,9 +38,9 @@ module.exports = {
       name: 'no-foreign-internal-state',
       comment:
         "A feature never touches another feature's per-isolate state (its caches, registries, gateway state): " +
-        'cross-module effects are callbacks wired by createServices (src/services.ts), the only importer from outside.',
+        'cross-module effects are callbacks wired by createServices (src/services/services.ts), the only importer from outside.',
       severity: 'error',
-      from: { path: '^src/([^/]+)/' },
+      from: { path: '^src/([^/]+)/', pathNot: ROOT },
       to: { path: STATE, pathNot: '^src/$1/' },
     },
     {
@@ -62,7 +62,7 @@ module.exports = {
           '^node_modules/(hono|@hono|drizzle-orm)/',
           '^src/db/',
           '-store\\.ts$',
-          '^src/lib/(factory|middleware|validate|http-cache)\\.ts$',
+          '^src/http/',
         ],
         reachable: true,
       },

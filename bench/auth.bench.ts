@@ -52,8 +52,8 @@ const VARIANTS: Record<string, string> = {
   // which is not verification (bench/replicas.bench.ts measures that path).
   ours: `import { Hono } from 'hono';
     import { sessionAuth } from '${ROOT}src/auth/session-middleware.ts';
-    import { context } from '${ROOT}src/lib/middleware.ts';
-    import { createServices, withServices } from '${ROOT}src/services.ts';
+    import { context } from '${ROOT}src/http/middleware.ts';
+    import { createServices, withServices } from '${ROOT}src/services/services.ts';
     import { AppError, errorResponse } from '${ROOT}src/errors.ts';
     const app = new Hono();
     app.onError((err, c) => (err instanceof AppError ? errorResponse(c, err) : c.text('error', 500)));

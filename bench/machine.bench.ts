@@ -47,8 +47,8 @@ const KNOWN = /^ak_known_/;
 const VARIANTS: Record<string, string> = {
   ours: `import { Hono } from 'hono';
     import { anyTokenAuth } from '${ROOT}src/auth/session-middleware.ts';
-    import { context } from '${ROOT}src/lib/middleware.ts';
-    import { createServices, withServices } from '${ROOT}src/services.ts';
+    import { context } from '${ROOT}src/http/middleware.ts';
+    import { createServices, withServices } from '${ROOT}src/services/services.ts';
     import { AppError, errorResponse } from '${ROOT}src/errors.ts';
     const app = new Hono();
     app.onError((err, c) => (err instanceof AppError ? errorResponse(c, err) : c.text('error', 500)));

@@ -1,12 +1,12 @@
 // `npm run openapi`: builds the OpenAPI 3.1 document from the route modules' zod schemas
-// (src/openapi/all-route-docs.ts) and writes it to src/openapi/openapi.generated.ts, which the
+// (scripts/openapi/all-route-docs.ts) and writes it to src/openapi/openapi.generated.ts, which the
 // Worker serves as-is. Generating at build time keeps zod's JSON Schema converter (~10 KiB
 // gzip) out of the Worker bundle. `--check` fails when the committed file is stale
 // (part of `npm run check`; a workerd test compares it too).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { allRouteDocs } from '../src/openapi/all-route-docs';
-import { buildOpenApiDocument, OPENAPI_INFO } from '../src/openapi/openapi-document';
+import { allRouteDocs } from './openapi/all-route-docs';
+import { buildOpenApiDocument, OPENAPI_INFO } from './openapi/openapi-document';
 
 const target = join(import.meta.dirname, '../src/openapi/openapi.generated.ts');
 const json = JSON.stringify(buildOpenApiDocument(allRouteDocs(), OPENAPI_INFO));

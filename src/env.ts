@@ -28,7 +28,7 @@ export type Bindings = Omit<
   GATEWAY_ROUTES?: unknown;
   /** Fulcrum's API origin as a service binding (wins over ORIGIN_URL). */
   ORIGIN?: Fetcher;
-  /** Development only (the drill): enables `POST /__test/clock` for whoever presents it (src/lib/test-clock.ts). */
+  /** Development only (the drill): enables `POST /__test/clock` for whoever presents it (src/http/test-clock-routes.ts). */
   TEST_CLOCK_TOKEN?: string;
 };
 

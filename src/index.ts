@@ -1,7 +1,7 @@
 import { createApp } from './app';
 import type { Bindings } from './env';
-import { runMaintenance } from './maintenance/run-maintenance';
-import { createServices } from './services';
+import { runMaintenance } from './scheduled';
+import { createServices } from './services/services';
 
 // The isolate's state, built once: the fetch app and the cron share it (one tenant cache, one clock).
 const services = createServices();

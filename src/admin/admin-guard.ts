@@ -1,7 +1,7 @@
 import { hasFreshSecondFactor } from '../auth/guards';
 import type { AuthContext } from '../auth/types';
 import { AppError } from '../errors';
-import { factory } from '../lib/factory';
+import { factory } from '../http/factory';
 
 /**
  * Clerk's strict reverification window is 10 minutes (`reverification: 'strict'`), the

@@ -1,11 +1,11 @@
 import * as z from 'zod/mini';
 import { AppError } from '../errors';
-import { factory } from '../lib/factory';
+import { factory } from '../http/factory';
+import { requireConfig } from '../http/middleware';
+import { validate } from '../http/validate';
 import { log } from '../lib/log';
-import { requireConfig } from '../lib/middleware';
 import { signedPage } from '../lib/paging';
 import { iso } from '../lib/schemas';
-import { validate } from '../lib/validate';
 import { toTenantJson } from '../tenants/tenant-json';
 import { getTenant, searchTenants } from '../tenants/tenant-store';
 import { getWebhookEventMeta, listWebhookEvents, type WebhookEventMeta } from '../webhooks/event-store';

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
-import { cursorParam, isoString, limitParam, nullableIso, SVIX_ID_PATTERN } from '../lib/schemas';
+import { cursorParam, isoString, limitParam, nullableIso } from '../lib/schemas';
 import { tenantSchema } from '../tenants/tenant-json';
+import { SVIX_ID_PATTERN } from '../webhooks/svix-id';
 
 /** Request and response schemas of the admin routes (validation and OpenAPI). */
 export const tenantSearchQuery = z.object({

@@ -3,7 +3,7 @@ import { getCookie } from 'hono/cookie';
 import { type AppEnv, problemsFor } from '../env';
 import { AppError } from '../errors';
 import { log } from '../lib/log';
-import { clientIp } from '../lib/rate-limit';
+import { clientIp } from '../rate-limit/limiters';
 import { isCsrfSafe } from './csrf';
 import { KeysUnavailableError } from './key-cache';
 import { MachineRefusal, verifyMachineCredential } from './machine-auth';

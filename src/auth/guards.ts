@@ -1,5 +1,5 @@
 import { AppError } from '../errors';
-import { factory } from '../lib/factory';
+import { factory } from '../http/factory';
 
 /** 403 `forbidden` unless the caller's active organization role is one of `roles` (e.g. `org:admin`). */
 export function requireOrgRole(...roles: string[]) {

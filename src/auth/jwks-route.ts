@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
-import { factory } from '../lib/factory';
+import { factory } from '../http/factory';
+import type { RouteDoc } from '../http/route-doc';
 import { etagOf, matchesIfNoneMatch } from '../lib/http-cache';
-import type { RouteDoc } from '../openapi/route-doc';
 import { assertKeyConfig, rethrowKeyError } from './authenticate';
 
 /** `GET /.well-known/jwks.json`: the public keys this edge verifies with, from its cache. */

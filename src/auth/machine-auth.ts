@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../env';
 import { AppError } from '../errors';
-import { clientIp, rateLimited } from '../lib/rate-limit';
+import { clientIp, rateLimited } from '../rate-limit/limiters';
 import { OPAQUE_SUCCESS_TTL_MS } from './opaque-cache';
 import type { Recognized } from './token-type';
 import type { AuthContext, TokenType } from './types';

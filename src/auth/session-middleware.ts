@@ -1,4 +1,4 @@
-import { factory } from '../lib/factory';
+import { factory } from '../http/factory';
 import { authenticate } from './authenticate';
 import { TOKEN_TYPES } from './token-type';
 

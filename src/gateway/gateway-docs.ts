@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import type { RouteDoc } from '../openapi/route-doc';
+import type { RouteDoc } from '../http/route-doc';
 
 /**
  * The gateway's own route. Forwarded paths (GATEWAY_ROUTES prefixes) are configuration, not routes of

@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../env';
 import type { ReadinessCheck } from '../health/health-routes';
-import { factory } from '../lib/factory';
+import { factory } from '../http/factory';
 import { etagOf, matchesIfNoneMatch } from '../lib/http-cache';
 
 /**

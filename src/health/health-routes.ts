@@ -1,9 +1,9 @@
 import type { Context } from 'hono';
 import * as z from 'zod/mini';
 import type { AppEnv } from '../env';
-import { factory } from '../lib/factory';
+import { factory } from '../http/factory';
+import type { RouteDoc } from '../http/route-doc';
 import { log } from '../lib/log';
-import type { RouteDoc } from '../openapi/route-doc';
 
 export type CheckStatus = 'ok' | 'degraded' | 'fail';
 export type CheckResult = { status: CheckStatus } & Record<string, unknown>;

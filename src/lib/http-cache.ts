@@ -1,5 +1,3 @@
-import { factory } from './factory';
-
 /** A strong entity tag from the content (first 128 bits of SHA-256), quoted per RFC 9110 §8.8.3. */
 export async function etagOf(body: string): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(body)));
@@ -12,13 +10,3 @@ export function matchesIfNoneMatch(header: string | undefined, etag: string): bo
   if (header.trim() === '*') return true;
   return header.split(',').some((t) => t.trim().replace(/^W\//, '') === etag);
 }
-
-/**
- * Tenant-scoped responses are per caller: no shared cache (CDN, proxy) may store them, and
- * browsers should not keep them either (RFC 9111 §5.2.2.3/§5.2.2.7). Handlers that chose
- * their own Cache-Control (e.g. 401/503 `no-store`) keep it.
- */
-export const privateNoStore = factory.createMiddleware(async (c, next) => {
-  await next();
-  if (!c.res.headers.has('cache-control')) c.res.headers.set('cache-control', 'private, no-store');
-});

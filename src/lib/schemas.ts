@@ -5,12 +5,6 @@ import * as z from 'zod/mini';
  * and generate the OpenAPI document (src/openapi), so the docs cannot drift from the code.
  */
 
-/**
- * A `svix-id` as the webhook route accepts it (stricter than Svix: short, PK-safe) and, being the
- * same pattern, as the admin replay accepts it: every stored event can be replayed.
- */
-export const SVIX_ID_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
-
 /** `limit` query parameter: 1–100 (digits only: no `1e2`, `0x10`, spaces). */
 export const limitParam = z.optional(
   z

@@ -1,10 +1,10 @@
 import type { Context } from 'hono';
 import * as z from 'zod/mini';
 import type { AppEnv } from '../env';
-import { factory } from '../lib/factory';
+import { factory } from '../http/factory';
+import type { RouteDoc } from '../http/route-doc';
 import { etagOf, matchesIfNoneMatch } from '../lib/http-cache';
 import { DOCS_CSS, DOCS_HTML, DOCS_JS } from './docs-assets';
-import type { RouteDoc } from './route-doc';
 
 // The page loads only its own script, style and /openapi.json: nothing from elsewhere.
 const CSP =

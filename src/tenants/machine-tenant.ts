@@ -1,5 +1,5 @@
 import { AppError } from '../errors';
-import { factory } from '../lib/factory';
+import { factory } from '../http/factory';
 import { type LoadTenantDeps, readTenant } from './tenant-middleware';
 import { ensureTenantForUser, type Tenant } from './tenant-store';
 

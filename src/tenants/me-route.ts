@@ -1,8 +1,8 @@
 import type { MiddlewareHandler } from 'hono';
 import * as z from 'zod/mini';
 import type { AppEnv } from '../env';
-import { factory } from '../lib/factory';
-import type { RouteDoc } from '../openapi/route-doc';
+import { factory } from '../http/factory';
+import type { RouteDoc } from '../http/route-doc';
 import { tenantSchema, toTenantJson } from './tenant-json';
 
 /**

@@ -2,7 +2,7 @@ import type { Context } from 'hono';
 import { BOOKMARK_HEADER, isBookmark } from '../db/read-session';
 import type { AppEnv } from '../env';
 import { AppError } from '../errors';
-import { factory } from '../lib/factory';
+import { factory } from '../http/factory';
 import type { TenantCache } from './tenant-cache';
 import { ensureTenantForUser, getTenant, type Tenant } from './tenant-store';
 

@@ -1,6 +1,6 @@
 import { Webhook } from 'svix';
 import { err, ok, type Result } from '../lib/result';
-import { SVIX_ID_PATTERN } from '../lib/schemas';
+import { SVIX_ID_PATTERN } from './svix-id';
 
 /** The reason a delivery failed verification: logged, never sent to the client. */
 export type VerifyFailure =

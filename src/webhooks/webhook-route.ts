@@ -1,11 +1,11 @@
 import * as z from 'zod/mini';
 import { AppError } from '../errors';
-import { factory } from '../lib/factory';
+import { factory } from '../http/factory';
+import { requireConfig } from '../http/middleware';
+import type { RouteDoc } from '../http/route-doc';
 import { log } from '../lib/log';
-import { requireConfig } from '../lib/middleware';
-import { clientIp } from '../lib/rate-limit';
 import { readBodyLimited } from '../lib/read-body';
-import type { RouteDoc } from '../openapi/route-doc';
+import { clientIp } from '../rate-limit/limiters';
 import { eventTime, parseClerkEvent } from './clerk-event';
 import { ProcessingError, processEvent } from './process-event';
 import { verifyDelivery } from './verify-webhook';

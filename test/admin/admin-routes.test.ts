@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { decideAdmin } from '../../src/admin/admin-guard';
 import { tenantPage, usageSchema, webhookPage } from '../../src/admin/admin-schemas';
 import * as schema from '../../src/db/schema';
-import { createServices } from '../../src/services';
+import { createServices } from '../../src/services/services';
 import type { ReplayFn } from '../../src/webhooks/replay';
 import { callApp, seedTenant, testApp, testDb } from '../helpers/api-app';
 import { authFor } from '../helpers/auth-context';

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { createApp } from '../../src/app';
-import { validate } from '../../src/lib/validate';
+import { validate } from '../../src/http/validate';
 import { call, callApp, expectError } from '../helpers/http';
 
 describe('request ids', () => {

@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { type AuthenticateOptions, authenticate } from '../../src/auth/authenticate';
 import type { AppEnv } from '../../src/env';
 import { AppError, errorResponse } from '../../src/errors';
-import { context, requestId } from '../../src/lib/middleware';
-import { createServices, withServices } from '../../src/services';
+import { context, requestId } from '../../src/http/middleware';
+import { createServices, withServices } from '../../src/services/services';
 import { callApp } from '../helpers/http';
 import { bearer, mintSessionToken } from '../helpers/tokens';
 

@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sessionAuth } from '../../src/auth/session-middleware';
 import type { AppEnv } from '../../src/env';
 import { AppError, errorResponse } from '../../src/errors';
-import { context, requestId } from '../../src/lib/middleware';
-import { createServices, withServices } from '../../src/services';
+import { context, requestId } from '../../src/http/middleware';
+import { createServices, withServices } from '../../src/services/services';
 import { type ClerkMock, mockClerk } from '../helpers/clerk-mock';
 import { call, callApp } from '../helpers/http';
 import {

@@ -11,7 +11,7 @@ import { interpretVerifyResponse, type OpaqueResult } from '../../src/auth/opaqu
 import { recognizeToken } from '../../src/auth/token-type';
 import { verifyMachineJwt } from '../../src/auth/verify-machine-jwt';
 import { decodeJwt } from '../../src/auth/verify-session';
-import { PenaltyBox } from '../../src/lib/rate-limit';
+import { PenaltyBox } from '../../src/rate-limit/rate-limits';
 import { mintM2MJwt, mintOAuthJwt, randomOpaque, verifiedBody } from '../helpers/machine-tokens';
 import { generateRsaKeyPair, mintSessionToken, testPublicJwk } from '../helpers/tokens';
 

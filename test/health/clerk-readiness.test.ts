@@ -1,8 +1,8 @@
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../src/app';
-import { runMaintenance } from '../../src/maintenance/run-maintenance';
-import { createServices } from '../../src/services';
+import { runMaintenance } from '../../src/scheduled';
+import { createServices } from '../../src/services/services';
 import { type ClerkMock, json, mockClerk } from '../helpers/clerk-mock';
 import { callApp, expectError } from '../helpers/http';
 import { bearer, mintSessionToken } from '../helpers/tokens';

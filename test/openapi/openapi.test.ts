@@ -111,8 +111,8 @@ describe('GET /docs', () => {
 
 describe('generated document', () => {
   it('src/openapi/openapi.generated.ts is what the route schemas produce now (run `npm run openapi`)', async () => {
-    const { allRouteDocs } = await import('../../src/openapi/all-route-docs');
-    const { buildOpenApiDocument, OPENAPI_INFO } = await import('../../src/openapi/openapi-document');
+    const { allRouteDocs } = await import('../../scripts/openapi/all-route-docs');
+    const { buildOpenApiDocument, OPENAPI_INFO } = await import('../../scripts/openapi/openapi-document');
     const served = await (await call('/openapi.json')).json();
     expect(served).toEqual(JSON.parse(JSON.stringify(buildOpenApiDocument(allRouteDocs(), OPENAPI_INFO))));
   });

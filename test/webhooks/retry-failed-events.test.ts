@@ -1,8 +1,8 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it, vi } from 'vitest';
 import * as schema from '../../src/db/schema';
-import { runMaintenance } from '../../src/maintenance/run-maintenance';
-import { createServices } from '../../src/services';
+import { runMaintenance } from '../../src/scheduled';
+import { createServices } from '../../src/services/services';
 import { getTenant } from '../../src/tenants/tenant-store';
 import { getWebhookEventMeta, recordFailure } from '../../src/webhooks/event-store';
 import type { ReplayFn } from '../../src/webhooks/replay';

@@ -6,7 +6,7 @@ export type RouteSecurity = 'none' | 'session' | 'admin' | 'svix';
 
 /**
  * One route's documentation. Route modules export these beside their routers, built
- * from the very schemas their validators use; src/openapi/openapi-document.ts turns
+ * from the very schemas their validators use; scripts/openapi/openapi-document.ts turns
  * them into OpenAPI 3.1.
  */
 export type RouteDoc = {

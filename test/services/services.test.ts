@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app';
-import { createServices } from '../../src/services';
+import { createServices } from '../../src/services/services';
 import { callApp, expectError } from '../helpers/http';
 import { uid } from '../helpers/ids';
 import { bearer, mintSessionToken } from '../helpers/tokens';

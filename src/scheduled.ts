@@ -1,18 +1,18 @@
-import { openDatabase } from '../db/database';
-import { type Bindings, getConfig, problemsFor } from '../env';
-import type { Services } from '../services';
-import {
-  DEFAULT_RETRY_LIMITS,
-  type RetryLimits,
-  type RetryReport,
-  retryFailedWebhooks,
-} from '../webhooks/retry-failed-events';
+import { openDatabase } from './db/database';
+import { type Bindings, getConfig, problemsFor } from './env';
 import {
   DEFAULT_RECONCILE_LIMITS,
   type ReconcileLimits,
   type ReconcileReport,
   reconcileUsers,
-} from './reconcile-users';
+} from './maintenance/reconcile-users';
+import type { Services } from './services/services';
+import {
+  DEFAULT_RETRY_LIMITS,
+  type RetryLimits,
+  type RetryReport,
+  retryFailedWebhooks,
+} from './webhooks/retry-failed-events';
 
 /** Smaller bounds for tests and drills. */
 export type MaintenanceLimits = { retry?: Partial<RetryLimits>; reconcile?: Partial<ReconcileLimits> };

@@ -4,8 +4,8 @@ import { openDatabase } from '../db/database';
 import { BOOKMARK_HEADER, openReadSession, type ReadSession } from '../db/read-session';
 import { type AppEnv, type Config, type ConfigName, getConfig, problemsFor } from '../env';
 import { AppError } from '../errors';
+import { log } from '../lib/log';
 import { factory } from './factory';
-import { log } from './log';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
-import { ERROR_STATUS, type ErrorCode } from '../errors';
-import type { RouteDoc } from './route-doc';
+import { ERROR_STATUS, type ErrorCode } from '../../src/errors';
+import type { RouteDoc } from '../../src/http/route-doc';
 
 type JsonObject = Record<string, unknown>;
 

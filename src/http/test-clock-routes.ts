@@ -1,22 +1,8 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../env';
 import { AppError } from '../errors';
+import type { TestClock } from '../services/test-clock';
 import { factory } from './factory';
-
-/**
- * The services' clock with a shift that only a test can set: the drill moves the service past a
- * refresh cooldown or a cache lifetime instead of sleeping through it. The shift starts at 0 and
- * only grows; nothing in production can set it (see `testClockRoutes`).
- */
-export class TestClock {
-  private offsetMs = 0;
-  constructor(private readonly base: () => number) {}
-  readonly now = (): number => this.base() + this.offsetMs;
-  advance(ms: number): number {
-    this.offsetMs += ms;
-    return this.offsetMs;
-  }
-}
 
 const encoder = new TextEncoder();
 

@@ -2,7 +2,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app';
 import { parseConfig } from '../../src/env';
-import { corsAllowedOrigins, corsAllowOrigin } from '../../src/lib/cors';
+import { corsAllowedOrigins, corsAllowOrigin } from '../../src/http/cors';
 import { call, callApp, expectError } from '../helpers/http';
 import { bearer, mintSessionToken, TEST_AZP } from '../helpers/tokens';
 

@@ -1,7 +1,8 @@
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app';
-import { LIMITERS, RateLimits } from '../../src/lib/rate-limit';
+import { LIMITERS } from '../../src/rate-limit/limiters';
+import { RateLimits } from '../../src/rate-limit/rate-limits';
 import { type ClerkMock, mockClerk } from '../helpers/clerk-mock';
 import { call, callApp, expectError } from '../helpers/http';
 import { uid } from '../helpers/ids';

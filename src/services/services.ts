@@ -1,15 +1,15 @@
 import type { MiddlewareHandler } from 'hono';
-import { MachineVerifierRegistry } from './auth/machine-verifier';
-import { VerifierRegistry } from './auth/verifier';
-import type { AppEnv } from './env';
-import { GatewayState } from './gateway/gateway-state';
-import { CursorCodec } from './lib/cursor';
-import { log as defaultLog, type Logger } from './lib/log';
-import { RateLimits } from './lib/rate-limit';
-import { TestClock } from './lib/test-clock';
-import { TenantCache } from './tenants/tenant-cache';
-import { createReplay, type ReplayFn } from './webhooks/replay';
-import { SvixVerifiers } from './webhooks/verify-webhook';
+import { MachineVerifierRegistry } from '../auth/machine-verifier';
+import { VerifierRegistry } from '../auth/verifier';
+import type { AppEnv } from '../env';
+import { GatewayState } from '../gateway/gateway-state';
+import { CursorCodec } from '../lib/cursor';
+import { log as defaultLog, type Logger } from '../lib/log';
+import { RateLimits } from '../rate-limit/rate-limits';
+import { TenantCache } from '../tenants/tenant-cache';
+import { createReplay, type ReplayFn } from '../webhooks/replay';
+import { SvixVerifiers } from '../webhooks/verify-webhook';
+import { TestClock } from './test-clock';
 
 /** What the environment gives the service; everything defaults to the real thing. */
 export type ServicesOptions = {
@@ -88,7 +88,7 @@ export function withServices(services: Services): MiddlewareHandler<AppEnv> {
   };
 }
 
-declare module './env' {
+declare module '../env' {
   interface Variables {
     /** The isolate's services (set first by `createApp`). */
     services: Services;
