@@ -15,7 +15,7 @@ import { gzipSync } from 'node:zlib';
 import { convertV4MiniflareOptions, Miniflare } from 'miniflare';
 import { applyMigrations } from '../scripts/lib/migrations.ts';
 import { signRs256 } from '../scripts/lib/sign.ts';
-import { bundleForWorkerd } from './workerd-bundle.ts';
+import { bundleForWorkerd } from './support/bundle.ts';
 
 // Miniflare 5 (bundled with this wrangler) takes a new config shape; its converter accepts the v4 options.
 type V4Options = Parameters<typeof convertV4MiniflareOptions>[0];

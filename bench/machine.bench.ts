@@ -9,7 +9,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { convertV4MiniflareOptions, Miniflare } from 'miniflare';
 import { applyMigrations } from '../scripts/lib/migrations.ts';
 import { signRs256 } from '../scripts/lib/sign.ts';
-import { bundleForWorkerd } from './workerd-bundle.ts';
+import { bundleForWorkerd } from './support/bundle.ts';
 
 type V4Options = Parameters<typeof convertV4MiniflareOptions>[0];
 const miniflare = (options: V4Options) => new Miniflare(convertV4MiniflareOptions(options));

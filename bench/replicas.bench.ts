@@ -16,7 +16,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { convertV4MiniflareOptions, Miniflare } from 'miniflare';
 import { applyMigrations } from '../scripts/lib/migrations.ts';
 import { signRs256 } from '../scripts/lib/sign.ts';
-import { bundleForWorkerd } from './workerd-bundle.ts';
+import { bundleForWorkerd } from './support/bundle.ts';
 
 export const title = 'Global read path: D1 work per /v1/me, tenant cache, session and bookmark cost';
 

@@ -1,15 +1,25 @@
-// `npm run bench [-- name ...]`: runs each bench/<name>.bench.ts (all by default) and
-// writes BENCHMARKS.md. A bench module exports `title` and `run()`, which resolves to a
-// markdown section (tables of medians, ratios against a baseline measured in the same
-// run). Benchmarks measure; they never fail on a wall-clock threshold.
+// `npm run bench [-- name ...] [--record]`: runs each bench/<name>.bench.ts (all by default) and
+// prints its section; with `--record` it also writes them into BENCHMARKS.md (replacing only the
+// sections it ran), so a run to look at a figure leaves the recorded ones alone. A bench module
+// exports `title` and `run()`, which resolves to a markdown section (tables of medians, ratios
+// against a baseline measured in the same run). Benchmarks measure; they never fail on a
+// wall-clock threshold.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 
-const only = process.argv.slice(2);
+const args = process.argv.slice(2);
+const record = args.includes('--record');
+const only = args.filter((a) => a !== '--record');
 const all = readdirSync(new URL('.', import.meta.url))
   .filter((f) => f.endsWith('.bench.ts'))
   .sort();
 const files = all.filter((f) => only.length === 0 || only.includes(f.replace('.bench.ts', '')));
+const unknown = only.filter((name) => !all.includes(`${name}.bench.ts`));
+if (unknown.length > 0) {
+  const names = all.map((f) => f.replace('.bench.ts', '')).join(', ');
+  console.error(`bench: no bench named ${unknown.join(', ')} (one of: ${names})`);
+  process.exit(2);
+}
 
 /** A bench module: its section title, and `run()` resolving to the section's markdown. */
 type Bench = { title: string; run: () => Promise<string> };
@@ -29,23 +39,28 @@ for (const file of files) {
   sections.push(`## ${mod.title}\n\n_${file}, ${seconds} s, measured ${measured}_\n\n${body.trim()}\n`);
 }
 
-const header = `# Benchmarks
+console.log(sections.join('\n'));
+if (record) recordSections(sections);
+else console.error('bench: BENCHMARKS.md left as it was (add --record to write these sections into it)');
 
-Reproduce with \`npm run bench\` (or \`npm run bench -- <name>\` for one of: \
-${all.map((f) => `\`${f.replace('.bench.ts', '')}\``).join(', ')}).
+/** Writes the sections into BENCHMARKS.md, replacing only those a subset run measured. */
+function recordSections(sections: string[]) {
+  const header = `# Benchmarks
+
+Reproduce with \`npm run bench -- --record\` (or \`npm run bench -- <name> --record\` for one of: \
+${all.map((f) => `\`${f.replace('.bench.ts', '')}\``).join(', ')}; without \`--record\` the results are only printed).
 Each section names the day and machine it was measured on.
 Shared, noisy machines: read the ratios (each measured against a baseline in the same run), not the absolute times.
 `;
-// Running a subset replaces only those sections of an existing BENCHMARKS.md.
-const target = new URL('../BENCHMARKS.md', import.meta.url);
-const previous = existsSync(target)
-  ? readFileSync(target, 'utf8')
-      .split(/^(?=## )/m)
-      .slice(1)
-  : [];
-const titleOf = (section: string) => section.split('\n', 1)[0];
-const merged = previous.map((old) => sections.find((s) => titleOf(s) === titleOf(old)) ?? old);
-for (const s of sections) if (!merged.some((m) => titleOf(m) === titleOf(s))) merged.push(s);
-const out = `${header}\n${merged.map((s) => s.trimEnd()).join('\n\n')}\n`;
-writeFileSync(target, out);
-console.log(sections.join('\n'));
+  const target = new URL('../BENCHMARKS.md', import.meta.url);
+  const previous = existsSync(target)
+    ? readFileSync(target, 'utf8')
+        .split(/^(?=## )/m)
+        .slice(1)
+    : [];
+  const titleOf = (section: string) => section.split('\n', 1)[0];
+  const merged = previous.map((old) => sections.find((s) => titleOf(s) === titleOf(old)) ?? old);
+  for (const s of sections) if (!merged.some((m) => titleOf(m) === titleOf(s))) merged.push(s);
+  writeFileSync(target, `${header}\n${merged.map((s) => s.trimEnd()).join('\n\n')}\n`);
+  console.error(`bench: ${sections.length} section(s) of BENCHMARKS.md rewritten`);
+}

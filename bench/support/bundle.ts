@@ -1,7 +1,7 @@
 // Bundles a bench variant for Miniflare's workerd the way wrangler bundles the Worker.
 import * as esbuild from 'esbuild';
 
-const ROOT = new URL('../', import.meta.url).pathname;
+const ROOT = new URL('../../', import.meta.url).pathname;
 
 /** `minify: false` keeps function names and esbuild's `// path` comment at each module's start (for profiles). */
 export async function bundleForWorkerd(entry: string, outfile: string, { minify = true } = {}): Promise<void> {

@@ -1,4 +1,4 @@
-// Node-side servers for bench/gateway.bench.ts, both on 127.0.0.1: the origin every variant forwards
+// Node-side servers for the gateway bench (bench/gateway.bench.ts), both on 127.0.0.1: the origin every variant forwards
 // to, and a fake Clerk Backend API that only counts (the variants verify networklessly with
 // CLERK_JWT_KEY, so it should see no request; it is there so that nothing can reach the real Clerk).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';

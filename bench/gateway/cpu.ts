@@ -1,0 +1,103 @@
+// Gateway CPU: what the gateway adds to a proxied request in workerd, against a bare pass-through Worker and against
+// stock @clerk/hono `clerkMiddleware` + `hono/proxy`, in one run, with ablations of ours (limiter binding, console).
+// Added cost = (variant's loop − the bare pass-through's loop in the same round) ÷ N, as workerd CPU time (all its
+// threads) and as wall time. Rounds rotate the order of the variants; medians of rounds; ratios are medians of
+// per-round ratios.
+import { importJWK, jwtVerify } from 'jose';
+import type { Miniflare } from 'miniflare';
+import { medianRatio, rotate } from '../support/stats.ts';
+import { sessionToken } from '../support/tokens.ts';
+import { workerOf } from '../support/workerd.ts';
+import { AUDIENCE, ED25519, N, P256, ROUNDS } from './setup.ts';
+import { signBench } from './signing.ts';
+import { loop, start, type Timing, type Urls, type Worker } from './workerd.ts';
+
+/** A session token of the one bench user; `i` makes it a distinct string (its own `sid`). */
+export const mint = (i: number) => sessionToken({ sid: `sess_${i}` });
+
+// Ablations of ours (same bundle): without the GATEWAY_LIMITER binding (the gateway fails open, logging that
+// once), and also with console output dropped: what is left is our own code.
+const NO_LIMITER: Omit<Worker, 'name'> = { variant: 'ours', noLimiter: true };
+export const CORE: Omit<Worker, 'name'> = { ...NO_LIMITER, bindings: { BENCH_SILENT: '1' } };
+const CPU_WORKERS: Worker[] = [
+  { name: 'bare', variant: 'bare' },
+  { name: 'ours', variant: 'ours' },
+  { name: 'ours_p256', variant: 'ours', bindings: { EDGE_SIGNING_KEY: P256.secret } },
+  { name: 'ours_nolimiter', ...NO_LIMITER },
+  { name: 'ours_core', ...CORE },
+  { name: 'stock', variant: 'stock' },
+  { name: 'rewrap', variant: 'rewrap' },
+  { name: 'signer', variant: 'signer', bindings: { KEY_ED25519: ED25519.secret, KEY_P256: P256.secret } },
+];
+export const PROXIES = ['ours', 'ours_p256', 'ours_nolimiter', 'ours_core', 'stock', 'rewrap'] as const;
+export type ProxyName = (typeof PROXIES)[number];
+export const KINDS = ['fresh', 'repeated'] as const;
+export type Kind = (typeof KINDS)[number];
+
+/** One request through each variant to /api/echo: what reached the origin, and ours' assertion verified with jose. */
+async function checkForwarding(mf: Miniflare, token: string) {
+  const seen: Record<string, Record<string, string>> = {};
+  for (const name of ['bare', 'ours', 'ours_p256', 'stock']) {
+    const worker = await workerOf(mf, name);
+    const res = await worker.fetch('https://edge.bench/api/echo', { headers: { authorization: `Bearer ${token}` } });
+    if (res.status !== 200) throw new Error(`${name} /api/echo: ${res.status} ${await res.text()}`);
+    seen[name] = (await res.json()) as Record<string, string>;
+  }
+  const verified: Record<string, string> = {};
+  for (const [name, key, alg] of [
+    ['ours', ED25519, 'EdDSA'],
+    ['ours_p256', P256, 'ES256'],
+  ] as const) {
+    const assertion = seen[name]?.['x-fulcrum-assertion'];
+    if (!assertion) throw new Error(`${name} forwarded no assertion`);
+    const publicKey = await importJWK(key.publicJwk, alg);
+    const { payload, protectedHeader } = await jwtVerify(assertion, publicKey, { audience: AUDIENCE });
+    if (payload.sub !== 'user_bench' || seen[name]?.authorization) throw new Error(`${name}: unexpected identity`);
+    verified[name] = `${protectedHeader.alg}, ${assertion.length} chars`;
+  }
+  if (seen.stock?.['x-fulcrum-user-id'] !== 'user_bench' || seen.stock.authorization)
+    throw new Error('stock: unexpected forwarded identity');
+  return verified;
+}
+
+const METRICS = ['cpu', 'wall'] as const;
+export type Metric = (typeof METRICS)[number];
+type Series = Record<Metric, Record<Kind, number[]>>;
+const series = (): Series => ({ cpu: { fresh: [], repeated: [] }, wall: { fresh: [], repeated: [] } });
+
+export async function cpuBench(urls: Urls, clerk: { requests: number }) {
+  const run = await start(CPU_WORKERS, urls);
+  const repeatedToken = mint(0);
+  const verified = await checkForwarding(run.mf, repeatedToken);
+  const repeated = Array<string>(N).fill(repeatedToken);
+  const names = ['bare', ...PROXIES];
+  // Warm-up: JIT, key imports, the tenant cache, connections to the origin.
+  for (const name of names) await loop(run, name, repeated.slice(0, 100));
+  for (const name of names)
+    await loop(
+      run,
+      name,
+      Array.from({ length: 50 }, (_, i) => mint(1e6 + i)),
+    );
+  const added = Object.fromEntries(PROXIES.map((p) => [p, series()])) as Record<ProxyName, Series>;
+  const bare = series();
+  let nextToken = 1;
+  for (let round = 0; round < ROUNDS; round++) {
+    const fresh = Array.from({ length: N }, () => mint(nextToken++));
+    for (const kind of KINDS) {
+      const tokens = kind === 'fresh' ? fresh : repeated;
+      const t: Record<string, Timing> = {};
+      for (const name of rotate(names, round + (kind === 'fresh' ? 0 : 2))) t[name] = await loop(run, name, tokens);
+      for (const metric of METRICS) {
+        const of = (name: string) => ((metric === 'cpu' ? t[name]?.cpuMs : t[name]?.ms) ?? NaN) / N;
+        bare[metric][kind].push(of('bare') * 1000);
+        for (const p of PROXIES) added[p][metric][kind].push((of(p) - of('bare')) * 1000);
+      }
+    }
+  }
+  const signing = await signBench(run.mf);
+  await run.mf.dispose();
+  const ratio = (a: ProxyName, b: ProxyName, kind: Kind, metric: Metric = 'cpu') =>
+    medianRatio(added[a][metric][kind], added[b][metric][kind]);
+  return { added, bare, ratio, signing, verified, clerkRequests: clerk.requests };
+}

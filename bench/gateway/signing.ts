@@ -1,0 +1,36 @@
+// The assertion alone: the gateway's own `assertionClaims` + `signAssertion` looped SIGN_N× in workerd (the
+// `signer` variant); signing = the loop that signs minus the loop that only builds and serialises the claims.
+// Wall time of a CPU-bound loop in one isolate, so it is CPU time too.
+import type { Miniflare } from 'miniflare';
+import { median, rotate } from '../support/stats.ts';
+import { workerOf } from '../support/workerd.ts';
+import { ROUNDS, SIGN_N } from './setup.ts';
+
+/** µs per assertion: claims built and signed, minus claims built and serialised only; EdDSA and ES256 alternating. */
+export async function signBench(mf: Miniflare) {
+  const signer = await workerOf(mf, 'signer');
+  const call = async (alg: string, sign: boolean, n = SIGN_N) => {
+    const t0 = performance.now();
+    const body = JSON.stringify({ alg, n, sign });
+    const res = await signer.fetch('https://edge.bench/sign', { method: 'POST', body });
+    if (res.status !== 200) throw new Error(`signer: ${res.status} ${await res.text()}`);
+    await res.json();
+    return performance.now() - t0;
+  };
+  for (const alg of ['EdDSA', 'ES256']) {
+    await call(alg, true);
+    await call(alg, false);
+  }
+  const out: Record<string, number[]> = { EdDSA: [], ES256: [] };
+  const claims: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const alg of rotate(['EdDSA', 'ES256'], round)) {
+      const signed = await call(alg, true);
+      const unsigned = await call(alg, false);
+      out[alg]?.push(((signed - unsigned) / SIGN_N) * 1000);
+      // The claims alone (their jti included): the unsigned loop minus an empty one.
+      if (alg === 'EdDSA') claims.push(((unsigned - (await call(alg, false, 0))) / SIGN_N) * 1000);
+    }
+  }
+  return { EdDSA: median(out.EdDSA ?? []), ES256: median(out.ES256 ?? []), claims: median(claims) };
+}

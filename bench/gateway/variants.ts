@@ -1,0 +1,91 @@
+// The gateway bench's Workers: each variant default-exports a fetch handler (`{ fetch(request, env, ctx) }`) and
+// runs behind the loop harness. Source text, bundled by esbuild (bench/support/workerd.ts) before each run.
+import { ROOT } from '../support/workerd.ts';
+
+export const VARIANTS = {
+  // The least a Worker can do to forward: same method, headers, streamed body, to ORIGIN_URL.
+  bare: `export default { fetch(request, env) {
+      const u = new URL(request.url);
+      const init = { method: request.method, headers: request.headers, body: request.body, redirect: 'manual' };
+      return fetch(env.ORIGIN_URL + u.pathname + u.search, init);
+    } };`,
+  // Reference floor: what any proxy that rewrites headers pays on top of bare: a copied and edited Headers on
+  // the way out, a new Request, and a new Response with copied headers on the way back (no framework, no auth).
+  rewrap: `export default { async fetch(request, env) {
+      const u = new URL(request.url);
+      const headers = new Headers(request.headers);
+      headers.delete('authorization');
+      headers.set('x-fulcrum-user-id', 'user_bench');
+      const init = { method: request.method, headers, body: request.body, redirect: 'manual' };
+      const res = await fetch(new Request(env.ORIGIN_URL + u.pathname + u.search, init));
+      const out = { status: res.status, statusText: res.statusText, headers: new Headers(res.headers) };
+      return new Response(res.body, out);
+    } };`,
+  // The production Worker, untouched (src/index.ts: every middleware, the gateway with GATEWAY_ROUTES).
+  ours: `export { default } from '${ROOT}src/index.ts';`,
+  // Stock @clerk/hono + hono/proxy, as their docs show it, forwarding the user and session ids as headers
+  // (no assertion to sign, no spoofed-header stripping, no tenant or rate limit: less work than ours).
+  stock: `import { Hono } from 'hono';
+    import { clerkMiddleware, getAuth } from '@clerk/hono';
+    import { proxy } from 'hono/proxy';
+    const app = new Hono();
+    app.use('/api/*', (c, next) =>
+      clerkMiddleware({ jwtKey: c.env.CLERK_JWT_KEY, authorizedParties: [c.env.CLERK_AUTHORIZED_PARTIES] })(c, next));
+    app.all('/api/*', (c) => {
+      const a = getAuth(c, { acceptsToken: 'session_token' });
+      if (!a.userId) return c.json({ error: 'unauthorized' }, 401);
+      const u = new URL(c.req.url);
+      return proxy(c.env.ORIGIN_URL + u.pathname + u.search, {
+        raw: c.req.raw,
+        redirect: 'manual',
+        headers: { ...c.req.header(), authorization: undefined,
+          'x-fulcrum-user-id': a.userId, 'x-fulcrum-session-id': a.sessionId,
+          'x-forwarded-host': u.host, 'x-forwarded-proto': u.protocol.slice(0, -1) },
+      });
+    });
+    export default app;`,
+  // Memory control only: reads the whole upload, then the whole download, before passing them on.
+  buffering: `export default { async fetch(request, env) {
+      const u = new URL(request.url);
+      const body = request.body ? await request.arrayBuffer() : undefined;
+      const init = { method: request.method, headers: request.headers, body };
+      const res = await fetch(env.ORIGIN_URL + u.pathname + u.search, init);
+      return new Response(await res.arrayBuffer(), { status: res.status, headers: res.headers });
+    } };`,
+  // The assertion alone: the gateway's own claim builder and signer, looped.
+  signer: `import { assertionClaims, signAssertion } from '${ROOT}src/gateway/assertion.ts';
+    import { loadEdgeKeys } from '${ROOT}src/gateway/signing-keys.ts';
+    const keys = {};
+    const auth = { subject: 'user_bench', userId: 'user_bench', sessionId: 'sess_bench', orgId: null, orgRole: null,
+      orgPermissions: null, tokenType: 'session_token', machineId: null, scopes: null, expiresAt: 4102444800 };
+    export default { async fetch(request, env) {
+      const { alg, n, sign } = await request.json();
+      keys[alg] ??= await loadEdgeKeys(alg === 'EdDSA' ? env.KEY_ED25519 : env.KEY_P256, undefined);
+      let chars = 0;
+      for (let i = 0; i < n; i++) {
+        const now = 1700000000 + i;
+        const input = { auth, tenantId: 'user_bench', issuer: 'https://edge.bench', audience: 'aud', now };
+        const claims = assertionClaims(input);
+        chars += sign ? (await signAssertion(keys[alg].current, claims)).length : JSON.stringify(claims).length;
+      }
+      return Response.json({ chars });
+    } };`,
+} as const;
+export type VariantName = keyof typeof VARIANTS;
+
+// The loop: `x-bench-loop` requests run N inner requests through the variant; anything else is the variant's.
+// BENCH_SILENT (ablation): console.log/info/warn do nothing, so the access log line costs only its formatting.
+export const HARNESS = `import variant from './variant.mjs';
+export default { async fetch(request, env, ctx) {
+  if (env.BENCH_SILENT) console.log = console.info = console.warn = () => {};
+  if (!request.headers.has('x-bench-loop')) return variant.fetch(request, env, ctx);
+  const { path, tokens } = await request.json();
+  let ok = 0; let last = '';
+  for (const t of tokens) {
+    const inner = new Request('https://edge.bench' + path, { headers: { authorization: 'Bearer ' + t } });
+    const res = await variant.fetch(inner, env, ctx);
+    last = await res.text();
+    if (res.status === 200) ok++; else last = res.status + ' ' + last.slice(0, 300);
+  }
+  return Response.json({ ok, last });
+} };`;
