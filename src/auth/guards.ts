@@ -1,12 +1,13 @@
 import { AppError } from '../errors';
 import { factory } from '../http/factory';
+import { hasOrgRole, missingOrgPermissions } from './org-rules';
 
-/** 403 `forbidden` unless the caller's active organization role is one of `roles` (e.g. `org:admin`). */
+/** 403 `forbidden` unless the caller's active organization role is one of `roles` (e.g. `org:admin`; org-rules.ts). */
 export function requireOrgRole(...roles: string[]) {
   return factory.createMiddleware(async (c, next) => {
-    const { orgRole } = c.get('auth');
-    if (orgRole === null || !roles.includes(orgRole))
-      throw new AppError('forbidden', { detail: { need: roles, orgRole } });
+    const auth = c.get('auth');
+    const { orgRole } = auth;
+    if (!hasOrgRole(auth, roles)) throw new AppError('forbidden', { detail: { need: roles, orgRole } });
     await next();
   });
 }
@@ -14,7 +15,7 @@ export function requireOrgRole(...roles: string[]) {
 /** 403 `forbidden` unless the caller holds `permission` in the active organization (e.g. `org:invoices:read`). */
 export function requirePermission(permission: string) {
   return factory.createMiddleware(async (c, next) => {
-    if (!c.get('auth').orgPermissions.includes(permission))
+    if (missingOrgPermissions(c.get('auth'), [permission]).length > 0)
       throw new AppError('forbidden', { detail: { need: permission } });
     await next();
   });

@@ -159,7 +159,7 @@ function checkClaims(payload: Record<string, unknown>, options: VerifyOptions, n
 }
 
 /** Builds `c.var.auth` with Clerk's own claim mapping (v1 `org_*` and v2 `o` organization claims). */
-function toAuthContext(claims: Record<string, unknown>): SessionAuthContext | AuthFailure {
+export function toAuthContext(claims: Record<string, unknown>): SessionAuthContext | AuthFailure {
   let props: ReturnType<typeof clerkAuthProperties>;
   try {
     props = clerkAuthProperties(claims as Parameters<typeof clerkAuthProperties>[0]);
@@ -172,16 +172,19 @@ function toAuthContext(claims: Record<string, unknown>): SessionAuthContext | Au
   if (props.sessionStatus === 'pending') return 'pending_session';
   const fva = props.factorVerificationAge as unknown;
   const userId = props.userId as string;
+  const orgId = typeof props.orgId === 'string' && props.orgId !== '' ? props.orgId : null;
   return {
     tokenType: 'session_token',
     subject: userId,
     userId,
     sessionId: props.sessionId,
-    orgId: typeof props.orgId === 'string' ? props.orgId : null,
-    orgRole: typeof props.orgRole === 'string' ? props.orgRole : null,
-    orgPermissions: Array.isArray(props.orgPermissions)
-      ? props.orgPermissions.filter((p): p is string => typeof p === 'string')
-      : [],
+    // As Clerk's has(): a role or permission counts only inside an organization with a non-empty id.
+    orgId,
+    orgRole: orgId !== null && typeof props.orgRole === 'string' && props.orgRole !== '' ? props.orgRole : null,
+    orgPermissions:
+      orgId !== null && Array.isArray(props.orgPermissions)
+        ? props.orgPermissions.filter((p): p is string => typeof p === 'string')
+        : [],
     factorVerificationAge:
       Array.isArray(fva) && fva.length === 2 && fva.every((n) => typeof n === 'number')
         ? (fva as [number, number])

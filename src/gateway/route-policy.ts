@@ -1,22 +1,23 @@
 import { hasFreshSecondFactor } from '../auth/guards';
+import { hasActiveOrg, hasOrgRole, missingOrgPermissions } from '../auth/org-rules';
 import type { AuthContext } from '../auth/types';
 import { AppError } from '../errors';
 import type { GatewayRoute } from './route-table';
 
 /**
  * The route's identity rules, in the order a caller can fix them: an active organization, one of
- * the roles, every permission, then a second factor verified less than `secondFactorMinutes` ago
+ * the roles, every permission (Clerk's `has()` rules, src/auth/org-rules.ts: a non-empty organization id), then a second factor verified less than `secondFactorMinutes` ago
  * (the one second-factor rule, `hasFreshSecondFactor`, as the admin guard).
  */
 export function checkRoutePolicy(route: GatewayRoute, auth: AuthContext): void {
-  if (route.org && auth.orgId === null)
+  if (route.org && !hasActiveOrg(auth))
     throw new AppError('forbidden', { detail: { rule: 'org', prefix: route.prefix } });
-  if (route.roles.length > 0 && (auth.orgRole === null || !route.roles.includes(auth.orgRole))) {
+  if (route.roles.length > 0 && !hasOrgRole(auth, route.roles)) {
     throw new AppError('forbidden', {
       detail: { rule: 'roles', prefix: route.prefix, need: route.roles, orgRole: auth.orgRole },
     });
   }
-  const missing = route.permissions.filter((p) => !auth.orgPermissions.includes(p));
+  const missing = missingOrgPermissions(auth, route.permissions);
   if (missing.length > 0)
     throw new AppError('forbidden', { detail: { rule: 'permissions', prefix: route.prefix, missing } });
   const fva = auth.factorVerificationAge;
