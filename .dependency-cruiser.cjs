@@ -1,9 +1,14 @@
 // Architecture rules, checked by `npm run check` (dependency-cruiser). Each rule names the
 // layering promise it keeps; `npm run check` fails on any violation.
 //
-// Layers: src/lib (generic helpers) and src/clerk (talking to Clerk) and src/db (schema, D1
-// plumbing) are shared; every other folder under src/ is a feature (capability); src/app.ts,
-// src/index.ts, src/scheduled.ts and src/services/ are the composition root.
+// Layers, top to bottom:
+//   composition root  src/app.ts (fetch), src/scheduled.ts (cron), src/index.ts (exports only), src/services/
+//   features          one capability per folder (FEATURES below)
+//   shared            src/http (Hono glue and the route-doc vocabulary), src/rate-limit, src/clerk (talking to
+//                     Clerk), src/db (schema, D1 plumbing), src/env.ts (configuration), src/errors.ts
+//   pure helpers      src/lib: plain functions and classes over data, no Hono, nothing of the app but errors.ts
+// Build-time code (scripts/, e.g. the OpenAPI aggregator in scripts/openapi/) may import src/; src/ never
+// imports it back, so nothing of it reaches the Worker bundle.
 const FEATURES = '^src/(admin|auth|gateway|health|maintenance|openapi|tenants|webhooks)/';
 const ROOT = '^src/((app|index|scheduled)\\.ts$|services/)';
 // Pure cores: plain functions over data, tested without HTTP or storage (token verification and
@@ -28,11 +33,67 @@ module.exports = {
       to: { path: '^src/', pathNot: '^src/db/' },
     },
     {
-      name: 'lib-imports-no-feature',
-      comment: 'src/lib and src/clerk are shared helpers: they import no feature and not the composition root.',
+      name: 'lib-is-pure',
+      comment:
+        'src/lib holds pure helpers: it imports no Hono, no Drizzle, and nothing of the app but src/errors.ts ' +
+        '(Hono glue belongs in src/http, configuration in src/env.ts, rules in their feature).',
       severity: 'error',
-      from: { path: '^src/(lib|clerk)/' },
-      to: { path: [FEATURES, ROOT] },
+      from: { path: '^src/lib/' },
+      to: { path: ['^src/', '^node_modules/(hono|@hono|drizzle-orm)/'], pathNot: '^src/(lib/|errors\\.ts$)' },
+    },
+    {
+      name: 'shared-imports-no-feature',
+      comment:
+        'src/http, src/rate-limit, src/clerk and src/lib are shared by every capability: they import no feature ' +
+        'folder (a feature rule used by another feature moves down, or is passed in as a callback).',
+      severity: 'error',
+      from: { path: '^src/(http|rate-limit|clerk|lib)/' },
+      to: { path: FEATURES },
+    },
+    {
+      name: 'shared-imports-no-root',
+      comment:
+        'Shared layers are wired by the composition root, never the other way round (types excepted: the ' +
+        "test clock's route names the TestClock it moves).",
+      severity: 'error',
+      from: { path: '^src/(http|rate-limit|clerk|lib)/' },
+      to: { path: ROOT, dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'config-and-errors-import-only-helpers',
+      comment:
+        'src/env.ts and src/errors.ts sit under everything that reads configuration or throws: they import ' +
+        'only src/lib, src/clerk and src/db (never Hono glue, a feature or the root), so no folder cycle forms.',
+      severity: 'error',
+      from: { path: '^src/(env|errors)\\.ts$' },
+      to: { path: '^src/', pathNot: '^src/((lib|clerk|db)/|(env|errors)\\.ts$)' },
+    },
+    {
+      name: 'features-do-not-import-openapi',
+      comment:
+        'src/openapi serves the generated document; only the composition root mounts it. A feature documents its ' +
+        'routes with RouteDoc from src/http/route-doc.ts, and scripts/openapi collects them at build time.',
+      severity: 'error',
+      from: { path: FEATURES, pathNot: '^src/openapi/' },
+      to: { path: '^src/openapi/' },
+    },
+    {
+      name: 'openapi-imports-no-feature',
+      comment:
+        "src/openapi serves the document generated at build time; collecting every feature's RouteDocs is " +
+        'build-time work (scripts/openapi/all-route-docs.ts), so src/openapi imports no other feature.',
+      severity: 'error',
+      from: { path: '^src/openapi/' },
+      to: { path: FEATURES, pathNot: '^src/openapi/' },
+    },
+    {
+      name: 'runtime-never-imports-build-time',
+      comment:
+        'The Worker (src/) never imports build-time or tool code (scripts/, e.g. the OpenAPI aggregator and zod ' +
+        "JSON Schema converter in scripts/openapi/; bench/, drill/, test/, e2e/): it would land in the bundle.",
+      severity: 'error',
+      from: { path: '^src/' },
+      to: { path: '^(scripts|bench|drill|test|e2e)/' },
     },
     {
       name: 'no-foreign-internal-state',
