@@ -85,6 +85,10 @@ const kid = createHash('sha256').update(JSON.stringify({ e, kty, n })).digest('b
 const scopes = values.scopes?.split(',').filter(Boolean) ?? [];
 const jti = (prefix: string) => `${prefix}${randomBytes(16).toString('hex')}`;
 function printMachine(token: string, what: string): never {
+  if (values.raw) {
+    console.log(token);
+    process.exit(0);
+  }
   console.error(`# ${what}, expires in ${ttl} s`);
   console.log(`curl -s -H 'Authorization: Bearer ${token}' http://127.0.0.1:${values.port}/v1/me`);
   process.exit(0);
