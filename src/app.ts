@@ -17,6 +17,7 @@ import { accessLog, context, edgeSecureHeaders, requestId } from './http/middlew
 import { privateNoStore } from './http/private-no-store';
 import { testClockRoutes } from './http/test-clock-routes';
 import { log } from './lib/log';
+import { recordMetrics } from './metrics/record-metrics';
 import { OPENAPI_JSON } from './openapi/openapi.generated';
 import { openapiRoutes } from './openapi/openapi-routes';
 import { limitsCheck } from './rate-limit/limits-check';
@@ -62,8 +63,10 @@ export function createApp(options: AppOptions = {}) {
   // CORS right after the config is parsed: preflights are answered before any authentication.
   // The gateway comes before the edge's routes: it forwards only paths under GATEWAY_ROUTES prefixes
   // (never edge-owned ones) and lets everything else through.
+  // Metrics first: it records after everything else (onError included) has built the response.
   app.use(
     '*',
+    recordMetrics,
     requestId,
     accessLog,
     edgeSecureHeaders,

@@ -3,6 +3,7 @@ import { getCookie } from 'hono/cookie';
 import { type AppEnv, problemsFor } from '../env';
 import { AppError } from '../errors';
 import { log } from '../lib/log';
+import { noteRefusal } from '../metrics/record-metrics';
 import { clientIp } from '../rate-limit/limiters';
 import { isCsrfSafe } from './csrf';
 import { KeysUnavailableError } from './key-cache';
@@ -35,6 +36,7 @@ function refuse(
 ): never {
   // `type`, not `tokenType`: the log redactor drops every field whose name contains "token".
   log('info', 'auth.rejected', { requestId: c.get('requestId'), reason, carrier, type: tokenType });
+  noteRefusal(c, reason, tokenType);
   const config = c.get('config');
   throw new AppError('invalid_token', {
     extra: { signInUrl: config.CLERK_SIGN_IN_URL, signUpUrl: config.CLERK_SIGN_UP_URL },
@@ -142,6 +144,7 @@ async function verifyCredential(c: Context<AppEnv>, opts: AuthenticateOptions): 
       origin: c.req.header('origin') ?? null,
       secFetchSite: c.req.header('sec-fetch-site') ?? null,
     });
+    noteRefusal(c, 'csrf', 'session_token');
     throw new AppError('forbidden', { message: 'Cross-site request refused.' });
   }
   const verifier = c.get('services').verifiers.for(config);

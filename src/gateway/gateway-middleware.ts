@@ -7,6 +7,7 @@ import { AppError } from '../errors';
 import { isPreflight } from '../http/cors';
 import { factory } from '../http/factory';
 import { log } from '../lib/log';
+import { noteGateway } from '../metrics/record-metrics';
 import { getTenant } from '../tenants/tenant-store';
 import { assertionClaims, signAssertion } from './assertion';
 import { type SendToOrigin, sendOnce } from './forward';
@@ -144,6 +145,7 @@ export function gatewayMiddleware(deps: GatewayDeps) {
     if (match.kind === 'none') return next();
     if (match.kind === 'broken') throw misconfigured(['GATEWAY_ROUTES'], { problem: match.problem });
     const { route } = match;
+    noteGateway(c, route.prefix);
     const origin = originOf(c);
     const websocket = c.req.header('upgrade')?.toLowerCase() === 'websocket';
     // A preflight for a `"cors": "origin"` route is the origin's to answer (the CORS middleware lets it through).
@@ -161,7 +163,9 @@ export function gatewayMiddleware(deps: GatewayDeps) {
       websocket,
     });
     const config = c.get('config');
+    const sent = Date.now();
     const res = await sendOnce(origin.send, outgoing, config.ORIGIN_TIMEOUT_MS, c.get('requestId'));
+    noteGateway(c, route.prefix, Date.now() - sent);
     c.set('forwarded', true);
     const headers = responseHeaders(res.headers, res.status === 101);
     // On a `"cors": "edge"` route the edge's CORS policy alone answers: the origin's grant never mixes with it.

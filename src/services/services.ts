@@ -5,6 +5,7 @@ import type { AppEnv } from '../env';
 import { GatewayState } from '../gateway/gateway-state';
 import { CursorCodec } from '../lib/cursor';
 import { log as defaultLog, type Logger } from '../lib/log';
+import { MetricsRecorder } from '../metrics/recorder';
 import { RateLimits } from '../rate-limit/rate-limits';
 import { TenantCache } from '../tenants/tenant-cache';
 import { createReplay, type ReplayFn } from '../webhooks/replay';
@@ -51,6 +52,8 @@ export type Services = {
   readonly onTenantsChanged: (ids: readonly string[]) => void;
   /** Re-applies a stored webhook event (admin replay, scheduled retry). */
   readonly replay: ReplayFn;
+  /** One data point per authenticated or refused request (Analytics Engine; the buffer in development). */
+  readonly metrics: MetricsRecorder;
 };
 
 export function createServices(options: ServicesOptions = {}): Services {
@@ -77,6 +80,7 @@ export function createServices(options: ServicesOptions = {}): Services {
     gateway: new GatewayState(),
     onTenantsChanged,
     replay: createReplay({ onTenantsChanged }),
+    metrics: new MetricsRecorder({ now, onError: (error) => log('error', 'metrics.write_failed', { error }) }),
   };
 }
 

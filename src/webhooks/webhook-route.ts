@@ -5,6 +5,7 @@ import { requireConfig } from '../http/middleware';
 import type { RouteDoc } from '../http/route-doc';
 import { log } from '../lib/log';
 import { readBodyLimited } from '../lib/read-body';
+import { noteRefusal } from '../metrics/record-metrics';
 import { clientIp } from '../rate-limit/limiters';
 import { eventTime, parseClerkEvent } from './clerk-event';
 import { ProcessingError, processEvent } from './process-event';
@@ -32,6 +33,7 @@ export function webhookRoutes() {
     const body = await readBodyLimited(c.req.raw, MAX_WEBHOOK_BYTES);
     if (!body.ok) {
       log('warn', 'webhook.rejected', { requestId, reason: body.error });
+      noteRefusal(c, body.error);
       throw new AppError(body.error === 'too_large' ? 'payload_too_large' : 'invalid_request', {
         message: body.error === 'too_large' ? undefined : REJECTED,
       });
@@ -48,6 +50,7 @@ export function webhookRoutes() {
     );
     if (!verified.ok) {
       log('warn', 'webhook.rejected', { requestId, reason: verified.error });
+      noteRefusal(c, verified.error);
       await services.rateLimits.countFailure(c.env, limiterKey);
       throw new AppError('invalid_request', { message: REJECTED });
     }
@@ -57,6 +60,7 @@ export function webhookRoutes() {
     const parsed = parseClerkEvent(body.value);
     if (!parsed.ok) {
       log('warn', 'webhook.rejected', { requestId, svixId, reason: parsed.error });
+      noteRefusal(c, 'not_a_clerk_event');
       throw new AppError('invalid_request', { message: 'The webhook payload is not a Clerk event.' });
     }
     const event = parsed.value;
