@@ -2,6 +2,13 @@ import { isProductionFromSecretKey, parsePublishableKey } from '@clerk/shared/ke
 import * as z from 'zod/mini';
 import type { Database } from './db/database';
 import { log } from './lib/log';
+import {
+  isRetentionDays,
+  RETENTION_DEFAULTS,
+  RETENTION_HINT,
+  type RetentionName,
+  retentionConflicts,
+} from './lib/retention';
 
 /**
  * Secrets are not in wrangler.toml, so `wrangler types` learns them from
@@ -121,6 +128,14 @@ function isOrigin(v: string): boolean {
   return isHttpUrl(v) && new URL(v).origin === v;
 }
 
+/** A RETAIN_* setting: whole days (src/lifecycle/retention.ts); unset ⇒ its default. */
+function retentionDays(name: RetentionName) {
+  return z.pipe(
+    optionalMatching(isRetentionDays, RETENTION_HINT),
+    z.transform((v) => (v === undefined ? RETENTION_DEFAULTS[name] : Number(v))),
+  );
+}
+
 // zod/mini, not zod: the classic build adds ~90 KiB gzip to the Worker bundle.
 const configSchema = z.object({
   ENVIRONMENT: z.pipe(
@@ -170,6 +185,12 @@ const configSchema = z.object({
     optionalMatching((v) => /^[1-9][0-9]{0,6}$/.test(v), 'must be a whole number of milliseconds (1–9999999)'),
     z.transform((v) => (v === undefined ? 30_000 : Number(v))),
   ),
+  // Data lifecycle (src/lifecycle/): an invalid one stops every deletion until fixed.
+  RETAIN_WEBHOOK_PAYLOAD_DAYS: retentionDays('RETAIN_WEBHOOK_PAYLOAD_DAYS'),
+  RETAIN_WEBHOOK_RECORD_DAYS: retentionDays('RETAIN_WEBHOOK_RECORD_DAYS'),
+  RETAIN_AUDIT_HOT_DAYS: retentionDays('RETAIN_AUDIT_HOT_DAYS'),
+  RETAIN_AUDIT_ARCHIVE_DAYS: retentionDays('RETAIN_AUDIT_ARCHIVE_DAYS'),
+  RETAIN_DELETED_TENANT_DAYS: retentionDays('RETAIN_DELETED_TENANT_DAYS'),
 });
 
 type Parsed = z.output<typeof configSchema>;
@@ -237,6 +258,9 @@ export function parseConfig(raw: Record<string, unknown>): Config {
       ? undefined
       : (clerkInstanceOf(parsed.CLERK_PUBLISHABLE_KEY) ?? undefined);
   problems.push(...keyPairProblems(parsed, clerkInstance));
+  for (const conflict of retentionConflicts(parsed))
+    for (const name of conflict.names)
+      if (!problems.some((p) => p.name === name)) problems.push({ name, issue: 'mismatched', hint: conflict.hint });
   return { ...parsed, clerkInstance, problems, warnings: keyWarnings(parsed, clerkInstance) };
 }
 

@@ -11,6 +11,7 @@ export const ERROR_STATUS = {
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,
+  gone: 410,
   payload_too_large: 413,
   rate_limited: 429,
   internal: 500,
@@ -18,6 +19,7 @@ export const ERROR_STATUS = {
   gateway_timeout: 504,
   auth_unavailable: 503,
   misconfigured: 503,
+  storage_unavailable: 503,
 } as const satisfies Record<string, ContentfulStatusCode>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -31,6 +33,7 @@ const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   not_found: 'Not found.',
   method_not_allowed: 'Method not allowed.',
   conflict: 'The request conflicts with the current state.',
+  gone: 'No longer available: retention has removed it.',
   payload_too_large: 'The request body is too large.',
   rate_limited: 'Too many requests; retry later.',
   internal: 'Internal error.',
@@ -38,6 +41,7 @@ const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   gateway_timeout: 'The API origin did not answer in time.',
   auth_unavailable: 'Authentication is temporarily unavailable.',
   misconfigured: 'The service is misconfigured.',
+  storage_unavailable: 'Storage is temporarily unavailable; retry later.',
 };
 
 /**

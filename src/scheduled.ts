@@ -1,6 +1,12 @@
 import { openDatabase } from './db/database';
 import { type Bindings, getConfig, problemsFor } from './env';
 import {
+  DEFAULT_LIFECYCLE_LIMITS,
+  type LifecycleLimits,
+  type LifecycleStatus,
+  runLifecycle,
+} from './lifecycle/run-lifecycle';
+import {
   DEFAULT_RECONCILE_LIMITS,
   type ReconcileLimits,
   type ReconcileReport,
@@ -15,17 +21,23 @@ import {
 } from './webhooks/retry-failed-events';
 
 /** Smaller bounds for tests and drills. */
-export type MaintenanceLimits = { retry?: Partial<RetryLimits>; reconcile?: Partial<ReconcileLimits> };
+export type MaintenanceLimits = {
+  retry?: Partial<RetryLimits>;
+  reconcile?: Partial<ReconcileLimits>;
+  lifecycle?: Partial<LifecycleLimits>;
+};
 
 export type MaintenanceReport = {
   retry: RetryReport | { skipped: string };
   reconcile: ReconcileReport | { skipped: string };
+  lifecycle: LifecycleStatus | { skipped: string };
 };
 
 /**
  * The cron job (wrangler.toml `[triggers]`), run with the same services as the fetch app: retry
- * failed webhooks (through `services.replay`), then one bounded step of reconciliation with Clerk.
- * Each part fails on its own: one error never stops the other.
+ * failed webhooks (through `services.replay`), one bounded step of reconciliation with Clerk, then one
+ * bounded run of the data lifecycle (src/lifecycle/: retention, archive, erasure). Each part fails on its
+ * own: one error never stops the others.
  */
 export async function runMaintenance(
   services: Services,
@@ -36,7 +48,11 @@ export async function runMaintenance(
   const { log } = services;
   const db = openDatabase(env.DB);
   const config = getConfig(env);
-  const report: MaintenanceReport = { retry: { skipped: 'error' }, reconcile: { skipped: 'CLERK_SECRET_KEY' } };
+  const report: MaintenanceReport = {
+    retry: { skipped: 'error' },
+    reconcile: { skipped: 'CLERK_SECRET_KEY' },
+    lifecycle: { skipped: 'error' },
+  };
   try {
     report.retry = await retryFailedWebhooks(db, services.replay, now, { ...DEFAULT_RETRY_LIMITS, ...limits.retry });
   } catch (err) {
@@ -55,6 +71,12 @@ export async function runMaintenance(
       log('error', 'maintenance.reconcile_failed', { error: err });
       report.reconcile = { skipped: 'error' };
     }
+  }
+  try {
+    const lifecycleLimits = { ...DEFAULT_LIFECYCLE_LIMITS, ...limits.lifecycle };
+    report.lifecycle = await runLifecycle({ db, bucket: env.ARCHIVE, config, now, limits: lifecycleLimits });
+  } catch (err) {
+    log('error', 'maintenance.lifecycle_failed', { error: err });
   }
   log('info', 'maintenance.done', report);
   return report;

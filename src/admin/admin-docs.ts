@@ -71,10 +71,11 @@ export const adminRouteDocs: RouteDoc[] = [
     method: 'post',
     path: '/v1/admin/webhooks/{svixId}/replay',
     summary: "Re-apply a stored event's payload (same idempotency rules as a delivery)",
+    description: 'An event whose payload retention or erasure has dropped is 410 `gone`.',
     tag: 'admin',
     security: 'admin',
     params: svixIdParam,
     responses: { 200: { description: 'What the replay did.', schema: replayResponse } },
-    errors: ['invalid_request', 'not_found', ...adminErrors],
+    errors: ['invalid_request', 'not_found', 'gone', ...adminErrors],
   },
 ];

@@ -94,6 +94,8 @@ export function adminRoutes(deps: AdminRoutesDeps) {
       if (!(await getWebhookEventMeta(c.var.db, { svixId })))
         throw new AppError('not_found', { message: 'Webhook event not found.' });
       const result = await deps.replay(c.var.db, svixId, c.var.services.now());
+      if (result.status === 'gone')
+        throw new AppError('gone', { message: "The event's payload has passed its retention; it cannot be replayed." });
       log('info', 'admin.webhook_replay', {
         requestId: c.var.requestId,
         adminUserId: c.var.auth.userId,

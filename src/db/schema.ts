@@ -32,8 +32,18 @@ export const tenants = sqliteTable(
     lastEventAt: integer('last_event_at').notNull().default(0),
     /** When scheduled reconciliation last saw this user in Clerk's Backend API. */
     reconciledAt: integer('reconciled_at'),
+    /**
+     * When the lifecycle job archived this deleted tenant's data to R2 and removed its personal data from D1
+     * (src/lifecycle/): the row then keeps only id, kind, status, source and event times.
+     */
+    erasedAt: integer('erased_at'),
   },
-  (t) => [index('tenants_status_created_idx').on(t.status, t.createdAt, t.id), index('tenants_email_idx').on(t.email)],
+  (t) => [
+    index('tenants_status_created_idx').on(t.status, t.createdAt, t.id),
+    index('tenants_email_idx').on(t.email),
+    // The erasure queue: archived tenants not yet erased (a handful at any time).
+    index('tenants_erase_queue_idx').on(t.archivedAt).where(sql`${t.status} = 'archived' and ${t.erasedAt} is null`),
+  ],
 );
 
 /** Clerk organization memberships; deletes are tombstones (`status = deleted`). */
@@ -118,7 +128,11 @@ export const webhookEvents = sqliteTable(
     status: text('status', { enum: ['received', 'processed', 'failed', 'ignored'] }).notNull(),
     attempts: integer('attempts').notNull().default(0),
     lastError: text('last_error'),
-    payload: text('payload').notNull(),
+    /** The raw body; null once dropped by retention (RETAIN_WEBHOOK_PAYLOAD_DAYS) or erasure. */
+    payload: text('payload'),
+    /** The user and organization the payload names (erasure finds a deleted tenant's payloads by them). */
+    userId: text('user_id'),
+    orgId: text('org_id'),
     receivedAt: integer('received_at').notNull(),
     processedAt: integer('processed_at'),
     nextAttemptAt: integer('next_attempt_at'),
@@ -136,6 +150,13 @@ export const webhookEvents = sqliteTable(
   (t) => [
     index('webhook_events_status_idx').on(t.status, t.nextAttemptAt),
     index('webhook_events_received_idx').on(t.receivedAt),
+    // Partial indexes over the rows that still hold a payload (about RETAIN_WEBHOOK_PAYLOAD_DAYS of traffic):
+    // the retention job drops payloads oldest first, erasure finds a tenant's payloads.
+    index('webhook_events_payload_received_idx').on(t.receivedAt).where(sql`${t.payload} is not null`),
+    index('webhook_events_payload_user_idx')
+      .on(t.userId)
+      .where(sql`${t.payload} is not null and ${t.userId} is not null`),
+    index('webhook_events_payload_org_idx').on(t.orgId).where(sql`${t.payload} is not null and ${t.orgId} is not null`),
   ],
 );
 

@@ -2,8 +2,8 @@ import type { ClerkApi, ClerkApiFailure } from '../clerk/backend-api';
 import { profileOfClerkUser } from '../clerk/user-profile';
 import { type ClerkUser, getClerkUser, listClerkUsers } from '../clerk/users';
 import type { Database } from '../db/database';
+import { readJobState, writeJobState } from '../db/job-state';
 import { log } from '../lib/log';
-import { readJobState, writeJobState } from './job-state';
 import {
   archiveMissingUserTenant,
   listUnseenUserTenants,

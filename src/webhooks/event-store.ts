@@ -1,4 +1,4 @@
-import { and, desc, eq, lt, lte, sql } from 'drizzle-orm';
+import { and, desc, eq, isNotNull, lt, lte, sql } from 'drizzle-orm';
 import { bindCompiled, compiled, d1Of } from '../db/compiled-statement';
 import type { Database } from '../db/database';
 import { keysetPage } from '../db/keyset';
@@ -8,8 +8,19 @@ import { firstRetryAt, nextRetryAtSql } from './retry-policy';
 export type WebhookEventRow = typeof webhookEvents.$inferSelect;
 export type WebhookEventStatus = WebhookEventRow['status'];
 
-/** A verified delivery as it is stored; `bodyHash` is the SHA-256 (hex) of `payload`. */
-export type StoredDelivery = { svixId: string; type: string; eventAt: number; payload: string; bodyHash: string };
+/**
+ * A verified delivery as it is stored; `bodyHash` is the SHA-256 (hex) of `payload`; `userId`/`orgId`
+ * are the tenants the payload names (named-tenants.ts), by which erasure finds it.
+ */
+export type StoredDelivery = {
+  svixId: string;
+  type: string;
+  eventAt: number;
+  payload: string;
+  bodyHash: string;
+  userId: string | null;
+  orgId: string | null;
+};
 
 /**
  * Rows stored before migration 0004 have no hash: they are taken as matching (and get the hash
@@ -47,6 +58,8 @@ function markDoneQuery(db: Database) {
       type: p('type'),
       eventAt: p('eventAt'),
       payload: p('payload'),
+      userId: p('userId'),
+      orgId: p('orgId'),
       bodyHash: p('bodyHash'),
       status: p('status'),
       attempts: 1,
@@ -119,8 +132,8 @@ export async function recordIdReuse(
   return row?.bodyHash ?? null;
 }
 
-/** An event without its payload: payloads hold personal data and stay in D1. */
-export type WebhookEventMeta = Omit<typeof webhookEvents.$inferSelect, 'payload'>;
+/** An event without its payload and whom it names: payloads hold personal data and stay in D1. */
+export type WebhookEventMeta = Omit<typeof webhookEvents.$inferSelect, 'payload' | 'userId' | 'orgId'>;
 export type WebhookPosition = { receivedAt: number; svixId: string };
 
 const meta = {
@@ -180,6 +193,8 @@ export async function listDueFailedEvents(
         lt(webhookEvents.attempts, args.maxAttempts),
         // A null next attempt marks a permanent failure (data that can never apply): never due.
         lte(webhookEvents.nextAttemptAt, args.now),
+        // A payload dropped by erasure leaves nothing to apply.
+        isNotNull(webhookEvents.payload),
       ),
     )
     .orderBy(sql`coalesce(${webhookEvents.nextAttemptAt}, 0)`, webhookEvents.receivedAt)

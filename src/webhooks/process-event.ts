@@ -6,6 +6,7 @@ import { effectStatement } from './effect-statements';
 import { InvalidEventData } from './effects';
 import { getWebhookEvent, markDone, recordFailure, recordIdReuse, type StoredDelivery } from './event-store';
 import { foldEvent } from './fold-event';
+import { namedTenants } from './named-tenants';
 
 export type ProcessOutcome = 'processed' | 'ignored' | 'duplicate';
 
@@ -15,8 +16,8 @@ export type ProcessHooks = {
   onTenantsChanged?: (ids: readonly string[]) => void;
 };
 
-/** A verified delivery before it is stored (its body hash is computed here). */
-export type IncomingDelivery = Omit<StoredDelivery, 'bodyHash'>;
+/** A verified delivery before it is stored (its body hash and the tenants it names are computed here). */
+export type IncomingDelivery = Omit<StoredDelivery, 'bodyHash' | 'userId' | 'orgId'>;
 
 /**
  * Why a delivery could not be applied: bad data or an effect that would cross entities
@@ -66,7 +67,11 @@ export async function processEvent(
   now: number,
   hooks: ProcessHooks = {},
 ): Promise<ProcessOutcome> {
-  const delivery: StoredDelivery = { ...incoming, bodyHash: await bodyHash(incoming.payload) };
+  const delivery: StoredDelivery = {
+    ...incoming,
+    bodyHash: await bodyHash(incoming.payload),
+    ...namedTenants(event),
+  };
   let effects: ReturnType<typeof foldEvent>;
   try {
     effects = foldEvent(event, delivery.eventAt);
@@ -130,13 +135,16 @@ export async function processStoredEvent(
   svixId: string,
   now: number,
   hooks: ProcessHooks = {},
-): Promise<ProcessOutcome | 'not_found'> {
+): Promise<ProcessOutcome | 'not_found' | 'gone'> {
   const row = await getWebhookEvent(db, svixId);
   if (!row) return 'not_found';
+  // Dropped by retention (RETAIN_WEBHOOK_PAYLOAD_DAYS) or erasure: nothing left to apply.
+  if (row.payload === null) return 'gone';
   const delivery: IncomingDelivery = { svixId: row.svixId, type: row.type, eventAt: row.eventAt, payload: row.payload };
   const parsed = parseClerkEvent(row.payload);
   if (!parsed.ok) {
-    await recordFailureSafely(db, { ...delivery, bodyHash: await bodyHash(row.payload) }, parsed.error, now, false);
+    const stored = { ...delivery, bodyHash: await bodyHash(row.payload), userId: row.userId, orgId: row.orgId };
+    await recordFailureSafely(db, stored, parsed.error, now, false);
     throw new ProcessingError('invalid_data', parsed.error);
   }
   return processEvent(db, delivery, parsed.value, now, hooks);

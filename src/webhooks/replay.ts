@@ -3,7 +3,8 @@ import { type ProcessHooks, ProcessingError, processStoredEvent } from './proces
 
 /** What re-applying a stored webhook event did. */
 export type ReplayResult = {
-  status: 'processed' | 'ignored' | 'failed' | 'duplicate' | 'not_found';
+  /** `gone`: the payload was dropped by retention or erasure (the admin route answers 410). */
+  status: 'processed' | 'ignored' | 'failed' | 'duplicate' | 'not_found' | 'gone';
   /** Internal reason when failed (logged, shown to admins, never the payload). */
   error?: string;
 };

@@ -14,6 +14,9 @@ import { verifyDelivery } from './verify-webhook';
 /** Svix payloads are small JSON documents; anything bigger is refused unread. */
 export const MAX_WEBHOOK_BYTES = 1024 * 1024;
 
+/** Seconds a sender is asked to wait when D1 refuses the event's write. */
+export const STORAGE_RETRY_AFTER_S = 30;
+
 /** The generic message for every verification failure; the reason goes to the log only. */
 const REJECTED = 'Webhook verification failed.';
 
@@ -83,6 +86,15 @@ export function webhookRoutes() {
           message: 'This svix-id was already delivered with another body; nothing was applied.',
         });
       }
+      // D1 refused the write (full, overloaded, down): the batch is atomic, so nothing of the event was
+      // applied; Svix retries on any 5xx and Retry-After tells it (and an operator) to come back.
+      if (err instanceof ProcessingError && err.kind === 'storage') {
+        throw new AppError('storage_unavailable', {
+          headers: { 'retry-after': String(STORAGE_RETRY_AFTER_S) },
+          detail: { svixId, type: event.type, error: err.cause },
+          cause: err,
+        });
+      }
       throw new AppError('internal', { detail: { svixId, type: event.type, error: err }, cause: err });
     }
   });
@@ -113,6 +125,6 @@ export const webhookRouteDocs: RouteDoc[] = [
         schema: z.object({ received: z.literal(true), duplicate: z.optional(z.boolean()) }),
       },
     },
-    errors: ['invalid_request', 'conflict', 'payload_too_large', 'internal', 'misconfigured'],
+    errors: ['invalid_request', 'conflict', 'payload_too_large', 'internal', 'misconfigured', 'storage_unavailable'],
   },
 ];

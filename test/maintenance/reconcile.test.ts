@@ -1,8 +1,8 @@
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readJobState } from '../../src/db/job-state';
 import worker from '../../src/index';
-import { readJobState } from '../../src/maintenance/job-state';
 import { RECONCILE_JOB, type ReconcileState, reconcileUsers } from '../../src/maintenance/reconcile-users';
 import { runMaintenance } from '../../src/scheduled';
 import { createServices, type Services } from '../../src/services/services';

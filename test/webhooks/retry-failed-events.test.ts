@@ -85,7 +85,15 @@ describe('retryFailedWebhooks', () => {
       const meta = await getWebhookEventMeta(db, { svixId: id });
       await recordFailure(
         db,
-        { svixId: id, type: meta!.type, eventAt: meta!.eventAt, payload: '', bodyHash: meta!.bodyHash ?? '' },
+        {
+          svixId: id,
+          type: meta!.type,
+          eventAt: meta!.eventAt,
+          payload: '',
+          bodyHash: meta!.bodyHash ?? '',
+          userId: null,
+          orgId: null,
+        },
         'storage',
         now,
         true,

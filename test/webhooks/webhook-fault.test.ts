@@ -58,7 +58,7 @@ describe('storage faults', () => {
   beforeEach(() => void vi.spyOn(console, 'error').mockImplementation(() => {}));
   afterEach(() => vi.restoreAllMocks());
 
-  it('a D1 failure mid-event ⇒ 500, no partial state, failure recorded; the redelivery succeeds', async () => {
+  it('a D1 failure mid-event ⇒ 503 storage_unavailable + Retry-After, no partial state, failure recorded; the redelivery succeeds', async () => {
     const userId = uid('user');
     const sid = uid('sess');
     const at = Date.now();
@@ -67,7 +67,8 @@ describe('storage faults', () => {
     // Batch: [mark processed, login audit, daily active]; fail after the audit ran.
     const { db, batches } = faultyDb({ at: 2 });
     const res = await post({ ...env, DB: db }, body, headers);
-    const error = await expectError(res, 500, 'internal');
+    expect(res.headers.get('retry-after')).toBe('30');
+    const error = await expectError(res, 503, 'storage_unavailable');
     expect(JSON.stringify(error)).not.toMatch(/job_state|constraint|D1_ERROR/i);
     expect(batches).toEqual([3]);
 
@@ -105,12 +106,12 @@ describe('storage faults', () => {
     });
   });
 
-  it('storage entirely down ⇒ 500 and nothing written; later delivery succeeds', async () => {
+  it('storage entirely down ⇒ 503 storage_unavailable and nothing written; later delivery succeeds', async () => {
     const userId = uid('user');
     const body = JSON.stringify(clerkEvent('user.created', { id: userId, first_name: 'Down' }, Date.now()));
     const headers = svixHeaders(body);
     const { db } = faultyDb({ down: true });
-    await expectError(await post({ ...env, DB: db }, body, headers), 500, 'internal');
+    await expectError(await post({ ...env, DB: db }, body, headers), 503, 'storage_unavailable');
     expect(await first('select * from tenants where id = ?', userId)).toBeNull();
     expect(await first('select * from webhook_events where svix_id = ?', headers['svix-id'])).toBeNull();
     const ok = await post(env, body, svixHeaders(body, { id: headers['svix-id'] }));
@@ -123,7 +124,7 @@ describe('storage faults', () => {
     const body = JSON.stringify(clerkEvent('user.created', { id: userId, first_name: 'Replay' }, Date.now()));
     const headers = svixHeaders(body);
     const { db } = faultyDb({ at: 1 });
-    await expectError(await post({ ...env, DB: db }, body, headers), 500, 'internal');
+    await expectError(await post({ ...env, DB: db }, body, headers), 503, 'storage_unavailable');
     const d = drizzle(env.DB, { schema });
     const svixId = headers['svix-id'] as string;
     expect(await processStoredEvent(d, svixId, Date.now())).toBe('processed');

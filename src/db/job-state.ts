@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
-import type { Database } from '../db/database';
-import { jobState } from '../db/schema';
+import type { Database } from './database';
+import { jobState } from './schema';
 
 /** A scheduled job's saved state (JSON), or null when none or unreadable. */
 export async function readJobState<T>(db: Database, args: { name: string }): Promise<T | null> {

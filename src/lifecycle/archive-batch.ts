@@ -1,0 +1,116 @@
+import type { BatchItem } from 'drizzle-orm/batch';
+import type { Database } from '../db/database';
+import { readJobState, writeJobState } from '../db/job-state';
+import { clearJobState } from './lifecycle-store';
+import { gzipNdjson } from './ndjson-gzip';
+
+/** One planned archive object: its key and the ids of the rows it holds. */
+export type PlannedObject = { key: string; ids: string[] };
+
+/** A batch written to R2 but not yet deleted from D1, saved before the first write (a write-ahead record). */
+export type PendingBatch = { rule: string; objects: PlannedObject[] };
+
+/** How one kind of row leaves D1 for the archive. */
+export type ArchiveRule<Row> = {
+  name: string;
+  idOf: (row: Row) => string;
+  /** Rows → objects, deterministic (the same rows give the same keys). */
+  plan: (rows: readonly Row[]) => PlannedObject[];
+  record: (row: Row) => unknown;
+  selectByIds: (db: Database, ids: readonly string[]) => Promise<Row[]>;
+  deleteByIds: (db: Database, ids: readonly string[]) => BatchItem<'sqlite'>;
+};
+
+export const PENDING_BATCH_JOB = 'lifecycle.pending';
+
+/** An R2 call failed (the run reports `r2_failed`; nothing it guarded was deleted). */
+export class ArchiveError extends Error {
+  constructor(operation: string, cause: unknown) {
+    super(`archive ${operation} failed`, { cause });
+    this.name = 'ArchiveError';
+  }
+}
+
+/** Runs an R2 call, turning its failure into an ArchiveError. */
+export async function onArchive<T>(operation: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    throw new ArchiveError(operation, err);
+  }
+}
+
+/** Parallel R2 writes per batch (a Worker keeps at most six connections open at once). */
+const PUT_CONCURRENCY = 6;
+
+/**
+ * Export-then-delete, idempotent and resumable. 1. the plan (keys and row ids) is saved in `job_state`;
+ * 2. every object is written to R2; 3. the rows are deleted from D1 and the plan cleared in ONE atomic
+ * batch. A crash or an R2 failure before 3 leaves the rows in D1 and the plan saved: the next run writes
+ * the same rows under the same keys again (an overwrite, never a second copy), then deletes. A crash
+ * after 3 left nothing to redo. So no row is lost (deleted only once written) or duplicated (one key).
+ */
+export async function archiveRows<Row>(
+  db: Database,
+  bucket: R2Bucket,
+  rule: ArchiveRule<Row>,
+  rows: readonly Row[],
+  now: number,
+): Promise<number> {
+  if (rows.length === 0) return 0;
+  const pending: PendingBatch = { rule: rule.name, objects: rule.plan(rows) };
+  await writeJobState(db, { name: PENDING_BATCH_JOB, value: pending, now });
+  return completeBatch(db, bucket, rule, pending, rows);
+}
+
+/** Finishes a batch a previous run left half done (its rows re-read by id); returns rows archived. */
+export async function resumePendingBatch(
+  db: Database,
+  bucket: R2Bucket,
+  rules: readonly ArchiveRule<unknown>[],
+): Promise<number> {
+  const pending = await readJobState<PendingBatch>(db, { name: PENDING_BATCH_JOB });
+  if (!pending) return 0;
+  const rule = rules.find((r) => r.name === pending.rule);
+  if (!rule || !Array.isArray(pending.objects)) {
+    await clearJobState(db, PENDING_BATCH_JOB);
+    return 0;
+  }
+  const ids = pending.objects.flatMap((o) => o.ids);
+  const rows: unknown[] = [];
+  for (let i = 0; i < ids.length; i += 1000) rows.push(...(await rule.selectByIds(db, ids.slice(i, i + 1000))));
+  return completeBatch(db, bucket, rule, pending, rows);
+}
+
+async function completeBatch<Row>(
+  db: Database,
+  bucket: R2Bucket,
+  rule: ArchiveRule<Row>,
+  pending: PendingBatch,
+  rows: readonly Row[],
+): Promise<number> {
+  const byId = new Map(rows.map((r) => [rule.idOf(r), r]));
+  const present = pending.objects
+    .map((o) => ({ key: o.key, rows: o.ids.flatMap((id) => (byId.has(id) ? [byId.get(id) as Row] : [])) }))
+    .filter((o) => o.rows.length > 0);
+  for (let i = 0; i < present.length; i += PUT_CONCURRENCY) {
+    await Promise.all(
+      present.slice(i, i + PUT_CONCURRENCY).map(async (o) => {
+        const body = await gzipNdjson(o.rows.map(rule.record));
+        await onArchive('put', () =>
+          bucket.put(o.key, body, {
+            httpMetadata: { contentType: 'application/gzip' },
+            customMetadata: { rows: String(o.rows.length), format: 'ndjson' },
+          }),
+        );
+      }),
+    );
+  }
+  const ids = present.flatMap((o) => o.rows.map(rule.idOf));
+  if (ids.length === 0) {
+    await clearJobState(db, PENDING_BATCH_JOB);
+    return 0;
+  }
+  await db.batch([rule.deleteByIds(db, ids), clearJobState(db, PENDING_BATCH_JOB)]);
+  return ids.length;
+}

@@ -1,0 +1,145 @@
+import { and, asc, eq, inArray, isNotNull, lt, notInArray, sql } from 'drizzle-orm';
+import { d1Of } from '../db/compiled-statement';
+import type { Database } from '../db/database';
+import { jobState, loginAudits, webhookEvents } from '../db/schema';
+
+/**
+ * The lifecycle job's D1 statements. Every one touches at most `limit` rows (≤ 1,000: D1's advice for
+ * deletes, and a bounded hold on its single writer), picked oldest first through an index.
+ */
+
+const DONE = ['processed', 'ignored'] as const;
+
+/** A JSON array of ids as ONE bound parameter (D1 allows 100 per statement; a batch holds 1,000). */
+const idsIn = (column: unknown, ids: readonly string[]) =>
+  sql`${column} in (select value from json_each(${JSON.stringify(ids)}))`;
+
+/** Drops the payloads of done events received before `cutoff`; their records stay. Returns how many. */
+export async function dropDonePayloads(db: Database, args: { cutoff: number; limit: number }): Promise<number> {
+  const due = db
+    .select({ id: webhookEvents.svixId })
+    .from(webhookEvents)
+    .where(
+      and(
+        isNotNull(webhookEvents.payload),
+        lt(webhookEvents.receivedAt, args.cutoff),
+        inArray(webhookEvents.status, [...DONE]),
+      ),
+    )
+    .orderBy(asc(webhookEvents.receivedAt))
+    .limit(args.limit);
+  const res = await db.update(webhookEvents).set({ payload: null }).where(inArray(webhookEvents.svixId, due));
+  return res.meta.changes ?? 0;
+}
+
+/**
+ * Deletes records received before `cutoff` that hold nothing to archive: done events, and failed ones whose
+ * payload is already gone (erasure). Failed events with a payload are archived first (selectDueFailedEvents).
+ */
+export async function deleteSpentRecords(db: Database, args: { cutoff: number; limit: number }): Promise<number> {
+  const due = db
+    .select({ id: webhookEvents.svixId })
+    .from(webhookEvents)
+    .where(
+      and(
+        lt(webhookEvents.receivedAt, args.cutoff),
+        sql`(${inArray(webhookEvents.status, [...DONE])} or ${webhookEvents.payload} is null)`,
+      ),
+    )
+    .orderBy(asc(webhookEvents.receivedAt))
+    .limit(args.limit);
+  const res = await db.delete(webhookEvents).where(inArray(webhookEvents.svixId, due));
+  return res.meta.changes ?? 0;
+}
+
+export type WebhookEventRow = typeof webhookEvents.$inferSelect;
+export type LoginAuditRow = typeof loginAudits.$inferSelect;
+
+/** Failed (or never finished) events received before `cutoff` that still hold a payload: archived, then deleted. */
+export function selectDueFailedEvents(db: Database, args: { cutoff: number; limit: number }) {
+  return db
+    .select()
+    .from(webhookEvents)
+    .where(
+      and(
+        lt(webhookEvents.receivedAt, args.cutoff),
+        notInArray(webhookEvents.status, [...DONE]),
+        isNotNull(webhookEvents.payload),
+      ),
+    )
+    .orderBy(asc(webhookEvents.receivedAt), asc(webhookEvents.svixId))
+    .limit(args.limit);
+}
+
+export function selectEventsByIds(db: Database, ids: readonly string[]) {
+  return db.select().from(webhookEvents).where(idsIn(webhookEvents.svixId, ids));
+}
+
+export function deleteEventsByIds(db: Database, ids: readonly string[]) {
+  return db.delete(webhookEvents).where(idsIn(webhookEvents.svixId, ids));
+}
+
+/** Login audits created before `cutoff`, oldest first (index `login_audits_created_idx`). */
+export function selectDueAudits(db: Database, args: { cutoff: number; limit: number }) {
+  return db
+    .select()
+    .from(loginAudits)
+    .where(lt(loginAudits.createdAt, args.cutoff))
+    .orderBy(asc(loginAudits.createdAt), asc(loginAudits.sessionId))
+    .limit(args.limit);
+}
+
+export function selectAuditsByIds(db: Database, ids: readonly string[]) {
+  return db.select().from(loginAudits).where(idsIn(loginAudits.sessionId, ids));
+}
+
+export function deleteAuditsByIds(db: Database, ids: readonly string[]) {
+  return db.delete(loginAudits).where(idsIn(loginAudits.sessionId, ids));
+}
+
+/**
+ * Deletes MAU rollup rows older than `beforeDay` (`daily_active_users` by day, `user_last_active` by last
+ * day). The per-day counts (`daily_active_counts`, one row a day) are kept. Returns rows deleted.
+ */
+export async function deleteOldDailyActive(db: Database, args: { beforeDay: string; limit: number }): Promise<number> {
+  const d1 = d1Of(db);
+  const [days, users] = await d1.batch([
+    d1
+      .prepare(
+        'delete from daily_active_users where rowid in ' +
+          '(select rowid from daily_active_users where day < ?1 order by day limit ?2)',
+      )
+      .bind(args.beforeDay, args.limit),
+    d1
+      .prepare(
+        'delete from user_last_active where user_id in ' +
+          '(select user_id from user_last_active where last_day < ?1 limit ?2)',
+      )
+      .bind(args.beforeDay, args.limit),
+  ]);
+  return (days?.meta.changes ?? 0) + (users?.meta.changes ?? 0);
+}
+
+/** How many rows are still due (counted up to `cap`, through the same indexes): readiness's `pending`. */
+export async function countDue(
+  db: Database,
+  args: { payloadCutoff: number; recordCutoff: number; auditCutoff: number; cap: number },
+): Promise<number> {
+  const d1 = d1Of(db);
+  const bounded = (select: string, ...params: unknown[]) =>
+    d1.prepare(`select count(*) as n from (${select} limit ?)`).bind(...params, args.cap);
+  const results = await d1.batch<{ n: number }>([
+    bounded(
+      "select 1 from webhook_events where payload is not null and received_at < ? and status in ('processed', 'ignored')",
+      args.payloadCutoff,
+    ),
+    bounded('select 1 from webhook_events where received_at < ?', args.recordCutoff),
+    bounded('select 1 from login_audits where created_at < ?', args.auditCutoff),
+  ]);
+  return results.reduce((sum, r) => sum + Number(r.results[0]?.n ?? 0), 0);
+}
+
+/** Removes a job-state entry (in the same atomic batch as the deletes it guarded). */
+export function clearJobState(db: Database, name: string) {
+  return db.delete(jobState).where(eq(jobState.name, name));
+}

@@ -1,0 +1,31 @@
+/**
+ * Gzip-compressed NDJSON, the archive's one format (`zcat file | jq` reads it). Objects are compressed to
+ * bytes first: an R2 `put()` of a stream needs a known length, and a batch is bounded (≤ 1,000 rows).
+ */
+export async function gzipNdjson(rows: readonly unknown[]): Promise<Uint8Array> {
+  const text = rows.map((r) => `${JSON.stringify(r)}\n`).join('');
+  const stream = new Blob([text]).stream().pipeThrough(new CompressionStream('gzip'));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+/**
+ * The lines of a gzip NDJSON body, decompressed as they stream (an archived object is never read whole).
+ * Empty lines are skipped; each line is returned as text, to be parsed or passed through.
+ */
+export async function* ndjsonGzipLines(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  const reader = body.pipeThrough(new DecompressionStream('gzip')).pipeThrough(new TextDecoderStream()).getReader();
+  let rest = '';
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      rest += value;
+      const lines = rest.split('\n');
+      rest = lines.pop() ?? '';
+      for (const line of lines) if (line.trim() !== '') yield line;
+    }
+    if (rest.trim() !== '') yield rest;
+  } finally {
+    reader.releaseLock();
+  }
+}

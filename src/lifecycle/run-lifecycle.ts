@@ -1,0 +1,146 @@
+import type { Database } from '../db/database';
+import { writeJobState } from '../db/job-state';
+import { type Config, problemsFor } from '../env';
+import { log } from '../lib/log';
+import { cutoffsAt, RETENTION_NAMES, type Retention } from '../lib/retention';
+import { DAY_MS, utcDay } from '../lib/utc-day';
+import { ArchiveError, type ArchiveRule, archiveRows, resumePendingBatch } from './archive-batch';
+import { expireArchive } from './archive-expiry';
+import { auditRule, failedEventRule } from './archive-rules';
+import {
+  countDue,
+  deleteOldDailyActive,
+  deleteSpentRecords,
+  dropDonePayloads,
+  selectDueAudits,
+  selectDueFailedEvents,
+} from './lifecycle-store';
+
+/** Per-run bounds: each rule does at most `batchesPerRule` statements/batches of `batchRows` rows. */
+export type LifecycleLimits = { batchRows: number; batchesPerRule: number; listPagesPerRun: number };
+export const DEFAULT_LIFECYCLE_LIMITS: LifecycleLimits = { batchRows: 1000, batchesPerRule: 5, listPagesPerRun: 5 };
+
+/**
+ * MAU rows (`daily_active_users`, `user_last_active`) are kept this long: 90 days of usage history, each
+ * day's MAU counting the 30 days before it (src/admin/usage-store.ts), so 120 days; per-day counts stay.
+ */
+export const DAILY_ACTIVE_KEEP_DAYS = 120;
+
+export type LifecycleReport = {
+  /** Rows written to ARCHIVE (and then removed from D1). */
+  archived: number;
+  /** Rows or payloads removed from D1, and objects expired from ARCHIVE. */
+  deleted: number;
+  /** Rows still due when the run's budget ran out (counted up to 10,000 per rule; 0: caught up). */
+  pending: number;
+  detail: Record<string, number>;
+  /** Why part of the run stopped (`r2_write_failed`, `d1_failed`); the next run retries it. */
+  error?: string;
+};
+
+export type LifecycleStatus = LifecycleReport & { lastRunAt: number; skipped?: 'misconfigured'; problems?: string[] };
+
+/** job_state entry read by readiness (`checks.storage.lifecycle`). */
+export const LIFECYCLE_STATUS_JOB = 'lifecycle.status';
+
+export type LifecycleDeps = { db: Database; bucket: R2Bucket; config: Config; now: number; limits?: LifecycleLimits };
+
+/** Repeats a bounded step until it does less than a full batch or the run's budget for it is spent. */
+async function drain(limits: LifecycleLimits, step: (limit: number) => Promise<number>) {
+  let total = 0;
+  for (let i = 0; i < limits.batchesPerRule; i++) {
+    const n = await step(limits.batchRows);
+    total += n;
+    if (n < limits.batchRows) return { total, full: false };
+  }
+  return { total, full: true };
+}
+
+async function archiveDue<Row>(
+  deps: LifecycleDeps,
+  limits: LifecycleLimits,
+  rule: ArchiveRule<Row>,
+  select: (limit: number) => Promise<Row[]>,
+) {
+  return drain(limits, async (limit) => archiveRows(deps.db, deps.bucket, rule, await select(limit), deps.now));
+}
+
+/**
+ * One bounded run of the data lifecycle (the cron, its `scheduledTime` as `now`). Nothing is deleted while
+ * any RETAIN_* setting is invalid. Order: finish a half-done batch, drop payloads, archive failed events
+ * and delete spent records, archive audits, trim MAU rows, expire archived objects.
+ */
+export async function runLifecycle(deps: LifecycleDeps): Promise<LifecycleStatus> {
+  const { db, config, now } = deps;
+  const limits = deps.limits ?? DEFAULT_LIFECYCLE_LIMITS;
+  const problems = problemsFor(config, RETENTION_NAMES);
+  if (problems.length > 0) {
+    const status: LifecycleStatus = {
+      lastRunAt: now,
+      skipped: 'misconfigured',
+      problems: [...new Set(problems.map((p) => p.name))],
+      archived: 0,
+      deleted: 0,
+      pending: 0,
+      detail: {},
+    };
+    await writeJobState(db, { name: LIFECYCLE_STATUS_JOB, value: status, now });
+    return status;
+  }
+  const cut = cutoffsAt(config as Retention, now);
+  const detail: Record<string, number> = {};
+  let backlog = false;
+  let error: string | undefined;
+  const rules = [auditRule, failedEventRule] as unknown as ArchiveRule<unknown>[];
+  try {
+    detail.resumed = await resumePendingBatch(db, deps.bucket, rules);
+    const payloads = await drain(limits, (limit) => dropDonePayloads(db, { cutoff: cut.payload, limit }));
+    const failed = await archiveDue(deps, limits, failedEventRule, (limit) =>
+      selectDueFailedEvents(db, { cutoff: cut.record, limit }),
+    );
+    const records = await drain(limits, (limit) => deleteSpentRecords(db, { cutoff: cut.record, limit }));
+    const audits = await archiveDue(deps, limits, auditRule, (limit) =>
+      selectDueAudits(db, { cutoff: cut.auditHot, limit }),
+    );
+    const beforeDay = utcDay(now - DAILY_ACTIVE_KEEP_DAYS * DAY_MS);
+    const daily = await drain(limits, (limit) => deleteOldDailyActive(db, { beforeDay, limit }));
+    Object.assign(detail, {
+      payloadsDropped: payloads.total,
+      failedEventsArchived: failed.total,
+      recordsDeleted: records.total,
+      auditsArchived: audits.total,
+      dailyActiveDeleted: daily.total,
+    });
+    backlog = payloads.full || failed.full || records.full || audits.full || daily.full;
+    detail.objectsExpired = await expireArchive(db, deps.bucket, {
+      beforeDay: utcDay(cut.auditArchive),
+      deletedBeforeDay: utcDay(cut.deletedTenant),
+      pages: limits.listPagesPerRun,
+      now,
+    });
+  } catch (err) {
+    // Nothing was deleted that was not written first (archive-batch.ts); the next run goes on from here.
+    error = err instanceof ArchiveError ? 'r2_failed' : 'd1_failed';
+    log('error', 'lifecycle.failed', { error: err, stage: error });
+  }
+  const pending =
+    backlog || error !== undefined
+      ? await countDue(db, {
+          payloadCutoff: cut.payload,
+          recordCutoff: cut.record,
+          auditCutoff: cut.auditHot,
+          cap: 10_000,
+        }).catch(() => -1)
+      : 0;
+  const n = (k: string) => detail[k] ?? 0;
+  const status: LifecycleStatus = {
+    lastRunAt: now,
+    archived: n('resumed') + n('failedEventsArchived') + n('auditsArchived'),
+    deleted: n('payloadsDropped') + n('recordsDeleted') + n('dailyActiveDeleted') + n('objectsExpired'),
+    pending,
+    detail,
+    ...(error === undefined ? {} : { error }),
+  };
+  await writeJobState(db, { name: LIFECYCLE_STATUS_JOB, value: status, now });
+  return status;
+}
