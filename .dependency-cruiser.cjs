@@ -9,7 +9,7 @@
 //   pure helpers      src/lib: plain functions and classes over data, no Hono, nothing of the app but errors.ts
 // Build-time code (scripts/, e.g. the OpenAPI aggregator in scripts/openapi/) may import src/; src/ never
 // imports it back, so nothing of it reaches the Worker bundle.
-const FEATURES = '^src/(admin|auth|gateway|health|lifecycle|maintenance|openapi|tenants|webhooks)/';
+const FEATURES = '^src/(admin|auth|gateway|health|lifecycle|maintenance|openapi|revocation|tenants|webhooks)/';
 const ROOT = '^src/((app|index|scheduled)\\.ts$|services/)';
 // Pure cores: plain functions over data, tested without HTTP or storage (token verification and
 // recognition, the gateway's path/route/assertion rules, the webhook folds, the Clerk profile rule).

@@ -21,6 +21,7 @@ import { recordMetrics } from './metrics/record-metrics';
 import { OPENAPI_JSON } from './openapi/openapi.generated';
 import { openapiRoutes } from './openapi/openapi-routes';
 import { limitsCheck } from './rate-limit/limits-check';
+import { revocationCheck } from './revocation/revocation-readiness';
 import { createServices, type Services, withServices } from './services/services';
 import { createLoadMachineTenant } from './tenants/machine-tenant';
 import { meRoutes } from './tenants/me-route';
@@ -87,6 +88,7 @@ export function createApp(options: AppOptions = {}) {
         machineTokensCheck,
         limitsCheck,
         gatewayCheck,
+        revocationCheck,
       ]),
     )
     .route('/', openapiRoutes(OPENAPI_JSON))

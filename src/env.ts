@@ -191,6 +191,14 @@ const configSchema = z.object({
   RETAIN_AUDIT_HOT_DAYS: retentionDays('RETAIN_AUDIT_HOT_DAYS'),
   RETAIN_AUDIT_ARCHIVE_DAYS: retentionDays('RETAIN_AUDIT_ARCHIVE_DAYS'),
   RETAIN_DELETED_TENANT_DAYS: retentionDays('RETAIN_DELETED_TENANT_DAYS'),
+  // Instant revocation (src/revocation/): a revoked session is refused everywhere within this interval.
+  REVOCATION_REFRESH_MS: z.pipe(
+    optionalMatching(
+      (v) => /^[1-9][0-9]{2,4}$/.test(v) && Number(v) >= 200 && Number(v) <= 60_000,
+      'must be a whole number of milliseconds (200–60000)',
+    ),
+    z.transform((v) => (v === undefined ? 2_000 : Number(v))),
+  ),
 });
 
 type Parsed = z.output<typeof configSchema>;

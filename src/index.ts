@@ -3,6 +3,8 @@ import type { Bindings } from './env';
 import { runMaintenance } from './scheduled';
 import { createServices } from './services/services';
 
+export { Revocations } from './revocation/revocations-object';
+
 // The isolate's state, built once: the fetch app and the cron share it (one tenant cache, one clock).
 const services = createServices();
 const app = createApp({ services });

@@ -12,6 +12,7 @@ import {
   type ReconcileReport,
   reconcileUsers,
 } from './maintenance/reconcile-users';
+import { revocationWriter } from './revocation/revocation-check';
 import type { Services } from './services/services';
 import {
   DEFAULT_RETRY_LIMITS,
@@ -54,7 +55,9 @@ export async function runMaintenance(
     lifecycle: { skipped: 'error' },
   };
   try {
-    report.retry = await retryFailedWebhooks(db, services.replay, now, { ...DEFAULT_RETRY_LIMITS, ...limits.retry });
+    const revoke = revocationWriter(env);
+    const replay: typeof services.replay = (d, svixId, at) => services.replay(d, svixId, at, revoke);
+    report.retry = await retryFailedWebhooks(db, replay, now, { ...DEFAULT_RETRY_LIMITS, ...limits.retry });
   } catch (err) {
     log('error', 'maintenance.retry_failed', { error: err });
   }

@@ -4,6 +4,7 @@ import { gatewayRouteDocs } from '../../src/gateway/gateway-docs';
 import { healthRouteDocs } from '../../src/health/health-routes';
 import type { RouteDoc } from '../../src/http/route-doc';
 import { openapiRouteDocs } from '../../src/openapi/openapi-routes';
+import { revocationRouteDocs } from '../../src/revocation/revocation-routes';
 import { meRouteDocs } from '../../src/tenants/me-route';
 import { tenantRouteDocs } from '../../src/tenants/tenant-routes';
 import { webhookRouteDocs } from '../../src/webhooks/webhook-route';
@@ -18,6 +19,7 @@ export function allRouteDocs(): RouteDoc[] {
     ...openapiRouteDocs,
     ...tenantRouteDocs,
     ...adminRouteDocs,
+    ...revocationRouteDocs,
     ...gatewayRouteDocs,
   ];
 }

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { strictRevocation } from '../auth/session-middleware';
 import { AppError } from '../errors';
 import { factory } from '../http/factory';
 import { requireConfig } from '../http/middleware';
@@ -6,6 +7,8 @@ import { validate } from '../http/validate';
 import { log } from '../lib/log';
 import { signedPage } from '../lib/paging';
 import { iso } from '../lib/schemas';
+import { revocationWriter } from '../revocation/revocation-check';
+import { revocationAdminRoutes } from '../revocation/revocation-routes';
 import { toTenantJson } from '../tenants/tenant-json';
 import { getTenant, searchTenants } from '../tenants/tenant-store';
 import { getWebhookEventMeta, listWebhookEvents, type WebhookEventMeta } from '../webhooks/event-store';
@@ -56,6 +59,8 @@ export function adminRoutes(deps: AdminRoutesDeps) {
     .use(
       requireAdmin(deps.secondFactorMaxAgeMinutes ?? ADMIN_SECOND_FACTOR_MAX_AGE_MINUTES),
       requireConfig('CLERK_SECRET_KEY'),
+      // Admin acts on everyone: its caller's session is checked in the revocation object at request time.
+      strictRevocation,
     )
     .get('/tenants', validate('query', tenantSearchQuery), async (c) => {
       const q = c.req.valid('query');
@@ -93,7 +98,7 @@ export function adminRoutes(deps: AdminRoutesDeps) {
       const { svixId } = c.req.valid('param');
       if (!(await getWebhookEventMeta(c.var.db, { svixId })))
         throw new AppError('not_found', { message: 'Webhook event not found.' });
-      const result = await deps.replay(c.var.db, svixId, c.var.services.now());
+      const result = await deps.replay(c.var.db, svixId, c.var.services.now(), revocationWriter(c.env));
       if (result.status === 'gone')
         throw new AppError('gone', { message: "The event's payload has passed its retention; it cannot be replayed." });
       log('info', 'admin.webhook_replay', {
@@ -111,5 +116,6 @@ export function adminRoutes(deps: AdminRoutesDeps) {
         ...(result.error === undefined ? {} : { error: result.error }),
         event: event ? webhookJson(event) : null,
       });
-    });
+    })
+    .route('/', revocationAdminRoutes());
 }

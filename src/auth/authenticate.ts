@@ -5,6 +5,7 @@ import { AppError } from '../errors';
 import { log } from '../lib/log';
 import { noteRefusal } from '../metrics/record-metrics';
 import { clientIp } from '../rate-limit/limiters';
+import { isRevoked, type RevocationMode } from '../revocation/revocation-check';
 import { isCsrfSafe } from './csrf';
 import { KeysUnavailableError } from './key-cache';
 import { MachineRefusal, verifyMachineCredential } from './machine-auth';
@@ -23,14 +24,16 @@ export type AuthenticateOptions = {
   accept: readonly TokenType[];
   /** Return null (instead of 401) when the request carries no credential at all. */
   optional?: boolean;
+  /** How revoked sessions are found: this isolate's snapshot (default) or the object itself (`strict`). */
+  revocation?: RevocationMode;
 };
 
 type Carrier = 'header' | 'cookie';
 
 /** The one place a refusal is mapped to the wire: 401 `invalid_token`, the reason only in the log. */
-function refuse(
+export function refuse(
   c: Context<AppEnv>,
-  reason: AuthFailure | MachineFailure | 'type_not_accepted',
+  reason: AuthFailure | MachineFailure | 'type_not_accepted' | 'revoked',
   carrier: Carrier,
   tokenType: TokenType = 'session_token',
 ): never {
@@ -158,5 +161,7 @@ async function verifyCredential(c: Context<AppEnv>, opts: AuthenticateOptions): 
     if (!(clientUat > 0)) refuse(c, 'client_signed_out', carrier);
     if (Number(result.value.auth.claims.iat) < clientUat) refuse(c, 'client_signed_out', carrier);
   }
+  // A step after the (pure) verification: a revoked session is refused like an expired token.
+  if (await isRevoked(c, result.value.auth, opts.revocation ?? 'snapshot')) refuse(c, 'revoked', carrier);
   return result.value.auth;
 }

@@ -1,5 +1,6 @@
 import { factory } from '../http/factory';
-import { authenticate } from './authenticate';
+import { isRevoked } from '../revocation/revocation-check';
+import { authenticate, refuse } from './authenticate';
 import { TOKEN_TYPES } from './token-type';
 
 /** Session authentication for `/v1/*`: `authenticate()` with session tokens; sets `c.var.auth`. */
@@ -13,5 +14,17 @@ export const sessionAuth = factory.createMiddleware(async (c, next) => {
 export const anyTokenAuth = factory.createMiddleware(async (c, next) => {
   const auth = await authenticate(c, { accept: TOKEN_TYPES });
   if (auth) c.set('auth', auth);
+  await next();
+});
+
+/**
+ * The request-time revocation check for routes already authenticated (`/v1/admin/*`): the caller's session
+ * is looked up in the `REVOCATIONS` object itself, not this isolate's snapshot; 401 when revoked, 503
+ * `auth_unavailable` when the object cannot answer. Machine callers have no session to look up.
+ */
+export const strictRevocation = factory.createMiddleware(async (c, next) => {
+  const auth = c.get('auth');
+  const carrier = c.req.header('authorization') === undefined ? 'cookie' : 'header';
+  if (await isRevoked(c, auth, 'strict')) refuse(c, 'revoked', carrier);
   await next();
 });

@@ -91,7 +91,13 @@ async function identityFor(
   audience: string,
 ): Promise<Identity | null> {
   const auth =
-    route.auth === 'none' ? null : await authenticate(c, { accept: route.accept, optional: route.auth === 'optional' });
+    route.auth === 'none'
+      ? null
+      : await authenticate(c, {
+          accept: route.accept,
+          optional: route.auth === 'optional',
+          revocation: route.revocation,
+        });
   if (!auth) return null;
   c.set('auth', auth);
   // Per subject (DESIGN.md): a caller over GATEWAY_LIMITER is 429 before any tenant, signing or origin work.

@@ -34,6 +34,8 @@ const routeFields = z.strictObject({
   secondFactorMinutes: z.optional(z.int().check(z.positive(), z.lte(10_080))),
   forwardCredentials: z._default(z.boolean(), false),
   cors: z._default(z.enum(['edge', 'origin']), 'edge'),
+  // `strict`: the session is looked up in the REVOCATIONS object on every request (src/revocation/).
+  revocation: z._default(z.enum(['snapshot', 'strict']), 'snapshot'),
 });
 // Identity rules cannot be met by an anonymous request: they need `auth: "required"`.
 const routeSchema = routeFields.check(

@@ -7,6 +7,7 @@ import { CursorCodec } from '../lib/cursor';
 import { log as defaultLog, type Logger } from '../lib/log';
 import { MetricsRecorder } from '../metrics/recorder';
 import { RateLimits } from '../rate-limit/rate-limits';
+import { type CacheLike, RevocationState } from '../revocation/revocation-state';
 import { TenantCache } from '../tenants/tenant-cache';
 import { createReplay, type ReplayFn } from '../webhooks/replay';
 import { SvixVerifiers } from '../webhooks/verify-webhook';
@@ -19,6 +20,8 @@ export type ServicesOptions = {
   /** Outbound HTTP (Clerk's Backend API only). */
   fetch?: typeof fetch;
   log?: Logger;
+  /** The colo's cache for revocation snapshots; default `caches.default` (tests give a counted stub). */
+  revocationCache?: () => CacheLike | undefined;
 };
 
 /**
@@ -46,6 +49,8 @@ export type Services = {
   readonly webhookVerifiers: SvixVerifiers;
   /** The auth-failure penalty box and the missing-limiter log (once per isolate). */
   readonly rateLimits: RateLimits;
+  /** This isolate's copy of the revocation deny set, refreshed in the background (src/revocation/). */
+  readonly revocations: RevocationState;
   /** The gateway's parsed route tables and imported signing keys. */
   readonly gateway: GatewayState;
   /** Tenants changed by a webhook or by reconciliation: this isolate's cached copies are dropped. */
@@ -77,6 +82,7 @@ export function createServices(options: ServicesOptions = {}): Services {
     cursors: new CursorCodec(),
     webhookVerifiers: new SvixVerifiers(),
     rateLimits: new RateLimits({ now, log }),
+    revocations: new RevocationState({ now, log, cache: options.revocationCache }),
     gateway: new GatewayState(),
     onTenantsChanged,
     replay: createReplay({ onTenantsChanged }),

@@ -1,11 +1,13 @@
 import { d1Of } from '../db/compiled-statement';
 import type { Database } from '../db/database';
 import { log } from '../lib/log';
+import type { DenyEntry } from '../revocation/deny-rule';
 import { type ClerkEvent, parseClerkEvent } from './clerk-event';
 import { effectStatement } from './effect-statements';
 import { InvalidEventData } from './effects';
 import { getWebhookEvent, markDone, recordFailure, recordIdReuse, type StoredDelivery } from './event-store';
 import { foldEvent } from './fold-event';
+import { foldRevocation } from './fold-revocation';
 import { namedTenants } from './named-tenants';
 
 export type ProcessOutcome = 'processed' | 'ignored' | 'duplicate';
@@ -14,7 +16,15 @@ export type ProcessOutcome = 'processed' | 'ignored' | 'duplicate';
 export type ProcessHooks = {
   /** Tenants an applied event created, changed or archived (their cached copies are stale). */
   onTenantsChanged?: (ids: readonly string[]) => void;
+  /**
+   * Writes deny entries to the revocation store (`REVOCATIONS`); throws when it cannot. Absent: the
+   * event's revocations are logged and skipped (no binding).
+   */
+  revoke?: RevokeFn;
 };
+
+/** Writes deny entries durably (idempotent: entries are joined by max time), or throws. */
+export type RevokeFn = (entries: readonly DenyEntry[]) => Promise<void>;
 
 /** A verified delivery before it is stored (its body hash and the tenants it names are computed here). */
 export type IncomingDelivery = Omit<StoredDelivery, 'bodyHash' | 'userId' | 'orgId'>;
@@ -73,12 +83,30 @@ export async function processEvent(
     ...namedTenants(event),
   };
   let effects: ReturnType<typeof foldEvent>;
+  let revocations: DenyEntry[];
   try {
     effects = foldEvent(event, delivery.eventAt);
+    revocations = foldRevocation(event, delivery.eventAt);
   } catch (err) {
     if (!(err instanceof InvalidEventData)) throw err;
     await recordFailureSafely(db, delivery, err.message, now, false);
     throw new ProcessingError('invalid_data', err.message, { cause: err });
+  }
+
+  // Revocations first, then D1 (docs/revocation.md). The deny store is written before the batch that marks the
+  // event done: if the write fails, nothing is applied and the event is recorded failed (5xx, Svix retries;
+  // the cron retries too); if the batch fails after it, the retry writes the same entries again (a join, so
+  // nothing changes). The other order could mark an event done whose revocation was never written. A
+  // redelivered duplicate writes them again, as cheap and as harmless.
+  if (revocations.length > 0) {
+    if (hooks.revoke) {
+      try {
+        await hooks.revoke(revocations);
+      } catch (err) {
+        await recordFailureSafely(db, delivery, `revocation store: ${errorText(err)}`, now, true);
+        throw new ProcessingError('storage', 'the revocation store failed', { cause: err });
+      }
+    } else log('error', 'webhook.revocation_skipped', { svixId: delivery.svixId, type: delivery.type });
   }
 
   let results: D1Result[];

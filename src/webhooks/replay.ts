@@ -1,5 +1,5 @@
 import type { Database } from '../db/database';
-import { type ProcessHooks, ProcessingError, processStoredEvent } from './process-event';
+import { type ProcessHooks, ProcessingError, processStoredEvent, type RevokeFn } from './process-event';
 
 /** What re-applying a stored webhook event did. */
 export type ReplayResult = {
@@ -11,10 +11,10 @@ export type ReplayResult = {
 
 /**
  * The replay contract: re-applies the payload stored in `webhook_events` for `svixId`, with the
- * same idempotency rules as a live delivery, and records its outcome on the row (a failure counts
+ * same idempotency rules as a live delivery (its revocations written through `revoke`), and records its outcome on the row (a failure counts
  * an attempt and schedules the next). The admin replay route and the scheduled retry both use it.
  */
-export type ReplayFn = (db: Database, svixId: string, now: number) => Promise<ReplayResult>;
+export type ReplayFn = (db: Database, svixId: string, now: number, revoke?: RevokeFn) => Promise<ReplayResult>;
 
 /**
  * The implementation of `ReplayFn` (built by `createServices` with its hooks). A failure is already
@@ -22,9 +22,9 @@ export type ReplayFn = (db: Database, svixId: string, now: number) => Promise<Re
  * only report it.
  */
 export function createReplay(hooks: ProcessHooks): ReplayFn {
-  return async (db, svixId, now) => {
+  return async (db, svixId, now, revoke) => {
     try {
-      return { status: await processStoredEvent(db, svixId, now, hooks) };
+      return { status: await processStoredEvent(db, svixId, now, { ...hooks, revoke }) };
     } catch (err) {
       if (err instanceof ProcessingError) return { status: 'failed', error: err.kind };
       throw err;

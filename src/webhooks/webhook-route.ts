@@ -7,6 +7,7 @@ import { log } from '../lib/log';
 import { readBodyLimited } from '../lib/read-body';
 import { noteRefusal } from '../metrics/record-metrics';
 import { clientIp } from '../rate-limit/limiters';
+import { revocationWriter } from '../revocation/revocation-check';
 import { eventTime, parseClerkEvent } from './clerk-event';
 import { ProcessingError, processEvent } from './process-event';
 import { verifyDelivery } from './verify-webhook';
@@ -71,6 +72,7 @@ export function webhookRoutes() {
     try {
       const outcome = await processEvent(c.var.db, delivery, event, services.now(), {
         onTenantsChanged: services.onTenantsChanged,
+        revoke: revocationWriter(c.env),
       });
       log('info', 'webhook.received', { requestId, svixId, type: event.type, outcome });
       return c.json(outcome === 'duplicate' ? { received: true, duplicate: true } : { received: true });

@@ -16,6 +16,7 @@ const route = (r: Partial<GatewayRoute>): GatewayRoute => ({
   permissions: [],
   forwardCredentials: false,
   cors: 'edge',
+  revocation: 'snapshot',
   segments: ['r'],
   ...r,
 });
