@@ -89,7 +89,7 @@ describe('revocation webhooks', () => {
     const failed = await deliver(body, {
       app: { fetch: (r, _e, ctx) => app.fetch(r, { ...env, REVOCATIONS: unreachable }, ctx) },
     });
-    expect(failed.res.status).toBe(500);
+    expect(failed.res.status).toBe(503); // storage_unavailable + Retry-After: Svix retries
     const after = await rowCounts();
     expect(after.login_audits).toBe(before.login_audits);
     const row = await env.DB.prepare('select status from webhook_events where svix_id = ?').bind(failed.svixId).first();
