@@ -77,7 +77,14 @@ export async function runMaintenance(
   }
   try {
     const lifecycleLimits = { ...DEFAULT_LIFECYCLE_LIMITS, ...limits.lifecycle };
-    report.lifecycle = await runLifecycle({ db, bucket: env.ARCHIVE, config, now, limits: lifecycleLimits });
+    report.lifecycle = await runLifecycle({
+      db,
+      bucket: env.ARCHIVE,
+      config,
+      now,
+      limits: lifecycleLimits,
+      onTenantsChanged: services.onTenantsChanged,
+    });
   } catch (err) {
     log('error', 'maintenance.lifecycle_failed', { error: err });
   }

@@ -7,6 +7,7 @@ import { DAY_MS, utcDay } from '../lib/utc-day';
 import { ArchiveError, type ArchiveRule, archiveRows, resumePendingBatch } from './archive-batch';
 import { expireArchive } from './archive-expiry';
 import { auditRule, failedEventRule } from './archive-rules';
+import { eraseDeletedTenants } from './erase-tenants';
 import {
   countDue,
   deleteOldDailyActive,
@@ -43,7 +44,15 @@ export type LifecycleStatus = LifecycleReport & { lastRunAt: number; skipped?: '
 /** job_state entry read by readiness (`checks.storage.lifecycle`). */
 export const LIFECYCLE_STATUS_JOB = 'lifecycle.status';
 
-export type LifecycleDeps = { db: Database; bucket: R2Bucket; config: Config; now: number; limits?: LifecycleLimits };
+export type LifecycleDeps = {
+  db: Database;
+  bucket: R2Bucket;
+  config: Config;
+  now: number;
+  limits?: LifecycleLimits;
+  /** Tenants erasure scrubbed (the composition root drops their cached copies). */
+  onTenantsChanged?: (ids: readonly string[]) => void;
+};
 
 /** Repeats a bounded step until it does less than a full batch or the run's budget for it is spent. */
 async function drain(limits: LifecycleLimits, step: (limit: number) => Promise<number>) {
@@ -94,6 +103,10 @@ export async function runLifecycle(deps: LifecycleDeps): Promise<LifecycleStatus
   const rules = [auditRule, failedEventRule] as unknown as ArchiveRule<unknown>[];
   try {
     detail.resumed = await resumePendingBatch(db, deps.bucket, rules);
+    // Erasure first: a deleted user's personal data leaves D1 by the next run, whatever else is due.
+    const erasure = await eraseDeletedTenants(db, deps.bucket, now, undefined, deps.onTenantsChanged);
+    Object.assign(detail, { tenantsErased: erasure.erased, erasureRows: erasure.archivedRows });
+    backlog = erasure.backlog;
     const payloads = await drain(limits, (limit) => dropDonePayloads(db, { cutoff: cut.payload, limit }));
     const failed = await archiveDue(deps, limits, failedEventRule, (limit) =>
       selectDueFailedEvents(db, { cutoff: cut.record, limit }),
@@ -111,7 +124,7 @@ export async function runLifecycle(deps: LifecycleDeps): Promise<LifecycleStatus
       auditsArchived: audits.total,
       dailyActiveDeleted: daily.total,
     });
-    backlog = payloads.full || failed.full || records.full || audits.full || daily.full;
+    backlog ||= payloads.full || failed.full || records.full || audits.full || daily.full;
     detail.objectsExpired = await expireArchive(db, deps.bucket, {
       beforeDay: utcDay(cut.auditArchive),
       deletedBeforeDay: utcDay(cut.deletedTenant),
@@ -135,7 +148,7 @@ export async function runLifecycle(deps: LifecycleDeps): Promise<LifecycleStatus
   const n = (k: string) => detail[k] ?? 0;
   const status: LifecycleStatus = {
     lastRunAt: now,
-    archived: n('resumed') + n('failedEventsArchived') + n('auditsArchived'),
+    archived: n('resumed') + n('failedEventsArchived') + n('auditsArchived') + n('erasureRows'),
     deleted: n('payloadsDropped') + n('recordsDeleted') + n('dailyActiveDeleted') + n('objectsExpired'),
     pending,
     detail,

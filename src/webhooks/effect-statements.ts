@@ -79,10 +79,12 @@ function tenantProfileQuery(db: Database) {
       },
       // Newer wins. At the same millisecond (Clerk's samples stamp created and updated alike)
       // an update beats a create, and only if it changes something, so re-applying is a no-op.
-      setWhere: sql`${crossesKind} or excluded.profile_event_at > ${tenants.profileEventAt} or (${p('isUpdate')} = 1
+      // An erased tenant (src/lifecycle/) never takes a profile again, however new the event.
+      setWhere: sql`${crossesKind} or (${tenants.erasedAt} is null and (
+        excluded.profile_event_at > ${tenants.profileEventAt} or (${p('isUpdate')} = 1
         and excluded.profile_event_at = ${tenants.profileEventAt}
         and (${tenants.name} is not excluded.name or ${tenants.email} is not excluded.email
-          or ${tenants.slug} is not excluded.slug or ${tenants.imageUrl} is not excluded.image_url))`,
+          or ${tenants.slug} is not excluded.slug or ${tenants.imageUrl} is not excluded.image_url))))`,
     });
 }
 

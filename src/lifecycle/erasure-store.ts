@@ -1,0 +1,112 @@
+import { and, asc, eq, isNotNull, isNull, or, sql } from 'drizzle-orm';
+import type { BatchItem } from 'drizzle-orm/batch';
+import type { Database } from '../db/database';
+import { loginAudits, organizationMemberships, tenants, webhookEvents } from '../db/schema';
+
+/** The D1 side of erasure: what a deleted tenant still has, and the statements that remove it. */
+
+export type TenantRow = typeof tenants.$inferSelect;
+
+/** Archived tenants not erased yet, oldest deletion first (partial index `tenants_erase_queue_idx`). */
+export function listErasureQueue(db: Database, args: { limit: number }) {
+  return db
+    .select()
+    .from(tenants)
+    .where(and(eq(tenants.status, 'archived'), isNull(tenants.erasedAt)))
+    .orderBy(asc(tenants.archivedAt), asc(tenants.id))
+    .limit(args.limit);
+}
+
+/** The tenant's login audits (a user's; an organization has none of its own). */
+export function selectTenantAudits(db: Database, args: { tenantId: string; limit: number }) {
+  return db
+    .select()
+    .from(loginAudits)
+    .where(eq(loginAudits.tenantId, args.tenantId))
+    .orderBy(asc(loginAudits.createdAt), asc(loginAudits.sessionId))
+    .limit(args.limit);
+}
+
+/** Memberships naming the tenant that still say something (a role, permissions, or active). */
+export function selectTenantMemberships(db: Database, args: { tenant: TenantRow; limit: number }) {
+  const m = organizationMemberships;
+  const naming = args.tenant.kind === 'user' ? eq(m.userId, args.tenant.id) : eq(m.orgId, args.tenant.id);
+  return db
+    .select()
+    .from(m)
+    .where(and(naming, sql`(${m.status} = 'active' or ${m.role} is not null or ${m.permissions} <> '[]')`))
+    .orderBy(asc(m.id))
+    .limit(args.limit);
+}
+
+/** Stored payloads naming the tenant (partial indexes on user_id / org_id where a payload is kept). */
+export function selectTenantPayloads(db: Database, args: { tenant: TenantRow; limit: number }) {
+  const w = webhookEvents;
+  const naming = args.tenant.kind === 'user' ? eq(w.userId, args.tenant.id) : eq(w.orgId, args.tenant.id);
+  return db
+    .select()
+    .from(w)
+    .where(and(naming, isNotNull(w.payload)))
+    .orderBy(asc(w.svixId))
+    .limit(args.limit);
+}
+
+const idsIn = (column: unknown, ids: readonly string[]) =>
+  sql`${column} in (select value from json_each(${JSON.stringify(ids)}))`;
+
+/** The statements that remove what was just archived, for one atomic batch. */
+export function erasureStatements(
+  db: Database,
+  args: {
+    auditIds: string[];
+    membershipIds: string[];
+    svixIds: string[];
+    /** Set on the last pass: the profile is scrubbed and the tenant marked erased. */
+    finish: TenantRow | null;
+    now: number;
+  },
+): BatchItem<'sqlite'>[] {
+  const out: BatchItem<'sqlite'>[] = [];
+  if (args.auditIds.length > 0) out.push(db.delete(loginAudits).where(idsIn(loginAudits.sessionId, args.auditIds)));
+  if (args.membershipIds.length > 0) {
+    const m = organizationMemberships;
+    out.push(
+      db
+        .update(m)
+        .set({ status: 'deleted', role: null, permissions: [], deletedAt: sql`coalesce(${m.deletedAt}, ${args.now})` })
+        .where(idsIn(m.id, args.membershipIds)),
+    );
+  }
+  if (args.svixIds.length > 0)
+    out.push(
+      db
+        .update(webhookEvents)
+        .set({ payload: null, nextAttemptAt: null })
+        .where(idsIn(webhookEvents.svixId, args.svixIds)),
+    );
+  if (args.finish) {
+    // Only what order-tolerance needs stays: id, kind, status, source and the event times.
+    out.push(
+      db
+        .update(tenants)
+        .set({ name: null, email: null, slug: null, imageUrl: null, erasedAt: args.now, updatedAt: args.now })
+        .where(and(eq(tenants.id, args.finish.id), isNull(tenants.erasedAt), eq(tenants.status, 'archived'))),
+    );
+  }
+  return out;
+}
+
+/** One tenant as D1 has it now (the export and tests read it). */
+export async function getTenantRow(db: Database, id: string): Promise<TenantRow | undefined> {
+  return db.select().from(tenants).where(eq(tenants.id, id)).get();
+}
+
+/** Memberships naming a tenant (by user or organization), for the export. */
+export function selectMembershipsOf(db: Database, args: { tenant: TenantRow }) {
+  const m = organizationMemberships;
+  return db
+    .select()
+    .from(m)
+    .where(args.tenant.kind === 'user' ? eq(m.userId, args.tenant.id) : or(eq(m.orgId, args.tenant.id)))
+    .orderBy(asc(m.id));
+}
