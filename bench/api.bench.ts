@@ -9,6 +9,7 @@ import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import { tsImport } from 'tsx/esm/api';
 import { getPlatformProxy } from 'wrangler';
 import { type D1Like, readMigrations } from '../scripts/lib/migrations.ts';
+import { median } from './support/stats.ts';
 
 export const title = 'API: audit pagination and usage at 1M audits';
 
@@ -21,7 +22,6 @@ const REPS = 25;
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 10, 26, 12);
 
-const p50 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 async function time(fn: () => unknown, reps = REPS) {
   await fn(); // warm
   const out: number[] = [];
@@ -30,7 +30,7 @@ async function time(fn: () => unknown, reps = REPS) {
     await fn();
     out.push(performance.now() - t);
   }
-  return p50(out);
+  return median(out);
 }
 const ms = (x: number) => `${x < 1 ? x.toFixed(3) : x.toFixed(2)} ms`;
 
@@ -73,7 +73,7 @@ function engineTime(sqlite: DatabaseSync, sql: string, values: unknown[], reps =
     stmt.all(...params);
     out.push(performance.now() - t);
   }
-  return p50(out);
+  return median(out);
 }
 
 export async function run() {

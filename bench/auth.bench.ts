@@ -9,41 +9,34 @@
 // variants; medians of the rounds are reported, with ratios against stock @clerk/hono and jose
 // measured in the same run.
 import { execFileSync } from 'node:child_process';
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { readFileSync, rmSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { convertV4MiniflareOptions, Miniflare } from 'miniflare';
+import type { Miniflare } from 'miniflare';
 import { applyMigrations } from '../scripts/lib/migrations.ts';
-import { signRs256 } from '../scripts/lib/sign.ts';
-import { bundleForWorkerd } from './support/bundle.ts';
-
-// Miniflare 5 (bundled with this wrangler) takes a new config shape; its converter accepts the v4 options.
-type V4Options = Parameters<typeof convertV4MiniflareOptions>[0];
-const miniflare = (options: V4Options) => new Miniflare(convertV4MiniflareOptions(options));
+import { fmt, median, medianRatio } from './support/stats.ts';
+import { CLERK_JWK, CLERK_PEM, sessionToken } from './support/tokens.ts';
+import {
+  benchTmp,
+  bundleVariant,
+  COMPATIBILITY_DATE,
+  clerkBindings,
+  loopModules,
+  miniflare,
+  quiet,
+  ROOT,
+  type V4Options,
+  workerOf,
+} from './support/workerd.ts';
 
 export const title = 'Authentication: session verification cost, Clerk key fetches, bundle size';
 
-const ROOT = new URL('..', import.meta.url).pathname;
-const TMP = `${ROOT}.bench-tmp/auth`;
-const AZP = 'https://app.fulcrum.test';
-const PK = 'pk_test_ZnVsY3J1bS5jbGVyay5hY2NvdW50cy5kZXYk';
-const SK = 'sk_test_bench_secret_key';
-const API = 'https://api.clerk.bench';
+const TMP = benchTmp('auth');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
 const N = 400;
 
-const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-const PEM = publicKey.export({ type: 'spki', format: 'pem' }).toString();
-const JWK = { ...publicKey.export({ format: 'jwk' }), kid: 'ins_bench', alg: 'RS256', use: 'sig' };
-
-function mint({ kid = 'ins_bench', sub = 'user_bench', i = 0, ttl = 3600 } = {}) {
-  const iat = Math.floor(Date.now() / 1000);
-  return signRs256(
-    { alg: 'RS256', kid, typ: 'JWT', cat: 'cl_B7d4PD111AAA' },
-    { azp: AZP, exp: iat + ttl, iat, nbf: iat - 10, iss: 'https://bench.clerk', sid: `sess_${i}`, sub, v: 2 },
-    privateKey,
-  );
-}
+const mint = ({ kid = 'ins_bench', sub = 'user_bench', i = 0, ttl = 3600 } = {}) =>
+  sessionToken({ kid, sub, sid: `sess_${i}`, ttl });
 
 // Each variant: a Hono app with a bare route (`/health`) and the authenticated `/v1/me`.
 const VARIANTS: Record<string, string> = {
@@ -110,11 +103,7 @@ export default { async fetch(request, env, ctx) {
 type Bundle = { name: string; code: string; gzipKiB: number };
 
 async function bundle(name: string): Promise<Bundle> {
-  const dir = `${TMP}/${name}`;
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(`${dir}/variant.ts`, VARIANTS[name] ?? '');
-  await bundleForWorkerd(`${dir}/variant.ts`, `${dir}/variant.mjs`);
-  const code = readFileSync(`${dir}/variant.mjs`, 'utf8');
+  const code = await bundleVariant(`${TMP}/${name}`, VARIANTS[name] ?? '');
   return { name, code, gzipKiB: gzipSync(code).length / 1024 };
 }
 
@@ -123,32 +112,17 @@ type Extra = { bindings?: Record<string, string>; options?: Record<string, unkno
 function workerOptions(b: Bundle, extra: Extra = {}) {
   return {
     name: b.name,
-    modules: [
-      { type: 'ESModule', path: `${TMP}/${b.name}/harness.mjs`, contents: HARNESS },
-      { type: 'ESModule', path: `${TMP}/${b.name}/variant.mjs`, contents: b.code },
-    ],
-    compatibilityDate: '2026-08-01',
-    bindings: {
-      CLERK_SECRET_KEY: SK,
-      CLERK_PUBLISHABLE_KEY: PK,
-      CLERK_API_URL: API,
-      CLERK_AUTHORIZED_PARTIES: AZP,
-      CLERK_JWT_KEY: PEM,
-      ...extra.bindings,
-    },
+    modules: loopModules(`${TMP}/${b.name}`, HARNESS, b.code),
+    compatibilityDate: COMPATIBILITY_DATE,
+    bindings: { ...clerkBindings({ jwtKey: CLERK_PEM }), ...extra.bindings },
     d1Databases: ['DB'],
     kvNamespaces: { JWKS_CACHE: 'jwks' },
     ...extra.options,
   };
 }
 
-const quiet = { handleStructuredLogs: () => {}, logRequests: false };
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
-const fmt = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '–');
-
 async function run1(mf: Miniflare, name: string, path: string, tokens: string[], expect: number): Promise<number> {
-  // Miniflare types its fetcher with workerd's types, which a Node project does not load: Node's fetch shape.
-  const worker = (await mf.getWorker(name)) as unknown as { fetch: typeof fetch };
+  const worker = await workerOf(mf, name);
   const t0 = performance.now();
   const res = await worker.fetch('http://bench/', { method: 'POST', body: JSON.stringify({ path, tokens, expect }) });
   const { ok } = (await res.json()) as { ok: number };
@@ -188,8 +162,7 @@ async function cpuBench(bundles: Bundle[]): Promise<Record<string, Cpu>> {
   }
   await mf.dispose();
   // Ratios are taken within each round (same load on the shared machine), then the median across rounds.
-  const ratio = (a: string, b: string, kind: keyof Samples) =>
-    median(of(a)[kind].map((x, i) => x / (of(b)[kind][i] ?? Number.NaN)));
+  const ratio = (a: string, b: string, kind: keyof Samples) => medianRatio(of(a)[kind], of(b)[kind]);
   return Object.fromEntries(
     Object.entries(samples).map(([k, v]) => [
       k,
@@ -219,7 +192,7 @@ async function fetchCount(b: Bundle, { isolates, perIsolate, tokenFor, expect, w
     const url = new URL(request.url);
     if (url.pathname !== '/v1/jwks') return new Response('unexpected', { status: 599 });
     fetches++;
-    return Response.json({ keys: [JWK] });
+    return Response.json({ keys: [CLERK_JWK] });
   };
   const names = Array.from({ length: isolates + 1 }, (_, i) => `${b.name}_${i}`);
   const mf = miniflare({

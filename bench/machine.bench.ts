@@ -4,42 +4,31 @@
 // CPU: as bench/auth.bench.ts (a dispatched request loops N inner requests through the variant's app;
 // time taken outside the isolate; added cost = (loop over /v1/me − loop over /health) ÷ N; medians of
 // rounds; ratios within a round). Clerk's Backend API is Miniflare's outbound service, which counts calls.
-import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { convertV4MiniflareOptions, Miniflare } from 'miniflare';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import type { Miniflare } from 'miniflare';
 import { applyMigrations } from '../scripts/lib/migrations.ts';
-import { signRs256 } from '../scripts/lib/sign.ts';
-import { bundleForWorkerd } from './support/bundle.ts';
-
-type V4Options = Parameters<typeof convertV4MiniflareOptions>[0];
-const miniflare = (options: V4Options) => new Miniflare(convertV4MiniflareOptions(options));
+import { fmt, median, medianRatio } from './support/stats.ts';
+import { CLERK_PEM, m2mToken, sessionToken } from './support/tokens.ts';
+import {
+  benchTmp,
+  bundleVariant,
+  COMPATIBILITY_DATE,
+  clerkBindings,
+  loopModules,
+  miniflare,
+  quiet,
+  ROOT,
+  type V4Options,
+  workerOf,
+} from './support/workerd.ts';
 
 export const title = 'Machine tokens: verification cost and Backend API calls';
 
-const ROOT = new URL('..', import.meta.url).pathname;
-const TMP = `${ROOT}.bench-tmp/machine`;
-const AZP = 'https://app.fulcrum.test';
-const PK = 'pk_test_ZnVsY3J1bS5jbGVyay5hY2NvdW50cy5kZXYk';
-const SK = 'sk_test_bench_secret_key';
-const API = 'https://api.clerk.bench';
+const TMP = benchTmp('machine');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const N = 300;
 
-const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-const PEM = publicKey.export({ type: 'spki', format: 'pem' }).toString();
-const now = () => Math.floor(Date.now() / 1000);
-const session = () =>
-  signRs256(
-    { alg: 'RS256', kid: 'ins_bench', typ: 'JWT', cat: 'cl_B7d4PD111AAA' },
-    { azp: AZP, exp: now() + 3600, iat: now(), nbf: now() - 10, sid: 'sess_bench', sub: 'user_bench', v: 2 },
-    privateKey,
-  );
-const m2mJwt = () =>
-  signRs256(
-    { alg: 'RS256', kid: 'ins_bench', typ: 'JWT', cat: 'cl_B7d4PD333AAA' },
-    { sub: 'mch_bench', exp: now() + 3600, iat: now(), nbf: now() - 5, jti: 'mt_jti', scopes: 'mch_peer' },
-    privateKey,
-  );
 const apiKey = () => `ak_${randomBytes(24).toString('base64url')}`;
 /** Keys the fake Backend API knows (a 200 with the key's resource); anything else is a 404. */
 const KNOWN = /^ak_known_/;
@@ -92,11 +81,7 @@ export default { async fetch(request, env, ctx) {
 type Bundle = { name: string; code: string };
 
 async function bundle(name: string): Promise<Bundle> {
-  const dir = `${TMP}/${name}`;
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(`${dir}/variant.ts`, VARIANTS[name] ?? '');
-  await bundleForWorkerd(`${dir}/variant.ts`, `${dir}/variant.mjs`);
-  return { name, code: readFileSync(`${dir}/variant.mjs`, 'utf8') };
+  return { name, code: await bundleVariant(`${TMP}/${name}`, VARIANTS[name] ?? '') };
 }
 
 /** Counts Backend API verify calls; answers like Clerk (200 for known keys, 404 otherwise). */
@@ -138,18 +123,9 @@ const LIMITS = {
 function workerOptions(b: Bundle, name: string, outboundService: (r: Request) => Promise<Response>) {
   return {
     name,
-    modules: [
-      { type: 'ESModule', path: `${TMP}/${b.name}/harness.mjs`, contents: HARNESS },
-      { type: 'ESModule', path: `${TMP}/${b.name}/variant.mjs`, contents: b.code },
-    ],
-    compatibilityDate: '2026-08-01',
-    bindings: {
-      CLERK_SECRET_KEY: SK,
-      CLERK_PUBLISHABLE_KEY: PK,
-      CLERK_API_URL: API,
-      CLERK_AUTHORIZED_PARTIES: AZP,
-      CLERK_JWT_KEY: PEM,
-    },
+    modules: loopModules(`${TMP}/${b.name}`, HARNESS, b.code),
+    compatibilityDate: COMPATIBILITY_DATE,
+    bindings: clerkBindings({ jwtKey: CLERK_PEM }),
     d1Databases: ['DB'],
     kvNamespaces: { JWKS_CACHE: 'jwks' },
     ratelimits: LIMITS,
@@ -157,12 +133,8 @@ function workerOptions(b: Bundle, name: string, outboundService: (r: Request) =>
   };
 }
 
-const quiet = { handleStructuredLogs: () => {}, logRequests: false };
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
-const fmt = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '–');
-
 async function send(mf: Miniflare, name: string, path: string, calls: [string, string][]) {
-  const worker = (await mf.getWorker(name)) as unknown as { fetch: typeof fetch };
+  const worker = await workerOf(mf, name);
   const t0 = performance.now();
   const res = await worker.fetch('http://bench/', { method: 'POST', body: JSON.stringify({ path, calls }) });
   const statuses = (await res.json()) as Record<string, number>;
@@ -180,8 +152,8 @@ async function cpuBench(bundles: Bundle[]) {
   } as V4Options);
   await mf.ready;
   const tokens: Record<Kind, string> = {
-    session: session(),
-    m2mJwt: m2mJwt(),
+    session: sessionToken({ sid: 'sess_bench' }),
+    m2mJwt: m2mToken(),
     cachedKey: `ak_known_${randomBytes(20).toString('base64url')}`,
   };
   const samples: Record<string, Record<Kind, number[]>> = Object.fromEntries(
@@ -204,8 +176,7 @@ async function cpuBench(bundles: Bundle[]) {
   }
   await mf.dispose();
   const of = (name: string, k: Kind) => samples[name]?.[k] ?? [];
-  const vs = (a: string, ka: Kind, b: string, kb: Kind) =>
-    median(of(a, ka).map((x, i) => x / (of(b, kb)[i] ?? Number.NaN)));
+  const vs = (a: string, ka: Kind, b: string, kb: Kind) => medianRatio(of(a, ka), of(b, kb));
   const calls = (name: string) => backends[name]?.counter.calls ?? 0;
   return { samples, of, vs, calls, requestsWithKey };
 }

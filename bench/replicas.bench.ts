@@ -11,31 +11,21 @@
 // isolate. For CPU the wrapper fronts an in-isolate fake D1 that answers at once (no I/O), so the
 // difference session − primary is the CPU of opening the session, Drizzle over it, reading the
 // bookmark and setting the header; rounds alternate the variants; medians of rounds.
-import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { convertV4MiniflareOptions, Miniflare } from 'miniflare';
+import type { Miniflare } from 'miniflare';
 import { applyMigrations } from '../scripts/lib/migrations.ts';
-import { signRs256 } from '../scripts/lib/sign.ts';
 import { bundleForWorkerd } from './support/bundle.ts';
+import { fmt, median, quantile } from './support/stats.ts';
+import { CLERK_PEM, sessionToken } from './support/tokens.ts';
+import { benchTmp, COMPATIBILITY_DATE, clerkBindings, miniflare, quiet, ROOT } from './support/workerd.ts';
 
 export const title = 'Global read path: D1 work per /v1/me, tenant cache, session and bookmark cost';
 
-const ROOT = new URL('..', import.meta.url).pathname;
-const TMP = `${ROOT}.bench-tmp/replicas`;
-const AZP = 'https://app.fulcrum.test';
+const TMP = benchTmp('replicas');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
 const N = 400;
 
-const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-const PEM = publicKey.export({ type: 'spki', format: 'pem' }).toString();
-function mint(sub: string) {
-  const iat = Math.floor(Date.now() / 1000);
-  return signRs256(
-    { alg: 'RS256', kid: 'ins_bench', typ: 'JWT', cat: 'cl_B7d4PD111AAA' },
-    { azp: AZP, exp: iat + 3600, iat, nbf: iat - 10, iss: 'https://bench.clerk', sid: `sess_${sub}`, sub, v: 2 },
-    privateKey,
-  );
-}
+const mint = (sub: string) => sessionToken({ sub, sid: `sess_${sub}` });
 
 const VARIANTS = `
 import { getTableColumns } from 'drizzle-orm';
@@ -102,11 +92,6 @@ export default { async fetch(request, env, ctx) {
   return Response.json({ ok, bookmarks, counts });
 } };`;
 
-const quantile = (xs: number[], q: number) =>
-  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))] ?? Number.NaN;
-const median = (xs: number[]) => quantile(xs, 0.5);
-const fmt = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '–');
-
 async function setup() {
   mkdirSync(TMP, { recursive: true });
   writeFileSync(`${TMP}/variants.ts`, VARIANTS);
@@ -119,26 +104,17 @@ async function migrate(mf: Miniflare) {
 }
 
 function newMiniflare(code: string) {
-  return new Miniflare(
-    convertV4MiniflareOptions({
-      handleStructuredLogs: () => {},
-      logRequests: false,
-      modules: [
-        { type: 'ESModule', path: `${TMP}/harness.mjs`, contents: HARNESS },
-        { type: 'ESModule', path: `${TMP}/variants.mjs`, contents: code },
-      ],
-      compatibilityDate: '2026-08-01',
-      bindings: {
-        CLERK_SECRET_KEY: 'sk_test_bench_secret_key',
-        CLERK_PUBLISHABLE_KEY: 'pk_test_ZnVsY3J1bS5jbGVyay5hY2NvdW50cy5kZXYk',
-        CLERK_API_URL: 'https://api.clerk.bench',
-        CLERK_AUTHORIZED_PARTIES: AZP,
-        CLERK_JWT_KEY: PEM,
-      },
-      d1Databases: ['DB'],
-      kvNamespaces: { JWKS_CACHE: 'jwks' },
-    }),
-  );
+  return miniflare({
+    ...quiet,
+    modules: [
+      { type: 'ESModule', path: `${TMP}/harness.mjs`, contents: HARNESS },
+      { type: 'ESModule', path: `${TMP}/variants.mjs`, contents: code },
+    ],
+    compatibilityDate: COMPATIBILITY_DATE,
+    bindings: clerkBindings({ jwtKey: CLERK_PEM }),
+    d1Databases: ['DB'],
+    kvNamespaces: { JWKS_CACHE: 'jwks' },
+  });
 }
 
 type Variant = 'cached' | 'session' | 'primary';

@@ -5,10 +5,11 @@
 // medians of repeats. Bounded: fixed event counts, a timeout per request; stops by itself.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync } from 'node:fs';
-import { convertV4MiniflareOptions, Miniflare } from 'miniflare';
 import { Webhook } from 'svix';
 import { applyMigrations, type D1Like } from '../scripts/lib/migrations.ts';
 import { svixHeaders } from '../scripts/lib/sign.ts';
+import { median } from './support/stats.ts';
+import { COMPATIBILITY_DATE, miniflare } from './support/workerd.ts';
 
 export const title = 'Webhooks: throughput and D1 round trips';
 
@@ -32,11 +33,10 @@ function bundle() {
 }
 
 async function start(scriptPath: string) {
-  // Miniflare 5 takes a new options shape; its converter accepts the familiar v4 one.
-  const options = convertV4MiniflareOptions({
+  const mf = miniflare({
     modules: true,
     scriptPath,
-    compatibilityDate: '2026-08-01',
+    compatibilityDate: COMPATIBILITY_DATE,
     d1Databases: { DB: 'bench-webhooks' },
     kvNamespaces: ['JWKS_CACHE'],
     bindings: {
@@ -49,7 +49,6 @@ async function start(scriptPath: string) {
     // The worker logs one JSON line per request: swallow them, do not print them.
     handleStructuredLogs() {},
   });
-  const mf = new Miniflare(options);
   const url = await mf.ready;
   // Miniflare types the binding with workerd's types, which a Node project does not load.
   const db = (await mf.getD1Database('DB')) as unknown as D1Like;
@@ -131,8 +130,6 @@ async function blast(url: URL, requests: Signed[]) {
   const seconds = (performance.now() - started) / 1000;
   return { rate: requests.length / seconds, statuses };
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 
 export async function run() {
   const { mf, url, db } = await start(bundle());
