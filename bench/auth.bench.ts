@@ -13,10 +13,12 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import type { Miniflare } from 'miniflare';
+import { createFakeClerk } from '../drill/support/fake-clerk.ts';
 import { applyMigrations } from '../scripts/lib/migrations.ts';
 import { fmt, median, medianRatio } from './support/stats.ts';
-import { CLERK_JWK, CLERK_PEM, sessionToken } from './support/tokens.ts';
+import { BENCH_SIGNING_KEY, CLERK_PEM, sessionToken } from './support/tokens.ts';
 import {
+  BENCH_SK,
   benchTmp,
   bundleVariant,
   COMPATIBILITY_DATE,
@@ -187,13 +189,9 @@ type FetchScenario = {
 };
 
 async function fetchCount(b: Bundle, { isolates, perIsolate, tokenFor, expect, warmKv }: FetchScenario) {
-  let fetches = 0;
-  const outboundService = (request: Request) => {
-    const url = new URL(request.url);
-    if (url.pathname !== '/v1/jwks') return new Response('unexpected', { status: 599 });
-    fetches++;
-    return Response.json({ keys: [CLERK_JWK] });
-  };
+  // Clerk is the fake, answering in process as Miniflare's outbound service (every outbound request goes to it).
+  const clerk = createFakeClerk({ secretKey: BENCH_SK, key: BENCH_SIGNING_KEY });
+  const outboundService = (request: Request) => clerk.fetch(request);
   const names = Array.from({ length: isolates + 1 }, (_, i) => `${b.name}_${i}`);
   const mf = miniflare({
     ...quiet,
@@ -205,7 +203,7 @@ async function fetchCount(b: Bundle, { isolates, perIsolate, tokenFor, expect, w
   const first = names[0] ?? b.name;
   await applyMigrations(await mf.getD1Database('DB', first));
   if (warmKv) await run1(mf, first, '/v1/me', [mint()], 200);
-  fetches = 0;
+  const before = clerk.calls.jwks;
   const t0 = performance.now();
   for (const name of names.slice(1)) {
     const tokens = Array.from({ length: perIsolate }, (_, i) => tokenFor(i));
@@ -213,7 +211,7 @@ async function fetchCount(b: Bundle, { isolates, perIsolate, tokenFor, expect, w
   }
   const seconds = (performance.now() - t0) / 1000;
   await mf.dispose();
-  return { fetches, seconds };
+  return { fetches: clerk.calls.jwks - before, seconds };
 }
 
 function workerBundleGzipKiB() {
@@ -273,7 +271,7 @@ ${row('ours', 'ours (`sessionAuth` as mounted in `src/app.ts`)')}
 ${row('stock', 'stock `@clerk/hono` clerkMiddleware (jwtKey)')}
 ${row('jose', '`jose` jwtVerify (key imported once)')}
 
-Clerk JWKS fetches (JWKS mode, no CLERK_JWT_KEY; Clerk mocked by Miniflare's outbound service):
+Clerk JWKS fetches (JWKS mode, no CLERK_JWT_KEY; Clerk is the fake Backend API as Miniflare's outbound service):
 
 | Scenario | ours | stock \`@clerk/hono\` |
 |---|---|---|

@@ -3,14 +3,17 @@
 //
 // CPU: as bench/auth.bench.ts (a dispatched request loops N inner requests through the variant's app;
 // time taken outside the isolate; added cost = (loop over /v1/me − loop over /health) ÷ N; medians of
-// rounds; ratios within a round). Clerk's Backend API is Miniflare's outbound service, which counts calls.
+// rounds; ratios within a round). Clerk's Backend API is the fake (drill/support/fake-clerk.ts) as
+// Miniflare's outbound service, which counts calls.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import type { Miniflare } from 'miniflare';
+import { createFakeClerk } from '../drill/support/fake-clerk.ts';
 import { applyMigrations } from '../scripts/lib/migrations.ts';
 import { fmt, median, medianRatio } from './support/stats.ts';
 import { CLERK_PEM, m2mToken, sessionToken } from './support/tokens.ts';
 import {
+  BENCH_SK,
   benchTmp,
   bundleVariant,
   COMPATIBILITY_DATE,
@@ -30,8 +33,9 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const N = 300;
 
 const apiKey = () => `ak_${randomBytes(24).toString('base64url')}`;
-/** Keys the fake Backend API knows (a 200 with the key's resource); anything else is a 404. */
-const KNOWN = /^ak_known_/;
+/** Keys the fake Backend API knows (a 200 with the key's resource); any other key is a 404. */
+const CACHED_KEY = `ak_known_${randomBytes(20).toString('base64url')}`;
+const SPREAD_KEYS = Array.from({ length: 100 }, () => `ak_known_${randomUUID().replaceAll('-', '')}`);
 
 const VARIANTS: Record<string, string> = {
   ours: `import { Hono } from 'hono';
@@ -84,34 +88,12 @@ async function bundle(name: string): Promise<Bundle> {
   return { name, code: await bundleVariant(`${TMP}/${name}`, VARIANTS[name] ?? '') };
 }
 
-/** Counts Backend API verify calls; answers like Clerk (200 for known keys, 404 otherwise). */
+/** The fake Clerk (in process, as Miniflare's outbound service) with the known API keys issued; it counts calls. */
 function fakeBackend() {
-  const counter = { calls: 0 };
-  const outboundService = async (request: Request) => {
-    const url = new URL(request.url);
-    if (url.pathname !== '/api_keys/verify') return new Response('unexpected', { status: 599 });
-    counter.calls++;
-    const { secret } = (await request.json()) as { secret?: string };
-    if (!secret || !KNOWN.test(secret))
-      return Response.json({ errors: [{ code: 'resource_not_found' }] }, { status: 404 });
-    const t = Date.now();
-    return Response.json({
-      object: 'api_key',
-      id: `ak_id_${secret.slice(-6)}`,
-      type: 'api_key',
-      name: 'bench',
-      subject: 'user_bench',
-      scopes: ['read'],
-      claims: null,
-      revoked: false,
-      revocation_reason: null,
-      expired: false,
-      expiration: null,
-      created_at: t,
-      updated_at: t,
-    });
-  };
-  return { counter, outboundService };
+  const clerk = createFakeClerk({ secretKey: BENCH_SK });
+  for (const token of [CACHED_KEY, ...SPREAD_KEYS])
+    clerk.issueMachineToken('api_key', { token, subject: 'user_bench', scopes: ['read'] });
+  return { counter: clerk.calls, outboundService: (request: Request) => clerk.fetch(request) };
 }
 
 const LIMITS = {
@@ -154,7 +136,7 @@ async function cpuBench(bundles: Bundle[]) {
   const tokens: Record<Kind, string> = {
     session: sessionToken({ sid: 'sess_bench' }),
     m2mJwt: m2mToken(),
-    cachedKey: `ak_known_${randomBytes(20).toString('base64url')}`,
+    cachedKey: CACHED_KEY,
   };
   const samples: Record<string, Record<Kind, number[]>> = Object.fromEntries(
     bundles.map((b) => [b.name, { session: [], m2mJwt: [], cachedKey: [] }]),
@@ -177,7 +159,7 @@ async function cpuBench(bundles: Bundle[]) {
   await mf.dispose();
   const of = (name: string, k: Kind) => samples[name]?.[k] ?? [];
   const vs = (a: string, ka: Kind, b: string, kb: Kind) => medianRatio(of(a, ka), of(b, kb));
-  const calls = (name: string) => backends[name]?.counter.calls ?? 0;
+  const calls = (name: string) => backends[name]?.counter.verify ?? 0;
   return { samples, of, vs, calls, requestsWithKey };
 }
 
@@ -201,7 +183,7 @@ async function callCount(b: Bundle, isolates: number, requests: (isolate: number
   await mf.dispose();
   // Fixed 10 s windows of MACHINE_VERIFY_LIMITER touched by the run.
   const windows = Math.floor(t1 / 10_000) - Math.floor(t0 / 10_000) + 1;
-  return { calls: backend.counter.calls, statuses, seconds: (t1 - t0) / 1000, windows };
+  return { calls: backend.counter.verify, statuses, seconds: (t1 - t0) / 1000, windows };
 }
 
 export async function run() {
@@ -211,10 +193,7 @@ export async function run() {
   const cpu = await cpuBench(bundles);
 
   // 100 distinct API keys (each its own client IP, as 100 consumers), 500 requests per isolate, 20 cold isolates.
-  const keys = Array.from(
-    { length: 100 },
-    (_, i) => [`ak_known_${randomUUID().replaceAll('-', '')}`, `198.51.100.${i}`] as [string, string],
-  );
+  const keys = SPREAD_KEYS.map((key, i) => [key, `198.51.100.${i}`] as [string, string]);
   const spread = () => Array.from({ length: 500 }, (_, j) => keys[j % keys.length]!);
   const spreadOurs = await callCount(ours, 20, spread);
   const spreadStock = await callCount(stock, 20, spread);
@@ -233,7 +212,7 @@ Added workerd time per authenticated request over a bare route of the same app (
 requests, the same token repeated), ours (\`authenticate\` with every type accepted, as \`GET /v1/me\` mounts it) vs \
 stock
 \`@clerk/hono\` (\`clerkMiddleware\`, \`getAuth(c, { acceptsToken: 'any' })\`), same RSA-2048 key (\`jwtKey\`), Clerk's
-Backend API answered by Miniflare's outbound service. Ratios are medians of per-round ratios:
+Backend API answered by the fake Clerk as Miniflare's outbound service. Ratios are medians of per-round ratios:
 
 | Token | ours µs | ours ÷ ours session | stock µs | ours ÷ stock |
 |---|---|---|---|---|

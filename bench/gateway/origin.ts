@@ -1,6 +1,4 @@
-// Node-side servers for the gateway bench (bench/gateway.bench.ts), both on 127.0.0.1: the origin every variant forwards
-// to, and a fake Clerk Backend API that only counts (the variants verify networklessly with
-// CLERK_JWT_KEY, so it should see no request; it is there so that nothing can reach the real Clerk).
+// The origin of the gateway bench (bench/gateway.bench.ts), on 127.0.0.1: every variant forwards to it.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -58,17 +56,6 @@ export function benchOrigin() {
     createServer((req, res) => void handle(req, res)),
     stats,
   );
-}
-
-/** A fake Clerk Backend API: answers the JWKS with `jwk`, counts every request it gets. */
-export function fakeClerk(jwk: object) {
-  const stats = { requests: 0 };
-  const server = createServer((req, res) => {
-    stats.requests++;
-    if (req.url === '/v1/jwks') json(res, { keys: [jwk] });
-    else res.writeHead(404).end();
-  });
-  return listen(server, stats);
 }
 
 async function listen<S>(server: Server, stats: S) {

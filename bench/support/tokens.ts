@@ -1,5 +1,6 @@
 // The benches' Clerk signing key and token minting: one RSA-2048 key pair per bench process, whose public half
-// the variants get as CLERK_JWT_KEY (networkless verification) or from a fake Clerk's JWKS.
+// the variants get as CLERK_JWT_KEY (networkless verification) or from the fake Clerk's JWKS
+// (drill/support/fake-clerk.ts, given BENCH_SIGNING_KEY).
 import { generateKeyPairSync } from 'node:crypto';
 import { signRs256 } from '../../scripts/lib/sign.ts';
 import { BENCH_AZP } from './workerd.ts';
@@ -11,8 +12,8 @@ const M2M_TOKEN_CAT = 'cl_B7d4PD333AAA';
 const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 /** CLERK_JWT_KEY of the variants. */
 export const CLERK_PEM = publicKey.export({ type: 'spki', format: 'pem' }).toString();
-/** The key as Clerk's JWKS lists it. */
-export const CLERK_JWK = { ...publicKey.export({ format: 'jwk' }), kid: BENCH_KID, alg: 'RS256', use: 'sig' };
+/** The signing key, for the fake Clerk to list in its JWKS. */
+export const BENCH_SIGNING_KEY = { kid: BENCH_KID, privateKey };
 
 const now = () => Math.floor(Date.now() / 1000);
 

@@ -6,14 +6,16 @@
 // (no /v1, as Clerk's BAPI 2026-05-12) answer from a table of issued tokens: 200 with the resource
 // (`revoked`/`expired` as set), 404 for unknown tokens, 401 for a wrong secret key, `{"active":false}`
 // for a deactivated OAuth token. `npm run dev:clerk` runs it standalone with demo tokens (opaque tokens offline).
-import { generateKeyPairSync, type JsonWebKey, type KeyObject, randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+// The benches use it too: over 127.0.0.1 (`start()`), or in process as Miniflare's outbound service (`fetch`).
+import { createPublicKey, generateKeyPairSync, type JsonWebKey, type KeyObject, randomUUID } from 'node:crypto';
 import { signRs256 } from '../../scripts/lib/sign.ts';
-import { loopbackServer } from './loopback-server.ts';
+import { fetchListener, loopbackServer } from './loopback-server.ts';
 
 export type ClerkMode = 'up' | 'down' | 'slow' | 'unauthorized' | 'garbage' | 'error';
 export type ClerkUser = { id: string; created_at: number } & Record<string, unknown>;
 type Key = { kid: string; privateKey: KeyObject; jwk: JsonWebKey };
+/** A signing key given by the caller (a bench signs its tokens with it and gives its public half as CLERK_JWT_KEY). */
+export type SigningKey = { kid: string; privateKey: KeyObject };
 export type MintOptions = {
   userId?: string;
   sessionId?: string;
@@ -26,6 +28,10 @@ export type MintOptions = {
 const SESSION_TOKEN_CAT = 'cl_B7d4PD111AAA';
 const M2M_TOKEN_CAT = 'cl_B7d4PD333AAA';
 const JSON_TYPE = { 'content-type': 'application/json' };
+const NOT_FOUND = '{"errors":[{"code":"resource_not_found"}]}';
+const UNAUTHORIZED = '{"errors":[{"code":"authentication_invalid"}]}';
+const json = (status: number, body: string) => new Response(body, { status, headers: JSON_TYPE });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export type MachineKind = 'api_key' | 'm2m_token' | 'oauth_token';
 const MACHINE_PATHS: Record<string, { kind: MachineKind; field: string }> = {
@@ -48,7 +54,8 @@ export type IssueOptions = {
   expiration?: number | null;
 };
 
-function newKey(): Key {
+function newKey(given?: SigningKey): Key {
+  if (given) return { ...given, jwk: createPublicKey(given.privateKey).export({ format: 'jwk' }) };
   const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   return { kid: `ins_drill_${randomUUID().slice(0, 8)}`, privateKey, jwk: publicKey.export({ format: 'jwk' }) };
 }
@@ -61,79 +68,81 @@ export function createFakeClerk({
   slowMs = 8000,
   anyKey = false,
   port: fixedPort = 0,
+  key,
+}: {
+  secretKey?: string;
+  slowMs?: number;
+  anyKey?: boolean;
+  port?: number;
+  key?: SigningKey;
 } = {}) {
   let mode: ClerkMode = 'up';
-  let keys: Key[] = [newKey()];
+  let keys: Key[] = [newKey(key)];
   const retired: Key[] = [];
   const users: ClerkUser[] = [];
   const calls = { jwks: 0, users: 0, user: 0, verify: 0 };
+  let requests = 0; // every request, known route or not
   const machine = new Map<string, MachineEntry>();
 
+  const authorized = (request: Request) => anyKey || request.headers.get('authorization') === `Bearer ${secretKey}`;
+
   /** Clerk's machine verify endpoints; the body is read before any mode applies (as a real server). */
-  const verifyMachine = async (
-    req: IncomingMessage,
-    res: ServerResponse,
-    route: { kind: MachineKind; field: string },
-  ) => {
+  const verifyMachine = async (request: Request, route: { kind: MachineKind; field: string }) => {
     calls.verify += 1;
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    if (mode === 'slow') await new Promise((r) => setTimeout(r, slowMs));
-    if (mode === 'unauthorized' || (!anyKey && req.headers.authorization !== `Bearer ${secretKey}`)) {
-      return void res.writeHead(401, JSON_TYPE).end('{"errors":[{"code":"authentication_invalid"}]}');
-    }
-    if (mode === 'garbage') return void res.writeHead(200, JSON_TYPE).end('<html>oops</html>');
-    if (mode === 'error') return void res.writeHead(500).end('internal');
+    const text = await request.text();
+    if (mode === 'slow') await sleep(slowMs);
+    if (mode === 'unauthorized' || !authorized(request)) return json(401, UNAUTHORIZED);
+    if (mode === 'garbage') return json(200, '<html>oops</html>');
+    if (mode === 'error') return new Response('internal', { status: 500 });
     let body: Record<string, unknown> = {};
     try {
-      body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
+      body = JSON.parse(text) as Record<string, unknown>;
     } catch {}
     const entry = machine.get(String(body[route.field] ?? ''));
-    if (!entry || entry.kind !== route.kind)
-      return void res.writeHead(404, JSON_TYPE).end('{"errors":[{"code":"resource_not_found"}]}');
-    if (entry.active === false) return void res.writeHead(200, JSON_TYPE).end('{"active":false}');
-    res.writeHead(200, JSON_TYPE).end(JSON.stringify(entry.resource));
+    if (!entry || entry.kind !== route.kind) return json(404, NOT_FOUND);
+    if (entry.active === false) return json(200, '{"active":false}');
+    return json(200, JSON.stringify(entry.resource));
   };
   let slowPending = 0; // slow answers not sent yet
 
-  const handler = async (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  /** The whole fake as a fetch handler (Miniflare's outbound service shape; `start()` serves it on 127.0.0.1). */
+  const handle = async (request: Request): Promise<Response> => {
+    requests += 1;
+    const url = new URL(request.url);
     const machineRoute = MACHINE_PATHS[url.pathname];
-    if (machineRoute && req.method === 'POST') return verifyMachine(req, res, machineRoute);
+    if (machineRoute && request.method === 'POST') return verifyMachine(request, machineRoute);
     const userMatch = /^\/v1\/users\/([^/]+)$/.exec(url.pathname);
     const route =
       url.pathname === '/v1/jwks' ? 'jwks' : url.pathname === '/v1/users' ? 'users' : userMatch ? 'user' : undefined;
-    if (!route) return void res.writeHead(404).end('{"errors":[{"code":"resource_not_found"}]}');
+    if (!route) return new Response(NOT_FOUND, { status: 404 });
     calls[route] += 1;
     if (mode === 'slow') {
       slowPending += 1;
-      await new Promise((r) => setTimeout(r, slowMs));
+      await sleep(slowMs);
       slowPending -= 1;
     }
-    if (mode === 'unauthorized' || req.headers.authorization !== `Bearer ${secretKey}`) {
-      return void res.writeHead(401, JSON_TYPE).end('{"errors":[{"code":"authentication_invalid"}]}');
+    if (mode === 'unauthorized' || request.headers.get('authorization') !== `Bearer ${secretKey}`) {
+      return json(401, UNAUTHORIZED);
     }
-    if (mode === 'garbage') return void res.writeHead(200, JSON_TYPE).end('<html>oops</html>');
-    if (mode === 'error') return void res.writeHead(500).end('internal');
+    if (mode === 'garbage') return json(200, '<html>oops</html>');
+    if (mode === 'error') return new Response('internal', { status: 500 });
     if (route === 'jwks') {
-      return void res
-        .writeHead(200, JSON_TYPE)
-        .end(JSON.stringify({ keys: keys.map((k) => ({ ...k.jwk, kid: k.kid, alg: 'RS256', use: 'sig' })) }));
+      return json(200, JSON.stringify({ keys: keys.map((k) => ({ ...k.jwk, kid: k.kid, alg: 'RS256', use: 'sig' })) }));
     }
     if (route === 'user') {
       // GET /v1/users/{id}: the user, or Clerk's 404 resource_not_found (reconciliation archives on it).
       const user = users.find((u) => u.id === decodeURIComponent(userMatch?.[1] ?? ''));
-      if (!user) return void res.writeHead(404, JSON_TYPE).end('{"errors":[{"code":"resource_not_found"}]}');
-      return void res.writeHead(200, JSON_TYPE).end(JSON.stringify(user));
+      if (!user) return json(404, NOT_FOUND);
+      return json(200, JSON.stringify(user));
     }
     // GET /v1/users: a bare JSON array (Clerk's list shape), ascending created_at as the service asks.
     const limit = Math.min(Number(url.searchParams.get('limit') ?? 10), 500);
     const offset = Number(url.searchParams.get('offset') ?? 0);
     const sorted = [...users].sort((a, b) => a.created_at - b.created_at);
-    res.writeHead(200, JSON_TYPE).end(JSON.stringify(sorted.slice(offset, offset + limit)));
+    return json(200, JSON.stringify(sorted.slice(offset, offset + limit)));
   };
 
-  const server = loopbackServer(handler);
+  const server = loopbackServer(fetchListener(handle));
 
   return {
     async start() {
@@ -143,7 +152,13 @@ export function createFakeClerk({
       return `http://127.0.0.1:${server.port}`;
     },
     secretKey,
+    /** Answers one request in process (e.g. as Miniflare's `outboundService`), as the server does. */
+    fetch: handle,
     calls,
+    /** Every request received, known route or not. */
+    get requests() {
+      return requests;
+    },
     users,
     /** Slow answers still being held back: > 0 while the service has not been answered yet. */
     get slowPending() {

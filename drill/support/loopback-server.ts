@@ -3,6 +3,29 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
+/** A Node request listener that answers with a fetch handler (the request body read whole first). */
+export function fetchListener(handle: (request: Request) => Promise<Response>): RequestListener {
+  return (req, res) => {
+    const answer = async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      const headers = new Headers();
+      for (const [name, value] of Object.entries(req.headers))
+        for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) headers.append(name, v);
+      const body = req.method === 'GET' || req.method === 'HEAD' ? undefined : Buffer.concat(chunks);
+      const response = await handle(
+        new Request(`http://127.0.0.1${req.url ?? '/'}`, { method: req.method, headers, body }),
+      );
+      res.writeHead(response.status, Object.fromEntries(response.headers));
+      res.end(Buffer.from(await response.arrayBuffer()));
+    };
+    answer().catch(() => {
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  };
+}
+
 export function loopbackServer(handler: RequestListener) {
   let server: Server | undefined;
   let port = 0;
