@@ -263,14 +263,14 @@ export function createFakeClerk({
      * from Clerk, as it would for a real rotation. The service contacts Clerk only when it needs keys,
      * so this is how the drill (or an operator's probe) makes it notice an outage.
      */
-    unknownKidToken() {
+    unknownKidToken(options: MintOptions = {}) {
       const header = {
         alg: 'RS256',
         kid: `ins_unknown_${randomUUID().slice(0, 8)}`,
         typ: 'JWT',
         cat: SESSION_TOKEN_CAT,
       };
-      return this.mint().replace(/^[^.]+/, Buffer.from(JSON.stringify(header)).toString('base64url'));
+      return this.mint(options).replace(/^[^.]+/, Buffer.from(JSON.stringify(header)).toString('base64url'));
     },
     async close() {
       if (mode !== 'down') await server.down();
