@@ -5,7 +5,7 @@ import { verifyRs256 } from '../lib/rs256';
 import type { SessionAuthContext } from './types';
 
 /**
- * Why a token was refused. Mapped to the wire in one place (the session middleware):
+ * Why a token was refused. Mapped to the wire in one place (`refuse` in authenticate.ts):
  * the client only ever sees 401 `invalid_token`; the reason goes to the log.
  */
 export type AuthFailure =

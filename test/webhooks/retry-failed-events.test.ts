@@ -6,7 +6,7 @@ import { createServices } from '../../src/services/services';
 import { getTenant } from '../../src/tenants/tenant-store';
 import { getWebhookEventMeta, recordFailure } from '../../src/webhooks/event-store';
 import type { ReplayFn } from '../../src/webhooks/replay';
-import { retryFailedWebhooks } from '../../src/webhooks/retry-failed-events';
+import { DEFAULT_RETRY_LIMITS, retryFailedWebhooks } from '../../src/webhooks/retry-failed-events';
 import { testDb } from '../helpers/api-app';
 import { uid } from '../helpers/ids';
 import { clerkEvent } from '../helpers/webhooks';
@@ -112,6 +112,37 @@ describe('retryFailedWebhooks', () => {
     expect(await getWebhookEventMeta(testDb(), { svixId })).toMatchObject({ attempts: 3 });
     // The cap of 3 attempts now holds it for an operator.
     expect(await retryFailedWebhooks(testDb(), failing, t + 10_000_000, limits)).toMatchObject({ attempted: 0 });
+  });
+
+  it('follows the schedule docs/webhooks.md states: waits of 1, 2, 4 … 64 min, 8 attempts in all', async () => {
+    const t = Date.UTC(2094, 0, 1);
+    const svixId = uid('msg');
+    const delivery = {
+      svixId,
+      type: 'user.created',
+      eventAt: t,
+      payload: '{}',
+      bodyHash: 'h',
+      userId: null,
+      orgId: null,
+    };
+    const failing: ReplayFn = async (db, id, now) => {
+      await recordFailure(db, { ...delivery, svixId: id }, 'storage', now, true);
+      return { status: 'failed', error: 'storage' };
+    };
+    await recordFailure(testDb(), delivery, 'storage', t, true); // the live delivery: attempt 1
+    const waits: number[] = [];
+    let now = t;
+    for (;;) {
+      const next = (await getWebhookEventMeta(testDb(), { svixId }))!.nextAttemptAt!;
+      const report = await retryFailedWebhooks(testDb(), failing, next, { ...DEFAULT_RETRY_LIMITS, perRun: 1000 });
+      if (report.attempted === 0) break;
+      waits.push((next - now) / 60_000);
+      now = next;
+    }
+    expect(waits).toEqual([1, 2, 4, 8, 16, 32, 64]);
+    expect(await getWebhookEventMeta(testDb(), { svixId })).toMatchObject({ status: 'failed', attempts: 8 });
+    expect((now - t) / 60_000).toBe(127); // the last attempt, ~2.1 h after the first failure
   });
 
   it('defers a replay that throws and goes on with the next event', async () => {
