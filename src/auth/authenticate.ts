@@ -4,7 +4,7 @@ import { type AppEnv, problemsFor } from '../env';
 import { AppError } from '../errors';
 import { log } from '../lib/log';
 import { noteRefusal } from '../metrics/record-metrics';
-import { clientIp } from '../rate-limit/limiters';
+import { clientLimiterKey } from '../rate-limit/limiters';
 import { isRevoked, type RevocationMode } from '../revocation/revocation-check';
 import { isCsrfSafe } from './csrf';
 import { KeysUnavailableError } from './key-cache';
@@ -104,13 +104,13 @@ export async function authenticate(c: Context<AppEnv>, opts: AuthenticateOptions
   assertKeyConfig(c);
   if (c.req.header('authorization') === undefined && !getCookie(c, '__session')) refuse(c, 'missing', 'cookie');
   // No credential costs nothing and is not counted; a presented one that fails is.
-  const ip = clientIp(c);
+  const client = clientLimiterKey(c);
   const { rateLimits } = c.get('services');
-  rateLimits.assertNotPenalised(ip);
+  rateLimits.assertNotPenalised(client);
   try {
     return await verifyCredential(c, opts);
   } catch (error) {
-    if (error instanceof AppError && error.code === 'invalid_token') await rateLimits.countFailure(c.env, ip);
+    if (error instanceof AppError && error.code === 'invalid_token') await rateLimits.countFailure(c.env, client);
     throw error;
   }
 }

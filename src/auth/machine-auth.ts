@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../env';
 import { AppError } from '../errors';
-import { clientIp, rateLimited } from '../rate-limit/limiters';
+import { clientLimiterKey } from '../rate-limit/limiters';
 import { OPAQUE_SUCCESS_TTL_MS } from './opaque-cache';
 import type { Recognized } from './token-type';
 import type { AuthContext, TokenType } from './types';
@@ -46,8 +46,9 @@ export class MachineRefusal extends Error {
 /**
  * Verifies a recognised machine token: JWT forms locally (the session key source: memory → KV →
  * Clerk, or CLERK_JWT_KEY), opaque forms through the Backend API behind the per-isolate cache. A
- * Backend API call is counted against MACHINE_VERIFY_LIMITER for the client IP first (429 over it,
- * no call). Throws MachineRefusal (401), AppError 503 `auth_unavailable`, 429 `rate_limited`.
+ * Backend API call is counted first against MACHINE_VERIFY_LIMITER for the client (429 over it, no call),
+ * then against the global MACHINE_VERIFY_GLOBAL_LIMITER (503 over it, no call). Throws MachineRefusal (401),
+ * AppError 503 `auth_unavailable`, 429 `rate_limited`.
  */
 export async function verifyMachineCredential(
   c: Context<AppEnv>,
@@ -75,11 +76,10 @@ export async function verifyMachineCredential(
       detail: { problem: 'no secret key for machine token verification' },
       extra: { missing: ['CLERK_SECRET_KEY'] },
     });
-  const ip = clientIp(c);
-  const result = await machine.verifyOpaque(recognized.type, token, async () => {
-    if (!(await services.rateLimits.under(c.env, 'MACHINE_VERIFY_LIMITER', ip)))
-      throw rateLimited('MACHINE_VERIFY_LIMITER', undefined, { ip });
-  });
+  const client = clientLimiterKey(c);
+  const result = await machine.verifyOpaque(recognized.type, token, () =>
+    services.rateLimits.spendVerification(c.env, client),
+  );
   if (result.ok) return toMachineAuth(recognized.type, result.value, services.now());
   if ('unavailable' in result.error) {
     throw new AppError('auth_unavailable', {

@@ -1,14 +1,30 @@
 import { AppError } from '../errors';
+import { clientKey } from './client-key';
 
-/** The Workers Rate Limiting bindings (`[[ratelimits]]` in wrangler.toml) and their defaults there. */
+/**
+ * The Workers Rate Limiting bindings (`[[ratelimits]]` in wrangler.toml) and their defaults there. A binding
+ * counts per Cloudflare location (colo) and is eventually consistent: a "global" budget (one constant key,
+ * `GLOBAL_KEY`) holds per colo, not across the network. Windows are fixed, so a client may pass up to twice
+ * a limit within one sliding period (the end of one window and the start of the next).
+ */
 export const LIMITERS = {
-  /** Refused credentials per client IP (bad tokens, bad webhook signatures under `webhook:<ip>`). */
+  /** Refused credentials per client (`clientKey`: IPv4 address, IPv6 /64; webhooks under `webhook:<client>`). */
   AUTH_FAILURE_LIMITER: { limit: 100, periodSeconds: 60 },
-  /** Backend API verifications (opaque machine tokens not cached) per client IP. */
+  /** Refused credentials from all clients together (one key): past it a refusal is 429, a good credential passes. */
+  AUTH_FAILURE_GLOBAL_LIMITER: { limit: 1000, periodSeconds: 60 },
+  /** Backend API verifications (opaque machine tokens not cached) per client (`clientKey`). */
   MACHINE_VERIFY_LIMITER: { limit: 20, periodSeconds: 10 },
+  /**
+   * Backend API verifications from all clients together (one key): half of Clerk's Backend API quota for a
+   * Production instance (1,000 requests per 10 s per application instance; a Development instance has 100),
+   * which the reconcile cron shares. Past it an uncached opaque token is 503 `auth_unavailable`.
+   */
+  MACHINE_VERIFY_GLOBAL_LIMITER: { limit: 500, periodSeconds: 10 }, // production's; 50 in staging and local development
   /** Requests per authenticated subject on gateway routes. */
   GATEWAY_LIMITER: { limit: 600, periodSeconds: 60 },
 } as const;
+/** The key of a global budget: one counter for every client (per colo). */
+export const GLOBAL_KEY = 'global';
 export type LimiterName = keyof typeof LIMITERS;
 export const LIMITER_NAMES = Object.keys(LIMITERS) as LimiterName[];
 
@@ -32,4 +48,9 @@ export function rateLimited(
 export function clientIp(c: { req: { header(name: string): string | undefined } }): string {
   const ip = c.req.header('cf-connecting-ip');
   return ip && ip.length <= 64 ? ip : 'unknown';
+}
+
+/** The request's per-client limiter key: its IPv4 address, or its IPv6 address's /64 (`clientKey`). */
+export function clientLimiterKey(c: { req: { header(name: string): string | undefined } }): string {
+  return clientKey(clientIp(c));
 }

@@ -1,5 +1,6 @@
+import { AppError } from '../errors';
 import type { Logger } from '../lib/log';
-import { LIMITERS, type LimiterName, rateLimited } from './limiters';
+import { GLOBAL_KEY, LIMITERS, type LimiterName, rateLimited } from './limiters';
 
 type RateLimitBinding = { limit(options: { key: string }): Promise<{ success: boolean }> };
 
@@ -42,6 +43,8 @@ export class RateLimits {
   /** Client IPs (and `webhook:<ip>` keys) over AUTH_FAILURE_LIMITER: refused before any work for their period. */
   readonly failedCredentials: PenaltyBox;
   private readonly reported = new Set<LimiterName>();
+  /** When this isolate last found each global budget spent (ms), for readiness and a once-per-period log. */
+  private readonly spentAt = new Map<LimiterName, number>();
   private readonly now: () => number;
   private readonly log: Logger;
 
@@ -78,13 +81,54 @@ export class RateLimits {
   }
 
   /**
-   * Counts a refused credential for `key`; when that goes over AUTH_FAILURE_LIMITER the key is
-   * penalised for the limiter's period and this refusal becomes 429.
+   * Counts a refused credential for `key` (a client, or `webhook:<client>`), then against the global
+   * budget. Over AUTH_FAILURE_LIMITER the key is penalised for the limiter's period and this refusal
+   * becomes 429; over AUTH_FAILURE_GLOBAL_LIMITER this refusal becomes 429 (no one is penalised: a good
+   * credential still passes).
    */
   async countFailure(env: object, key: string): Promise<void> {
-    if (await this.under(env, 'AUTH_FAILURE_LIMITER', key)) return;
-    this.failedCredentials.add(key, this.now(), LIMITERS.AUTH_FAILURE_LIMITER.periodSeconds);
-    throw rateLimited('AUTH_FAILURE_LIMITER', undefined, { key });
+    if (!(await this.under(env, 'AUTH_FAILURE_LIMITER', key))) {
+      this.failedCredentials.add(key, this.now(), LIMITERS.AUTH_FAILURE_LIMITER.periodSeconds);
+      throw rateLimited('AUTH_FAILURE_LIMITER', undefined, { key });
+    }
+    if (!(await this.underGlobal(env, 'AUTH_FAILURE_GLOBAL_LIMITER')))
+      throw rateLimited('AUTH_FAILURE_GLOBAL_LIMITER', undefined, { key });
+  }
+
+  /**
+   * Spends one Backend API verification for client `key`: 429 over the client's MACHINE_VERIFY_LIMITER,
+   * 503 `auth_unavailable` over the global MACHINE_VERIFY_GLOBAL_LIMITER (the client did nothing wrong).
+   * Called only when a call would be made: a cached or joined verification spends nothing.
+   */
+  async spendVerification(env: object, key: string): Promise<void> {
+    if (!(await this.under(env, 'MACHINE_VERIFY_LIMITER', key)))
+      throw rateLimited('MACHINE_VERIFY_LIMITER', undefined, { key });
+    if (!(await this.underGlobal(env, 'MACHINE_VERIFY_GLOBAL_LIMITER'))) {
+      const retryAfter = LIMITERS.MACHINE_VERIFY_GLOBAL_LIMITER.periodSeconds;
+      throw new AppError('auth_unavailable', {
+        detail: { kind: 'verify_budget_spent', limiter: 'MACHINE_VERIFY_GLOBAL_LIMITER', key },
+        headers: { 'retry-after': String(retryAfter), 'cache-control': 'no-store' },
+      });
+    }
+  }
+
+  /** Counts one event against a global budget (one key for all clients); false once spent (remembered, logged). */
+  async underGlobal(env: object, name: LimiterName): Promise<boolean> {
+    if (await this.under(env, name, GLOBAL_KEY)) return true;
+    const now = this.now();
+    const last = this.spentAt.get(name);
+    if (last === undefined || now - last >= LIMITERS[name].periodSeconds * 1000)
+      this.log('warn', 'ratelimit.budget_spent', { binding: name });
+    this.spentAt.set(name, now);
+    return false;
+  }
+
+  /** The global budgets this isolate found spent within their last period (readiness). */
+  spentBudgets(): LimiterName[] {
+    const now = this.now();
+    return [...this.spentAt]
+      .filter(([name, at]) => now - at < LIMITERS[name].periodSeconds * 1000)
+      .map(([name]) => name);
   }
 
   private bindingOf(env: object, name: LimiterName): RateLimitBinding | undefined {

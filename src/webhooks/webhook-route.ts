@@ -6,7 +6,7 @@ import type { RouteDoc } from '../http/route-doc';
 import { log } from '../lib/log';
 import { readBodyLimited } from '../lib/read-body';
 import { noteRefusal } from '../metrics/record-metrics';
-import { clientIp } from '../rate-limit/limiters';
+import { clientLimiterKey } from '../rate-limit/limiters';
 import { revocationWriter } from '../revocation/revocation-check';
 import { eventTime, parseClerkEvent } from './clerk-event';
 import { ProcessingError, processEvent } from './process-event';
@@ -31,7 +31,7 @@ export function webhookRoutes() {
     const requestId = c.get('requestId');
     // Failed signatures count per client IP on AUTH_FAILURE_LIMITER (their own `webhook:` keys, so
     // a bad sender and an API consumer behind one IP do not share a budget); over it, 429 before any HMAC.
-    const limiterKey = `webhook:${clientIp(c)}`;
+    const limiterKey = `webhook:${clientLimiterKey(c)}`;
     const { services } = c.var;
     services.rateLimits.assertNotPenalised(limiterKey);
     const body = await readBodyLimited(c.req.raw, MAX_WEBHOOK_BYTES);

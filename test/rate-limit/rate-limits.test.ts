@@ -132,9 +132,9 @@ describe('an absent limiter binding', () => {
     const bindings = { ...env, MACHINE_VERIFY_LIMITER: undefined } as unknown as typeof env;
     const res = await callApp(app, '/health/ready', {}, bindings);
     const body = (await res.json()) as { checks: { limits: { status: string; missing: string[] } } };
-    expect(body.checks.limits).toEqual({ status: 'degraded', missing: ['MACHINE_VERIFY_LIMITER'] });
+    expect(body.checks.limits).toEqual({ status: 'degraded', missing: ['MACHINE_VERIFY_LIMITER'], spent: [] });
     const ok = (await (await callApp(app, '/health/ready', {}, { ...env } as typeof env)).json()) as typeof body;
-    expect(ok.checks.limits).toEqual({ status: 'ok', missing: [] });
+    expect(ok.checks.limits).toEqual({ status: 'ok', missing: [], spent: [] });
   });
 
   it('is logged once per isolate: again by a new RateLimits (a cold isolate), never per request', async () => {
