@@ -3,6 +3,7 @@
 // block without [vars]), or when a named environment lacks a binding or var of the top level
 // (wrangler inherits none), or when two deployed bindings share a rate-limit namespace, D1 database or KV
 // namespace. CI runs it, so a broken environment block fails CI.
+import { VARIABLE_NAMES } from '../src/config/variables';
 import {
   ENVIRONMENT_OF_TOP_LEVEL,
   environmentGaps,
@@ -16,7 +17,7 @@ import { nonInheritedFields, readWranglerConfig, runWrangler } from './lib/wrang
 const config = readWranglerConfig();
 const errors: string[] = [];
 
-for (const gap of environmentGaps(config, nonInheritedFields())) {
+for (const gap of environmentGaps(config, nonInheritedFields(), VARIABLE_NAMES)) {
   const where = `env.${gap.env}: ${gap.field}`;
   if (gap.missing.length > 0) {
     errors.push(`${where} lacks ${gap.missing.join(', ')} (declared at the top level; wrangler does not inherit it)`);

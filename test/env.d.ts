@@ -8,6 +8,10 @@ import type { RawConfig } from '../scripts/lib/environments';
 declare global {
   namespace Cloudflare {
     interface Env {
+      /** Variables vitest.config.ts sets (TEST_VARS) that wrangler.toml leaves at their defaults. */
+      CLERK_API_URL: string;
+      CLERK_AUTHORIZED_PARTIES: string;
+      ADMIN_USER_IDS: string;
       TEST_MIGRATIONS: D1Migration[];
       /** Private half of the run's test key pair (JWK JSON): signs test session tokens. */
       TEST_SIGNING_JWK: string;

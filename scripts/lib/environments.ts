@@ -33,16 +33,21 @@ export function declaredNames(value: unknown): string[] {
 /**
  * Wrangler inherits no binding and no var into a named environment, so each environment must
  * declare every one the top level does. `missing` is an error (that Worker would run without it);
- * `extra` (declared only in that environment) is allowed, but local development never exercises it.
+ * `extra` (declared only in that environment) is allowed, but local development never exercises it,
+ * except a var among `declaredVars` (src/config/variables.ts): where unset it has the code's default.
  */
-export function environmentGaps(config: RawConfig, nonInheritedFields: readonly string[]): Gap[] {
+export function environmentGaps(
+  config: RawConfig,
+  nonInheritedFields: readonly string[],
+  declaredVars: readonly string[] = [],
+): Gap[] {
   const gaps: Gap[] = [];
   for (const [env, block] of Object.entries(config.env ?? {})) {
     for (const field of nonInheritedFields) {
       const top = new Set(declaredNames(config[field]));
       const own = new Set(declaredNames(isRecord(block) ? block[field] : undefined));
       const missing = [...top].filter((n) => !own.has(n)).sort();
-      const extra = [...own].filter((n) => !top.has(n)).sort();
+      const extra = [...own].filter((n) => !top.has(n) && !(field === 'vars' && declaredVars.includes(n))).sort();
       if (missing.length > 0 || extra.length > 0) gaps.push({ env, field, missing, extra });
     }
   }

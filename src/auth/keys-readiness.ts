@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
+import { secretKeyRefusedAdvice } from '../clerk/key-rules';
 import type { AppEnv } from '../env';
-import { secretKeyRefusedAdvice } from '../health/clerk-check';
 import type { ReadinessCheck } from '../health/health-routes';
 import { assertKeyConfig } from './authenticate';
 import { KeysUnavailableError } from './key-cache';

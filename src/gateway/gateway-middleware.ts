@@ -106,7 +106,7 @@ async function identityFor(
   await services.rateLimits.enforce(c.env, 'GATEWAY_LIMITER', subject, { requestId: c.get('requestId') });
   checkRoutePolicy(route, auth);
   const tenantId = await tenantOf(c, auth, deps);
-  const keys = await services.gateway.usableKeys(c.env.EDGE_SIGNING_KEY, c.env.EDGE_SIGNING_KEY_PREVIOUS);
+  const keys = await services.gateway.usableKeys(c.var.config);
   const config = c.get('config');
   const claims = assertionClaims({
     auth,
@@ -141,7 +141,7 @@ function locate(c: Context<AppEnv>, table: RouteTable): Located {
  */
 export function gatewayMiddleware(deps: GatewayDeps) {
   return factory.createMiddleware(async (c, next) => {
-    const table = c.get('services').gateway.routes(c.env.GATEWAY_ROUTES);
+    const table = c.get('services').gateway.routes(c.var.config);
     if (table.routes.length === 0 && table.problems.length === 0) return next();
     const { url, path, match } = locate(c, table);
     if (!path.ok) {
@@ -183,7 +183,7 @@ export function gatewayMiddleware(deps: GatewayDeps) {
 
 /** Whether the request is for a gateway route with `"cors": "origin"` (for the CORS middleware). */
 export function originOwnsCors(c: Context<AppEnv>): boolean {
-  const table = c.get('services').gateway.routes(c.env.GATEWAY_ROUTES);
+  const table = c.get('services').gateway.routes(c.var.config);
   if (table.routes.length === 0) return false;
   const { match } = locate(c, table);
   return match.kind === 'route' && match.route.cors === 'origin';

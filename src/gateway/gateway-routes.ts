@@ -10,7 +10,7 @@ import { etagOf, matchesIfNoneMatch } from '../lib/http-cache';
  * enough (see README "Rotating the signing key") and origins refetch on an unknown `kid` anyway.
  */
 export const edgeJwksRoutes = factory.createApp().get('/jwks.json', async (c) => {
-  const keys = await c.var.services.gateway.usableKeys(c.env.EDGE_SIGNING_KEY, c.env.EDGE_SIGNING_KEY_PREVIOUS);
+  const keys = await c.var.services.gateway.usableKeys(c.var.config);
   const body = JSON.stringify(keys.jwks);
   const etag = await etagOf(body);
   const headers = {
@@ -29,13 +29,13 @@ export const edgeJwksRoutes = factory.createApp().get('/jwks.json', async (c) =>
 export const gatewayCheck: ReadinessCheck = {
   name: 'gateway',
   run: async (c: Context<AppEnv>) => {
-    const table = c.var.services.gateway.routes(c.env.GATEWAY_ROUTES);
+    const table = c.var.services.gateway.routes(c.var.config);
     if (table.routes.length === 0 && table.problems.length === 0) return { status: 'ok', routes: 0 };
     const config = c.get('config');
     const missing: string[] = [];
     if (!c.env.ORIGIN && !config.ORIGIN_URL) missing.push('ORIGIN_URL');
     if (c.env.ORIGIN && !config.EDGE_AUDIENCE) missing.push('EDGE_AUDIENCE');
-    const keys = await c.var.services.gateway.keys(c.env.EDGE_SIGNING_KEY, c.env.EDGE_SIGNING_KEY_PREVIOUS);
+    const keys = await c.var.services.gateway.keys(c.var.config);
     const keyProblems = Array.isArray(keys) ? keys : [];
     const ok = table.problems.length === 0 && missing.length === 0 && keyProblems.length === 0;
     return {

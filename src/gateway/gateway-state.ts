@@ -1,6 +1,9 @@
+import type { Config } from '../env';
 import { AppError } from '../errors';
 import { parseRouteTable, type RouteTable } from './route-table';
 import { type EdgeKeys, type KeyProblem, loadEdgeKeys } from './signing-keys';
+
+type SigningKeyConfig = Pick<Config, 'EDGE_SIGNING_KEY' | 'EDGE_SIGNING_KEY_PREVIOUS'>;
 
 /**
  * The gateway's per-isolate state (`services.gateway`, built by the composition root): the parsed
@@ -14,18 +17,19 @@ export class GatewayState {
 
   constructor(private readonly maxEntries = 8) {}
 
-  routes(raw: unknown): RouteTable {
-    const id = typeof raw === 'string' ? raw : JSON.stringify(raw ?? []);
-    return this.memo(this.tables, id, () => parseRouteTable(raw));
+  /** GATEWAY_ROUTES (its JSON text, as the parsed configuration holds it). */
+  routes({ GATEWAY_ROUTES: raw }: Pick<Config, 'GATEWAY_ROUTES'>): RouteTable {
+    return this.memo(this.tables, raw, () => parseRouteTable(raw));
   }
 
-  keys(current: string | undefined, previous: string | undefined): Promise<EdgeKeys | KeyProblem[]> {
+  keys(config: SigningKeyConfig): Promise<EdgeKeys | KeyProblem[]> {
+    const { EDGE_SIGNING_KEY: current, EDGE_SIGNING_KEY_PREVIOUS: previous } = config;
     return this.memo(this.keySets, `${current ?? ''}\n${previous ?? ''}`, () => loadEdgeKeys(current, previous));
   }
 
   /** The signing keys, else 503 `misconfigured` naming the unusable variables (the problems only logged). */
-  async usableKeys(current: string | undefined, previous: string | undefined): Promise<EdgeKeys> {
-    const keys = await this.keys(current, previous);
+  async usableKeys(config: SigningKeyConfig): Promise<EdgeKeys> {
+    const keys = await this.keys(config);
     if (!Array.isArray(keys)) return keys;
     throw new AppError('misconfigured', { detail: { problems: keys }, extra: { missing: keys.map((p) => p.name) } });
   }

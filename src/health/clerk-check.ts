@@ -1,4 +1,5 @@
-import { type Config, secretKeyMode } from '../env';
+import { secretKeyMode } from '../clerk/key-rules';
+import type { Config } from '../env';
 import type { CheckResult, ReadinessCheck } from './health-routes';
 
 /**
@@ -31,25 +32,3 @@ function clerkReadiness(config: Config): CheckResult {
 }
 
 export const clerkCheck: ReadinessCheck = { name: 'clerk', run: async (c) => clerkReadiness(c.get('config')) };
-
-/**
- * What readiness says when Clerk answers the JWKS fetch with 401/403: the secret key is refused
- * (revoked, deleted or from another instance's rotation), so it is CLERK_SECRET_KEY to rotate, not
- * the publishable key, in the dashboard of the instance the publishable key names.
- */
-export function secretKeyRefusedAdvice(config: Config): { rotate: 'CLERK_SECRET_KEY'; action: string } {
-  const where = config.clerkInstance
-    ? `the Clerk dashboard of ${config.clerkInstance.frontendApi} (${config.clerkInstance.mode} instance)`
-    : "the Clerk dashboard of this environment's instance";
-  const put =
-    config.ENVIRONMENT === 'development'
-      ? 'put it in .dev.vars'
-      : `npx wrangler secret put CLERK_SECRET_KEY --env ${config.ENVIRONMENT}`;
-  return {
-    rotate: 'CLERK_SECRET_KEY',
-    action:
-      `Clerk refused CLERK_SECRET_KEY (401/403 on GET /v1/jwks). Rotate CLERK_SECRET_KEY ` +
-      `(CLERK_PUBLISHABLE_KEY stays): in ${where} → API keys, add a new secret key, then ${put}; ` +
-      `delete the old key once readiness shows lastRefreshError: null.`,
-  };
-}

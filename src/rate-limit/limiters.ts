@@ -2,26 +2,44 @@ import { AppError } from '../errors';
 import { clientKey } from './client-key';
 
 /**
- * The Workers Rate Limiting bindings (`[[ratelimits]]` in wrangler.toml) and their defaults there. A binding
- * counts per Cloudflare location (colo) and is eventually consistent: a "global" budget (one constant key,
- * `GLOBAL_KEY`) holds per colo, not across the network. Windows are fixed, so a client may pass up to twice
+ * The Workers Rate Limiting bindings: the one source of their numbers. `Retry-After` is computed from
+ * `periodSeconds` (`rateLimited` below); every `[[ratelimits]]` block of wrangler.toml (each environment) must
+ * carry the same `simple = { limit, period }` (`limitIn` names an environment whose limit differs), which
+ * `npm run check` (scripts/generate-config-docs.ts) verifies. To change a number: change it here and in the
+ * wrangler.toml blocks, then run `npm run config:docs`.
+ *
+ * A binding counts per Cloudflare location (colo) and is eventually consistent: a "global" budget (one constant
+ * key, `GLOBAL_KEY`) holds per colo, not across the network. Windows are fixed, so a client may pass up to twice
  * a limit within one sliding period (the end of one window and the start of the next).
  */
 export const LIMITERS = {
-  /** Refused credentials per client (`clientKey`: IPv4 address, IPv6 /64; webhooks under `webhook:<client>`). */
-  AUTH_FAILURE_LIMITER: { limit: 100, periodSeconds: 60 },
-  /** Refused credentials from all clients together (one key): past it a refusal is 429, a good credential passes. */
-  AUTH_FAILURE_GLOBAL_LIMITER: { limit: 1000, periodSeconds: 60 },
-  /** Backend API verifications (opaque machine tokens not cached) per client (`clientKey`). */
-  MACHINE_VERIFY_LIMITER: { limit: 20, periodSeconds: 10 },
+  AUTH_FAILURE_LIMITER: {
+    limit: 100,
+    periodSeconds: 60,
+    meaning: 'refused credentials per client (IPv4 address, IPv6 /64; webhooks under `webhook:<client>`)',
+  },
+  AUTH_FAILURE_GLOBAL_LIMITER: {
+    limit: 1000,
+    periodSeconds: 60,
+    meaning: 'refused credentials of all clients together (one key): past it a refusal is 429, a good one passes',
+  },
+  MACHINE_VERIFY_LIMITER: {
+    limit: 20,
+    periodSeconds: 10,
+    meaning: "Backend API verifications per client (opaque machine tokens not in this isolate's cache)",
+  },
   /**
-   * Backend API verifications from all clients together (one key): half of Clerk's Backend API quota for a
-   * Production instance (1,000 requests per 10 s per application instance; a Development instance has 100),
-   * which the reconcile cron shares. Past it an uncached opaque token is 503 `auth_unavailable`.
+   * Half of Clerk's Backend API quota for a Production instance (1,000 requests per 10 s per application
+   * instance; a Development instance, used by staging and local development, has 100), which the reconcile
+   * cron shares. Past it an uncached opaque token is 503 `auth_unavailable`.
    */
-  MACHINE_VERIFY_GLOBAL_LIMITER: { limit: 500, periodSeconds: 10 }, // production's; 50 in staging and local development
-  /** Requests per authenticated subject on gateway routes. */
-  GATEWAY_LIMITER: { limit: 600, periodSeconds: 60 },
+  MACHINE_VERIFY_GLOBAL_LIMITER: {
+    limit: 500,
+    limitIn: { development: 50, staging: 50 },
+    periodSeconds: 10,
+    meaning: "Backend API verifications of all clients together (one key): half of the Clerk instance's quota",
+  },
+  GATEWAY_LIMITER: { limit: 600, periodSeconds: 60, meaning: 'requests per authenticated subject on gateway routes' },
 } as const;
 /** The key of a global budget: one counter for every client (per colo). */
 export const GLOBAL_KEY = 'global';

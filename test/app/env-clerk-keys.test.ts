@@ -1,7 +1,8 @@
 import { env } from 'cloudflare:workers';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { clerkInstanceOf, ENVIRONMENTS, parseConfig } from '../../src/env';
+import { clerkInstanceOf } from '../../src/clerk/key-rules';
+import { ENVIRONMENTS, parseConfig } from '../../src/env';
 
 /** A publishable key as Clerk builds it: `pk_<mode>_` + unpadded base64("<frontend api>$"). */
 const pk = (mode: 'test' | 'live', host: string) => `pk_${mode}_${btoa(`${host}$`).replace(/=+$/, '')}`;

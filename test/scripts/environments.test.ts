@@ -10,6 +10,7 @@ import {
   type RawConfig,
   sharedResources,
 } from '../../scripts/lib/environments';
+import { VARIABLE_NAMES } from '../../src/config/variables';
 
 const FIELDS = ['d1_databases', 'kv_namespaces', 'ratelimits', 'services', 'vars'];
 const REAL_ID = { database_id: '4f2c1d5e-8a6b-4c3d-9e1f-0a2b3c4d5e6f' };
@@ -33,7 +34,7 @@ describe('wrangler.toml itself', () => {
     expect(env.TEST_NON_INHERITED_FIELDS).toEqual(
       expect.arrayContaining(['vars', 'd1_databases', 'kv_namespaces', 'ratelimits', 'services']),
     );
-    expect(environmentGaps(env.TEST_WRANGLER_CONFIG, env.TEST_NON_INHERITED_FIELDS)).toEqual([]);
+    expect(environmentGaps(env.TEST_WRANGLER_CONFIG, env.TEST_NON_INHERITED_FIELDS, VARIABLE_NAMES)).toEqual([]);
     expect(environmentVarProblems(env.TEST_WRANGLER_CONFIG)).toEqual([]);
     expect(sharedResources(env.TEST_WRANGLER_CONFIG)).toEqual([]);
   });
@@ -63,6 +64,15 @@ describe('environmentGaps', () => {
       { env: 'production', field: 'ratelimits', missing: ['AUTH_FAILURE_LIMITER'], extra: [] },
       { env: 'production', field: 'services', missing: [], extra: ['ORIGIN'] },
       { env: 'production', field: 'vars', missing: ['CLERK_PUBLISHABLE_KEY'], extra: ['EXTRA'] },
+    ]);
+  });
+
+  it('a declared variable set in one environment only is no gap: elsewhere it has the default', () => {
+    const config = base();
+    config.env!.production!.vars = { ENVIRONMENT: 'production', CLERK_PUBLISHABLE_KEY: 'pk', ADMIN_USER_IDS: 'u' };
+    expect(environmentGaps(config, FIELDS, ['ADMIN_USER_IDS'])).toEqual([]);
+    expect(environmentGaps(config, FIELDS)).toEqual([
+      { env: 'production', field: 'vars', missing: [], extra: ['ADMIN_USER_IDS'] },
     ]);
   });
 
