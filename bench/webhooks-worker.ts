@@ -21,6 +21,9 @@ import { parseClerkEvent } from '../src/webhooks/clerk-event';
 import { SvixVerifiers, verifyDelivery } from '../src/webhooks/verify-webhook';
 import { MAX_WEBHOOK_BYTES } from '../src/webhooks/webhook-route';
 
+// The Durable Objects the Worker's configuration binds (wrangler bundles this file with wrangler.toml).
+export { Revocations } from '../src/index';
+
 const verifyOnly = new Hono<AppEnv>();
 const svixVerifiers = new SvixVerifiers();
 verifyOnly.use('*', requestId, accessLog, secureHeaders(), context);
