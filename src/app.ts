@@ -1,28 +1,23 @@
-import { Hono, type MiddlewareHandler } from 'hono';
-import { HTTPException } from 'hono/http-exception';
+import type { Context, MiddlewareHandler } from 'hono';
 import { adminRoutes } from './admin/admin-routes';
 import { jwksRoutes } from './auth/jwks-route';
 import { keysCheck } from './auth/keys-readiness';
 import { machineTokensCheck } from './auth/machine-readiness';
 import { anyTokenAuth, sessionAuth } from './auth/session-middleware';
+import { createBaseApp } from './base-app';
 import type { AppEnv } from './env';
-import { AppError, errorResponse } from './errors';
 import { gatewayMiddleware, originOwnsCors } from './gateway/gateway-middleware';
 import { edgeJwksRoutes, gatewayCheck } from './gateway/gateway-routes';
 import { clerkCheck } from './health/clerk-check';
 import { configCheck, d1Check, healthRoutes, kvCheck } from './health/health-routes';
 import { corsMiddleware } from './http/cors';
-import { allowedMethods } from './http/method-not-allowed';
-import { accessLog, context, edgeSecureHeaders, requestId } from './http/middleware';
 import { privateNoStore } from './http/private-no-store';
 import { testClockRoutes } from './http/test-clock-routes';
-import { log } from './lib/log';
-import { recordMetrics } from './metrics/record-metrics';
 import { OPENAPI_JSON } from './openapi/openapi.generated';
 import { openapiRoutes } from './openapi/openapi-routes';
 import { limitsCheck } from './rate-limit/limits-check';
 import { revocationCheck } from './revocation/revocation-readiness';
-import { createServices, type Services, withServices } from './services/services';
+import { createServices, type Services } from './services/services';
 import { createLoadMachineTenant } from './tenants/machine-tenant';
 import { meRoutes } from './tenants/me-route';
 import { createLoadTenant } from './tenants/tenant-middleware';
@@ -49,7 +44,10 @@ export type AppOptions = {
   replay?: ReplayFn;
 };
 
-/** The composition root of the fetch handler: middleware order, routes, and the one error path. */
+/**
+ * The composition root of the fetch handler: the base app (first middlewares, the one error path), then CORS,
+ * the gateway and the routes.
+ */
 export function createApp(options: AppOptions = {}) {
   const services = options.services ?? createServices();
   const authenticate = options.authenticate ?? sessionAuth;
@@ -58,86 +56,58 @@ export function createApp(options: AppOptions = {}) {
   const loadMachineTenant =
     options.loadMachineTenant ?? createLoadMachineTenant({ cache: services.tenantCache, now: services.now });
   const replay = options.replay ?? services.replay;
-  const app = new Hono<AppEnv>();
+  const app = createBaseApp(services);
 
-  app.use('*', withServices(services));
-  // CORS right after the config is parsed: preflights are answered before any authentication.
-  // The gateway comes before the edge's routes: it forwards only paths under GATEWAY_ROUTES prefixes
-  // (never edge-owned ones) and lets everything else through.
-  // Metrics first: it records after everything else (onError included) has built the response.
-  app.use(
-    '*',
-    recordMetrics,
-    requestId,
-    accessLog,
-    edgeSecureHeaders,
-    context,
-    corsMiddleware({ originOwnsCors }),
-    gatewayMiddleware({ loadTenant, now: services.now }),
+  // CORS right after the base app's middlewares (config parsed): preflights are answered before any
+  // authentication. The gateway comes before the edge's routes: it forwards only paths under GATEWAY_ROUTES
+  // prefixes (never edge-owned ones) and lets everything else through.
+  app.use('*', corsMiddleware({ originOwnsCors }), gatewayMiddleware({ loadTenant, now: services.now }));
+
+  return (
+    app
+      .route(
+        '/health',
+        healthRoutes([
+          configCheck,
+          clerkCheck,
+          d1Check,
+          kvCheck,
+          keysCheck,
+          machineTokensCheck,
+          limitsCheck,
+          gatewayCheck,
+          revocationCheck,
+        ]),
+      )
+      .route('/', openapiRoutes(OPENAPI_JSON))
+      .route('/.well-known/fulcrum', edgeJwksRoutes)
+      .route('/.well-known', jwksRoutes)
+      .route('/api/webhooks', webhookRoutes())
+      .route('/__test', testClockRoutes(services.testClock))
+      // Registered before /v1/me on purpose: which /v1 route takes which tokens is a rule (v1Authentication),
+      // not an effect of registration order.
+      .use('/v1/*', privateNoStore, v1Authentication(authenticate))
+      .route('/v1', meRoutes({ authenticate: authenticateAnyType, loadTenant, loadMachineTenant }))
+      .route('/v1/admin', adminRoutes({ replay }))
+      .route('/v1', tenantRoutes({ loadTenant }))
   );
+}
 
-  const routes = app
-    .route(
-      '/health',
-      healthRoutes([
-        configCheck,
-        clerkCheck,
-        d1Check,
-        kvCheck,
-        keysCheck,
-        machineTokensCheck,
-        limitsCheck,
-        gatewayCheck,
-        revocationCheck,
-      ]),
-    )
-    .route('/', openapiRoutes(OPENAPI_JSON))
-    .route('/.well-known/fulcrum', edgeJwksRoutes)
-    .route('/.well-known', jwksRoutes)
-    .route('/api/webhooks', webhookRoutes())
-    .route('/__test', testClockRoutes(services.testClock))
-    .use('/v1/*', privateNoStore)
-    // Before the session-only middleware: /v1/me authenticates every token type itself and answers
-    // without calling next(), so the session middleware registered below never runs for it.
-    .route('/v1', meRoutes({ authenticate: authenticateAnyType, loadTenant, loadMachineTenant }))
-    .use('/v1/*', authenticate)
-    .route('/v1/admin', adminRoutes({ replay }))
-    .route('/v1', tenantRoutes({ loadTenant }));
+/** `GET /v1/me` (and its HEAD) accepts every token type: `meRoutes` mounts `authenticateAnyType` itself. */
+function takesAnyToken(c: Context<AppEnv>): boolean {
+  return c.req.path === '/v1/me' && (c.req.method === 'GET' || c.req.method === 'HEAD');
+}
 
-  const allowed = allowedMethods(app);
-  app.notFound((c) => {
-    const methods = allowed(c.req.path);
-    if (methods.length === 0) return errorResponse(c, new AppError('not_found'));
-    if (methods.includes('GET')) methods.push('HEAD');
-    return errorResponse(c, new AppError('method_not_allowed', { headers: { allow: methods.join(', ') } }));
-  });
-  app.onError((err, c) => {
-    if (err instanceof AppError) {
-      if (err.detail)
-        log(err.code === 'internal' ? 'error' : 'warn', `error.${err.code}`, {
-          requestId: c.get('requestId'),
-          ...err.detail,
-        });
-      return errorResponse(c, err);
-    }
-    // Hono's own HTTP errors (e.g. a malformed body it parsed) carry a status but no envelope.
-    if (err instanceof HTTPException && err.status >= 400 && err.status < 500) {
-      const status = err.status;
-      log('warn', 'error.http', { requestId: c.get('requestId'), status, error: err });
-      return errorResponse(
-        c,
-        new AppError(status === 413 ? 'payload_too_large' : status === 404 ? 'not_found' : 'invalid_request'),
-      );
-    }
-    log('error', 'error.unhandled', {
-      requestId: c.get('requestId'),
-      error: err,
-      stack: err instanceof Error ? err.stack : undefined,
-    });
-    return errorResponse(c, new AppError('internal'));
-  });
-
-  return routes;
+/**
+ * Authentication of `/v1/*`: the session middleware (`authenticate`, session tokens only) for every request but
+ * `GET /v1/me`, which authenticates every token type on its own route. The exclusion is explicit, so it holds
+ * wherever this is registered relative to `/v1/me` (a test registers it first and last).
+ */
+export function v1Authentication(authenticate: MiddlewareHandler<AppEnv>): MiddlewareHandler<AppEnv> {
+  return async function v1Authentication(c, next) {
+    if (takesAnyToken(c)) return next();
+    return authenticate(c, next);
+  };
 }
 
 export type AppType = ReturnType<typeof createApp>;

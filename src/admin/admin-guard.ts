@@ -27,7 +27,7 @@ export function decideAdmin(
 
 /** Middleware for `/v1/admin/*`: `ADMIN_USER_IDS` membership and a recent second factor, else 403. */
 export function requireAdmin(maxAgeMinutes: number = ADMIN_SECOND_FACTOR_MAX_AGE_MINUTES) {
-  return factory.createMiddleware(async (c, next) => {
+  return factory.createMiddleware(async function requireAdmin(c, next) {
     const auth = c.get('auth') as AuthContext | undefined;
     const decision = decideAdmin(auth, c.var.config.ADMIN_USER_IDS, maxAgeMinutes);
     if (decision !== 'ok') {

@@ -4,7 +4,7 @@ import { hasOrgRole, missingOrgPermissions } from './org-rules';
 
 /** 403 `forbidden` unless the caller's active organization role is one of `roles` (e.g. `org:admin`; org-rules.ts). */
 export function requireOrgRole(...roles: string[]) {
-  return factory.createMiddleware(async (c, next) => {
+  return factory.createMiddleware(async function requireOrgRole(c, next) {
     const auth = c.get('auth');
     const { orgRole } = auth;
     if (!hasOrgRole(auth, roles)) throw new AppError('forbidden', { detail: { need: roles, orgRole } });
@@ -14,7 +14,7 @@ export function requireOrgRole(...roles: string[]) {
 
 /** 403 `forbidden` unless the caller holds `permission` in the active organization (e.g. `org:invoices:read`). */
 export function requirePermission(permission: string) {
-  return factory.createMiddleware(async (c, next) => {
+  return factory.createMiddleware(async function requirePermission(c, next) {
     if (missingOrgPermissions(c.get('auth'), [permission]).length > 0)
       throw new AppError('forbidden', { detail: { need: permission } });
     await next();
@@ -43,7 +43,7 @@ export function hasFreshSecondFactor(
 
 /** 403 `second_factor_required` unless `hasFreshSecondFactor`. */
 export function requireSecondFactor(maxAgeMinutes: number) {
-  return factory.createMiddleware(async (c, next) => {
+  return factory.createMiddleware(async function requireSecondFactor(c, next) {
     const fva = c.get('auth').factorVerificationAge;
     if (!hasFreshSecondFactor(fva, maxAgeMinutes)) {
       throw new AppError('second_factor_required', { detail: { secondFactorAge: fva?.[1] ?? -1, maxAgeMinutes } });

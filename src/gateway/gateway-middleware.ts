@@ -140,7 +140,7 @@ function locate(c: Context<AppEnv>, table: RouteTable): Located {
  * (edge-owned routes included, in any spelling of their path) goes on to the edge's own routes.
  */
 export function gatewayMiddleware(deps: GatewayDeps) {
-  return factory.createMiddleware(async (c, next) => {
+  return factory.createMiddleware(async function gateway(c, next) {
     const table = c.get('services').gateway.routes(c.var.config);
     if (table.routes.length === 0 && table.problems.length === 0) return next();
     const { url, path, match } = locate(c, table);

@@ -73,7 +73,7 @@ export type CorsOptions = {
  * the edge answers itself there (a refusal, 502/504) gets the edge's policy, as every edge response.
  */
 export function corsMiddleware(options: CorsOptions = {}): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
+  return async function cors(c, next) {
     const preflight = isPreflight(c.req.raw);
     if (c.req.method === 'OPTIONS' && !preflight) return next();
     if (options.originOwnsCors?.(c)) {

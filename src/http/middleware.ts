@@ -13,7 +13,7 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
  * Request id: a well-formed incoming `x-request-id` (or Cloudflare's `cf-ray`) is
  * kept for tracing; anything else is replaced. Echoed on every response.
  */
-export const requestId = factory.createMiddleware(async (c, next) => {
+export const requestId = factory.createMiddleware(async function requestId(c, next) {
   const incoming = c.req.header('x-request-id') ?? c.req.header('cf-ray');
   const id = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
   c.set('requestId', id);
@@ -28,7 +28,7 @@ export const requestId = factory.createMiddleware(async (c, next) => {
  * `x-d1-bookmark` when it is well-formed, else `first-unconstrained` (any replica); a
  * response that used it carries its newest bookmark back.
  */
-export const context = factory.createMiddleware(async (c, next) => {
+export const context = factory.createMiddleware(async function context(c, next) {
   c.set('config', getConfig(c.env));
   c.set('db', openDatabase(c.env.DB));
   let session: ReadSession | undefined;
@@ -42,7 +42,7 @@ export const context = factory.createMiddleware(async (c, next) => {
 });
 
 /** One JSON access-log line per request; never the query string (it may hold tokens). */
-export const accessLog = factory.createMiddleware(async (c, next) => {
+export const accessLog = factory.createMiddleware(async function accessLog(c, next) {
   const start = Date.now();
   await next();
   log('info', 'request', {
@@ -64,7 +64,7 @@ export type ConfigWith<N extends ConfigName> = Config & { [K in N]-?: NonNullabl
 export function requireConfig<const N extends ConfigName>(
   ...names: N[]
 ): MiddlewareHandler<{ Bindings: AppEnv['Bindings']; Variables: AppEnv['Variables'] & { config: ConfigWith<N> } }> {
-  const check = factory.createMiddleware(async (c, next) => {
+  const check = factory.createMiddleware(async function requireConfig(c, next) {
     const problems = problemsFor(c.get('config'), names);
     if (problems.length > 0) {
       throw new AppError('misconfigured', { detail: { problems }, extra: { missing: problems.map((p) => p.name) } });
@@ -84,7 +84,7 @@ const secure = secureHeaders();
  * `hono/secure-headers` on the edge's own responses. Not on the API origin's (the gateway sets
  * `c.var.forwarded`): those reach the client with the origin's headers as they came.
  */
-export const edgeSecureHeaders = factory.createMiddleware(async (c, next) => {
+export const edgeSecureHeaders = factory.createMiddleware(async function edgeSecureHeaders(c, next) {
   await next();
   if (!c.get('forwarded')) await secure(c, async () => {});
 });

@@ -92,7 +92,7 @@ export function createServices(options: ServicesOptions = {}): Services {
 
 /** Sets `c.var.services` (first middleware of `createApp`; also for apps composed by hand, e.g. benches). */
 export function withServices(services: Services): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
+  return async function withServices(c, next) {
     c.set('services', services);
     await next();
   };

@@ -33,7 +33,7 @@ function machineTenantId(auth: {
  * key of a deleted user or organization acts for nobody.
  */
 export function createLoadMachineTenant(deps: LoadTenantDeps) {
-  return factory.createMiddleware(async (c, next) => {
+  return factory.createMiddleware(async function loadMachineTenant(c, next) {
     const target = machineTenantId(c.var.auth);
     let tenant: Tenant | null = null;
     if (target) {

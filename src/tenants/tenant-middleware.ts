@@ -53,7 +53,7 @@ export async function readTenant(c: Context<AppEnv>, deps: LoadTenantDeps, id: s
  * the request's later reads and the bookmark handed back both include the new row.
  */
 export function createLoadTenant(deps: LoadTenantDeps) {
-  return factory.createMiddleware(async (c, next) => {
+  return factory.createMiddleware(async function loadTenant(c, next) {
     const auth = c.get('auth');
     if (!auth) throw new AppError('invalid_token', { detail: { reason: 'loadTenant without auth' } });
     // A user's tenant needs a user: machine callers (no userId) have none to load.
@@ -83,7 +83,7 @@ export function createLoadTenant(deps: LoadTenantDeps) {
 }
 
 /** 403 `tenant_archived` once the caller's tenant was archived (`user.deleted`). */
-export const requireActiveTenant = factory.createMiddleware(async (c, next) => {
+export const requireActiveTenant = factory.createMiddleware(async function requireActiveTenant(c, next) {
   if (c.get('tenant').status === 'archived') throw new AppError('tenant_archived');
   await next();
 });

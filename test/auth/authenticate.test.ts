@@ -1,21 +1,14 @@
 import { env } from 'cloudflare:workers';
-import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { type AuthenticateOptions, authenticate } from '../../src/auth/authenticate';
-import type { AppEnv } from '../../src/env';
-import { AppError, errorResponse } from '../../src/errors';
-import { context, requestId } from '../../src/http/middleware';
-import { createServices, withServices } from '../../src/services/services';
+import { createBaseApp } from '../../src/base-app';
+import { createServices } from '../../src/services/services';
 import { callApp } from '../helpers/http';
 import { bearer, mintSessionToken } from '../helpers/tokens';
 
 /** A route that answers with what authenticate() returned (or its error envelope). */
 function appWith(opts: AuthenticateOptions) {
-  const app = new Hono<AppEnv>();
-  app.use('*', withServices(createServices()), requestId, context);
-  app.get('/who', async (c) => c.json({ auth: await authenticate(c, opts) }));
-  app.onError((err, c) => errorResponse(c, err instanceof AppError ? err : new AppError('internal')));
-  return app;
+  return createBaseApp(createServices()).get('/who', async (c) => c.json({ auth: await authenticate(c, opts) }));
 }
 
 const who = async (opts: AuthenticateOptions, headers: Record<string, string> = {}, bindings = env) => {

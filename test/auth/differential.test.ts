@@ -4,10 +4,8 @@ import fc from 'fast-check';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sessionAuth } from '../../src/auth/session-middleware';
-import type { AppEnv } from '../../src/env';
-import { AppError, errorResponse } from '../../src/errors';
-import { context, requestId } from '../../src/http/middleware';
-import { createServices, withServices } from '../../src/services/services';
+import { createBaseApp } from '../../src/base-app';
+import { createServices } from '../../src/services/services';
 import { type ClerkMock, mockClerk } from '../helpers/clerk-mock';
 import { call, callApp } from '../helpers/http';
 import {
@@ -185,11 +183,9 @@ async function clerkDecision(token: string): Promise<Decision & { headers: strin
 }
 
 /** Our session middleware exactly as mounted on `/v1/*` (session tokens only), echoing `c.var.auth`. */
-const ours = new Hono<AppEnv>()
-  .use('*', withServices(createServices()), requestId, context)
+const ours = createBaseApp(createServices())
   .use('/v1/*', sessionAuth)
   .get('/v1/whoami', (c) => c.json(c.var.auth));
-ours.onError((err, c) => errorResponse(c, err instanceof AppError ? err : new AppError('internal')));
 
 async function ourDecision(token: string): Promise<Decision> {
   const res = await callApp(ours, '/v1/whoami', { headers: { authorization: `Bearer ${token}` } });

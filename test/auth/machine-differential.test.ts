@@ -1,14 +1,11 @@
 import { env } from 'cloudflare:workers';
 import { createClerkClient } from '@clerk/backend';
 import fc from 'fast-check';
-import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authenticate } from '../../src/auth/authenticate';
 import type { TokenType } from '../../src/auth/types';
-import type { AppEnv } from '../../src/env';
-import { AppError, errorResponse } from '../../src/errors';
-import { context, requestId } from '../../src/http/middleware';
-import { createServices, withServices } from '../../src/services/services';
+import { createBaseApp } from '../../src/base-app';
+import { createServices } from '../../src/services/services';
 import { type ClerkMock, mockClerk } from '../helpers/clerk-mock';
 import { callApp } from '../helpers/http';
 import { type FakeAnswer, fakeMachineApi, M2M_JWT_CAT, randomOpaque, verifiedBody } from '../helpers/machine-tokens';
@@ -201,12 +198,9 @@ async function clerkDecision(token: string, accept: TokenType[]): Promise<Decisi
   };
 }
 
-const ours = new Hono<AppEnv>();
-ours.use('*', withServices(createServices()), requestId, context);
-ours.get('/who', async (c) =>
+const ours = createBaseApp(createServices()).get('/who', async (c) =>
   c.json(await authenticate(c, { accept: JSON.parse(c.req.header('x-accept') ?? '[]') as TokenType[] })),
 );
-ours.onError((err, c) => errorResponse(c, err instanceof AppError ? err : new AppError('internal')));
 
 async function ourDecision(token: string, accept: TokenType[]): Promise<Decision> {
   const res = await callApp(ours, '/who', {

@@ -1,12 +1,9 @@
 import { env } from 'cloudflare:workers';
-import { Hono } from 'hono';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../src/app';
 import { type AuthenticateOptions, authenticate } from '../../src/auth/authenticate';
-import type { AppEnv } from '../../src/env';
-import { AppError, errorResponse } from '../../src/errors';
-import { context, requestId } from '../../src/http/middleware';
-import { createServices, withServices } from '../../src/services/services';
+import { createBaseApp } from '../../src/base-app';
+import { createServices } from '../../src/services/services';
 import { seedTenant } from '../helpers/api-app';
 import { type ClerkMock, json, mockClerk } from '../helpers/clerk-mock';
 import { callApp, expectError } from '../helpers/http';
@@ -194,21 +191,17 @@ describe('refusals', () => {
   });
 
   it('a session token where only machine types are accepted is 401 without verification', async () => {
-    const probe = new Hono<AppEnv>();
-    probe.use('*', withServices(createServices()), requestId, context);
-    probe.get('/m', async (c) =>
+    const probe = createBaseApp(createServices()).get('/m', async (c) =>
       c.json({
         auth: await authenticate(c, { accept: ['api_key', 'm2m_token', 'oauth_token'] } satisfies AuthenticateOptions),
       }),
     );
-    probe.onError((err, c) => errorResponse(c, err instanceof AppError ? err : new AppError('internal')));
     const res = await callApp(probe, '/m', { headers: bearer(await mintSessionToken()) }, isolate());
     await expectError(res, 401, 'invalid_token');
     // …and a machine JWT on a route that only takes API keys.
-    const keyOnly = new Hono<AppEnv>();
-    keyOnly.use('*', withServices(createServices()), requestId, context);
-    keyOnly.get('/k', async (c) => c.json({ auth: await authenticate(c, { accept: ['api_key'] }) }));
-    keyOnly.onError((err, c) => errorResponse(c, err instanceof AppError ? err : new AppError('internal')));
+    const keyOnly = createBaseApp(createServices()).get('/k', async (c) =>
+      c.json({ auth: await authenticate(c, { accept: ['api_key'] }) }),
+    );
     await expectError(
       await callApp(keyOnly, '/k', { headers: bearer(await mintM2MJwt()) }, isolate()),
       401,

@@ -1,14 +1,11 @@
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { drizzle } from 'drizzle-orm/d1';
-import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app';
 import type { AuthContext } from '../../src/auth/types';
+import { createBaseApp } from '../../src/base-app';
 import * as schema from '../../src/db/schema';
-import type { AppEnv } from '../../src/env';
-import { AppError, errorResponse } from '../../src/errors';
-import { context, requestId } from '../../src/http/middleware';
 import { createServices } from '../../src/services/services';
 import { createLoadTenant, requireActiveTenant } from '../../src/tenants/tenant-middleware';
 import { ensureTenantForUser } from '../../src/tenants/tenant-store';
@@ -31,16 +28,14 @@ const count = async (id: string) =>
  * verified tokens belongs to the auth integration).
  */
 function testApp() {
-  const app = new Hono<AppEnv>();
-  app.use('*', requestId, context, async (c, next) => {
-    const raw = c.req.header('x-test-auth');
-    if (raw) c.set('auth', JSON.parse(raw) as AuthContext);
-    await next();
-  });
-  app.get('/me', loadTenant, (c) => c.json({ tenant: c.var.tenant, orgTenant: c.var.orgTenant }));
-  app.get('/tenant', loadTenant, requireActiveTenant, (c) => c.json(c.var.tenant));
-  app.onError((err, c) => errorResponse(c, err instanceof AppError ? err : new AppError('internal')));
-  return app;
+  return createBaseApp(services)
+    .use('*', async function testAuth(c, next) {
+      const raw = c.req.header('x-test-auth');
+      if (raw) c.set('auth', JSON.parse(raw) as AuthContext);
+      await next();
+    })
+    .get('/me', loadTenant, (c) => c.json({ tenant: c.var.tenant, orgTenant: c.var.orgTenant }))
+    .get('/tenant', loadTenant, requireActiveTenant, (c) => c.json(c.var.tenant));
 }
 
 async function get(path: string, auth?: Partial<AuthContext>) {
