@@ -22,7 +22,7 @@ export const anyTokenAuth = factory.createMiddleware(async function anyTokenAuth
  * is looked up in the `REVOCATIONS` object itself, not this isolate's snapshot; 401 when revoked, 503
  * `auth_unavailable` when the object cannot answer. Machine callers have no session to look up.
  */
-export const strictRevocation = factory.createMiddleware(async (c, next) => {
+export const strictRevocation = factory.createMiddleware(async function strictRevocation(c, next) {
   const auth = c.get('auth');
   const carrier = c.req.header('authorization') === undefined ? 'cookie' : 'header';
   if (await isRevoked(c, auth, 'strict')) refuse(c, 'revoked', carrier);
