@@ -278,7 +278,7 @@ export function createFakeClerk({
   };
 }
 
-/** Fixed demo tokens of `npm run dev:clerk` (README: Machine tokens). */
+/** Fixed demo tokens of `npm run dev:clerk` (docs/machine-tokens.md, "Try it offline"). */
 export const DEV_MACHINE_TOKENS = {
   userKey: 'ak_dev_user_123_key_000000000000',
   orgKey: 'ak_dev_org_1_key_0000000000000000',

@@ -3,7 +3,7 @@ import type { RouteDoc } from '../http/route-doc';
 
 /**
  * The gateway's own route. Forwarded paths (GATEWAY_ROUTES prefixes) are configuration, not routes of
- * this Worker: they are described in the README, and answer the origin's responses or the envelope with
+ * this Worker: they are described in docs/gateway.md, and answer the origin's responses or the envelope with
  * `bad_gateway` / `gateway_timeout`.
  */
 export const gatewayRouteDocs: RouteDoc[] = [

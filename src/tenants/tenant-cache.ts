@@ -4,7 +4,7 @@ import type { Tenant } from './tenant-store';
  * How long an isolate trusts a tenant row it read (ms). Every authenticated request needs
  * the caller's tenant (is it archived?); within this window it is answered from memory with
  * no D1 query. The price: an archive (`user.deleted`) takes effect on other isolates within
- * this time (README, "Edge-local tenant state"). The isolate that processes the webhook
+ * this time (docs/read-path.md, "Edge-local tenant state"). The isolate that processes the webhook
  * drops its entry at once.
  */
 export const TENANT_CACHE_TTL_MS = 30_000;
