@@ -236,6 +236,15 @@ export const VARIABLES = {
     meaning: 'no response headers from the origin within it (1–9999999 ms) ⇒ 504 `gateway_timeout`',
     parse: wholeNumber(9_999_999, 'must be a whole number of milliseconds (1–9999999)'),
   }),
+  ORIGIN_HEALTH_PATH: variable({
+    kind: 'var',
+    required: 'no',
+    meaning:
+      'path on the origin that readiness GETs (at most every 30 s per isolate; a non-2xx makes `checks.gateway` ' +
+      '`degraded`); no probe when unset',
+    parse: matching((v) => /^\/[^\s?#]*$/.test(v) && !v.startsWith('//'), 'must be an absolute path like /healthz'),
+    example: '/healthz',
+  }),
   ...retention('RETAIN_WEBHOOK_PAYLOAD_DAYS', "days after receipt a processed or ignored event's payload is dropped"),
   ...retention('RETAIN_WEBHOOK_RECORD_DAYS', 'days a webhook record is kept; a failed one is archived to R2 first'),
   ...retention('RETAIN_AUDIT_HOT_DAYS', 'days login audits stay in D1 before moving to the ARCHIVE bucket'),

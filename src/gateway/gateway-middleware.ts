@@ -39,7 +39,7 @@ function misconfigured(names: string[], detail: Record<string, unknown>): AppErr
 }
 
 /** The origin to send to, and the assertion's audience: 503 when either cannot be known. */
-function originOf(c: Context<AppEnv>): { send: SendToOrigin; base: string; audience: string } {
+export function originOf(c: Context<AppEnv>): { send: SendToOrigin; base: string; audience: string } {
   const config = c.get('config');
   const binding = c.env.ORIGIN;
   if (binding) {

@@ -3,6 +3,8 @@ import type { AppEnv } from '../env';
 import type { ReadinessCheck } from '../health/health-routes';
 import { factory } from '../http/factory';
 import { etagOf, matchesIfNoneMatch } from '../lib/http-cache';
+import { originOf } from './gateway-middleware';
+import type { OriginProbe } from './origin-health';
 
 /**
  * `GET /.well-known/fulcrum/jwks.json`: the public halves of EDGE_SIGNING_KEY and, during a rotation,
@@ -24,7 +26,9 @@ export const edgeJwksRoutes = factory.createApp().get('/jwks.json', async (c) =>
 
 /**
  * Readiness of the gateway: `ok` with no routes configured; else every unusable GATEWAY_ROUTES entry
- * (by index and prefix), the origin and the signing keys. Any problem fails readiness.
+ * (by index and prefix), the origin and the signing keys. Any problem fails readiness. With ORIGIN_HEALTH_PATH,
+ * `origin` is the origin's last probe (at most one per 30 s per isolate): an origin that fails it makes the gateway
+ * `degraded`, not failed — the edge's own routes still serve, and every edge would fail together otherwise.
  */
 export const gatewayCheck: ReadinessCheck = {
   name: 'gateway',
@@ -38,10 +42,13 @@ export const gatewayCheck: ReadinessCheck = {
     const keys = await c.var.services.gateway.keys(c.var.config);
     const keyProblems = Array.isArray(keys) ? keys : [];
     const ok = table.problems.length === 0 && missing.length === 0 && keyProblems.length === 0;
+    const path = config.ORIGIN_HEALTH_PATH;
+    const probe = missing.length === 0 && path ? await probeOrigin(c, path) : undefined;
     return {
-      status: ok ? 'ok' : 'fail',
+      status: !ok ? 'fail' : probe?.status === 'fail' ? 'degraded' : 'ok',
       routes: table.routes.map((r) => r.prefix),
-      origin: c.env.ORIGIN ? 'binding' : config.ORIGIN_URL ? 'url' : null,
+      // How the origin is reached, and with ORIGIN_HEALTH_PATH its last probe: { status, httpStatus, latencyMs, checkedAt }.
+      origin: { via: c.env.ORIGIN ? 'binding' : config.ORIGIN_URL ? 'url' : null, ...probe },
       ...(Array.isArray(keys) ? {} : { kids: keys.jwks.keys.map((k) => k.kid), alg: keys.current.alg }),
       ...(table.problems.length > 0 ? { invalidRoutes: table.problems } : {}),
       ...(missing.length > 0 ? { missing } : {}),
@@ -49,3 +56,8 @@ export const gatewayCheck: ReadinessCheck = {
     };
   },
 };
+
+function probeOrigin(c: Context<AppEnv>, path: string): Promise<OriginProbe> {
+  const { send, base } = originOf(c);
+  return c.var.services.gateway.originHealth.check(send, `${base}${path}`);
+}

@@ -1,5 +1,6 @@
 import type { Config } from '../env';
 import { AppError } from '../errors';
+import { OriginHealth } from './origin-health';
 import { parseRouteTable, type RouteTable } from './route-table';
 import { type EdgeKeys, type KeyProblem, loadEdgeKeys } from './signing-keys';
 
@@ -15,7 +16,15 @@ export class GatewayState {
   private readonly tables = new Map<string, RouteTable>();
   private readonly keySets = new Map<string, Promise<EdgeKeys | KeyProblem[]>>();
 
-  constructor(private readonly maxEntries = 8) {}
+  /** The origin as this isolate last probed it (readiness, ORIGIN_HEALTH_PATH). */
+  readonly originHealth: OriginHealth;
+
+  constructor(
+    now: () => number = Date.now,
+    private readonly maxEntries = 8,
+  ) {
+    this.originHealth = new OriginHealth(now);
+  }
 
   /** GATEWAY_ROUTES (its JSON text, as the parsed configuration holds it). */
   routes({ GATEWAY_ROUTES: raw }: Pick<Config, 'GATEWAY_ROUTES'>): RouteTable {

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { isEntitlementName } from '../auth/billing-rules';
 import type { TokenType } from '../auth/types';
 import { prefixSegments, startsWithSegments } from './normalize-path';
 
@@ -18,6 +19,13 @@ const TOKEN_TYPES = ['session_token', 'api_key', 'm2m_token', 'oauth_token'] as 
 // A prefix is a plain absolute path: no query, fragment, encoding, dot segments or empty segments.
 const PREFIX = /^\/(?:[A-Za-z0-9._~!$&'()*+,;=:@-]+\/?)*$/;
 
+const entitlement = z
+  .string()
+  .check(
+    z.maxLength(128),
+    z.refine(isEntitlementName, 'must be a name like "dashboard" or "o:dashboard" (scopes u, o, user, org)'),
+  );
+
 const routeFields = z.strictObject({
   prefix: z.string().check(
     z.maxLength(512),
@@ -31,6 +39,9 @@ const routeFields = z.strictObject({
   org: z._default(z.boolean(), false),
   roles: z._default(z.array(z.string().check(z.minLength(1))), []),
   permissions: z._default(z.array(z.string().check(z.minLength(1))), []),
+  // Clerk Billing (session token v2 `fea` / `pla`): every feature, and one of the plans, as Clerk's has().
+  features: z._default(z.array(entitlement), []),
+  plans: z._default(z.array(entitlement), []),
   secondFactorMinutes: z.optional(z.int().check(z.positive(), z.lte(10_080))),
   forwardCredentials: z._default(z.boolean(), false),
   cors: z._default(z.enum(['edge', 'origin']), 'edge'),
@@ -42,8 +53,13 @@ const routeSchema = routeFields.check(
   z.refine(
     (r) =>
       r.auth === 'required' ||
-      (!r.org && r.roles.length === 0 && r.permissions.length === 0 && r.secondFactorMinutes === undefined),
-    'org, roles, permissions and secondFactorMinutes need auth "required"',
+      (!r.org &&
+        r.roles.length === 0 &&
+        r.permissions.length === 0 &&
+        r.features.length === 0 &&
+        r.plans.length === 0 &&
+        r.secondFactorMinutes === undefined),
+    'org, roles, permissions, features, plans and secondFactorMinutes need auth "required"',
   ),
 );
 

@@ -83,7 +83,7 @@ export function createServices(options: ServicesOptions = {}): Services {
     webhookVerifiers: new SvixVerifiers(),
     rateLimits: new RateLimits({ now, log }),
     revocations: new RevocationState({ now, log, cache: options.revocationCache }),
-    gateway: new GatewayState(),
+    gateway: new GatewayState(now),
     onTenantsChanged,
     replay: createReplay({ onTenantsChanged }),
     metrics: new MetricsRecorder({ now, onError: (error) => log('error', 'metrics.write_failed', { error }) }),

@@ -14,6 +14,8 @@ const route = (r: Partial<GatewayRoute>): GatewayRoute => ({
   org: false,
   roles: [],
   permissions: [],
+  features: [],
+  plans: [],
   forwardCredentials: false,
   cors: 'edge',
   revocation: 'snapshot',

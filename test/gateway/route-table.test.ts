@@ -23,6 +23,8 @@ describe('GATEWAY_ROUTES parsing', () => {
       org: false,
       roles: [],
       permissions: [],
+      features: [],
+      plans: [],
       forwardCredentials: false,
       cors: 'edge',
     });
