@@ -66,7 +66,7 @@ export function environmentVarProblems(config: RawConfig): string[] {
 
 export const label = (env: string) => (env === TOP_LEVEL ? 'top level (local development)' : `env.${env}`);
 
-/** D1 / KV ids still at their all-zero placeholder: the resources were never created (README). */
+/** D1 / KV ids still at their all-zero placeholder: the resources were never created (docs/deploying.md). */
 export function placeholderIds(block: RawEnvironment): string[] {
   const ids: string[] = [];
   for (const [field, key] of [
@@ -155,7 +155,7 @@ export function deployPlan(
         ok: false,
         error:
           `env.${env} still has placeholder ids (${placeholders.join('; ')}): ` +
-          'create the resources and put their ids in wrangler.toml (README, "Deploying").',
+          'create the resources and put their ids in wrangler.toml (docs/deploying.md, "Deploying an environment").',
       };
     }
   }

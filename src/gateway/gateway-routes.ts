@@ -9,7 +9,7 @@ import type { OriginProbe } from './origin-health';
 /**
  * `GET /.well-known/fulcrum/jwks.json`: the public halves of EDGE_SIGNING_KEY and, during a rotation,
  * EDGE_SIGNING_KEY_PREVIOUS. Cacheable for 5 minutes: publish a new key as PREVIOUS-to-be early
- * enough (see README "Rotating the signing key") and origins refetch on an unknown `kid` anyway.
+ * enough (docs/deploying.md, "The gateway's signing key") and origins refetch on an unknown `kid` anyway.
  */
 export const edgeJwksRoutes = factory.createApp().get('/jwks.json', async (c) => {
   const keys = await c.var.services.gateway.usableKeys(c.var.config);
