@@ -61,7 +61,11 @@ export function createApp(options: AppOptions = {}) {
   // CORS right after the base app's middlewares (config parsed): preflights are answered before any
   // authentication. The gateway comes before the edge's routes: it forwards only paths under GATEWAY_ROUTES
   // prefixes (never edge-owned ones) and lets everything else through.
-  app.use('*', corsMiddleware({ originOwnsCors }), gatewayMiddleware({ loadTenant, now: services.now }));
+  app.use(
+    '*',
+    corsMiddleware({ originOwnsCors }),
+    gatewayMiddleware({ tenants: { cache: services.tenantCache, now: services.now }, now: services.now }),
+  );
 
   return (
     app

@@ -1,4 +1,4 @@
-import type { Context, MiddlewareHandler } from 'hono';
+import type { Context } from 'hono';
 import { authenticate } from '../auth/authenticate';
 import type { AuthContext } from '../auth/types';
 import { openReadSession } from '../db/read-session';
@@ -8,7 +8,7 @@ import { isPreflight } from '../http/cors';
 import { factory } from '../http/factory';
 import { log } from '../lib/log';
 import { noteGateway } from '../metrics/record-metrics';
-import { getTenant } from '../tenants/tenant-store';
+import { type LoadTenantDeps, refuseArchived, resolveCallerTenant } from '../tenants/caller-tenant';
 import { assertionClaims, signAssertion } from './assertion';
 import { type SendToOrigin, sendOnce } from './forward';
 import { removeCorsHeaders, responseHeaders } from './headers';
@@ -25,8 +25,8 @@ declare module '../env' {
 }
 
 export type GatewayDeps = {
-  /** Sets `c.var.tenant` / `c.var.orgTenant` for a user caller (the tenants module's loader). */
-  loadTenant: MiddlewareHandler<AppEnv>;
+  /** The tenant cache and clock the caller's tenant is resolved with (the tenants module's one rule). */
+  tenants: LoadTenantDeps;
   /** The clock (ms). */
   now: () => number;
 };
@@ -60,10 +60,9 @@ export function originOf(c: Context<AppEnv>): { send: SendToOrigin; base: string
 }
 
 /**
- * The caller's tenant id, refusing an archived one (403 `tenant_archived`). A user's tenant comes
- * from the tenants module's loader (its cache, just-in-time creation); an organization session's
- * tenant is the organization. Read in a D1 session of its own: the origin's response must not
- * carry the edge's `x-d1-bookmark`.
+ * The tenant id the caller acts for, refusing an archived one (403 `tenant_archived`): the tenants module's one
+ * rule (`resolveCallerTenant`, `refuseArchived`), with the same cache as /v1. Read in a D1 session of its own:
+ * the origin's response must not carry the edge's `x-d1-bookmark`.
  */
 async function tenantOf(c: Context<AppEnv>, auth: AuthContext, deps: GatewayDeps): Promise<string | null> {
   let session: ReturnType<typeof openReadSession> | undefined;
@@ -71,17 +70,9 @@ async function tenantOf(c: Context<AppEnv>, auth: AuthContext, deps: GatewayDeps
     session ??= openReadSession(c.env.DB, null);
     return session.db;
   });
-  if (auth.userId === null) {
-    if (auth.orgId === null) return null;
-    const org = await getTenant(c.get('sessionDb')(), { id: auth.orgId });
-    if (org?.status === 'archived') throw new AppError('tenant_archived');
-    return auth.orgId;
-  }
-  await deps.loadTenant(c, async () => {});
-  const tenant = c.get('tenant');
-  const orgTenant = c.get('orgTenant');
-  if (tenant.status === 'archived' || orgTenant?.status === 'archived') throw new AppError('tenant_archived');
-  return auth.orgId ?? tenant.id;
+  const tenants = await resolveCallerTenant(c, deps.tenants, auth);
+  refuseArchived(tenants);
+  return tenants.actsFor;
 }
 
 async function identityFor(
