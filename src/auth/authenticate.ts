@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
-import { getCookie } from 'hono/cookie';
 import { type AppEnv, problemsFor } from '../env';
 import { AppError } from '../errors';
+import { readCookie } from '../lib/cookies';
 import { log } from '../lib/log';
 import { noteRefusal } from '../metrics/record-metrics';
 import { clientLimiterKey } from '../rate-limit/limiters';
@@ -83,7 +83,7 @@ function credentialOf(c: Context<AppEnv>): { carrier: Carrier; token: string } |
     if (!match?.[1]) refuse(c, 'malformed', 'header');
     return { carrier: 'header', token: match[1] };
   }
-  const cookie = getCookie(c, '__session');
+  const cookie = readCookie(c.req.header('cookie'), '__session');
   return cookie ? { carrier: 'cookie', token: cookie } : null;
 }
 
@@ -100,9 +100,11 @@ function credentialOf(c: Context<AppEnv>): { carrier: Carrier; token: string } |
  * carries no credential at all.
  */
 export async function authenticate(c: Context<AppEnv>, opts: AuthenticateOptions): Promise<AuthContext | null> {
-  if (opts.optional && c.req.header('authorization') === undefined && !getCookie(c, '__session')) return null;
+  if (opts.optional && c.req.header('authorization') === undefined && !readCookie(c.req.header('cookie'), '__session'))
+    return null;
   assertKeyConfig(c);
-  if (c.req.header('authorization') === undefined && !getCookie(c, '__session')) refuse(c, 'missing', 'cookie');
+  if (c.req.header('authorization') === undefined && !readCookie(c.req.header('cookie'), '__session'))
+    refuse(c, 'missing', 'cookie');
   // No credential costs nothing and is not counted; a presented one that fails is.
   const client = clientLimiterKey(c);
   const { rateLimits } = c.get('services');
@@ -157,7 +159,7 @@ async function verifyCredential(c: Context<AppEnv>, opts: AuthenticateOptions): 
     // As Clerk's authenticateRequestWithTokenInCookie: a cookie session needs an active client
     // (`__client_uat` > 0: 0 or absent means signed out), and a token issued before the client's
     // last sign-in or sign-out is stale. Clerk would handshake; we never do, so both are a 401.
-    const clientUat = Number(getCookie(c, '__client_uat') ?? '0');
+    const clientUat = Number(readCookie(c.req.header('cookie'), '__client_uat') ?? '0');
     if (!(clientUat > 0)) refuse(c, 'client_signed_out', carrier);
     if (Number(result.value.auth.claims.iat) < clientUat) refuse(c, 'client_signed_out', carrier);
   }

@@ -1,3 +1,5 @@
+import { cookiePairs } from '../lib/cookies';
+
 /** RFC 9110 §7.6.1 hop-by-hop fields, plus the de-facto ones proxies drop (RFC 9112 §7, RFC 2068). */
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade'];
 /** Proxy credentials are for this hop only. */
@@ -66,10 +68,10 @@ export function removeCredentials(headers: Headers): void {
   headers.delete('authorization');
   const cookie = headers.get('cookie');
   if (cookie === null) return;
-  const kept = cookie
-    .split(';')
-    .map((s) => s.trim())
-    .filter((pair) => pair !== '' && !CLERK_COOKIE.test(pair.split('=', 1)[0]?.trim() ?? ''));
+  // The edge's own cookie reading (two Cookie fields arrive joined by ", "): what it reads is what it removes.
+  const kept = cookiePairs(cookie)
+    .filter((c) => !CLERK_COOKIE.test(c.name))
+    .map((c) => c.pair);
   if (kept.length > 0) headers.set('cookie', kept.join('; '));
   else headers.delete('cookie');
 }

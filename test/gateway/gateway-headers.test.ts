@@ -130,6 +130,33 @@ describe('gateway headers, request leg', () => {
     expect(kept!.headers.get('cookie')).toBe(cookie);
   });
 
+  it('two Cookie fields (joined by ", "): Clerk cookies still removed, and the edge reads the session as it forwards', async () => {
+    const origin = capturedOrigin();
+    const b = await gatewayBindings(
+      [
+        { prefix: '/api/', auth: 'none' },
+        { prefix: '/opt/', auth: 'optional' },
+      ],
+      origin,
+    );
+    const iat = Math.floor(Date.now() / 1000);
+    const user = uid('user');
+    const token = await mintSessionToken({ userId: user, iat });
+    const twoFields = () => {
+      const h = new Headers();
+      h.append('cookie', 'a=1');
+      h.append('cookie', `__session=${token}; __client_uat=${iat - 5}`);
+      return h;
+    };
+    await send(b, '/api/x', { headers: twoFields() });
+    expect(origin.received[0]!.headers.get('cookie')).toBe('a=1');
+    // The optional route authenticates the session it found (it was forwarded as anonymous before).
+    const res = await send(b, '/opt/x', { headers: twoFields() });
+    expect(res.status).toBe(200);
+    expect(origin.received[1]!.headers.get('x-fulcrum-user-id')).toBe(user);
+    expect(origin.received[1]!.headers.get('cookie')).toBe('a=1');
+  });
+
   it('method, canonical path and query are forwarded', async () => {
     const origin = capturedOrigin();
     const b = await gatewayBindings([{ prefix: '/api/' }], origin);
