@@ -1,4 +1,5 @@
 import type { AuthContext } from '../auth/types';
+import { AppError } from '../errors';
 import { isSafeHeaderValue, removeCredentials, removeEdgeStatedHeaders, removeHopByHop } from './headers';
 
 export type Identity = { auth: AuthContext; tenantId: string | null; assertion: string };
@@ -31,10 +32,14 @@ function identityHeaders({ auth, tenantId, assertion }: Identity): [string, unkn
 /**
  * The request the origin receives: the client's method, headers and streamed body, minus hop-by-hop
  * fields, client-sent identity and forwarding headers and (unless the route forwards them) the
- * credentials; then the edge's own headers. `redirect: manual`: a 3xx goes back to the client.
+ * credentials; then the edge's own headers. `redirect: manual`: a 3xx goes back to the client. A GET
+ * or HEAD with a body is 400 `invalid_request`.
  */
 export function outgoingRequest(input: OutgoingInput): Request {
   const { incoming, identity } = input;
+  // Fetch forbids a GET or HEAD body (new Request would throw a TypeError: a 500); HTTP/1.1 lets a client send one.
+  if ((incoming.method === 'GET' || incoming.method === 'HEAD') && incoming.body !== null)
+    throw new AppError('invalid_request', { message: 'A GET or HEAD request cannot carry a body.' });
   const headers = new Headers(incoming.headers);
   removeHopByHop(headers, input.websocket);
   removeEdgeStatedHeaders(headers);
