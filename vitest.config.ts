@@ -64,6 +64,13 @@ export default defineConfig(async () => {
             TEST_WRANGLER_CONFIG: JSON.parse(JSON.stringify(readWranglerConfig())),
             TEST_NON_INHERITED_FIELDS: nonInheritedFields(),
           },
+          // The global budgets (one key for every client) would count the whole suite's traffic, which spreads over
+          // random client addresses on purpose: raised here so no test depends on the speed of the machine.
+          // test/rate-limit/global-budgets.test.ts tests them with stand-in bindings of small limits.
+          ratelimits: {
+            MACHINE_VERIFY_GLOBAL_LIMITER: { namespace_id: '1304', simple: { limit: 1_000_000, period: 10 } },
+            AUTH_FAILURE_GLOBAL_LIMITER: { namespace_id: '1305', simple: { limit: 1_000_000, period: 60 } },
+          },
           // Unhandled-request guard: nothing may leave the sandbox. Tests mock Clerk's API. The one host
           // answered here is the gateway tests' ORIGIN_URL origin (urlOrigin above), so that
           // the real fetch path (redirect: manual, Set-Cookie over a hop) is exercised.
