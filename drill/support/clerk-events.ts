@@ -38,3 +38,13 @@ export function sessionCreated(sessionId: string, userId: string, t: number) {
     event_attributes: { http_request: { client_ip: '127.0.0.1', user_agent: 'drill' } },
   };
 }
+
+/** `session.revoked` (also `session.ended` / `session.removed` with `type`): the edge refuses the session's tokens. */
+export function sessionEnded(sessionId: string, userId: string, t: number, type = 'session.revoked') {
+  return {
+    type,
+    object: 'event',
+    timestamp: t,
+    data: { id: sessionId, object: 'session', user_id: userId, status: type.slice('session.'.length) },
+  };
+}

@@ -80,8 +80,9 @@ export function createFakeClerk({
   let keys: Key[] = [newKey(key)];
   const retired: Key[] = [];
   const users: ClerkUser[] = [];
-  const calls = { jwks: 0, users: 0, user: 0, verify: 0 };
+  const calls = { jwks: 0, users: 0, user: 0, verify: 0, sessions: 0, revoke: 0 };
   let requests = 0; // every request, known route or not
+  const sessions: { id: string; user_id: string; status: string }[] = [];
   const machine = new Map<string, MachineEntry>();
 
   const authorized = (request: Request) => anyKey || request.headers.get('authorization') === `Bearer ${secretKey}`;
@@ -112,8 +113,19 @@ export function createFakeClerk({
     const machineRoute = MACHINE_PATHS[url.pathname];
     if (machineRoute && request.method === 'POST') return verifyMachine(request, machineRoute);
     const userMatch = /^\/v1\/users\/([^/]+)$/.exec(url.pathname);
+    const revokeMatch = /^\/v1\/sessions\/([^/]+)\/revoke$/.exec(url.pathname);
     const route =
-      url.pathname === '/v1/jwks' ? 'jwks' : url.pathname === '/v1/users' ? 'users' : userMatch ? 'user' : undefined;
+      url.pathname === '/v1/jwks'
+        ? 'jwks'
+        : url.pathname === '/v1/users'
+          ? 'users'
+          : url.pathname === '/v1/sessions'
+            ? 'sessions'
+            : userMatch
+              ? 'user'
+              : revokeMatch
+                ? 'revoke'
+                : undefined;
     if (!route) return new Response(NOT_FOUND, { status: 404 });
     calls[route] += 1;
     if (mode === 'slow') {
@@ -128,6 +140,14 @@ export function createFakeClerk({
     if (mode === 'error') return new Response('internal', { status: 500 });
     if (route === 'jwks') {
       return json(200, JSON.stringify({ keys: keys.map((k) => ({ ...k.jwk, kid: k.kid, alg: 'RS256', use: 'sig' })) }));
+    }
+    if (route === 'revoke' || route === 'sessions') {
+      // POST /v1/sessions/{id}/revoke and GET /v1/sessions?user_id&status (a bare array).
+      const id = decodeURIComponent(revokeMatch?.[1] ?? '');
+      for (const s of sessions) if (s.id === id) s.status = 'revoked';
+      const q = (k: string) => url.searchParams.get(k);
+      const list = sessions.filter((s) => s.user_id === q('user_id') && (!q('status') || s.status === q('status')));
+      return json(200, JSON.stringify(route === 'revoke' ? { id, status: 'revoked' } : list));
     }
     if (route === 'user') {
       // GET /v1/users/{id}: the user, or Clerk's 404 resource_not_found (reconciliation archives on it).
@@ -160,6 +180,8 @@ export function createFakeClerk({
       return requests;
     },
     users,
+    /** Sessions known to the fake Backend API (`GET /v1/sessions`, `POST /v1/sessions/{id}/revoke`). */
+    sessions,
     /** Slow answers still being held back: > 0 while the service has not been answered yet. */
     get slowPending() {
       return slowPending;

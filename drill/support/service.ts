@@ -166,6 +166,14 @@ export function createDrillService(clerk: FakeClerk) {
         for (const name of names) await service.d1.prepare(`DROP TRIGGER ${name}`).run();
       };
     },
+    /**
+     * A second `wrangler dev` on the same persisted state (its D1, KV and Durable Objects) and configuration:
+     * other isolates of the same service, as another colo would run them. Stopped by its `stop()`.
+     */
+    async peer(): Promise<WranglerDev> {
+      const { state } = current();
+      return startWranglerDev(await freePort(), { persistTo: state.dir, envFile: state.envFile });
+    },
     async close() {
       await dev?.stop();
       dev = undefined;
