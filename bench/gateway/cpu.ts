@@ -26,10 +26,19 @@ const CPU_WORKERS: Worker[] = [
   { name: 'ours_nolimiter', ...NO_LIMITER },
   { name: 'ours_core', ...CORE },
   { name: 'stock', variant: 'stock' },
+  { name: 'stock_limited', variant: 'stock_limited' },
   { name: 'rewrap', variant: 'rewrap' },
   { name: 'signer', variant: 'signer', bindings: { KEY_ED25519: ED25519.secret, KEY_P256: P256.secret } },
 ];
-export const PROXIES = ['ours', 'ours_p256', 'ours_nolimiter', 'ours_core', 'stock', 'rewrap'] as const;
+export const PROXIES = [
+  'ours',
+  'ours_p256',
+  'ours_nolimiter',
+  'ours_core',
+  'stock',
+  'stock_limited',
+  'rewrap',
+] as const;
 export type ProxyName = (typeof PROXIES)[number];
 export const KINDS = ['fresh', 'repeated'] as const;
 export type Kind = (typeof KINDS)[number];
@@ -37,7 +46,7 @@ export type Kind = (typeof KINDS)[number];
 /** One request through each variant to /api/echo: what reached the origin, and ours' assertion verified with jose. */
 async function checkForwarding(mf: Miniflare, token: string) {
   const seen: Record<string, Record<string, string>> = {};
-  for (const name of ['bare', 'ours', 'ours_p256', 'stock']) {
+  for (const name of ['bare', 'ours', 'ours_p256', 'stock', 'stock_limited']) {
     const worker = await workerOf(mf, name);
     const res = await worker.fetch('https://edge.bench/api/echo', { headers: { authorization: `Bearer ${token}` } });
     if (res.status !== 200) throw new Error(`${name} /api/echo: ${res.status} ${await res.text()}`);
@@ -55,8 +64,9 @@ async function checkForwarding(mf: Miniflare, token: string) {
     if (payload.sub !== 'user_bench' || seen[name]?.authorization) throw new Error(`${name}: unexpected identity`);
     verified[name] = `${protectedHeader.alg}, ${assertion.length} chars`;
   }
-  if (seen.stock?.['x-fulcrum-user-id'] !== 'user_bench' || seen.stock.authorization)
-    throw new Error('stock: unexpected forwarded identity');
+  for (const name of ['stock', 'stock_limited'])
+    if (seen[name]?.['x-fulcrum-user-id'] !== 'user_bench' || seen[name]?.authorization)
+      throw new Error(`${name}: unexpected forwarded identity`);
   return verified;
 }
 
