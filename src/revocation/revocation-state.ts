@@ -91,16 +91,19 @@ export class RevocationState {
   }
 
   /**
-   * Whether the token is refused by this isolate's copy. A warm isolate never waits; a cold one waits for
-   * its first copy (the colo's cached one when there is one) at most COLD_WAIT_MS, then goes on.
+   * Whether the token is refused by this isolate's copy. A busy isolate never waits (its copy is refreshed after
+   * responses, every R/4). A cold isolate, or one idle so long that its copy is older than R/2 (it could miss an
+   * entry written more than R ago), waits for a newer copy (the colo's cached one when there is one) at most
+   * COLD_WAIT_MS, then goes on with what it has.
    */
   async isDenied(query: DenyQuery, settings: RefreshSettings): Promise<boolean> {
-    if (this.snapshot === null) {
+    const age = this.lastSuccessAt === null ? Number.POSITIVE_INFINITY : this.deps.now() - this.lastSuccessAt;
+    const timings = refreshTimings(settings.refreshMs, this.jitter);
+    // While the source fails, only one request per R/4 waits (the one that retries), not every request.
+    const retryDue = this.deps.now() - this.lastAttemptAt >= timings.isolateMs;
+    if (this.snapshot === null || (age > settings.refreshMs / 2 && retryDue)) {
       await Promise.race([this.refresh(settings), new Promise((r) => setTimeout(r, COLD_WAIT_MS))]);
-    } else if (
-      this.inflight === null &&
-      this.deps.now() - this.lastAttemptAt >= refreshTimings(settings.refreshMs, this.jitter).isolateMs
-    ) {
+    } else if (this.inflight === null && retryDue) {
       settings.waitUntil(this.refresh(settings));
     }
     return isDenied(this.lookup, query, this.deps.now());

@@ -125,6 +125,18 @@ describe('per-isolate snapshot, refreshed through the colo cache', () => {
     expect(elapsed).toBeLessThanOrEqual(h.settings.refreshMs);
   });
 
+  it('an isolate idle for longer than the interval refuses an entry written while it was idle on its first request', async () => {
+    const h = harness(1);
+    const [state] = h.states;
+    expect(await state!.isDenied(token('sess_idle'), h.settings)).toBe(false);
+    await h.settle();
+    h.advance(30_000); // no request for 30 s
+    h.source.set({ version: 2, truncated: false, entries: [toWire(denyEntry('session', 'sess_idle', h.now()))] });
+    h.advance(h.settings.refreshMs + 1);
+    // Fails on the old code: a warm isolate answered from its 30 s old copy and refreshed only after the response.
+    expect(await state!.isDenied(token('sess_idle'), h.settings)).toBe(true);
+  });
+
   it('a cold isolate waits for its first copy (from the colo cache when there is one) and refuses at once', async () => {
     const h = harness(2);
     h.source.set({ version: 7, truncated: false, entries: [toWire(denyEntry('user', 'user_b', h.now()))] });
