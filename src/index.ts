@@ -1,17 +1,15 @@
 import { createApp } from './app';
 import type { Bindings } from './env';
-import { runMaintenance } from './scheduled';
+import { createScheduled } from './scheduled';
 import { createServices } from './services/services';
 
 export { Revocations } from './revocation/revocations-object';
 
-// The isolate's state, built once: the fetch app and the cron share it (one tenant cache, one clock).
+// The isolate's state, built once: the fetch app (src/app.ts) and the cron (src/scheduled.ts) share it (one
+// tenant cache, one clock). Each has its own composition root; this file only exports them.
 const services = createServices();
-const app = createApp({ services });
 
 export default {
-  fetch: app.fetch,
-  async scheduled(controller, env, ctx) {
-    ctx.waitUntil(runMaintenance(services, env, controller.scheduledTime).then(() => undefined));
-  },
+  fetch: createApp({ services }).fetch,
+  scheduled: createScheduled(services),
 } satisfies ExportedHandler<Bindings>;
