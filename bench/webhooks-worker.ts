@@ -17,6 +17,7 @@ import { AppError, errorResponse } from '../src/errors';
 import { accessLog, context, requestId, requireConfig } from '../src/http/middleware';
 import worker from '../src/index';
 import { readBodyLimited } from '../src/lib/read-body';
+import { createServices, withServices } from '../src/services/services';
 import { parseClerkEvent } from '../src/webhooks/clerk-event';
 import { SvixVerifiers, verifyDelivery } from '../src/webhooks/verify-webhook';
 import { MAX_WEBHOOK_BYTES } from '../src/webhooks/webhook-route';
@@ -26,7 +27,7 @@ export { Revocations } from '../src/index';
 
 const verifyOnly = new Hono<AppEnv>();
 const svixVerifiers = new SvixVerifiers();
-verifyOnly.use('*', requestId, accessLog, secureHeaders(), context);
+verifyOnly.use('*', withServices(createServices()), requestId, accessLog, secureHeaders(), context);
 const verifyHandler = (oneWrite: boolean) => async (c: Context<AppEnv>) => {
   const body = await readBodyLimited(c.req.raw, MAX_WEBHOOK_BYTES);
   if (!body.ok) throw new AppError('invalid_request');

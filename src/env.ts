@@ -2,7 +2,6 @@ import { type ClerkInstance, clerkInstanceOf, type KeyWarning, keyPairProblems, 
 import { Invalid } from './config/parsers';
 import { VARIABLE_NAMES, VARIABLES, type Values, type VariableName } from './config/variables';
 import type { Database } from './db/database';
-import { log } from './lib/log';
 import { retentionConflicts } from './lib/retention';
 
 export { type DeploymentEnvironment, ENVIRONMENTS } from './config/variables';
@@ -54,20 +53,6 @@ export type ConfigProblem = { name: ConfigName; issue: 'missing' | 'malformed' |
 export type ConfigWarning = KeyWarning;
 
 const REQUIRED = VARIABLE_NAMES.filter((name) => VARIABLES[name].required === 'yes');
-const cache = new WeakMap<object, Config>();
-
-/** Parses configuration once per isolate (per `env` object) and never throws. */
-export function getConfig(env: Bindings): Config {
-  const hit = cache.get(env);
-  if (hit) return hit;
-  const config = parseConfig(env as unknown as Record<string, unknown>);
-  cache.set(env, config);
-  // Once per isolate (per env object), loudly: readiness repeats it (`checks.clerk.warnings`).
-  for (const w of config.warnings)
-    log('warn', `config.${w.code}`, { environment: config.ENVIRONMENT, names: w.names, message: w.message });
-  return config;
-}
-
 /**
  * Parses each declared variable on its own, so one malformed value does not hide the others: an empty
  * or absent variable takes its default; a malformed one is a problem and reads as unset.

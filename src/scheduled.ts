@@ -1,5 +1,5 @@
 import { type Database, openDatabase } from './db/database';
-import { type Bindings, type Config, getConfig, problemsFor } from './env';
+import { type Bindings, type Config, problemsFor } from './env';
 import { DEFAULT_LIFECYCLE_LIMITS, type LifecycleLimits, runLifecycle } from './lifecycle/run-lifecycle';
 import { DEFAULT_RECONCILE_LIMITS, type ReconcileLimits, reconcileUsers } from './maintenance/reconcile-users';
 import { revocationWriter } from './revocation/revocation-check';
@@ -79,7 +79,7 @@ export async function runMaintenance(
   now: number,
   limits: MaintenanceLimits = {},
 ): Promise<MaintenanceReport> {
-  const ctx: CronContext = { services, env, now, db: openDatabase(env.DB), config: getConfig(env) };
+  const ctx: CronContext = { services, env, now, db: openDatabase(env.DB), config: services.configs.get(env) };
   const report: Record<string, unknown> = {};
   for (const [name, job] of Object.entries(JOBS) as [JobName, (c: CronContext, l?: unknown) => Promise<unknown>][]) {
     try {

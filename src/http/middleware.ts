@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
 import { openDatabase } from '../db/database';
 import { BOOKMARK_HEADER, openReadSession, type ReadSession } from '../db/read-session';
-import { type AppEnv, type Config, type ConfigName, getConfig, problemsFor } from '../env';
+import { type AppEnv, type Config, type ConfigName, problemsFor } from '../env';
 import { AppError } from '../errors';
 import { log } from '../lib/log';
 import { factory } from './factory';
@@ -22,14 +22,14 @@ export const requestId = factory.createMiddleware(async function requestId(c, ne
 });
 
 /**
- * Parsed configuration (once per isolate), the Drizzle client on the primary (`db`, once per
+ * Parsed configuration (once per isolate: `services.configs`), the Drizzle client on the primary (`db`, once per
  * binding), and the request's D1 session (`sessionDb()`), opened only when first used so a
  * request answered from caches touches no D1 at all. The session starts at the client's
  * `x-d1-bookmark` when it is well-formed, else `first-unconstrained` (any replica); a
  * response that used it carries its newest bookmark back.
  */
 export const context = factory.createMiddleware(async function context(c, next) {
-  c.set('config', getConfig(c.env));
+  c.set('config', c.var.services.configs.get(c.env));
   c.set('db', openDatabase(c.env.DB));
   let session: ReadSession | undefined;
   c.set('sessionDb', (start) => {

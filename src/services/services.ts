@@ -11,6 +11,7 @@ import { type CacheLike, RevocationState } from '../revocation/revocation-state'
 import { TenantCache } from '../tenants/tenant-cache';
 import { createReplay, type ReplayFn } from '../webhooks/replay';
 import { SvixVerifiers } from '../webhooks/verify-webhook';
+import { ConfigCache } from './config-cache';
 import { TestClock } from './test-clock';
 
 /** What the environment gives the service; everything defaults to the real thing. */
@@ -37,6 +38,8 @@ export type Services = {
   readonly testClock: TestClock;
   readonly fetch: typeof fetch;
   readonly log: Logger;
+  /** The parsed configuration of each `env` (once per isolate; its warnings logged once). */
+  readonly configs: ConfigCache;
   /** Session-token verifiers, one per Clerk configuration (key cache, verified-token cache). */
   readonly verifiers: VerifierRegistry;
   /** Machine-token verifiers, one per configuration (opaque-token cache, single-flight, last error). */
@@ -76,6 +79,7 @@ export function createServices(options: ServicesOptions = {}): Services {
     testClock,
     fetch,
     log,
+    configs: new ConfigCache(log),
     verifiers: new VerifierRegistry({ now, fetch, log }),
     machineVerifiers: new MachineVerifierRegistry({ now, fetch }),
     tenantCache,

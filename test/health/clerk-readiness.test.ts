@@ -25,8 +25,8 @@ type Ready = {
 const LIVE_PK = 'pk_live_Y2xlcmsuZnVsY3J1bS5leGFtcGxlJA'; // clerk.fulcrum.example
 const LIVE_SK = 'sk_live_readiness_test_secret_value';
 
-async function ready(bindings: object): Promise<{ status: number; body: Ready; text: string }> {
-  const res = await callApp(createApp(), '/health/ready', undefined, bindings);
+async function ready(bindings: object, app = createApp()): Promise<{ status: number; body: Ready; text: string }> {
+  const res = await callApp(app, '/health/ready', undefined, bindings);
   const text = await res.text();
   return { status: res.status, body: JSON.parse(text) as Ready, text };
 }
@@ -123,10 +123,11 @@ describe('mixed test and live keys', () => {
 describe('a live key in local development', () => {
   it('is a loud warning: readiness degraded (200) with the field, one log line per isolate', async () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
-    // one env object = one isolate
+    // one app (its services) and one env object = one isolate
     const isolate = { ...env, CLERK_PUBLISHABLE_KEY: LIVE_PK, CLERK_SECRET_KEY: LIVE_SK };
-    const first = await ready(isolate);
-    const second = await ready(isolate);
+    const app = createApp();
+    const first = await ready(isolate, app);
+    const second = await ready(isolate, app);
     expect(first.status).toBe(200);
     expect(first.body.status).toBe('degraded');
     expect(first.body.checks.clerk).toMatchObject({
