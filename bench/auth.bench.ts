@@ -40,17 +40,13 @@ const mint = ({ i = 0 } = {}) => sessionToken({ sid: `sess_${i}` });
 
 // Each variant: a Hono app with a bare route (`/health`) and the authenticated `/v1/me`.
 const VARIANTS: Record<string, string> = {
-  // Our session middleware exactly as src/app.ts mounts it (after the context middleware that parses the
-  // config), with the same trivial handler as the others: the full app's /v1/me also loads the tenant,
+  // Our session middleware on the service's base app (src/base-app.ts: the first middlewares, onError and
+  // notFound, as src/app.ts builds on it), with the same trivial handler as the others: the full app's /v1/me also loads the tenant,
   // which is not verification (bench/replicas.bench.ts measures that path).
-  ours: `import { Hono } from 'hono';
-    import { sessionAuth } from '${ROOT}src/auth/session-middleware.ts';
-    import { context } from '${ROOT}src/http/middleware.ts';
-    import { createServices, withServices } from '${ROOT}src/services/services.ts';
-    import { AppError, errorResponse } from '${ROOT}src/errors.ts';
-    const app = new Hono();
-    app.onError((err, c) => (err instanceof AppError ? errorResponse(c, err) : c.text('error', 500)));
-    app.use('*', withServices(createServices()), context);
+  ours: `import { sessionAuth } from '${ROOT}src/auth/session-middleware.ts';
+    import { createBaseApp } from '${ROOT}src/base-app.ts';
+    import { createServices } from '${ROOT}src/services/services.ts';
+    const app = createBaseApp(createServices());
     app.get('/health', (c) => c.json({ status: 'ok' }));
     app.use('/v1/*', sessionAuth);
     app.get('/v1/me', (c) => { const a = c.get('auth'); return c.json({ userId: a.userId, sessionId: a.sessionId }); });
@@ -286,7 +282,7 @@ stock ${fmt(stock.gzipKiB)} KiB, jose ${fmt(named('jose').gzipKiB)} KiB.
 
 How: variants bundled by esbuild and run in Miniflare's workerd from Node; a request loops ${N} inner requests
 through \`app.fetch\`; time is taken outside the isolate (workerd freezes clocks inside a request); added cost =
-(loop over \`/v1/me\` − loop over \`/health\`) ÷ ${N}. Ours runs its whole middleware stack on both routes (request id,
+(loop over \`/v1/me\` − loop over \`/health\`) ÷ ${N}. Ours runs the base app's middlewares on both routes (services, metrics, request id,
 access log, secure headers, config), so the difference is the session middleware and the handler.
 `;
 }

@@ -38,14 +38,10 @@ const CACHED_KEY = `ak_known_${randomBytes(20).toString('base64url')}`;
 const SPREAD_KEYS = Array.from({ length: 100 }, () => `ak_known_${randomUUID().replaceAll('-', '')}`);
 
 const VARIANTS: Record<string, string> = {
-  ours: `import { Hono } from 'hono';
-    import { anyTokenAuth } from '${ROOT}src/auth/session-middleware.ts';
-    import { context } from '${ROOT}src/http/middleware.ts';
-    import { createServices, withServices } from '${ROOT}src/services/services.ts';
-    import { AppError, errorResponse } from '${ROOT}src/errors.ts';
-    const app = new Hono();
-    app.onError((err, c) => (err instanceof AppError ? errorResponse(c, err) : c.text('error', 500)));
-    app.use('*', withServices(createServices()), context);
+  ours: `import { anyTokenAuth } from '${ROOT}src/auth/session-middleware.ts';
+    import { createBaseApp } from '${ROOT}src/base-app.ts';
+    import { createServices } from '${ROOT}src/services/services.ts';
+    const app = createBaseApp(createServices());
     app.get('/health', (c) => c.json({ status: 'ok' }));
     app.use('/v1/*', anyTokenAuth);
     app.get('/v1/me', (c) => {

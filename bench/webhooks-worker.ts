@@ -10,14 +10,14 @@
 //   POST /dry/api/webhooks/clerk  the production worker with a D1 binding that answers every
 //                                 batch instantly without executing it: our own CPU cost
 //                                 (verify, fold, build statements) without D1's
-import { type Context, Hono } from 'hono';
-import { secureHeaders } from 'hono/secure-headers';
+import type { Context } from 'hono';
+import { createBaseApp } from '../src/base-app';
 import type { AppEnv, Bindings } from '../src/env';
-import { AppError, errorResponse } from '../src/errors';
-import { accessLog, context, requestId, requireConfig } from '../src/http/middleware';
+import { AppError } from '../src/errors';
+import { requireConfig } from '../src/http/middleware';
 import worker from '../src/index';
 import { readBodyLimited } from '../src/lib/read-body';
-import { createServices, withServices } from '../src/services/services';
+import { createServices } from '../src/services/services';
 import { parseClerkEvent } from '../src/webhooks/clerk-event';
 import { SvixVerifiers, verifyDelivery } from '../src/webhooks/verify-webhook';
 import { MAX_WEBHOOK_BYTES } from '../src/webhooks/webhook-route';
@@ -25,9 +25,9 @@ import { MAX_WEBHOOK_BYTES } from '../src/webhooks/webhook-route';
 // The Durable Objects the Worker's configuration binds (wrangler bundles this file with wrangler.toml).
 export { Revocations } from '../src/index';
 
-const verifyOnly = new Hono<AppEnv>();
+// The service's base app (its first middlewares, onError and notFound), as the real route runs behind.
+const verifyOnly = createBaseApp(createServices());
 const svixVerifiers = new SvixVerifiers();
-verifyOnly.use('*', withServices(createServices()), requestId, accessLog, secureHeaders(), context);
 const verifyHandler = (oneWrite: boolean) => async (c: Context<AppEnv>) => {
   const body = await readBodyLimited(c.req.raw, MAX_WEBHOOK_BYTES);
   if (!body.ok) throw new AppError('invalid_request');
@@ -56,7 +56,6 @@ const verifyHandler = (oneWrite: boolean) => async (c: Context<AppEnv>) => {
 };
 verifyOnly.post('/verify-only', requireConfig('CLERK_WEBHOOK_SIGNING_SECRET'), verifyHandler(false));
 verifyOnly.post('/verify-one-write', requireConfig('CLERK_WEBHOOK_SIGNING_SECRET'), verifyHandler(true));
-verifyOnly.onError((err, c) => errorResponse(c, err instanceof AppError ? err : new AppError('internal')));
 
 const counts = { requests: 0, batches: 0, statements: 0, queries: 0 };
 
