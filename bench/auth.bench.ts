@@ -51,6 +51,39 @@ const VARIANTS: Record<string, string> = {
     app.use('/v1/*', sessionAuth);
     app.get('/v1/me', (c) => { const a = c.get('auth'); return c.json({ userId: a.userId, sessionId: a.sessionId }); });
     export default app;`,
+  // The same with the REVOCATIONS Durable Object bound and 1,000 deny entries (GET /seed): every request looks
+  // the session up in the isolate's copy of the deny set (ours above has no binding, so it skips the lookup).
+  revocation: `import { Hono } from 'hono';
+    import { sessionAuth } from '${ROOT}src/auth/session-middleware.ts';
+    import { context } from '${ROOT}src/http/middleware.ts';
+    import { createServices, withServices } from '${ROOT}src/services/services.ts';
+    import { AppError, errorResponse } from '${ROOT}src/errors.ts';
+    import { revocationWriter } from '${ROOT}src/revocation/revocation-check.ts';
+    import { isDenied } from '${ROOT}src/revocation/deny-rule.ts';
+    import { lookupOf } from '${ROOT}src/revocation/deny-snapshot.ts';
+    export { Revocations } from '${ROOT}src/revocation/revocations-object.ts';
+    const app = new Hono();
+    app.onError((err, c) => (err instanceof AppError ? errorResponse(c, err) : c.text('error', 500)));
+    app.use('*', withServices(createServices()), context);
+    app.get('/health', (c) => c.json({ status: 'ok' }));
+    app.get('/seed', async (c) => {
+      const at = Date.now();
+      const entries = Array.from({ length: 1000 }, (_, i) => ({ kind: i % 2 ? 'user' : 'session', id: 'x_' + i, at }));
+      await revocationWriter(c.env)(entries);
+      return c.json({ status: 'ok' });
+    });
+    app.use('/v1/*', sessionAuth);
+    app.get('/v1/me', (c) => { const a = c.get('auth'); return c.json({ userId: a.userId, sessionId: a.sessionId }); });
+    export default app;
+    export function lookupLoop(entries, calls) {
+      const at = Date.now();
+      const wire = Array.from({ length: entries }, (_, i) => [i % 2 ? 'u' : 's', 'x_' + i, at]);
+      const { lookup } = lookupOf({ version: 1, truncated: false, entries: wire });
+      let denied = 0;
+      for (let i = 0; i < calls; i++)
+        if (isDenied(lookup, { sessionId: 'sess_' + (i & 1023), userId: 'user_1', issuedAt: at / 1000 }, at)) denied++;
+      return denied;
+    }`,
   stock: `import { Hono } from 'hono'; import { clerkMiddleware, getAuth } from '@clerk/hono';
     const app = new Hono();
     app.get('/health', (c) => c.json({ status: 'ok' }));
@@ -96,6 +129,17 @@ export default { async fetch(request, env, ctx) {
   return Response.json({ ok });
 } };`;
 
+// The deny-set variant's harness: the Durable Object class exported from the main module, and `/lookup`.
+const LOOKUP_HARNESS = `${HARNESS.replace(
+  'async fetch(request, env, ctx) {',
+  `async fetch(request, env, ctx) {
+  const u = new URL(request.url);
+  if (u.pathname === '/lookup')
+    return new Response(String(lookupLoop(Number(u.searchParams.get('entries')), Number(u.searchParams.get('calls')))));`,
+)}
+import { lookupLoop } from './variant.mjs';
+export { Revocations } from './variant.mjs';`;
+
 type Bundle = { name: string; code: string; gzipKiB: number };
 
 async function bundle(name: string): Promise<Bundle> {
@@ -106,11 +150,22 @@ async function bundle(name: string): Promise<Bundle> {
 type Extra = { bindings?: Record<string, string>; options?: Record<string, unknown> };
 
 function workerOptions(b: Bundle, extra: Extra = {}) {
+  // The Durable Object class must be exported by the main module (the harness).
+  const revocation = b.name === 'revocation';
+  const harness = revocation ? LOOKUP_HARNESS : HARNESS;
   return {
     name: b.name,
-    modules: loopModules(`${TMP}/${b.name}`, HARNESS, b.code),
+    modules: loopModules(`${TMP}/${b.name}`, harness, b.code),
+    ...(revocation ? { durableObjects: { REVOCATIONS: { className: 'Revocations', useSQLite: true } } } : {}),
     compatibilityDate: COMPATIBILITY_DATE,
-    bindings: { ...clerkBindings({ jwtKey: CLERK_PEM }), ...extra.bindings },
+    // The deny-set variant refreshes once in the warm-up, not in the timed loops: the lookup on the request path
+    // is what is measured (a refresh is background work, at most once per REVOCATION_REFRESH_MS / 4 per isolate,
+    // and here its Cache API and Durable Object would run on the same two cores as the loop).
+    bindings: {
+      ...clerkBindings({ jwtKey: CLERK_PEM }),
+      ...(revocation ? { REVOCATION_REFRESH_MS: '60000' } : {}),
+      ...extra.bindings,
+    },
     d1Databases: ['DB'],
     kvNamespaces: { JWKS_CACHE: 'jwks' },
     ...extra.options,
@@ -127,13 +182,22 @@ async function run1(mf: Miniflare, name: string, path: string, tokens: string[],
   return ms;
 }
 
-type Cpu = { fresh: number; repeated: number; freshVsStock: number; repeatedVsStock: number; freshVsJose: number };
+type Cpu = {
+  fresh: number;
+  repeated: number;
+  freshVsStock: number;
+  repeatedVsStock: number;
+  freshVsJose: number;
+  freshVsOurs: number;
+  repeatedVsOurs: number;
+};
 
 async function cpuBench(bundles: Bundle[]): Promise<Record<string, Cpu>> {
   const mf = miniflare({ ...quiet, workers: bundles.map((b) => workerOptions(b)) } as V4Options);
   await mf.ready;
   // Ours reads the caller's tenant on /v1/me (cached per isolate after the first request).
   await applyMigrations(await mf.getD1Database('DB', 'ours'));
+  if (bundles.some((b) => b.name === 'revocation')) await run1(mf, 'revocation', '/seed', ['-'], 200);
   type Samples = { fresh: number[]; repeated: number[] };
   const samples: Record<string, Samples> = Object.fromEntries(
     bundles.map((b) => [b.name, { fresh: [], repeated: [] }]),
@@ -168,6 +232,8 @@ async function cpuBench(bundles: Bundle[]): Promise<Record<string, Cpu>> {
         freshVsStock: ratio(k, 'stock', 'fresh'),
         repeatedVsStock: ratio(k, 'stock', 'repeated'),
         freshVsJose: ratio(k, 'jose', 'fresh'),
+        freshVsOurs: ratio(k, 'ours', 'fresh'),
+        repeatedVsOurs: ratio(k, 'ours', 'repeated'),
       },
     ]),
   );
@@ -208,6 +274,26 @@ async function fetchCount(b: Bundle, { isolates, perIsolate, tokenFor, expect, w
   return { fetches: clerk.calls.jwks - before, seconds };
 }
 
+/**
+ * The deny-set lookup alone (the request path's added work), in workerd: one request runs `isDenied` 1,000,000
+ * times over a copy of `entries` entries (the revocation variant's `/lookup`); ns per call, median of 9.
+ */
+async function denyLookupNs(b: Bundle, entries: number): Promise<number> {
+  const mf = miniflare({ ...quiet, workers: [workerOptions(b)] } as V4Options);
+  await mf.ready;
+  const worker = await workerOf(mf, b.name);
+  const calls = 1_000_000;
+  const samples: number[] = [];
+  for (let round = 0; round < 10; round++) {
+    const t0 = performance.now();
+    const res = await worker.fetch(`http://bench/lookup?entries=${entries}&calls=${calls}`);
+    if ((await res.text()) !== '0') throw new Error('lookup: unexpected refusal');
+    if (round > 0) samples.push(((performance.now() - t0) * 1e6) / calls); // round 0 warms the JIT
+  }
+  await mf.dispose();
+  return median(samples);
+}
+
 function workerBundleGzipKiB() {
   const out = `${TMP}/dist`;
   execFileSync('npx', ['wrangler', 'deploy', '--dry-run', '--outdir', out], { cwd: ROOT, stdio: 'ignore' });
@@ -238,6 +324,7 @@ export async function run() {
   const randOurs = await fetchCount(ours, random);
   const randStock = await fetchCount(stock, random);
   const workerKiB = workerBundleGzipKiB();
+  const lookupNs = [await denyLookupNs(named('revocation'), 1_000), await denyLookupNs(named('revocation'), 50_000)];
   rmSync(TMP, { recursive: true, force: true });
 
   const row = (name: string, label: string) => {
@@ -262,8 +349,16 @@ medians of per-round ratios (both sides measured back to back), which cancels mo
 | Verifier | fresh µs | repeated µs | fresh ÷ stock | repeated ÷ stock | fresh ÷ jose |
 |---|---|---|---|---|---|
 ${row('ours', 'ours (`sessionAuth` as mounted in `src/app.ts`)')}
+${row('revocation', 'ours + the deny-set check (`REVOCATIONS` bound, 1,000 entries)')}
 ${row('stock', 'stock `@clerk/hono` clerkMiddleware (jwtKey)')}
 ${row('jose', '`jose` jwtVerify (key imported once)')}
+
+The deny-set check (instant revocation, docs/revocation.md) on an ordinary route: ours with the check ÷ ours without
+it, fresh ${fmt(cpu.revocation?.freshVsOurs ?? Number.NaN, 2)}×, repeated ${fmt(cpu.revocation?.repeatedVsOurs ?? Number.NaN, 2)}× \
+(medians of per-round ratios). The lookup on the request path only: the copy's refresh (a Cache API read, at most
+once per REVOCATION_REFRESH_MS / 4 per isolate, after the response) is left out of the timed loops. The lookup alone
+(\`isDenied\` over the copy, one workerd request of 1,000,000 calls, median of 9): ${fmt(lookupNs[0] ?? Number.NaN, 0)} ns with
+1,000 entries, ${fmt(lookupNs[1] ?? Number.NaN, 0)} ns with 50,000 (the snapshot cap).
 
 Clerk JWKS fetches (JWKS mode, no CLERK_JWT_KEY; Clerk is the fake Backend API as Miniflare's outbound service):
 
