@@ -215,8 +215,8 @@ export const VARIABLES = {
   }),
   EDGE_ISSUER: variable({
     kind: 'var',
-    required: 'no',
-    defaultText: "the request's origin",
+    required: { when: 'for the gateway in staging and production' },
+    defaultText: "the request's origin (local development only)",
     meaning: '`iss` of identity assertions',
     parse: matching(isHttpUrl, 'must be an http(s) URL'),
     example: 'http://127.0.0.1:8787',

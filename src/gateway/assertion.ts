@@ -20,6 +20,19 @@ export type AssertionInput = {
   now: number;
 };
 
+/**
+ * The assertion's `iss`: EDGE_ISSUER; without it, the request's origin only in local development. In staging
+ * and production it is required (null here ⇒ 503 `misconfigured`): the request's `Host` is the client's to
+ * choose, and `Host: evil.example` must never become an edge-signed `"iss":"http://evil.example"`.
+ */
+export function assertionIssuer(
+  config: { ENVIRONMENT: string; EDGE_ISSUER?: string | undefined },
+  requestOrigin: () => string,
+): string | null {
+  if (config.EDGE_ISSUER) return config.EDGE_ISSUER;
+  return config.ENVIRONMENT === 'development' ? requestOrigin() : null;
+}
+
 /** The assertion's claims (DESIGN.md "Gateway"); absent values are null, never guessed. */
 export function assertionClaims({ auth, tenantId, issuer, audience, now }: AssertionInput): Record<string, unknown> {
   // Never outlive the credential it was derived from.

@@ -9,7 +9,7 @@ import { factory } from '../http/factory';
 import { log } from '../lib/log';
 import { noteGateway } from '../metrics/record-metrics';
 import { type LoadTenantDeps, refuseArchived, resolveCallerTenant } from '../tenants/caller-tenant';
-import { assertionClaims, signAssertion } from './assertion';
+import { assertionClaims, assertionIssuer, signAssertion } from './assertion';
 import { type SendToOrigin, sendOnce } from './forward';
 import { removeCorsHeaders, responseHeaders } from './headers';
 import { type NormalizedPath, normalizePath } from './normalize-path';
@@ -99,10 +99,13 @@ async function identityFor(
   const tenantId = await tenantOf(c, auth, deps);
   const keys = await services.gateway.usableKeys(c.var.config);
   const config = c.get('config');
+  const issuer = assertionIssuer(config, () => new URL(c.req.url).origin);
+  if (issuer === null)
+    throw misconfigured(['EDGE_ISSUER'], { problem: 'EDGE_ISSUER is required in staging and production' });
   const claims = assertionClaims({
     auth,
     tenantId,
-    issuer: config.EDGE_ISSUER ?? new URL(c.req.url).origin,
+    issuer,
     audience,
     now: Math.floor(deps.now() / 1000),
   });

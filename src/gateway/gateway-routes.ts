@@ -3,6 +3,7 @@ import type { AppEnv } from '../env';
 import type { ReadinessCheck } from '../health/health-routes';
 import { factory } from '../http/factory';
 import { etagOf, matchesIfNoneMatch } from '../lib/http-cache';
+import { assertionIssuer } from './assertion';
 import { originOf } from './gateway-middleware';
 import type { OriginProbe } from './origin-health';
 
@@ -39,6 +40,7 @@ export const gatewayCheck: ReadinessCheck = {
     const missing: string[] = [];
     if (!c.env.ORIGIN && !config.ORIGIN_URL) missing.push('ORIGIN_URL');
     if (c.env.ORIGIN && !config.EDGE_AUDIENCE) missing.push('EDGE_AUDIENCE');
+    if (assertionIssuer(config, () => '') === null) missing.push('EDGE_ISSUER');
     const keys = await c.var.services.gateway.keys(c.var.config);
     const keyProblems = Array.isArray(keys) ? keys : [];
     const ok = table.problems.length === 0 && missing.length === 0 && keyProblems.length === 0;
