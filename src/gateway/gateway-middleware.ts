@@ -8,6 +8,7 @@ import { isPreflight } from '../http/cors';
 import { factory } from '../http/factory';
 import { log } from '../lib/log';
 import { noteGateway } from '../metrics/record-metrics';
+import { clientLimiterKey, principalKey } from '../rate-limit/limiters';
 import { type LoadTenantDeps, refuseArchived, resolveCallerTenant } from '../tenants/caller-tenant';
 import { assertionClaims, assertionIssuer, signAssertion } from './assertion';
 import { type SendToOrigin, sendOnce } from './forward';
@@ -89,12 +90,17 @@ async function identityFor(
           optional: route.auth === 'optional',
           revocation: route.revocation,
         });
-  if (!auth) return null;
-  c.set('auth', auth);
-  // Per subject (DESIGN.md): a caller over GATEWAY_LIMITER is 429 before any tenant, signing or origin work.
-  const subject = `${auth.tokenType}:${auth.subject}`;
   const services = c.get('services');
-  await services.rateLimits.enforce(c.env, 'GATEWAY_LIMITER', subject, { requestId: c.get('requestId') });
+  if (!auth) {
+    // Anonymous traffic (`none`/`optional` routes) per client: 429 before any origin work.
+    const client = clientLimiterKey(c);
+    await services.rateLimits.enforce(c.env, 'GATEWAY_ANONYMOUS_LIMITER', client, { requestId: c.get('requestId') });
+    return null;
+  }
+  c.set('auth', auth);
+  // Per principal (the user, machine or organization behind any token type): one budget for a caller's session
+  // tokens, API keys and OAuth tokens together. Over it ⇒ 429 before any tenant, signing or origin work.
+  await services.rateLimits.enforce(c.env, 'GATEWAY_LIMITER', principalKey(auth), { requestId: c.get('requestId') });
   checkRoutePolicy(route, auth);
   const tenantId = await tenantOf(c, auth, deps);
   const keys = await services.gateway.usableKeys(c.var.config);

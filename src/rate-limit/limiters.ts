@@ -39,7 +39,16 @@ export const LIMITERS = {
     periodSeconds: 10,
     meaning: "Backend API verifications of all clients together (one key): half of the Clerk instance's quota",
   },
-  GATEWAY_LIMITER: { limit: 600, periodSeconds: 60, meaning: 'requests per authenticated subject on gateway routes' },
+  GATEWAY_LIMITER: {
+    limit: 600,
+    periodSeconds: 60,
+    meaning: 'requests per principal on gateway routes (the user, machine or organization, any token type)',
+  },
+  GATEWAY_ANONYMOUS_LIMITER: {
+    limit: 600,
+    periodSeconds: 60,
+    meaning: 'anonymous requests on `auth: "none"`/`"optional"` gateway routes, per client',
+  },
 } as const;
 /** The key of a global budget: one counter for every client (per colo). */
 export const GLOBAL_KEY = 'global';
@@ -71,4 +80,21 @@ export function clientIp(c: { req: { header(name: string): string | undefined } 
 /** The request's per-client limiter key: its IPv4 address, or its IPv6 address's /64 (`clientKey`). */
 export function clientLimiterKey(c: { req: { header(name: string): string | undefined } }): string {
   return clientKey(clientIp(c));
+}
+
+/**
+ * The principal behind a verified credential, for per-caller limits: the user (a session, a user's API key, an
+ * OAuth token granted by the user), else the machine (M2M), else the organization (an organization's API key).
+ * Any token type of one caller shares one key (`user:user_…`), so switching token types buys no budget.
+ */
+export function principalKey(auth: {
+  userId: string | null;
+  machineId: string | null;
+  orgId: string | null;
+  subject: string;
+}): string {
+  if (auth.userId) return `user:${auth.userId}`;
+  if (auth.machineId) return `machine:${auth.machineId}`;
+  if (auth.orgId) return `org:${auth.orgId}`;
+  return `subject:${auth.subject}`;
 }

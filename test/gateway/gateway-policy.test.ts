@@ -158,7 +158,7 @@ describe('gateway route policies (a refused request never reaches the origin)', 
       expect((await send(b, '/api/x', { headers: bearer(await mintSessionToken({ userId: other })) })).status).toBe(
         200,
       );
-      expect(seen).toEqual(['session_token:user_limited', `session_token:${other}`]);
+      expect(seen).toEqual(['user:user_limited', `user:${other}`]);
     },
   );
 
