@@ -33,10 +33,27 @@ export function assertionIssuer(
   return config.ENVIRONMENT === 'development' ? requestOrigin() : null;
 }
 
-/** The assertion's claims (DESIGN.md "Gateway"); absent values are null, never guessed. */
-export function assertionClaims({ auth, tenantId, issuer, audience, now }: AssertionInput): Record<string, unknown> {
-  // Never outlive the credential it was derived from.
+/** Clerk's impersonation claim (`act`: the actor, e.g. `{ sub: "user_…" }`), carried as it came when an object. */
+function actorOf(claims: Record<string, unknown>): Record<string, unknown> | null {
+  const act = claims.act;
+  return act !== null && typeof act === 'object' && !Array.isArray(act) ? (act as Record<string, unknown>) : null;
+}
+
+/**
+ * The assertion's claims (DESIGN.md "Gateway"); absent values are null, never guessed. Never outlives the
+ * credential it was derived from, and never signed already expired: a token accepted inside the verifier's clock
+ * skew but past its `exp` (so `exp` ≤ `iat`) gets none: null, which the gateway answers 401 `invalid_token` (the
+ * client refreshes it), rather than a lifetime clamped to what the credential no longer has.
+ */
+export function assertionClaims({
+  auth,
+  tenantId,
+  issuer,
+  audience,
+  now,
+}: AssertionInput): Record<string, unknown> | null {
   const exp = Math.min(now + ASSERTION_MAX_TTL_SECONDS, Math.floor(auth.expiresAt));
+  if (exp <= now) return null;
   return {
     iss: issuer,
     aud: audience,
@@ -49,6 +66,7 @@ export function assertionClaims({ auth, tenantId, issuer, audience, now }: Asser
     token_type: auth.tokenType,
     machine_id: auth.machineId,
     scopes: auth.scopes,
+    act: actorOf(auth.claims),
     iat: now,
     nbf: now,
     exp,

@@ -115,6 +115,14 @@ async function identityFor(
     audience,
     now: Math.floor(deps.now() / 1000),
   });
+  if (claims === null) {
+    log('info', 'auth.rejected', {
+      requestId: c.get('requestId'),
+      reason: 'expired_for_assertion',
+      type: auth.tokenType,
+    });
+    throw new AppError('invalid_token');
+  }
   return { auth, tenantId, assertion: await signAssertion(keys.current, claims) };
 }
 
@@ -167,6 +175,7 @@ export function gatewayMiddleware(deps: GatewayDeps) {
       requestId: c.get('requestId'),
       clientIp: c.req.header('cf-connecting-ip') ?? null,
       websocket,
+      preflight,
     });
     const config = c.get('config');
     const sent = Date.now();

@@ -42,15 +42,42 @@ export function removeHopByHop(headers: Headers, keepUpgrade = false): void {
   if (keepUpgrade && headers.has('connection')) headers.set('connection', 'upgrade');
 }
 
+/**
+ * Client headers some origin stacks read as identity, client address, routing or method (IIS/ASP.NET
+ * `x-original-url`/`x-rewrite-url`, Akamai/others' client-IP headers, CGI `REMOTE_USER`, oauth2-proxy's user, method
+ * overrides): a client's value is never forwarded (the edge's own `x-request-id` is set afterwards).
+ */
+const CLIENT_CLAIMS = new Set([
+  'x-original-url',
+  'x-rewrite-url',
+  'true-client-ip',
+  'x-client-ip',
+  'client-ip',
+  'remote-user',
+  'x-remote-user',
+  'x-auth-request-user',
+  'x-http-method-override',
+  'x-http-method',
+  'x-method-override',
+  'x-request-id',
+]);
+
 /** True for a client header the edge states itself: identity (any spelling: `X_Fulcrum_User_Id`) and forwarding. */
 function isEdgeStated(name: string): boolean {
   const n = normalizedHeaderName(name);
-  return n.startsWith(IDENTITY_PREFIX) || n.startsWith('x-forwarded-') || n === 'forwarded' || n === 'x-real-ip';
+  return (
+    n.startsWith(IDENTITY_PREFIX) ||
+    n.startsWith('x-forwarded-') ||
+    n === 'forwarded' ||
+    n === 'x-real-ip' ||
+    CLIENT_CLAIMS.has(n)
+  );
 }
 
 /**
- * Removes, in one pass over the names, every client header in the identity namespace (any spelling)
- * and every client-sent forwarding header (`x-forwarded-*`, `forwarded`, `x-real-ip`): the edge sets them.
+ * Removes, in one pass over the names, every client header in the identity namespace (any spelling),
+ * every client-sent forwarding header (`x-forwarded-*`, `forwarded`, `x-real-ip`) and the client claims of
+ * CLIENT_CLAIMS (any spelling): the edge sets what it vouches for.
  */
 export function removeEdgeStatedHeaders(headers: Headers): void {
   removeWhere(headers, isEdgeStated);

@@ -13,6 +13,8 @@ export type OutgoingInput = {
   requestId: string;
   clientIp: string | null;
   websocket: boolean;
+  /** A CORS preflight passed to the origin (`"cors": "origin"`): forwarded without its body (a preflight has none). */
+  preflight?: boolean;
 };
 
 /** The plain identity headers (DESIGN.md "Gateway"); a value unusable in a header is left out. */
@@ -52,5 +54,7 @@ export function outgoingRequest(input: OutgoingInput): Request {
   if (input.clientIp !== null && isSafeHeaderValue(input.clientIp)) headers.set('x-forwarded-for', input.clientIp);
   headers.set('x-forwarded-host', url.host);
   headers.set('x-forwarded-proto', url.protocol.slice(0, -1));
-  return new Request(input.url, { method: incoming.method, headers, body: incoming.body, redirect: 'manual' });
+  const body = input.preflight ? null : incoming.body;
+  if (body === null) headers.delete('content-length');
+  return new Request(input.url, { method: incoming.method, headers, body, redirect: 'manual' });
 }

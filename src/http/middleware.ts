@@ -10,16 +10,26 @@ import { factory } from './factory';
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
- * Request id: a well-formed incoming `x-request-id` (or Cloudflare's `cf-ray`) is
- * kept for tracing; anything else is replaced. Echoed on every response.
+ * Request id: always the edge's own (Cloudflare's `cf-ray` when well-formed, else a fresh UUID), so an id in the
+ * edge's logs and in the origin's `x-request-id` is never a client's choice. A well-formed client `x-request-id`
+ * is kept only as `clientRequestId`, logged beside it for tracing. Echoed on every response.
  */
 export const requestId = factory.createMiddleware(async function requestId(c, next) {
-  const incoming = c.req.header('x-request-id') ?? c.req.header('cf-ray');
-  const id = incoming && REQUEST_ID.test(incoming) ? incoming : crypto.randomUUID();
+  const ray = c.req.header('cf-ray');
+  const id = ray && REQUEST_ID.test(ray) ? ray : crypto.randomUUID();
+  const client = c.req.header('x-request-id');
   c.set('requestId', id);
+  if (client && REQUEST_ID.test(client)) c.set('clientRequestId', client);
   await next();
   c.res.headers.set('x-request-id', id);
 });
+
+declare module '../env' {
+  interface Variables {
+    /** A well-formed `x-request-id` the client sent (logged; never used as the edge's id). */
+    clientRequestId?: string;
+  }
+}
 
 /**
  * Parsed configuration (once per isolate: `services.configs`), the Drizzle client on the primary (`db`, once per
@@ -45,8 +55,10 @@ export const context = factory.createMiddleware(async function context(c, next) 
 export const accessLog = factory.createMiddleware(async function accessLog(c, next) {
   const start = Date.now();
   await next();
+  const clientRequestId = c.get('clientRequestId');
   log('info', 'request', {
     requestId: c.get('requestId'),
+    ...(clientRequestId === undefined ? {} : { clientRequestId }),
     method: c.req.method,
     path: c.req.path,
     status: c.res.status,

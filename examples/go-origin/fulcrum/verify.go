@@ -44,9 +44,32 @@ type Identity struct {
 	TokenType      string   `json:"token_type"`
 	MachineID      string   `json:"machine_id,omitempty"`
 	Scopes         []string `json:"scopes,omitempty"`
-	ID             string   `json:"jti"`
-	Issuer         string   `json:"iss"`
-	ExpiresAt      int64    `json:"exp"`
+	// Actor is set when the session is an impersonation (Clerk's `act` claim): the user acting as Subject.
+	// Nil for a normal session and for machine tokens. Log it, and refuse what an impersonator must not do.
+	Actor     *Actor `json:"act,omitempty"`
+	ID        string `json:"jti"`
+	Issuer    string `json:"iss"`
+	ExpiresAt int64  `json:"exp"`
+}
+
+// Actor is Clerk's impersonation claim as the edge carries it: Subject is the impersonating user
+// (`sub`); other members Clerk may add are kept in Claims.
+type Actor struct {
+	Subject string                 `json:"sub,omitempty"`
+	Claims  map[string]interface{} `json:"-"`
+}
+
+// UnmarshalJSON keeps every member of `act` (Claims) and reads `sub` into Subject.
+func (a *Actor) UnmarshalJSON(b []byte) error {
+	var all map[string]interface{}
+	if err := json.Unmarshal(b, &all); err != nil {
+		return err
+	}
+	a.Claims = all
+	if sub, ok := all["sub"].(string); ok {
+		a.Subject = sub
+	}
+	return nil
 }
 
 // Config says which edge to trust.

@@ -140,6 +140,27 @@ func TestValidEdDSAAndES256(t *testing.T) {
 	}
 }
 
+func TestActor(t *testing.T) {
+	s := newEd(t, "k")
+	c := &clock{time.Now()}
+	v := verifierFor(newEdge(t, s), c)
+	id, err := v.Verify(s.sign(t, claimsAt(c.t)))
+	if err != nil || id.Actor != nil {
+		t.Fatalf("no act: %v %+v", err, id.Actor)
+	}
+	claims := claimsAt(c.t)
+	claims["act"] = map[string]interface{}{"sub": "user_admin", "iss": "https://dashboard.clerk.com"}
+	id, err = v.Verify(s.sign(t, claims))
+	if err != nil || id.Actor == nil || id.Actor.Subject != "user_admin" || id.Actor.Claims["iss"] != "https://dashboard.clerk.com" {
+		t.Fatalf("act: %v %+v", err, id.Actor)
+	}
+	claims["act"] = nil
+	id, err = v.Verify(s.sign(t, claims))
+	if err != nil || id.Actor != nil {
+		t.Fatalf("act null: %v %+v", err, id.Actor)
+	}
+}
+
 func TestTampered(t *testing.T) {
 	s := newEd(t, "k")
 	c := &clock{time.Now()}
