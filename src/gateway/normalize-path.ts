@@ -15,7 +15,10 @@ export type PathRefusal =
   | 'control_character' // C0, DEL, NUL, raw or encoded
   | 'bad_encoding' // invalid percent-encoding
   | 'dot_segment' // `.` or `..` left after decoding
-  | 'double_encoding'; // %252e and the like
+  | 'double_encoding' // %252e and the like
+  | 'path_parameter' // `;` (raw or %3B): Tomcat, Jetty and Spring strip `;params` from a segment
+  | 'trailing_dot_or_space' // IIS trims a segment's trailing dots and spaces (`inner.`, `inner%20`)
+  | 'unicode_normalization'; // non-ASCII whose NFKC form differs (`%EF%BD%89nner` ⇒ `inner` for some stacks)
 
 /**
  * The canonical form of a request path, used both to pick a gateway route and as the path
@@ -26,7 +29,11 @@ export type PathRefusal =
  * net/http decodes `%2F` into `r.URL.Path`), a raw `\` (some servers read it as `/`), control
  * characters and NUL, invalid percent-encoding, any dot segment left after decoding, and a segment
  * that still holds an encoded dot, slash or backslash once decoded (`%252e`: an origin that decodes
- * twice would see `..`). Empty segments (`//api`, `/api//x`) are dropped: common routers collapse them.
+ * twice would see `..`). Also refused, because common origin stacks read them as another path: a `;` path
+ * parameter (Tomcat, Jetty, Spring strip it: `/public/..;/api/x`), a segment ending in a dot or space (IIS trims
+ * them), and non-ASCII whose NFKC form differs (a full-width `ｉ` read as `i`). Empty segments (`//api`, `/api//x`)
+ * are dropped: common routers collapse them. Prefixes match without regard to ASCII case (`startsWithSegments`):
+ * Express, ASP.NET and others route `/PUBLIC/INNER` as `/public/inner`.
  */
 export type NormalizedPath = Result<CanonicalPath, PathRefusal>;
 
@@ -50,6 +57,10 @@ export function normalizePath(pathname: string): NormalizedPath {
     }
     if (decoded === '.' || decoded === '..') return err('dot_segment');
     if (/%(2e|2f|5c)/i.test(decoded)) return err('double_encoding');
+    if (decoded.includes(';')) return err('path_parameter');
+    if (/[. ]$/.test(decoded)) return err('trailing_dot_or_space');
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the ASCII range test is the point.
+    if (/[^\u0000-\u007f]/.test(decoded) && decoded.normalize('NFKC') !== decoded) return err('unicode_normalization');
     segments.push(decoded);
   }
   const trailingSlash = pathname.endsWith('/') && raw.length > 0;
@@ -61,7 +72,15 @@ export function prefixSegments(prefix: string): string[] {
   return prefix.split('/').filter((s) => s !== '');
 }
 
-/** True when `path` starts with every segment of `prefix` (whole segments: `/api` never matches `/apix`). */
+/**
+ * True when `path` starts with every segment of `prefix`: whole segments (`/api` never matches `/apix`), without
+ * regard to case (a case-insensitive origin router reads `/API/x` as `/api/x`, so it must meet `/api/`'s policy).
+ */
 export function startsWithSegments(path: readonly string[], prefix: readonly string[]): boolean {
-  return prefix.length <= path.length && prefix.every((s, i) => path[i] === s);
+  return prefix.length <= path.length && prefix.every((s, i) => sameSegment(path[i], s));
+}
+
+/** Segments equal without regard to case (only lowercase them when they differ: the common case costs nothing). */
+function sameSegment(a: string | undefined, b: string): boolean {
+  return a === b || (a !== undefined && a.length === b.length && a.toLowerCase() === b.toLowerCase());
 }

@@ -101,7 +101,7 @@ export function parseRouteTable(raw: unknown): RouteTable {
       problems.push({ index, prefix, issue: `overlaps the edge-owned route ${EDGE_OWNED_PREFIXES[owned]}` });
       return;
     }
-    if (routes.some((r) => r.segments.join('/') === segments.join('/'))) {
+    if (routes.some((r) => r.segments.join('/').toLowerCase() === segments.join('/').toLowerCase())) {
       problems.push({ index, prefix, issue: 'duplicate prefix' });
       return;
     }
