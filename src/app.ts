@@ -13,6 +13,7 @@ import { configCheck, d1Check, healthRoutes, kvCheck } from './health/health-rou
 import { corsMiddleware } from './http/cors';
 import { privateNoStore } from './http/private-no-store';
 import { testClockRoutes } from './http/test-clock-routes';
+import { storageCheck } from './lifecycle/storage-readiness';
 import { OPENAPI_JSON } from './openapi/openapi.generated';
 import { openapiRoutes } from './openapi/openapi-routes';
 import { limitsCheck } from './rate-limit/limits-check';
@@ -81,6 +82,7 @@ export function createApp(options: AppOptions = {}) {
           limitsCheck,
           gatewayCheck,
           revocationCheck,
+          storageCheck,
         ]),
       )
       .route('/', openapiRoutes(OPENAPI_JSON))

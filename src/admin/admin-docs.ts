@@ -45,6 +45,20 @@ export const adminRouteDocs: RouteDoc[] = [
   },
   {
     method: 'get',
+    path: '/v1/admin/tenants/{id}/export',
+    summary: 'Everything stored about a tenant, hot and archived (GDPR access and portability)',
+    description:
+      'NDJSON, streamed: one JSON object per line with a `kind` of `tenant`, `membership` or `audit`, rows ' +
+      'from D1 and from the R2 archive alike; for a deleted tenant, its archive until ' +
+      '`RETAIN_DELETED_TENANT_DAYS`. 404 when nothing is known about the id.',
+    tag: 'admin',
+    security: 'admin',
+    params: tenantIdParam,
+    responses: { 200: { description: 'The export.', contentType: 'application/x-ndjson' } },
+    errors: ['invalid_request', 'not_found', ...adminErrors],
+  },
+  {
+    method: 'get',
     path: '/v1/admin/usage',
     readSession: true,
     summary: 'Monthly active users against the free tier',

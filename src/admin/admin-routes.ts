@@ -7,6 +7,7 @@ import { validate } from '../http/validate';
 import { log } from '../lib/log';
 import { signedPage } from '../lib/paging';
 import { iso } from '../lib/schemas';
+import { findExportable, ndjsonStream, tenantExportLines } from '../lifecycle/export-tenant';
 import { revocationWriter } from '../revocation/revocation-check';
 import { revocationAdminRoutes } from '../revocation/revocation-routes';
 import { toTenantJson } from '../tenants/tenant-json';
@@ -81,6 +82,21 @@ export function adminRoutes(deps: AdminRoutesDeps) {
       const tenant = await getTenant(c.var.sessionDb(), { id: c.req.valid('param').id });
       if (!tenant) throw new AppError('not_found', { message: 'Tenant not found.' });
       return c.json(toTenantJson(tenant));
+    })
+    .get('/tenants/:id/export', validate('param', tenantIdParam), async (c) => {
+      const src = { db: c.var.db, bucket: c.env.ARCHIVE, tenantId: c.req.valid('param').id, now: c.var.services.now() };
+      const known = await findExportable(src);
+      if (!known) throw new AppError('not_found', { message: 'Nothing is known about this tenant.' });
+      log('info', 'admin.tenant_export', {
+        requestId: c.var.requestId,
+        adminUserId: c.var.auth.userId,
+        tenantId: src.tenantId,
+      });
+      const requestId = c.var.requestId;
+      const stream = ndjsonStream(tenantExportLines(src, known.tenant), (err) =>
+        log('error', 'admin.tenant_export_failed', { requestId, tenantId: src.tenantId, error: err }),
+      );
+      return c.body(stream, 200, { 'content-type': 'application/x-ndjson; charset=utf-8' });
     })
     .get('/usage', async (c) => c.json(await getUsage(c.var.sessionDb(), { now: c.var.services.now() })))
     .get('/webhooks', validate('query', webhookListQuery), async (c) => {

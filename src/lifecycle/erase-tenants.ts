@@ -48,7 +48,7 @@ async function moveArchivedObjects(bucket: R2Bucket, tenant: TenantRow, prefix: 
       if (body) {
         const bytes = new Uint8Array(await body.arrayBuffer());
         const kind = source.startsWith('audit/') ? 'audit' : 'webhook';
-        const dest = `${prefix}archived-${kind}-${keySegment(
+        const dest = `${prefix}${kind === 'audit' ? 4 : 6}-archived-${kind}-${keySegment(
           object.key
             .slice(source.length)
             .replace(/\.ndjson\.gz$/, '')
@@ -80,20 +80,20 @@ async function eraseOne(db: Database, bucket: R2Bucket, tenant: TenantRow, now: 
     selectTenantPayloads(db, { tenant, limit }),
   ]);
   // The profile as it was (rewritten identically by a re-run until the tenant is scrubbed).
-  await put(bucket, `${prefix}tenant.ndjson.gz`, [tenantRecord(tenant)]);
+  await put(bucket, `${prefix}1-tenant.ndjson.gz`, [tenantRecord(tenant)]);
   const first = (ids: string[]) => keySegment(ids[0] ?? '');
   if (memberships.length > 0)
     await put(
       bucket,
-      `${prefix}memberships-${first(memberships.map((m) => m.id))}.ndjson.gz`,
+      `${prefix}2-memberships-${first(memberships.map((m) => m.id))}.ndjson.gz`,
       memberships.map(membershipRecord),
     );
   if (audits.length > 0)
-    await put(bucket, `${prefix}audits-${first(audits.map((a) => a.sessionId))}.ndjson.gz`, audits.map(auditRecord));
+    await put(bucket, `${prefix}3-audits-${first(audits.map((a) => a.sessionId))}.ndjson.gz`, audits.map(auditRecord));
   if (payloads.length > 0)
     await put(
       bucket,
-      `${prefix}webhooks-${first(payloads.map((w) => w.svixId))}.ndjson.gz`,
+      `${prefix}5-webhooks-${first(payloads.map((w) => w.svixId))}.ndjson.gz`,
       payloads.map(webhookRecord),
     );
   const done = objects.complete && audits.length < limit && memberships.length < limit && payloads.length < limit;

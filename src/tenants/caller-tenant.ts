@@ -3,8 +3,9 @@ import type { AuthContext } from '../auth/types';
 import { BOOKMARK_HEADER, isBookmark } from '../db/read-session';
 import type { AppEnv } from '../env';
 import { AppError } from '../errors';
+import { log } from '../lib/log';
 import type { TenantCache } from './tenant-cache';
-import { ensureTenantForUser, getTenant, type Tenant } from './tenant-store';
+import { ensureTenantForUser, getTenant, type Tenant, unsavedUserTenant } from './tenant-store';
 
 export type LoadTenantDeps = {
   /** Per-isolate tenant rows; `new TenantCache(0)` disables it. */
@@ -67,14 +68,17 @@ export async function resolveCallerTenant(
       ? null
       : readTenant(c, deps, userId, now).then(async (found) => {
           if (found) return found;
-          const created = await ensureTenantForUser(c.var.sessionDb(), {
-            userId,
-            now,
-            email: claim(auth.claims, 'email'),
-            name: claim(auth.claims, 'name'),
-          });
-          deps.cache.set(userId, created, now);
-          return created;
+          const profile = { userId, now, email: claim(auth.claims, 'email'), name: claim(auth.claims, 'name') };
+          try {
+            const created = await ensureTenantForUser(c.var.sessionDb(), profile);
+            deps.cache.set(userId, created, now);
+            return created;
+          } catch (err) {
+            // D1 refusing the write (full, overloaded) must not turn a valid request into a 5xx: serve the
+            // tenant unsaved (never cached); the next request or the user's webhook writes it.
+            log('warn', 'tenant.jit_write_failed', { requestId: c.var.requestId, error: err });
+            return unsavedUserTenant(profile);
+          }
         }),
     orgId === null ? null : readTenant(c, deps, orgId, now),
   ]);

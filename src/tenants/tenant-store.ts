@@ -105,6 +105,36 @@ export async function getMembership(db: Database, args: { orgId: string; userId:
  * has `profile_event_at = 0`, so the webhook's profile, whenever it lands, fills it in; an
  * existing row (archived included) is never changed here.
  */
+/**
+ * The tenant a just-in-time write would have created, not stored: served when D1 refuses the write (full,
+ * overloaded), so a valid request never becomes a 5xx; the next request (or the user's webhook) writes it.
+ */
+export function unsavedUserTenant(args: {
+  userId: string;
+  now: number;
+  email?: string | null;
+  name?: string | null;
+}): Tenant {
+  return {
+    id: args.userId,
+    kind: 'user',
+    name: args.name ?? null,
+    email: args.email ?? null,
+    slug: null,
+    imageUrl: null,
+    status: 'active',
+    source: 'jit',
+    clerkCreatedAt: null,
+    createdAt: args.now,
+    updatedAt: args.now,
+    archivedAt: null,
+    profileEventAt: 0,
+    lastEventAt: 0,
+    reconciledAt: null,
+    erasedAt: null,
+  };
+}
+
 export async function ensureTenantForUser(
   db: Database,
   args: { userId: string; now: number; email?: string | null; name?: string | null },

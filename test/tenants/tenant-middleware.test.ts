@@ -38,11 +38,11 @@ function testApp() {
     .get('/tenant', loadTenant, requireActiveTenant, (c) => c.json(c.var.tenant));
 }
 
-async function get(path: string, auth?: Partial<AuthContext>) {
+async function get(path: string, auth?: Partial<AuthContext>, bindings: object = env) {
   const full: AuthContext | undefined = auth && sessionAuthContext('user_x', { sessionId: 'sess_x', ...auth });
   const ctx = createExecutionContext();
   const headers: Record<string, string> = full ? { 'x-test-auth': JSON.stringify(full) } : {};
-  const res = await testApp().fetch(new Request(`https://edge.fulcrum.test${path}`, { headers }), env, ctx);
+  const res = await testApp().fetch(new Request(`https://edge.fulcrum.test${path}`, { headers }), bindings, ctx);
   await waitOnExecutionContext(ctx);
   return res;
 }
@@ -116,6 +116,33 @@ describe('loadTenant middleware', () => {
       name: 'Jit User',
     });
     expect(body.orgTenant).toBeNull();
+  });
+
+  it('D1 refusing the just-in-time write (full, overloaded) still answers 200 with the unsaved tenant', async () => {
+    const userId = uid('user');
+    // Reads work, every write batch is refused, as D1 does when full or overloaded.
+    const refuseWrites = <T extends object>(d1: T): T =>
+      new Proxy(d1, {
+        get(target, prop) {
+          if (prop === 'batch') return async () => Promise.reject(new Error('D1_ERROR: database full (SQLITE_FULL)'));
+          const value = Reflect.get(target, prop);
+          if (prop === 'withSession' && typeof value === 'function')
+            return (...args: unknown[]) => refuseWrites(value.apply(target, args));
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+    const refusing = refuseWrites(env.DB);
+    const res = await get('/me', { userId, claims: { email: 'full@x.test' } }, { ...env, DB: refusing });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { tenant: unknown }).tenant).toMatchObject({
+      id: userId,
+      source: 'jit',
+      status: 'active',
+    });
+    expect(await count(userId)).toBe(0);
+    // Not cached: the next request, with D1 writable again, stores it.
+    expect((await get('/me', { userId })).status).toBe(200);
+    expect(await count(userId)).toBe(1);
   });
 
   it('20 parallel first requests ⇒ one tenant row', async () => {

@@ -1,0 +1,120 @@
+import { and, asc, eq, gt, or, sql } from 'drizzle-orm';
+import type { Database } from '../db/database';
+import { loginAudits, organizationMemberships } from '../db/schema';
+import { onArchive } from './archive-batch';
+import { tenantAuditPrefix } from './archive-keys';
+import { auditRecord, membershipRecord, tenantRecord } from './archive-records';
+import { deletedPrefixOf } from './erase-tenants';
+import { getTenantRow, type TenantRow } from './erasure-store';
+import { ndjsonGzipLines } from './ndjson-gzip';
+
+/** The kinds an export carries (DESIGN.md): archived webhook payloads stay operator-only. */
+const EXPORTED_KINDS = new Set(['tenant', 'membership', 'audit']);
+const PAGE = 500;
+
+export type ExportSource = { db: Database; bucket: R2Bucket; tenantId: string; now: number };
+
+/** What is known about a tenant, or null when nothing is (404): a row, a hot audit, or an archived object. */
+export async function findExportable(src: ExportSource): Promise<{ tenant: TenantRow | null } | null> {
+  const tenant = (await getTenantRow(src.db, src.tenantId)) ?? null;
+  if (tenant) return { tenant };
+  const audit = await src.db
+    .select({ id: loginAudits.sessionId })
+    .from(loginAudits)
+    .where(eq(loginAudits.tenantId, src.tenantId))
+    .limit(1)
+    .get();
+  if (audit) return { tenant: null };
+  const archived = await onArchive('list', () =>
+    src.bucket.list({ prefix: tenantAuditPrefix(src.tenantId), limit: 1 }),
+  );
+  return archived.objects.length > 0 ? { tenant: null } : null;
+}
+
+async function* archivedLines(bucket: R2Bucket, prefix: string): AsyncGenerator<string> {
+  for (let cursor: string | undefined, more = true; more; ) {
+    const page = await onArchive('list', () => bucket.list({ prefix, ...(cursor ? { cursor } : {}) }));
+    for (const object of page.objects) {
+      const body = await onArchive('get', () => bucket.get(object.key));
+      if (!body) continue;
+      for await (const line of ndjsonGzipLines(body.body)) {
+        const kind = (JSON.parse(line) as { kind?: unknown }).kind;
+        if (typeof kind === 'string' && EXPORTED_KINDS.has(kind)) yield line;
+      }
+    }
+    more = page.truncated;
+    cursor = page.truncated ? page.cursor : undefined;
+  }
+}
+
+async function* hotMemberships(db: Database, tenant: TenantRow): AsyncGenerator<string> {
+  const m = organizationMemberships;
+  const naming = tenant.kind === 'user' ? eq(m.userId, tenant.id) : eq(m.orgId, tenant.id);
+  for (let after = ''; ; ) {
+    const rows = await db
+      .select()
+      .from(m)
+      .where(and(naming, gt(m.id, after)))
+      .orderBy(asc(m.id))
+      .limit(PAGE);
+    for (const row of rows) yield JSON.stringify(membershipRecord(row));
+    if (rows.length < PAGE) return;
+    after = rows[rows.length - 1]?.id ?? after;
+  }
+}
+
+async function* hotAudits(db: Database, tenantId: string): AsyncGenerator<string> {
+  const a = loginAudits;
+  type Position = { createdAt: number; sessionId: string };
+  for (let after: Position | null = null; ; ) {
+    const position: ReturnType<typeof sql> | undefined = after
+      ? or(gt(a.createdAt, after.createdAt), and(eq(a.createdAt, after.createdAt), gt(a.sessionId, after.sessionId)))
+      : sql`1 = 1`;
+    const rows: (typeof loginAudits.$inferSelect)[] = await db
+      .select()
+      .from(a)
+      .where(and(eq(a.tenantId, tenantId), position))
+      .orderBy(asc(a.createdAt), asc(a.sessionId))
+      .limit(PAGE);
+    for (const row of rows) yield JSON.stringify(auditRecord(row));
+    const last: typeof loginAudits.$inferSelect | undefined = rows[rows.length - 1];
+    if (!last || rows.length < PAGE) return;
+    after = { createdAt: last.createdAt, sessionId: last.sessionId };
+  }
+}
+
+/**
+ * Every line of a tenant's export, produced as it is read (pages of 500 rows, archived objects decompressed
+ * as they stream): the tenant (from D1, or from its deleted archive once erased), memberships, hot audits,
+ * archived audits. Nothing is built whole in memory.
+ */
+export async function* tenantExportLines(src: ExportSource, tenant: TenantRow | null): AsyncGenerator<string> {
+  if (tenant && tenant.erasedAt === null) yield JSON.stringify(tenantRecord(tenant));
+  if (tenant) yield* hotMemberships(src.db, tenant);
+  yield* hotAudits(src.db, src.tenantId);
+  yield* archivedLines(src.bucket, tenantAuditPrefix(src.tenantId));
+  if (tenant && tenant.status === 'archived') yield* archivedLines(src.bucket, deletedPrefixOf(tenant, src.now));
+}
+
+/** The lines as an NDJSON byte stream (one object per line), pulled as the client reads. */
+export function ndjsonStream(
+  lines: AsyncGenerator<string>,
+  onError: (err: unknown) => void,
+): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const next = await lines.next();
+        if (next.done) controller.close();
+        else controller.enqueue(encoder.encode(`${next.value}\n`));
+      } catch (err) {
+        onError(err);
+        controller.error(err);
+      }
+    },
+    async cancel() {
+      await lines.return(undefined);
+    },
+  });
+}
