@@ -19,6 +19,7 @@ export const ERROR_STATUS = {
   gateway_timeout: 504,
   auth_unavailable: 503,
   misconfigured: 503,
+  metrics_unavailable: 503,
   storage_unavailable: 503,
 } as const satisfies Record<string, ContentfulStatusCode>;
 
@@ -41,6 +42,7 @@ const DEFAULT_MESSAGES: Record<ErrorCode, string> = {
   gateway_timeout: 'The API origin did not answer in time.',
   auth_unavailable: 'Authentication is temporarily unavailable.',
   misconfigured: 'The service is misconfigured.',
+  metrics_unavailable: 'Metrics are unavailable: the analytics API did not answer.',
   storage_unavailable: 'Storage is temporarily unavailable; retry later.',
 };
 

@@ -1,3 +1,4 @@
+import { snapshotUsage } from './admin/usage-store';
 import { type Database, openDatabase } from './db/database';
 import { type Bindings, type Config, problemsFor } from './env';
 import { DEFAULT_LIFECYCLE_LIMITS, type LifecycleLimits, runLifecycle } from './lifecycle/run-lifecycle';
@@ -58,6 +59,8 @@ const JOBS = {
       limits: { ...DEFAULT_LIFECYCLE_LIMITS, ...limits },
       onTenantsChanged: ctx.services.onTenantsChanged,
     }),
+  /** Past days of the 90-day usage history (MAU/MRU snapshots) not computed yet. */
+  usage: async (ctx: CronContext, limit?: number) => ({ snapshotted: await snapshotUsage(ctx.db, ctx.now, limit) }),
 } satisfies Record<string, (ctx: CronContext, limits?: never) => Promise<unknown>>;
 
 type Jobs = typeof JOBS;

@@ -1,5 +1,6 @@
 import { adminRouteDocs } from '../../src/admin/admin-docs';
 import { jwksRouteDocs } from '../../src/auth/jwks-route';
+import { consoleRouteDocs } from '../../src/console/console-routes';
 import { gatewayRouteDocs } from '../../src/gateway/gateway-docs';
 import { healthRouteDocs } from '../../src/health/health-routes';
 import type { RouteDoc } from '../../src/http/route-doc';
@@ -17,6 +18,7 @@ export function allRouteDocs(): RouteDoc[] {
     ...meRouteDocs,
     ...jwksRouteDocs,
     ...openapiRouteDocs,
+    ...consoleRouteDocs,
     ...tenantRouteDocs,
     ...adminRouteDocs,
     ...revocationRouteDocs,

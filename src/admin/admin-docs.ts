@@ -1,4 +1,5 @@
 import type { RouteDoc } from '../http/route-doc';
+import { metricsAnswerSchema, metricsQueryParams } from '../metrics/metrics-query';
 import { tenantSchema } from '../tenants/tenant-json';
 import {
   replayResponse,
@@ -59,12 +60,30 @@ export const adminRouteDocs: RouteDoc[] = [
   },
   {
     method: 'get',
+    path: '/v1/admin/metrics',
+    summary: 'Accepted and refused requests over time, by reason, token type, route or status',
+    description:
+      '`since`: ISO-8601 with a zone, within 90 days (default: 24 h ago); `by`: `reason`, `tokenType`, `route` ' +
+      'or `status`, comma-separated (default `reason`). Hourly buckets up to two days, daily beyond. From ' +
+      "Analytics Engine's SQL API when CLOUDFLARE_ACCOUNT_ID and ANALYTICS_API_TOKEN are set (`source: " +
+      '"analytics_engine"`), else from the answering isolate\'s own buffer (`source: "isolate"`, development). ' +
+      'The SQL API failing is 503 `metrics_unavailable`.',
+    tag: 'admin',
+    security: 'admin',
+    query: metricsQueryParams,
+    responses: { 200: { description: 'Counts per bucket.', schema: metricsAnswerSchema } },
+    errors: ['invalid_request', 'metrics_unavailable', ...adminErrors],
+  },
+  {
+    method: 'get',
     path: '/v1/admin/usage',
     readSession: true,
-    summary: 'Monthly active users against the free tier',
+    summary: 'Monthly active and retained users against the alert threshold, with a 90-day history',
     description:
       'Distinct users with a session in the last 30 UTC days (today included), from ' +
-      'the daily rollup. Upgrade past 10,000.',
+      "the daily rollup; `mru`: those of them active on a day after their first (Clerk's Monthly Retained " +
+      'Users). `history`: the last 90 days (`mau`/`mru` of past days as the cron snapshotted them). ' +
+      '`upgradeRecommended` past USAGE_ALERT_MAU (`freeTierLimit`, default 10,000).',
     tag: 'admin',
     security: 'admin',
     responses: { 200: { description: 'Usage.', schema: usageSchema } },

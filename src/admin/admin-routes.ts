@@ -8,6 +8,7 @@ import { log } from '../lib/log';
 import { signedPage } from '../lib/paging';
 import { iso } from '../lib/schemas';
 import { findExportable, ndjsonStream, tenantExportLines } from '../lifecycle/export-tenant';
+import { metricsRoute } from '../metrics/metrics-route';
 import { revocationWriter } from '../revocation/revocation-check';
 import { revocationAdminRoutes } from '../revocation/revocation-routes';
 import { toTenantJson } from '../tenants/tenant-json';
@@ -98,7 +99,10 @@ export function adminRoutes(deps: AdminRoutesDeps) {
       );
       return c.body(stream, 200, { 'content-type': 'application/x-ndjson; charset=utf-8' });
     })
-    .get('/usage', async (c) => c.json(await getUsage(c.var.sessionDb(), { now: c.var.services.now() })))
+    .get('/metrics', ...metricsRoute)
+    .get('/usage', async (c) =>
+      c.json(await getUsage(c.var.sessionDb(), { now: c.var.services.now(), alertMau: c.var.config.USAGE_ALERT_MAU })),
+    )
     .get('/webhooks', validate('query', webhookListQuery), async (c) => {
       const q = c.req.valid('query');
       const paging = { secret: c.var.config.CLERK_SECRET_KEY, scope: ['webhooks', q.status ?? null], cursor: q.cursor };

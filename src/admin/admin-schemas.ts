@@ -24,10 +24,15 @@ export const svixIdParam = z.object({ svixId: z.string().check(z.regex(SVIX_ID_P
 
 export const usageSchema = z.object({
   mau: z.number(),
+  mru: z.number(),
   windowDays: z.literal(30),
-  freeTierLimit: z.literal(10_000),
+  /** USAGE_ALERT_MAU (default 10,000). */
+  freeTierLimit: z.number(),
   upgradeRecommended: z.boolean(),
   dailyActive: z.array(z.object({ day: z.string(), users: z.number() })),
+  history: z.array(
+    z.object({ day: z.string(), dau: z.number(), mau: z.nullable(z.number()), mru: z.nullable(z.number()) }),
+  ),
 });
 
 export const webhookStatus = z.enum(['received', 'processed', 'failed', 'ignored']);

@@ -260,6 +260,32 @@ export const VARIABLES = {
     meaning: 'a revoked session is refused by every isolate within this many ms (200–60000; docs/revocation.md)',
     parse: wholeNumber(60_000, 'must be a whole number of milliseconds (200–60000)', 200),
   }),
+  CLOUDFLARE_ACCOUNT_ID: variable({
+    kind: 'var',
+    required: { when: 'for metrics from Analytics Engine (with ANALYTICS_API_TOKEN)' },
+    defaultText: 'unset: `GET /v1/admin/metrics` answers from the isolate\'s own buffer (`source: "isolate"`)',
+    meaning: 'the Cloudflare account (32 hex digits) whose Analytics Engine holds the `METRICS` dataset',
+    parse: matching((v) => /^[0-9a-f]{32}$/i.test(v), 'must be a 32-character hex account id'),
+    example: '0123456789abcdef0123456789abcdef',
+  }),
+  ANALYTICS_API_TOKEN: variable({
+    kind: 'secret',
+    required: { when: 'for metrics from Analytics Engine (with CLOUDFLARE_ACCOUNT_ID)' },
+    meaning:
+      'a Cloudflare API token with "Account Analytics: Read": `GET /v1/admin/metrics` queries Analytics ' +
+      "Engine's SQL API with it",
+    parse: matching((v) => /^\S+$/.test(v), 'must not contain whitespace'),
+    example: '',
+  }),
+  USAGE_ALERT_MAU: variable({
+    kind: 'var',
+    required: 'no',
+    default: '10000',
+    meaning:
+      'monthly active users past which `GET /v1/admin/usage` recommends an upgrade (`freeTierLimit`, ' +
+      "`upgradeRecommended`; the runbook's trigger) and the console draws its alert line",
+    parse: wholeNumber(9_999_999_999, 'must be a whole number of users (≥ 1)'),
+  }),
   TEST_CLOCK_TOKEN: variable({
     kind: 'secret',
     required: { when: 'no (the drill sets it)' },

@@ -114,9 +114,22 @@ export const userLastActive = sqliteTable(
   {
     userId: text('user_id').primaryKey(),
     lastDay: text('last_day').notNull(),
+    /** The user's first active day: their sign-up day for Monthly Retained Users (migration 0007). */
+    firstDay: text('first_day'),
   },
   (t) => [index('user_last_active_day_idx').on(t.lastDay)],
 );
+
+/**
+ * MAU and MRU as of each past UTC day (`day` the window's last day), each computed once by the cron after the
+ * day ended: the 90-day usage history (today is always answered live).
+ */
+export const usageSnapshots = sqliteTable('usage_snapshots', {
+  day: text('day').primaryKey(),
+  mau: integer('mau').notNull(),
+  mru: integer('mru').notNull(),
+  computedAt: integer('computed_at').notNull(),
+});
 
 /** Every verified webhook delivery, by `svix-id`. */
 export const webhookEvents = sqliteTable(

@@ -11,6 +11,7 @@ export const EDGE_OWNED_PREFIXES = [
   '/.well-known',
   '/openapi.json',
   '/docs',
+  '/console',
   '/__test',
 ] as const;
 const EDGE_OWNED = EDGE_OWNED_PREFIXES.map(prefixSegments);

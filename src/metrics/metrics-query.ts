@@ -1,3 +1,4 @@
+import * as z from 'zod/mini';
 import { BLOB_COLUMNS, type Outcome, type Surface } from './data-point';
 import type { BufferedPoint } from './point-buffer';
 
@@ -28,6 +29,32 @@ export type Bucket = {
   status: number | null;
   count: number;
 };
+
+/** The query string's shape (for validation and the OpenAPI document); its meaning is checked by parseMetricsQuery. */
+export const metricsQueryParams = z.object({
+  since: z.optional(z.string()),
+  by: z.optional(z.string()),
+});
+
+/** `GET /v1/admin/metrics`'s answer (OpenAPI). */
+export const metricsAnswerSchema = z.object({
+  source: z.enum(['analytics_engine', 'isolate']),
+  since: z.string(),
+  bucketSeconds: z.number(),
+  by: z.array(z.enum(GROUP_FIELDS)),
+  buckets: z.array(
+    z.object({
+      t: z.string(),
+      surface: z.enum(['edge', 'gateway', 'webhook', 'admin']),
+      outcome: z.enum(['accepted', 'refused', 'error']),
+      reason: z.nullable(z.string()),
+      tokenType: z.nullable(z.string()),
+      route: z.nullable(z.string()),
+      status: z.nullable(z.number()),
+      count: z.number(),
+    }),
+  ),
+});
 
 export type QueryProblem = { field: 'since' | 'by'; message: string };
 

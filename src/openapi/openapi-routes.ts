@@ -19,7 +19,7 @@ const CSP =
 export const STATIC_CACHE_CONTROL = 'public, max-age=300, stale-while-revalidate=600';
 
 /** Serves a constant body with its content-hash ETag (hashed once per isolate) and 304s. */
-function constant(body: string, headers: Record<string, string>) {
+export function constant(body: string, headers: Record<string, string>) {
   let etag: Promise<string> | undefined;
   return async (c: Context<AppEnv>) => {
     etag ??= etagOf(body);

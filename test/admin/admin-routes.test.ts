@@ -135,8 +135,14 @@ describe('GET /v1/admin/usage', () => {
     await testDb().insert(schema.dailyActiveUsers).values(rows);
     const res = await callApp(testApp(admin(), { services: createServices({ now: () => now }) }), '/v1/admin/usage');
     expect(res.status).toBe(200);
-    expect(usageSchema.parse(await res.json())).toEqual({
+    const usage = usageSchema.parse(await res.json());
+    expect(usage.history).toHaveLength(90);
+    expect(usage.history.at(-1)).toEqual({ day: '2091-06-30', dau: 2, mau: 3, mru: 1 });
+    expect({ ...usage, history: undefined }).toEqual({
       mau: 3,
+      // user_u1: first active 06-01, back on 06-30.
+      mru: 1,
+      history: undefined,
       windowDays: 30,
       freeTierLimit: 10_000,
       upgradeRecommended: false,
