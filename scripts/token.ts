@@ -1,4 +1,5 @@
 // `npm run token -- --user user_123 [--org org_1 --role admin] [--ttl 3600]`
+// `npm run token -- --admin [--user user_123]`: a console URL (first of ADMIN_USER_IDS, a fresh second factor)
 // `npm run token -- --type m2m --machine mch_1 [--scopes mch_2,mch_3]`
 // `npm run token -- --type oauth --user user_1 [--client c --scopes a,b --aud x]`
 // Mints a Clerk-shaped RS256 session token signed with the local dev key (.dev-keys/private.pem,
@@ -11,7 +12,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { signRs256 } from './lib/sign.ts';
 
-const USAGE = `usage: npm run token -- --user <user_id> [--session <sess_id>] [--org <org_id> --role <role>]
+const USAGE = `usage: npm run token -- --admin [--user <user_id>] [--port <port>]
+       npm run token -- --user <user_id> [--session <sess_id>] [--org <org_id> --role <role>]
                       [--permissions <a,b>] [--fva <minutes,minutes>] [--azp <origin>] [--ttl <seconds>]
                       [--port <port>] [--raw]
        npm run token -- --type m2m --machine <mch_id> [--scopes <mch_a,mch_b>] [--ttl <seconds>]
@@ -33,6 +35,7 @@ const OPTIONS = {
   client: { type: 'string', default: 'client_dev' },
   aud: { type: 'string' },
   raw: { type: 'boolean', default: false },
+  admin: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -44,6 +47,30 @@ try {
 } catch (err) {
   console.error(`${(err as Error).message}\n${USAGE}`);
   process.exit(2);
+}
+/** A comma-separated variable of .dev.vars (which wins) or wrangler.toml's top level. */
+function configList(name: string): string[] {
+  for (const file of ['.dev.vars', 'wrangler.toml']) {
+    if (!existsSync(file)) continue;
+    const m = new RegExp(`^\\s*${name}\\s*=\\s*["']?([^"'\\n]*)["']?`, 'm').exec(readFileSync(file, 'utf8'));
+    if (m?.[1] !== undefined)
+      return m[1]
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+  }
+  return [];
+}
+if (values.admin) {
+  values.user ??= configList('ADMIN_USER_IDS')[0];
+  if (!values.user) {
+    console.error(
+      '--admin: no operator. Set ADMIN_USER_IDS=user_… in .dev.vars (then restart npm run dev), or pass --user.',
+    );
+    process.exit(2);
+  }
+  // A second factor verified just now: the admin routes ask for one within 10 minutes of issuance.
+  if (values.fva === '0,-1') values.fva = '0,0';
 }
 const user = values.user ?? '';
 const needs = values.type === 'm2m' ? values.machine : values.user;
@@ -64,19 +91,7 @@ const privateKey = createPrivateKey(readFileSync('.dev-keys/private.pem'));
 
 // The token's azp must be allowed when the dev server sets CLERK_AUTHORIZED_PARTIES
 // (.dev.vars wins over wrangler.toml).
-function authorizedParties(): string[] {
-  for (const file of ['.dev.vars', 'wrangler.toml']) {
-    if (!existsSync(file)) continue;
-    const m = /^\s*CLERK_AUTHORIZED_PARTIES\s*=\s*"?([^"\n]*)"?/m.exec(readFileSync(file, 'utf8'));
-    if (m?.[1] !== undefined)
-      return m[1]
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean);
-  }
-  return [];
-}
-const azp = values.azp ?? authorizedParties()[0] ?? 'http://localhost:3000';
+const azp = values.azp ?? configList('CLERK_AUTHORIZED_PARTIES')[0] ?? 'http://localhost:3000';
 
 const now = Math.floor(Date.now() / 1000);
 // The RFC 7638 thumbprint: the kid /.well-known/jwks.json lists for CLERK_JWT_KEY.
@@ -154,6 +169,12 @@ const token = signRs256(header, claims, privateKey);
 
 if (values.raw) {
   console.log(token);
+  process.exit(0);
+}
+if (values.admin) {
+  // In the fragment: a browser never sends it to the server; the console moves it to sessionStorage at once.
+  console.error(`# operator console as ${user} (second factor fresh for the token's ${ttl} s); open:`);
+  console.log(`http://127.0.0.1:${values.port}/console#token=${token}`);
   process.exit(0);
 }
 console.error(`# ${user}${values.org ? ` in ${values.org} as org:${role}` : ''}, azp ${azp}, expires in ${ttl} s`);

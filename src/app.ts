@@ -5,6 +5,7 @@ import { keysCheck } from './auth/keys-readiness';
 import { machineTokensCheck } from './auth/machine-readiness';
 import { anyTokenAuth, sessionAuth } from './auth/session-middleware';
 import { createBaseApp } from './base-app';
+import { consoleRoutes } from './console/console-routes';
 import type { AppEnv } from './env';
 import { gatewayMiddleware, originOwnsCors } from './gateway/gateway-middleware';
 import { edgeJwksRoutes, gatewayCheck } from './gateway/gateway-routes';
@@ -86,6 +87,7 @@ export function createApp(options: AppOptions = {}) {
         ]),
       )
       .route('/', openapiRoutes(OPENAPI_JSON))
+      .route('/console', consoleRoutes())
       .route('/.well-known/fulcrum', edgeJwksRoutes)
       .route('/.well-known', jwksRoutes)
       .route('/api/webhooks', webhookRoutes())

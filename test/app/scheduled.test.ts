@@ -18,7 +18,7 @@ describe('the cron handler (src/scheduled.ts)', () => {
     await waitOnExecutionContext(ctx);
     const done = lines.filter((l) => l.event === 'maintenance.done');
     expect(done).toHaveLength(1);
-    expect(Object.keys(done[0]?.fields ?? {})).toEqual(['retry', 'reconcile', 'lifecycle']);
+    expect(Object.keys(done[0]?.fields ?? {})).toEqual(['retry', 'reconcile', 'lifecycle', 'usage']);
     expect(done[0]?.fields?.['reconcile']).toEqual({ skipped: 'CLERK_SECRET_KEY' });
     expect(lines.filter((l) => l.event.endsWith('_failed'))).toEqual([]);
     // The jobs' clock is the trigger's: what they saved is stamped scheduledTime, not the wall clock.
