@@ -1,11 +1,12 @@
 // `tsx scripts/check-docs.ts` (part of `npm run check`): the markdown of README.md, CONTRIBUTING.md and docs/ keeps
 // its links inside the repository and pointing at files and headings that exist, names only repository paths that
 // exist, and docs/contracts.md lists every route (the OpenAPI document), error code (ERROR_STATUS) and binding
-// (wrangler.toml) of the code. The rules are in scripts/lib/doc-links.ts.
+// (wrangler.toml) of the code, and a table row naming a rate limiter states LIMITERS' numbers. The rules are in scripts/lib/doc-links.ts.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ERROR_STATUS } from '../src/errors';
 import { OPENAPI_JSON } from '../src/openapi/openapi.generated';
+import { LIMITERS } from '../src/rate-limit/limiters';
 import { type Contracts, type DocFile, docProblems } from './lib/doc-links';
 import { readWranglerConfig } from './lib/wrangler-config';
 
@@ -42,6 +43,7 @@ const contracts: Contracts = {
   routes: Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`)),
   errorCodes: Object.keys(ERROR_STATUS),
   bindings: bindingNames(readWranglerConfig() as Record<string, unknown>),
+  limiters: LIMITERS,
 };
 const files: DocFile[] = ['README.md', 'CONTRIBUTING.md', ...markdownUnder('docs')]
   .filter((path) => existsSync(join(root, path)))

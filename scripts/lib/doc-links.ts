@@ -5,8 +5,16 @@
 
 export type DocFile = { path: string; text: string };
 
-/** What the code says, for docs/contracts.md: `GET /v1/me`-style routes, error codes, binding names. */
-export type Contracts = { routes: string[]; errorCodes: string[]; bindings: string[] };
+/**
+ * What the code says, for docs/contracts.md: `GET /v1/me`-style routes, error codes, binding names; and, for every
+ * page, each rate limiter's production numbers (`LIMITERS`).
+ */
+export type Contracts = {
+  routes: string[];
+  errorCodes: string[];
+  bindings: string[];
+  limiters?: Record<string, { limit: number; periodSeconds: number }>;
+};
 
 /** Top-level folders whose paths, named in a code span, must exist. */
 const REPO_FOLDERS = ['src', 'test', 'scripts', 'bench', 'drill', 'e2e', 'docs', 'migrations', 'examples'];
@@ -142,11 +150,34 @@ function contractProblems(contracts: DocFile | undefined, code: Contracts): stri
   return problems;
 }
 
+/**
+ * A table row whose first cell names a limiter (`| \`AUTH_FAILURE_LIMITER\` |`) and states numbers in it
+ * (`100 / 60 s`): the first such pair must be the limiter's own (the production numbers of `LIMITERS`; other
+ * environments' numbers may follow in words). The generated docs/configuration.md is built from the same source.
+ */
+function limiterProblems(file: DocFile, limiters: NonNullable<Contracts['limiters']>): string[] {
+  const problems: string[] = [];
+  for (const line of file.text.split('\n')) {
+    const row = /^\|\s*`([A-Z_]+)`\s*\|(.*)$/.exec(line);
+    const limiter = row && limiters[row[1] as string];
+    if (!row || !limiter) continue;
+    const stated = /(\d[\d,]*)\s*\/\s*(\d+)\s*s\b/.exec(row[2] as string);
+    if (!stated) continue;
+    const [limit, period] = [Number((stated[1] as string).replace(/,/g, '')), Number(stated[2])];
+    if (limit !== limiter.limit || period !== limiter.periodSeconds)
+      problems.push(
+        `${file.path}: \`${row[1]}\` is ${limiter.limit} / ${limiter.periodSeconds} s in LIMITERS, not ${stated[0]}`,
+      );
+  }
+  return problems;
+}
+
 /** Every problem of the given markdown files; `exists` answers for repository-relative paths. */
 export function docProblems(files: DocFile[], exists: (path: string) => boolean, code: Contracts): string[] {
   const byPath = new Map(files.map((f) => [f.path, f]));
   return [
     ...files.flatMap((f) => [...linkProblems(f, exists, byPath), ...pathProblems(f, exists)]),
     ...contractProblems(byPath.get('docs/contracts.md'), code),
+    ...files.flatMap((f) => (code.limiters ? limiterProblems(f, code.limiters) : [])),
   ];
 }

@@ -81,6 +81,24 @@ describe('doc links', () => {
   });
 });
 
+describe('limiter numbers', () => {
+  const limiters = { AUTH_FAILURE_LIMITER: { limit: 1000, periodSeconds: 60 } };
+  const code: Contracts = { ...NONE, limiters };
+  it("accepts a table row that states the limiter's numbers, with or without a thousands separator", () => {
+    expect(
+      problemsOf('| `AUTH_FAILURE_LIMITER` | rate limit, 1,000 / 60 s (50 in staging) |', 'docs/a.md', code),
+    ).toEqual([]);
+    expect(problemsOf('| `AUTH_FAILURE_LIMITER` | 1000 / 60 s |', 'docs/a.md', code)).toEqual([]);
+    expect(problemsOf('| `AUTH_FAILURE_LIMITER` | refused credentials |', 'docs/a.md', code)).toEqual([]);
+  });
+  it('refuses a table row whose numbers drifted from LIMITERS', () => {
+    expect(problemsOf('| `AUTH_FAILURE_LIMITER` | 100 / 60 s |', 'docs/a.md', code)).toEqual([
+      'docs/a.md: `AUTH_FAILURE_LIMITER` is 1000 / 60 s in LIMITERS, not 100 / 60 s',
+    ]);
+    expect(problemsOf('| `AUTH_FAILURE_LIMITER` | 1,000 / 10 s |', 'docs/a.md', code)).toHaveLength(1);
+  });
+});
+
 describe('anchors and paths', () => {
   it("slugs headings as GitHub does (punctuation dropped, '_' and '-' kept, repeats numbered)", () => {
     expect(headingSlug("The gateway's signing key (`EDGE_SIGNING_KEY`)")).toBe(
