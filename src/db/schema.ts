@@ -37,6 +37,11 @@ export const tenants = sqliteTable(
      * (src/lifecycle/): the row then keeps only id, kind, status, source and event times.
      */
     erasedAt: integer('erased_at'),
+    /**
+     * When erasure began (set before its first read): from then on nothing personal about the tenant is
+     * written (the profile upsert's guard, the membership and audit upserts' guards, migration 0008's triggers).
+     */
+    erasureStartedAt: integer('erasure_started_at'),
   },
   (t) => [
     index('tenants_status_created_idx').on(t.status, t.createdAt, t.id),

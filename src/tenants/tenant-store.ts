@@ -132,6 +132,7 @@ export function unsavedUserTenant(args: {
     lastEventAt: 0,
     reconciledAt: null,
     erasedAt: null,
+    erasureStartedAt: null,
   };
 }
 

@@ -30,6 +30,14 @@ const p = sql.placeholder;
  */
 const crossesKind = sql`excluded.kind is not ${tenants.kind}`;
 
+/**
+ * One of the named tenants is being or has been erased (src/lifecycle/): nothing personal about it is
+ * written again, however new the event (the insert path is guarded by migration 0008's triggers).
+ */
+const namesErased = (...ids: string[]) =>
+  sql.raw(`exists (select 1 from tenants as erasing where erasing.id in (${ids.join(', ')})
+    and (erasing.erased_at is not null or erasing.erasure_started_at is not null))`);
+
 /** Profile fields, last writer wins by `profile_event_at`; status (a tombstone) untouched. */
 export function upsertTenantProfile(db: Database, e: TenantProfileEffect, now: number) {
   const { isUpdate, kind: _, tenantKind, ...values } = e;
@@ -80,7 +88,7 @@ function tenantProfileQuery(db: Database) {
       // Newer wins. At the same millisecond (Clerk's samples stamp created and updated alike)
       // an update beats a create, and only if it changes something, so re-applying is a no-op.
       // An erased tenant (src/lifecycle/) never takes a profile again, however new the event.
-      setWhere: sql`${crossesKind} or (${tenants.erasedAt} is null and (
+      setWhere: sql`${crossesKind} or (${tenants.erasedAt} is null and ${tenants.erasureStartedAt} is null and (
         excluded.profile_event_at > ${tenants.profileEventAt} or (${p('isUpdate')} = 1
         and excluded.profile_event_at = ${tenants.profileEventAt}
         and (${tenants.name} is not excluded.name or ${tenants.email} is not excluded.email
@@ -194,6 +202,9 @@ function loginAuditQuery(db: Database) {
         clientEventAt: sql`max(${loginAudits.clientEventAt}, excluded.client_event_at)`,
         createdAt: sql`min(${loginAudits.createdAt}, excluded.created_at)`,
       },
+      // An audit of a tenant being erased is not updated (its archived copy stays the last word); an event
+      // naming another user is still attempted, so the trigger refuses it.
+      setWhere: sql`excluded.user_id is not ${loginAudits.userId} or not ${namesErased('excluded.tenant_id')}`,
     });
 }
 
@@ -263,9 +274,11 @@ function membershipQuery(db: Database) {
         lastEventAt: sql`max(${m.lastEventAt}, excluded.last_event_at)`,
         updatedAt: sql`excluded.updated_at`,
       },
+      // A late event for an erased user or organization never puts a role or permissions back on its tombstone.
       setWhere: sql`excluded.org_id is not ${m.orgId} or excluded.user_id is not ${m.userId}
-        or excluded.last_event_at > ${m.lastEventAt} or excluded.created_at < ${m.createdAt}
-        or (excluded.status = 'deleted' and (${m.deletedAt} is null or excluded.deleted_at < ${m.deletedAt}))`,
+        or (not ${namesErased('excluded.org_id', 'excluded.user_id')} and (
+        excluded.last_event_at > ${m.lastEventAt} or excluded.created_at < ${m.createdAt}
+        or (excluded.status = 'deleted' and (${m.deletedAt} is null or excluded.deleted_at < ${m.deletedAt}))))`,
     });
 }
 

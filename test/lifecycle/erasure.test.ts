@@ -183,3 +183,28 @@ describe('erasure of a deleted user', () => {
     );
   });
 });
+
+describe('late membership events after erasure (review finding c)', () => {
+  it('a late organizationMembership.updated for the same membership never puts role or permissions back', async () => {
+    const { app, clock } = clockedApp(T0);
+    const u = await userWithSession(app, T0);
+    const org = uid('org');
+    const membership = uid('orgmem');
+    await deliver(membershipEvent(org, membership, u.user, 'organizationMembership.created', T0 + 10), { app });
+    await deliver(clerkEvent('user.deleted', { id: u.user, deleted: true }, T0 + 20), { app });
+    expect((await lifecycleAt(T0 + 60_000)).detail).toMatchObject({ tenantsErased: 1 });
+    const tombstone = 'select status, role, permissions from organization_memberships where id = ?';
+    expect(await one(tombstone, membership)).toEqual({ status: 'deleted', role: null, permissions: '[]' });
+
+    clock.now = T0 + DAY_MS;
+    for (const type of ['organizationMembership.updated', 'organizationMembership.created']) {
+      const late = membershipEvent(org, membership, u.user, type, clock.now);
+      Object.assign(late.data, { role: 'org:admin', permissions: ['org:secret:read'] });
+      expect((await deliver(late, { app })).res.status).toBe(200);
+      clock.now += 1000;
+    }
+    expect(await one(tombstone, membership)).toEqual({ status: 'deleted', role: null, permissions: '[]' });
+    expect(await foundInD1('org:admin')).toEqual([]);
+    expect(await foundInD1('org:secret:read')).toEqual([]);
+  });
+});
