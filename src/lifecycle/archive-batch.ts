@@ -7,18 +7,26 @@ import { gzipNdjson } from './ndjson-gzip';
 /** One planned archive object: its key and the ids of the rows it holds. */
 export type PlannedObject = { key: string; ids: string[] };
 
-/** A batch written to R2 but not yet deleted from D1, saved before the first write (a write-ahead record). */
-export type PendingBatch = { rule: string; objects: PlannedObject[] };
+/**
+ * A batch written to R2 but not yet deleted from D1, saved before the first write (a write-ahead record).
+ * `context` is the rule's own (JSON), handed back to `deleteByIds` when the batch completes.
+ */
+export type PendingBatch = { rule: string; objects: PlannedObject[]; context?: unknown };
 
-/** How one kind of row leaves D1 for the archive. */
-export type ArchiveRule<Row> = {
+/** How rows of one kind are re-read, written and removed once a plan exists. */
+export type BatchRule<Row> = {
   name: string;
   idOf: (row: Row) => string;
-  /** Rows → objects, deterministic (the same rows give the same keys). */
-  plan: (rows: readonly Row[]) => PlannedObject[];
   record: (row: Row) => unknown;
   selectByIds: (db: Database, ids: readonly string[]) => Promise<Row[]>;
-  deleteByIds: (db: Database, ids: readonly string[]) => BatchItem<'sqlite'>;
+  /** The statements removing the archived rows (run with the plan's clearing, in one atomic batch). */
+  deleteByIds: (db: Database, ids: readonly string[], context: unknown) => BatchItem<'sqlite'>[];
+};
+
+/** How one kind of row leaves D1 for the archive: a BatchRule that plans its own objects. */
+export type ArchiveRule<Row> = BatchRule<Row> & {
+  /** Rows → objects, deterministic (the same rows give the same keys). */
+  plan: (rows: readonly Row[]) => PlannedObject[];
 };
 
 export const PENDING_BATCH_JOB = 'lifecycle.pending';
@@ -58,7 +66,18 @@ export async function archiveRows<Row>(
   now: number,
 ): Promise<number> {
   if (rows.length === 0) return 0;
-  const pending: PendingBatch = { rule: rule.name, objects: rule.plan(rows) };
+  return archivePlanned(db, bucket, rule, { rule: rule.name, objects: rule.plan(rows) }, rows, now);
+}
+
+/** The same three steps for a plan made by the caller (erasure plans per tenant, with a context). */
+export async function archivePlanned<Row>(
+  db: Database,
+  bucket: R2Bucket,
+  rule: BatchRule<Row>,
+  pending: PendingBatch,
+  rows: readonly Row[],
+  now: number,
+): Promise<number> {
   await writeJobState(db, { name: PENDING_BATCH_JOB, value: pending, now });
   return completeBatch(db, bucket, rule, pending, rows);
 }
@@ -67,7 +86,7 @@ export async function archiveRows<Row>(
 export async function resumePendingBatch(
   db: Database,
   bucket: R2Bucket,
-  rules: readonly ArchiveRule<unknown>[],
+  rules: readonly BatchRule<unknown>[],
 ): Promise<number> {
   const pending = await readJobState<PendingBatch>(db, { name: PENDING_BATCH_JOB });
   if (!pending) return 0;
@@ -85,7 +104,7 @@ export async function resumePendingBatch(
 async function completeBatch<Row>(
   db: Database,
   bucket: R2Bucket,
-  rule: ArchiveRule<Row>,
+  rule: BatchRule<Row>,
   pending: PendingBatch,
   rows: readonly Row[],
 ): Promise<number> {
@@ -106,11 +125,10 @@ async function completeBatch<Row>(
       }),
     );
   }
-  const ids = present.flatMap((o) => o.rows.map(rule.idOf));
-  if (ids.length === 0) {
-    await clearJobState(db, PENDING_BATCH_JOB);
-    return 0;
-  }
-  await db.batch([rule.deleteByIds(db, ids), clearJobState(db, PENDING_BATCH_JOB)]);
+  // An object may be planned twice (an event naming a user and an organization is archived under both).
+  const ids = [...new Set(present.flatMap((o) => o.rows.map(rule.idOf)))];
+  const statements =
+    ids.length === 0 && pending.context === undefined ? [] : rule.deleteByIds(db, ids, pending.context);
+  await db.batch([clearJobState(db, PENDING_BATCH_JOB), ...statements]);
   return ids.length;
 }

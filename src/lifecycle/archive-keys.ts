@@ -3,6 +3,9 @@
  *
  *   audit/<tenant>/<day>/<first session>.ndjson.gz     login audits that left D1 (day: the newest audit's UTC day)
  *   webhook/<tenant>/<day>/<first svix id>.ndjson.gz    failed events archived at RETAIN_WEBHOOK_RECORD_DAYS
+ *   webhook/<tenant>/<day>/<first svix id>--<other tenant>.ndjson.gz
+ *                                                      failed events naming a user AND an organization: one copy
+ *                                                      under each, each naming its twin (erasure removes both)
  *   deleted/<day>/<tenant>/<part>.ndjson.gz             a deleted tenant's data (day: its erasure's UTC day)
  *
  * Ids become key segments only through `keySegment`: a segment never holds `/`, `.`, `%` or `~` unless
@@ -36,8 +39,23 @@ export function tenantAuditPrefix(tenantId: string): string {
   return `${ARCHIVE_PREFIX.audit}${keySegment(tenantId)}/`;
 }
 
-export function webhookKey(args: { tenantId: string | null; day: string; firstSvixId: string }): string {
-  return `${tenantWebhookPrefix(args.tenantId)}${args.day}/${keySegment(args.firstSvixId)}.ndjson.gz`;
+export function webhookKey(args: { tenantId: string | null; day: string; firstSvixId: string; twin?: string }): string {
+  const twin = args.twin === undefined ? '' : `${TWIN}${keySegment(args.twin)}`;
+  return `${tenantWebhookPrefix(args.tenantId)}${args.day}/${keySegment(args.firstSvixId)}${twin}.ndjson.gz`;
+}
+
+/** Separates a pair object's first svix id from its twin's tenant (a key segment never holds `-`). */
+const TWIN = '--';
+
+/**
+ * The twin of a pair object (`webhook/<a>/<day>/<first>--<b>.ndjson.gz` ⇄ `webhook/<b>/<day>/<first>--<a>…`),
+ * or null when the key names no twin.
+ */
+export function twinWebhookKey(key: string): string | null {
+  const m = /^webhook\/([A-Za-z0-9_~]+)\/(\d{4}-\d{2}-\d{2})\/([A-Za-z0-9_~]+)--([A-Za-z0-9_~]+)\.ndjson\.gz$/.exec(
+    key,
+  );
+  return m ? `${ARCHIVE_PREFIX.webhook}${m[4]}/${m[2]}/${m[3]}${TWIN}${m[1]}.ndjson.gz` : null;
 }
 
 /** Failed events naming no tenant live under `webhook/~/`. */

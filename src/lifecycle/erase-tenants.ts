@@ -1,17 +1,22 @@
 import type { Database } from '../db/database';
 import { utcDay } from '../lib/utc-day';
-import { onArchive } from './archive-batch';
-import { deletedTenantPrefix, keySegment, tenantAuditPrefix, tenantWebhookPrefix } from './archive-keys';
-import { auditRecord, membershipRecord, tenantRecord, webhookRecord } from './archive-records';
+import { archivePlanned, onArchive } from './archive-batch';
 import {
-  erasureStatements,
+  deletedTenantPrefix,
+  keySegment,
+  tenantAuditPrefix,
+  tenantWebhookPrefix,
+  twinWebhookKey,
+} from './archive-keys';
+import { ERASURE_RULE, type ErasureContext, type ErasureRow, erasureRule, planErasure } from './erasure-rule';
+import {
   listErasureQueue,
   selectTenantAudits,
   selectTenantMemberships,
   selectTenantPayloads,
+  startErasure,
   type TenantRow,
 } from './erasure-store';
-import { gzipNdjson } from './ndjson-gzip';
 
 export type ErasureLimits = { tenantsPerRun: number; rowsPerKind: number; objectsPerTenant: number };
 export const DEFAULT_ERASURE_LIMITS: ErasureLimits = { tenantsPerRun: 10, rowsPerKind: 1000, objectsPerTenant: 100 };
@@ -23,20 +28,11 @@ export function deletedPrefixOf(tenant: TenantRow, now: number): string {
   return deletedTenantPrefix({ tenantId: tenant.id, day: utcDay(tenant.archivedAt ?? now) });
 }
 
-async function put(bucket: R2Bucket, key: string, rows: unknown[]): Promise<void> {
-  const body = await gzipNdjson(rows);
-  await onArchive('put', () =>
-    bucket.put(key, body, {
-      httpMetadata: { contentType: 'application/gzip' },
-      customMetadata: { rows: String(rows.length) },
-    }),
-  );
-}
-
 /**
  * Moves the tenant's earlier archive objects (`audit/<tenant>/…`, `webhook/<tenant>/…`) under its deleted
  * prefix, so all of it expires together (RETAIN_DELETED_TENANT_DAYS). Each object is copied to a key named
- * after its source, then the source deleted: a re-run after a crash copies what is left, never twice.
+ * after its source, then the source (and a pair object's twin) deleted: a re-run after a crash copies what is
+ * left, never twice. R2 only, so no write-ahead plan is needed: the source is the plan.
  */
 async function moveArchivedObjects(bucket: R2Bucket, tenant: TenantRow, prefix: string, limit: number) {
   let moved = 0;
@@ -56,7 +52,9 @@ async function moveArchivedObjects(bucket: R2Bucket, tenant: TenantRow, prefix: 
         )}.ndjson.gz`;
         await onArchive('put', () => bucket.put(dest, bytes, { httpMetadata: { contentType: 'application/gzip' } }));
       }
-      await onArchive('delete', () => bucket.delete(object.key));
+      // A pair object's twin (the same events under the other tenant) goes too: it names this tenant.
+      const twin = twinWebhookKey(object.key);
+      await onArchive('delete', () => bucket.delete(twin ? [object.key, twin] : object.key));
       moved++;
     }
     if (page.truncated) complete = false;
@@ -65,12 +63,14 @@ async function moveArchivedObjects(bucket: R2Bucket, tenant: TenantRow, prefix: 
 }
 
 /**
- * Erasure of one deleted tenant, one bounded pass: its data is written to `deleted/<day>/<tenant>/` in R2,
- * then removed from D1 in one atomic batch (audits deleted, payloads dropped, memberships tombstoned). The
- * pass that finds nothing more scrubs the profile (name, email, slug, image) and sets `erased_at`; from then
- * on the guards of migration 0006 and the profile upsert keep late events from bringing anything back.
+ * Erasure of one deleted tenant, one bounded pass. 1. the fence (`erasure_started_at`): from here on no write
+ * naming the tenant keeps anything personal; 2. its earlier archive objects move under its deleted prefix;
+ * 3. its profile, memberships, audits and stored payloads are archived there and removed from D1 as one
+ * write-ahead batch (archive-batch.ts). The pass that finds nothing more also removes, by predicate, whatever
+ * still names the tenant (behind the fence: only rows it just archived), scrubs the profile and sets `erased_at`.
  */
-async function eraseOne(db: Database, bucket: R2Bucket, tenant: TenantRow, now: number, limits: ErasureLimits) {
+async function eraseOne(db: Database, bucket: R2Bucket, queued: TenantRow, now: number, limits: ErasureLimits) {
+  const tenant = (await startErasure(db, { tenantId: queued.id, now })) ?? queued;
   const prefix = deletedPrefixOf(tenant, now);
   const objects = await moveArchivedObjects(bucket, tenant, prefix, limits.objectsPerTenant);
   const limit = limits.rowsPerKind;
@@ -79,34 +79,18 @@ async function eraseOne(db: Database, bucket: R2Bucket, tenant: TenantRow, now: 
     selectTenantMemberships(db, { tenant, limit }),
     selectTenantPayloads(db, { tenant, limit }),
   ]);
-  // The profile as it was (rewritten identically by a re-run until the tenant is scrubbed).
-  await put(bucket, `${prefix}1-tenant.ndjson.gz`, [tenantRecord(tenant)]);
-  const first = (ids: string[]) => keySegment(ids[0] ?? '');
-  if (memberships.length > 0)
-    await put(
-      bucket,
-      `${prefix}2-memberships-${first(memberships.map((m) => m.id))}.ndjson.gz`,
-      memberships.map(membershipRecord),
-    );
-  if (audits.length > 0)
-    await put(bucket, `${prefix}3-audits-${first(audits.map((a) => a.sessionId))}.ndjson.gz`, audits.map(auditRecord));
-  if (payloads.length > 0)
-    await put(
-      bucket,
-      `${prefix}5-webhooks-${first(payloads.map((w) => w.svixId))}.ndjson.gz`,
-      payloads.map(webhookRecord),
-    );
   const done = objects.complete && audits.length < limit && memberships.length < limit && payloads.length < limit;
-  const statements = erasureStatements(db, {
-    auditIds: audits.map((a) => a.sessionId),
-    membershipIds: memberships.map((m) => m.id),
-    svixIds: payloads.map((w) => w.svixId),
-    finish: done ? tenant : null,
-    now,
-  });
-  const [head, ...rest] = statements;
-  if (head) await db.batch([head, ...rest]);
-  return { done, rows: audits.length + memberships.length + payloads.length, moved: objects.moved };
+  // The profile as it was is part of every pass (rewritten identically until the tenant is scrubbed).
+  const rows: ErasureRow[] = [
+    { kind: 'tenant', row: tenant },
+    ...memberships.map((row) => ({ kind: 'membership' as const, row })),
+    ...audits.map((row) => ({ kind: 'audit' as const, row })),
+    ...payloads.map((row) => ({ kind: 'webhook' as const, row })),
+  ];
+  const context: ErasureContext = { tenant: { id: tenant.id, kind: tenant.kind }, finish: done, now };
+  const pending = { rule: ERASURE_RULE, objects: planErasure(prefix, rows), context };
+  await archivePlanned(db, bucket, erasureRule, pending, rows, now);
+  return { done, rows: rows.length - 1, moved: objects.moved };
 }
 
 /** One bounded run of erasure over the queue of deleted tenants (the cron's lifecycle run). */

@@ -27,16 +27,14 @@ export function selectTenantAudits(db: Database, args: { tenantId: string; limit
     .limit(args.limit);
 }
 
+const stillSays = sql`(${organizationMemberships.status} = 'active' or ${organizationMemberships.role} is not null
+  or ${organizationMemberships.permissions} <> '[]')`;
+
 /** Memberships naming the tenant that still say something (a role, permissions, or active). */
 export function selectTenantMemberships(db: Database, args: { tenant: TenantRow; limit: number }) {
   const m = organizationMemberships;
   const naming = args.tenant.kind === 'user' ? eq(m.userId, args.tenant.id) : eq(m.orgId, args.tenant.id);
-  return db
-    .select()
-    .from(m)
-    .where(and(naming, sql`(${m.status} = 'active' or ${m.role} is not null or ${m.permissions} <> '[]')`))
-    .orderBy(asc(m.id))
-    .limit(args.limit);
+  return db.select().from(m).where(and(naming, stillSays)).orderBy(asc(m.id)).limit(args.limit);
 }
 
 /** Stored payloads naming the tenant (partial indexes on user_id / org_id where a payload is kept). */
@@ -54,43 +52,77 @@ export function selectTenantPayloads(db: Database, args: { tenant: TenantRow; li
 const idsIn = (column: unknown, ids: readonly string[]) =>
   sql`${column} in (select value from json_each(${JSON.stringify(ids)}))`;
 
-/** The statements that remove what was just archived, for one atomic batch. */
+/**
+ * The fence: erasure has begun. Set before erasure reads anything, so every row naming the tenant that D1
+ * accepted earlier is seen by the reads that follow, and every later write naming it keeps nothing personal
+ * (migration 0008's triggers, the upserts' guards). Returns the tenant as it is now.
+ */
+export async function startErasure(db: Database, args: { tenantId: string; now: number }) {
+  const [, rows] = await db.batch([
+    db
+      .update(tenants)
+      .set({ erasureStartedAt: args.now })
+      .where(and(eq(tenants.id, args.tenantId), isNull(tenants.erasureStartedAt))),
+    db.select().from(tenants).where(eq(tenants.id, args.tenantId)),
+  ]);
+  return rows[0];
+}
+
+export const selectAuditsByIds = (db: Database, ids: readonly string[]) =>
+  db.select().from(loginAudits).where(idsIn(loginAudits.sessionId, ids));
+export const selectMembershipsByIds = (db: Database, ids: readonly string[]) =>
+  db.select().from(organizationMemberships).where(idsIn(organizationMemberships.id, ids));
+export const selectPayloadsByIds = (db: Database, ids: readonly string[]) =>
+  db
+    .select()
+    .from(webhookEvents)
+    .where(and(idsIn(webhookEvents.svixId, ids), isNotNull(webhookEvents.payload)));
+
+export type ErasedTenant = { id: string; kind: TenantRow['kind'] };
+
+const tombstone = (now: number) => ({
+  status: 'deleted' as const,
+  role: null,
+  permissions: [],
+  deletedAt: sql`coalesce(${organizationMemberships.deletedAt}, ${now})`,
+});
+
+/**
+ * The statements that remove what was just archived, for one atomic batch: the rows by id, and, on the last
+ * pass (`finish`), also every row still naming the tenant, by predicate. Behind the fence (`startErasure`) the
+ * predicate can only match rows this pass read and archived: nothing personal survives the batch, and nothing
+ * is deleted that was not written to R2 first.
+ */
 export function erasureStatements(
   db: Database,
-  args: {
-    auditIds: string[];
-    membershipIds: string[];
-    svixIds: string[];
-    /** Set on the last pass: the profile is scrubbed and the tenant marked erased. */
-    finish: TenantRow | null;
-    now: number;
-  },
+  args: { auditIds: string[]; membershipIds: string[]; svixIds: string[]; finish: ErasedTenant | null; now: number },
 ): BatchItem<'sqlite'>[] {
   const out: BatchItem<'sqlite'>[] = [];
+  const m = organizationMemberships;
+  const w = webhookEvents;
   if (args.auditIds.length > 0) out.push(db.delete(loginAudits).where(idsIn(loginAudits.sessionId, args.auditIds)));
-  if (args.membershipIds.length > 0) {
-    const m = organizationMemberships;
+  if (args.membershipIds.length > 0)
+    out.push(db.update(m).set(tombstone(args.now)).where(idsIn(m.id, args.membershipIds)));
+  if (args.svixIds.length > 0)
+    out.push(db.update(w).set({ payload: null, nextAttemptAt: null }).where(idsIn(w.svixId, args.svixIds)));
+  const t = args.finish;
+  if (t) {
+    const isUser = t.kind === 'user';
+    if (isUser) out.push(db.delete(loginAudits).where(eq(loginAudits.tenantId, t.id)));
     out.push(
       db
         .update(m)
-        .set({ status: 'deleted', role: null, permissions: [], deletedAt: sql`coalesce(${m.deletedAt}, ${args.now})` })
-        .where(idsIn(m.id, args.membershipIds)),
-    );
-  }
-  if (args.svixIds.length > 0)
-    out.push(
+        .set(tombstone(args.now))
+        .where(and(isUser ? eq(m.userId, t.id) : eq(m.orgId, t.id), stillSays)),
       db
-        .update(webhookEvents)
+        .update(w)
         .set({ payload: null, nextAttemptAt: null })
-        .where(idsIn(webhookEvents.svixId, args.svixIds)),
-    );
-  if (args.finish) {
-    // Only what order-tolerance needs stays: id, kind, status, source and the event times.
-    out.push(
+        .where(and(isUser ? eq(w.userId, t.id) : eq(w.orgId, t.id), isNotNull(w.payload))),
+      // Only what order-tolerance needs stays: id, kind, status, source and the event times.
       db
         .update(tenants)
         .set({ name: null, email: null, slug: null, imageUrl: null, erasedAt: args.now, updatedAt: args.now })
-        .where(and(eq(tenants.id, args.finish.id), isNull(tenants.erasedAt), eq(tenants.status, 'archived'))),
+        .where(and(eq(tenants.id, t.id), isNull(tenants.erasedAt), eq(tenants.status, 'archived'))),
     );
   }
   return out;

@@ -4,10 +4,11 @@ import { type Config, problemsFor } from '../env';
 import { log } from '../lib/log';
 import { cutoffsAt, RETENTION_NAMES, type Retention } from '../lib/retention';
 import { DAY_MS, utcDay } from '../lib/utc-day';
-import { ArchiveError, type ArchiveRule, archiveRows, resumePendingBatch } from './archive-batch';
+import { ArchiveError, type ArchiveRule, archiveRows, type BatchRule, resumePendingBatch } from './archive-batch';
 import { expireArchive } from './archive-expiry';
 import { auditRule, failedEventRule } from './archive-rules';
 import { eraseDeletedTenants } from './erase-tenants';
+import { erasureRule } from './erasure-rule';
 import {
   countDue,
   deleteOldDailyActive,
@@ -100,7 +101,7 @@ export async function runLifecycle(deps: LifecycleDeps): Promise<LifecycleStatus
   const detail: Record<string, number> = {};
   let backlog = false;
   let error: string | undefined;
-  const rules = [auditRule, failedEventRule] as unknown as ArchiveRule<unknown>[];
+  const rules = [auditRule, failedEventRule, erasureRule] as unknown as BatchRule<unknown>[];
   try {
     detail.resumed = await resumePendingBatch(db, deps.bucket, rules);
     // Erasure first: a deleted user's personal data leaves D1 by the next run, whatever else is due.

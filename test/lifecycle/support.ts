@@ -93,3 +93,21 @@ export async function clearArchive(): Promise<void> {
   const keys = await archiveKeys('');
   for (let i = 0; i < keys.length; i += 1000) await env.ARCHIVE.delete(keys.slice(i, i + 1000));
 }
+
+/** Every text column of every table holding `needle` (as `table.column`): the whole database, one batch. */
+let columnsOfDb: { table: string; column: string }[] | undefined;
+export async function foundInD1(needle: string): Promise<string[]> {
+  if (!columnsOfDb) {
+    const { results } = await env.DB.prepare(
+      "select m.name as tbl, p.name as col from sqlite_master m join pragma_table_info(m.name) p where m.type = 'table' " +
+        "and m.name not like 'sqlite_%' and m.name not like '_cf_%' and m.name <> 'd1_migrations'",
+    ).all<{ tbl: string; col: string }>();
+    columnsOfDb = results.map((r) => ({ table: r.tbl, column: r.col }));
+  }
+  const results = await env.DB.batch<{ n: number }>(
+    columnsOfDb.map(({ table, column }) =>
+      env.DB.prepare(`select count(*) as n from "${table}" where cast("${column}" as text) like ?`).bind(`%${needle}%`),
+    ),
+  );
+  return columnsOfDb.flatMap((c, i) => (Number(results[i]?.results[0]?.n ?? 0) > 0 ? [`${c.table}.${c.column}`] : []));
+}
