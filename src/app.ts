@@ -7,6 +7,7 @@ import { anyTokenAuth, sessionAuth } from './auth/session-middleware';
 import { createBaseApp } from './base-app';
 import { consoleRoutes } from './console/console-routes';
 import type { AppEnv } from './env';
+import { withGatewayFastPath } from './gateway/fast-path';
 import { gatewayMiddleware, originOwnsCors } from './gateway/gateway-middleware';
 import { edgeJwksRoutes, gatewayCheck } from './gateway/gateway-routes';
 import { clerkCheck } from './health/clerk-check';
@@ -44,6 +45,12 @@ export type AppOptions = {
   loadTenant?: MiddlewareHandler<AppEnv>;
   /** Re-applies a stored webhook event (webhooks module); default: `services.replay`. */
   replay?: ReplayFn;
+  /**
+   * The gateway's fast path in front of the app (default true). False serves gateway routes through the app's
+   * middleware chain and its gateway middleware: the same responses (a differential test holds them equal), for
+   * that test and the bench's comparison.
+   */
+  gatewayFastPath?: boolean;
 };
 
 /**
@@ -59,46 +66,46 @@ export function createApp(options: AppOptions = {}) {
     options.loadMachineTenant ?? createLoadMachineTenant({ cache: services.tenantCache, now: services.now });
   const replay = options.replay ?? services.replay;
   const app = createBaseApp(services);
+  const gatewayDeps = { tenants: { cache: services.tenantCache, now: services.now }, now: services.now };
 
   // CORS right after the base app's middlewares (config parsed): preflights are answered before any
   // authentication. The gateway comes before the edge's routes: it forwards only paths under GATEWAY_ROUTES
   // prefixes (never edge-owned ones) and lets everything else through.
-  app.use(
-    '*',
-    corsMiddleware({ originOwnsCors }),
-    gatewayMiddleware({ tenants: { cache: services.tenantCache, now: services.now }, now: services.now }),
-  );
+  app.use('*', corsMiddleware({ originOwnsCors }), gatewayMiddleware(gatewayDeps));
 
-  return (
-    app
-      .route(
-        '/health',
-        healthRoutes([
-          configCheck,
-          clerkCheck,
-          d1Check,
-          kvCheck,
-          keysCheck,
-          machineTokensCheck,
-          limitsCheck,
-          gatewayCheck,
-          revocationCheck,
-          storageCheck,
-        ]),
-      )
-      .route('/', openapiRoutes(OPENAPI_JSON))
-      .route('/console', consoleRoutes())
-      .route('/.well-known/fulcrum', edgeJwksRoutes)
-      .route('/.well-known', jwksRoutes)
-      .route('/api/webhooks', webhookRoutes())
-      .route('/__test', testClockRoutes(services.testClock))
-      // Registered before /v1/me on purpose: which /v1 route takes which tokens is a rule (v1Authentication),
-      // not an effect of registration order.
-      .use('/v1/*', privateNoStore, v1Authentication(authenticate))
-      .route('/v1', meRoutes({ authenticate: authenticateAnyType, loadTenant, loadMachineTenant }))
-      .route('/v1/admin', adminRoutes({ replay }))
-      .route('/v1', tenantRoutes({ loadTenant }))
-  );
+  const routed = app
+    .route(
+      '/health',
+      healthRoutes([
+        configCheck,
+        clerkCheck,
+        d1Check,
+        kvCheck,
+        keysCheck,
+        machineTokensCheck,
+        limitsCheck,
+        gatewayCheck,
+        revocationCheck,
+        storageCheck,
+      ]),
+    )
+    .route('/', openapiRoutes(OPENAPI_JSON))
+    .route('/console', consoleRoutes())
+    .route('/.well-known/fulcrum', edgeJwksRoutes)
+    .route('/.well-known', jwksRoutes)
+    .route('/api/webhooks', webhookRoutes())
+    .route('/__test', testClockRoutes(services.testClock))
+    // Registered before /v1/me on purpose: which /v1 route takes which tokens is a rule (v1Authentication),
+    // not an effect of registration order.
+    .use('/v1/*', privateNoStore, v1Authentication(authenticate))
+    .route('/v1', meRoutes({ authenticate: authenticateAnyType, loadTenant, loadMachineTenant }))
+    .route('/v1/admin', adminRoutes({ replay }))
+    .route('/v1', tenantRoutes({ loadTenant }));
+  // The gateway's fast path in front (src/gateway/fast-path.ts): a request under a gateway prefix is served in one
+  // pass, without the chain above; the app's own `request()` goes through it too (it calls `fetch`).
+  if (options.gatewayFastPath !== false)
+    routed.fetch = withGatewayFastPath({ fetch: routed.fetch }, services, gatewayDeps);
+  return routed;
 }
 
 /** `GET /v1/me` (and its HEAD) accepts every token type: `meRoutes` mounts `authenticateAnyType` itself. */

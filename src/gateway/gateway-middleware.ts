@@ -103,7 +103,7 @@ async function identityFor(
   await services.rateLimits.enforce(c.env, 'GATEWAY_LIMITER', principalKey(auth), { requestId: c.get('requestId') });
   checkRoutePolicy(route, auth);
   const tenantId = await tenantOf(c, auth, deps);
-  const keys = await services.gateway.usableKeys(c.var.config);
+  const keys = await services.gateway.usableKeys(c.get('config'));
   const config = c.get('config');
   const issuer = assertionIssuer(config, () => new URL(c.req.url).origin);
   if (issuer === null)
@@ -126,74 +126,92 @@ async function identityFor(
   return { auth, tenantId, assertion: await signAssertion(keys.current, claims) };
 }
 
-type Located = { table: RouteTable; url: URL; path: NormalizedPath; match: RouteMatch };
-// The CORS middleware (originOwnsCors) and the gateway both need the request's route: found once per request.
+export type Located = { table: RouteTable; url: URL; path: NormalizedPath; match: RouteMatch };
+// The fast path (fast-path.ts), the CORS middleware (originOwnsCors) and the gateway middleware all need the
+// request's route: found once per request.
 const located = new WeakMap<Request, Located>();
 
 /** The request's URL, canonical path and route match (for an ambiguous path, `kind: 'none'`). */
-function locate(c: Context<AppEnv>, table: RouteTable): Located {
-  const hit = located.get(c.req.raw);
+export function locate(request: Request, table: RouteTable): Located {
+  const hit = located.get(request);
   if (hit?.table === table) return hit;
-  const url = new URL(c.req.url);
+  const url = new URL(request.url);
   const path = normalizePath(url.pathname);
   const match: RouteMatch = path.ok ? matchRoute(table, path.value.segments) : { kind: 'none' };
   const found = { table, url, path, match };
-  located.set(c.req.raw, found);
+  located.set(request, found);
   return found;
 }
 
 /**
- * The gateway (DESIGN.md "Gateway"): a request under a GATEWAY_ROUTES prefix is authenticated with
- * the route's policy and forwarded to Fulcrum's API origin with the verified identity; anything else
- * (edge-owned routes included, in any spelling of their path) goes on to the edge's own routes.
+ * One gateway request, from the route's policy to the origin's response (DESIGN.md "Gateway"): the identity the
+ * route needs (authentication, limits, policy, tenant, assertion), the outgoing request, one send, the response
+ * headers for the client. Both the fast path (fast-path.ts) and the middleware below run it; errors are thrown
+ * (AppError) for their one error path. Needs `services`, `requestId` and `config` set on `c`.
+ */
+export async function forwardToOrigin(
+  c: Context<AppEnv>,
+  route: GatewayRoute,
+  url: URL,
+  canonicalPath: string,
+  deps: GatewayDeps,
+): Promise<Response> {
+  noteGateway(c, route.prefix);
+  const origin = originOf(c);
+  const request = c.req.raw;
+  const websocket = request.headers.get('upgrade')?.toLowerCase() === 'websocket';
+  // A preflight for a `"cors": "origin"` route is the origin's to answer (the CORS middleware lets it through).
+  // Only a real preflight: any other OPTIONS is authenticated like every request, or it would reach the origin
+  // with no identity and no limit.
+  const preflight = route.cors === 'origin' && isPreflight(request);
+  const identity = preflight ? null : await identityFor(c, route, deps, origin.audience);
+  const requestId = c.get('requestId');
+  const outgoing = outgoingRequest({
+    incoming: request,
+    url: `${origin.base}${canonicalPath}${url.search}`,
+    identity,
+    forwardCredentials: route.forwardCredentials,
+    requestId,
+    clientIp: request.headers.get('cf-connecting-ip'),
+    websocket,
+    preflight,
+  });
+  const sent = Date.now();
+  const res = await sendOnce(origin.send, outgoing, c.get('config').ORIGIN_TIMEOUT_MS, requestId);
+  noteGateway(c, route.prefix, Date.now() - sent);
+  c.set('forwarded', true);
+  const headers = responseHeaders(res.headers, res.status === 101);
+  // On a `"cors": "edge"` route the edge's CORS policy alone answers: the origin's grant never mixes with it.
+  if (route.cors === 'edge') removeCorsHeaders(headers);
+  if (res.status === 101) return new Response(null, { status: 101, headers, webSocket: res.webSocket });
+  return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
+}
+
+/**
+ * The gateway as a Hono middleware, for what the fast path leaves to the edge's app (fast-path.ts: OPTIONS,
+ * WebSocket handshakes, an ambiguous path, a broken route table): a request under a GATEWAY_ROUTES prefix is
+ * forwarded by `forwardToOrigin`; anything else (edge-owned routes included, in any spelling of their path) goes
+ * on to the edge's own routes.
  */
 export function gatewayMiddleware(deps: GatewayDeps) {
   return factory.createMiddleware(async function gateway(c, next) {
-    const table = c.get('services').gateway.routes(c.var.config);
+    const table = c.get('services').gateway.routes(c.get('config'));
     if (table.routes.length === 0 && table.problems.length === 0) return next();
-    const { url, path, match } = locate(c, table);
+    const { url, path, match } = locate(c.req.raw, table);
     if (!path.ok) {
       log('info', 'gateway.path_refused', { requestId: c.get('requestId'), reason: path.error });
       throw new AppError('invalid_request', { message: 'The request path is ambiguous.' });
     }
     if (match.kind === 'none') return next();
     if (match.kind === 'broken') throw misconfigured(['GATEWAY_ROUTES'], { problem: match.problem });
-    const { route } = match;
-    noteGateway(c, route.prefix);
-    const origin = originOf(c);
-    const websocket = c.req.header('upgrade')?.toLowerCase() === 'websocket';
-    // A preflight for a `"cors": "origin"` route is the origin's to answer (the CORS middleware lets it through).
-    // Only a real preflight: any other OPTIONS is authenticated like every request, or it would reach the origin
-    // with no identity and no limit.
-    const preflight = route.cors === 'origin' && isPreflight(c.req.raw);
-    const identity = preflight ? null : await identityFor(c, route, deps, origin.audience);
-    const outgoing = outgoingRequest({
-      incoming: c.req.raw,
-      url: `${origin.base}${path.value.path}${url.search}`,
-      identity,
-      forwardCredentials: route.forwardCredentials,
-      requestId: c.get('requestId'),
-      clientIp: c.req.header('cf-connecting-ip') ?? null,
-      websocket,
-      preflight,
-    });
-    const config = c.get('config');
-    const sent = Date.now();
-    const res = await sendOnce(origin.send, outgoing, config.ORIGIN_TIMEOUT_MS, c.get('requestId'));
-    noteGateway(c, route.prefix, Date.now() - sent);
-    c.set('forwarded', true);
-    const headers = responseHeaders(res.headers, res.status === 101);
-    // On a `"cors": "edge"` route the edge's CORS policy alone answers: the origin's grant never mixes with it.
-    if (route.cors === 'edge') removeCorsHeaders(headers);
-    if (res.status === 101) return new Response(null, { status: 101, headers, webSocket: res.webSocket });
-    return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
+    return forwardToOrigin(c, match.route, url, path.value.path, deps);
   });
 }
 
 /** Whether the request is for a gateway route with `"cors": "origin"` (for the CORS middleware). */
 export function originOwnsCors(c: Context<AppEnv>): boolean {
-  const table = c.get('services').gateway.routes(c.var.config);
+  const table = c.get('services').gateway.routes(c.get('config'));
   if (table.routes.length === 0) return false;
-  const { match } = locate(c, table);
+  const { match } = locate(c.req.raw, table);
   return match.kind === 'route' && match.route.cors === 'origin';
 }

@@ -57,6 +57,24 @@ function stripUnlessAllowed(headers: Headers): void {
     headers.delete(name);
 }
 
+const EXPOSE = CORS_EXPOSE_HEADERS.join(',');
+
+/**
+ * The edge's CORS headers on a response to a request that is not a preflight, set directly on `headers` (the
+ * gateway's fast path, src/gateway/fast-path.ts): what `corsMiddleware` below leaves on such a response (hono/cors,
+ * then `stripUnlessAllowed`): for an allowed `Origin`, the origin echoed, credentials and the exposed headers;
+ * `Vary: Origin` always.
+ */
+export function addCorsHeaders(headers: Headers, requestOrigin: string | null, config: Config): void {
+  const allow = corsAllowOrigin(requestOrigin ?? '', corsAllowedOrigins(config));
+  if (allow !== null) {
+    headers.set('access-control-allow-origin', allow);
+    headers.set('access-control-allow-credentials', 'true');
+    headers.set('access-control-expose-headers', EXPOSE);
+  }
+  headers.append('vary', 'Origin');
+}
+
 export type CorsOptions = {
   /**
    * True for requests whose CORS is the API origin's (a gateway route with `"cors": "origin"`): the

@@ -86,15 +86,13 @@ export function outcomeOf(c: Context<AppEnv>, totalMs: number): RequestOutcome |
 }
 
 /**
- * Records one data point per request that authenticates or is refused (DESIGN.md "Operator visibility"),
- * after the response is built: nothing is awaited, and a failure to record never changes the response.
+ * Records the finished request's data point, if it is one the metrics count. Never throws: a failure to record
+ * never changes the response (said once per occurrence in the log). The middleware below and the gateway's fast
+ * path (src/gateway/fast-path.ts) both call it once per request, with `c.res` the response sent.
  */
-export const recordMetrics = factory.createMiddleware(async function recordMetrics(c, next) {
-  const start = Date.now();
-  // Errors never pass here: the app's onError has turned them into `c.res` already (`c.error` keeps the cause).
-  await next();
+export function recordRequest(c: Context<AppEnv>, totalMs: number): void {
   try {
-    const outcome = outcomeOf(c, Date.now() - start);
+    const outcome = outcomeOf(c, totalMs);
     if (outcome) {
       const development = c.get('config')?.ENVIRONMENT === 'development';
       c.get('services').metrics.record(c.env.METRICS, outcome, development);
@@ -102,4 +100,15 @@ export const recordMetrics = factory.createMiddleware(async function recordMetri
   } catch (error) {
     c.get('services').log('error', 'metrics.record_failed', { requestId: c.get('requestId'), error });
   }
+}
+
+/**
+ * Records one data point per request that authenticates or is refused (DESIGN.md "Operator visibility"),
+ * after the response is built: nothing is awaited, and a failure to record never changes the response.
+ */
+export const recordMetrics = factory.createMiddleware(async function recordMetrics(c, next) {
+  const start = Date.now();
+  // Errors never pass here: the app's onError has turned them into `c.res` already (`c.error` keeps the cause).
+  await next();
+  recordRequest(c, Date.now() - start);
 });
