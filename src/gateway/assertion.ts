@@ -33,9 +33,14 @@ export function assertionIssuer(
   return config.ENVIRONMENT === 'development' ? requestOrigin() : null;
 }
 
-/** Clerk's impersonation claim (`act`: the actor, e.g. `{ sub: "user_…" }`), carried as it came when an object. */
-function actorOf(claims: Record<string, unknown>): Record<string, unknown> | null {
-  const act = claims.act;
+/**
+ * Clerk's impersonation claim (`act`: the actor, e.g. `{ sub: "user_…" }`), carried as it came when an object, and
+ * only from a session token: Clerk sets `act` there when an admin impersonates a user. A machine token's claims are
+ * whatever its creator chose (an M2M token's or API key's custom claims), so an `act` in them is never an actor.
+ */
+function actorOf(auth: AuthContext): Record<string, unknown> | null {
+  if (auth.tokenType !== 'session_token') return null;
+  const act = auth.claims.act;
   return act !== null && typeof act === 'object' && !Array.isArray(act) ? (act as Record<string, unknown>) : null;
 }
 
@@ -66,7 +71,7 @@ export function assertionClaims({
     token_type: auth.tokenType,
     machine_id: auth.machineId,
     scopes: auth.scopes,
-    act: actorOf(auth.claims),
+    act: actorOf(auth),
     iat: now,
     nbf: now,
     exp,

@@ -27,6 +27,21 @@ describe('the assertion is never signed already expired', () => {
   });
 });
 
+describe('act (impersonation) in the assertion', () => {
+  const input = { tenantId: null, issuer: 'https://e', audience: 'https://a', now: 1_900_000_000 };
+  const act = { sub: 'user_admin', iss: 'https://dashboard.clerk.com' };
+  it('is carried from a session token', () => {
+    const auth = sessionAuthContext('user_1', { expiresAt: input.now + 60, claims: { act } });
+    expect(assertionClaims({ ...input, auth })?.act).toEqual(act);
+  });
+  it('is never taken from a machine token’s claims, which its creator chose (an M2M token, an API key)', () => {
+    for (const tokenType of ['m2m_token', 'api_key', 'oauth_token'] as const) {
+      const auth = sessionAuthContext('user_1', { tokenType, expiresAt: input.now + 60, claims: { act } });
+      expect(assertionClaims({ ...input, auth })?.act).toBeNull();
+    }
+  });
+});
+
 describe('client claims some origins read as identity, address, routing or method', () => {
   it('are removed in any spelling; the origin’s x-request-id is the edge’s own', async () => {
     const origin = capturedOrigin();
