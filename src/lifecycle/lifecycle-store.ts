@@ -98,26 +98,20 @@ export function deleteAuditsByIds(db: Database, ids: readonly string[]) {
 }
 
 /**
- * Deletes MAU rollup rows older than `beforeDay` (`daily_active_users` by day, `user_last_active` by last
- * day). The per-day counts (`daily_active_counts`, one row a day) are kept. Returns rows deleted.
+ * Deletes the per-user-per-day MAU rollup rows (`daily_active_users`) older than `beforeDay`. The per-day counts
+ * (`daily_active_counts`, one row a day) and `user_last_active` (one row per user: the last and first active
+ * days) are kept: the first active day is what Monthly Retained Users compares against, and a user who comes back
+ * after months is retained (Clerk's rule), which a pruned row would count as a new sign-up. Returns rows deleted.
  */
 export async function deleteOldDailyActive(db: Database, args: { beforeDay: string; limit: number }): Promise<number> {
-  const d1 = d1Of(db);
-  const [days, users] = await d1.batch([
-    d1
-      .prepare(
-        'delete from daily_active_users where rowid in ' +
-          '(select rowid from daily_active_users where day < ?1 order by day limit ?2)',
-      )
-      .bind(args.beforeDay, args.limit),
-    d1
-      .prepare(
-        'delete from user_last_active where user_id in ' +
-          '(select user_id from user_last_active where last_day < ?1 limit ?2)',
-      )
-      .bind(args.beforeDay, args.limit),
-  ]);
-  return (days?.meta.changes ?? 0) + (users?.meta.changes ?? 0);
+  const result = await d1Of(db)
+    .prepare(
+      'delete from daily_active_users where rowid in ' +
+        '(select rowid from daily_active_users where day < ?1 order by day limit ?2)',
+    )
+    .bind(args.beforeDay, args.limit)
+    .run();
+  return result.meta.changes ?? 0;
 }
 
 /** How many rows are still due (counted up to `cap`, through the same indexes): readiness's `pending`. */

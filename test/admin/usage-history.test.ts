@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { getUsage, snapshotUsage } from '../../src/admin/usage-store';
 import { createApp } from '../../src/app';
+import { deleteOldDailyActive } from '../../src/lifecycle/lifecycle-store';
 import { createServices } from '../../src/services/services';
 import { testDb } from '../helpers/api-app';
 import { callApp } from '../helpers/http';
@@ -55,6 +56,18 @@ describe('MRU (active in the window on a day after the first)', () => {
       ),
       { numRuns: 15 },
     );
+  });
+
+  it('a user who comes back after the 120-day retention of daily rows is still retained (first day kept)', async () => {
+    const y = year++;
+    const signUp = Date.UTC(y, 0, 1, 8);
+    const back = signUp + 300 * DAY;
+    const user = `user_r${y}`;
+    await activity([[new Date(signUp).toISOString().slice(0, 10), user]]);
+    await deleteOldDailyActive(testDb(), { beforeDay: new Date(back).toISOString().slice(0, 10), limit: 1000 });
+    await activity([[new Date(back).toISOString().slice(0, 10), user]]);
+    const usage = await getUsage(testDb(), { now: back });
+    expect({ mau: usage.mau, mru: usage.mru }).toEqual({ mau: 1, mru: 1 });
   });
 
   it('history: dau per day, null mau/mru for days the cron has not snapshotted, today live', async () => {

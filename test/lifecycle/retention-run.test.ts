@@ -88,11 +88,13 @@ describe('retention, with the cron clock moved 1, 8, 31, 91, 121 and 401 days pa
       ]);
     }
 
-    // +121 days: MAU rows past 120 days gone; the per-day counts stay.
+    // +121 days: MAU rows past 120 days gone; the per-day counts and each user's first/last day stay (MRU).
     expect(await count('select * from daily_active_users')).toBe(3);
+    const perUser = await count('select * from user_last_active');
+    expect(perUser).toBeGreaterThan(0);
     await lifecycleAt(T0 + 121 * DAY_MS);
     expect(await count('select * from daily_active_users')).toBe(0);
-    expect(await count('select * from user_last_active')).toBe(0);
+    expect(await count('select * from user_last_active')).toBe(perUser);
     expect(await count('select * from daily_active_counts where day = ?', '2030-01-10')).toBe(1);
 
     // +401 days: archived audits and events past RETAIN_AUDIT_ARCHIVE_DAYS expire from R2.
