@@ -75,9 +75,11 @@ export async function resolveCallerTenant(
             return created;
           } catch (err) {
             // D1 refusing the write (full, overloaded) must not turn a valid request into a 5xx: serve the
-            // tenant unsaved (never cached); the next request or the user's webhook writes it.
+            // tenant unsaved (never cached); the next request or the user's webhook writes it. Unless the
+            // primary has the row the session's replica did not (an archived tenant stays refused).
             log('warn', 'tenant.jit_write_failed', { requestId: c.var.requestId, error: err });
-            return unsavedUserTenant(profile);
+            const primary = await getTenant(c.var.db, { id: userId }).catch(() => null);
+            return primary ?? unsavedUserTenant(profile);
           }
         }),
     orgId === null ? null : readTenant(c, deps, orgId, now),

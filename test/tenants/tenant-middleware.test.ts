@@ -145,6 +145,44 @@ describe('loadTenant middleware', () => {
     expect(await count(userId)).toBe(1);
   });
 
+  it('D1 refusing the write does not hide a tenant the replica has not seen yet: archived stays refused', async () => {
+    const userId = uid('user');
+    await env.DB.prepare(
+      "insert into tenants (id, kind, status, source, created_at, updated_at) values (?, 'user', 'archived', 'webhook', 1, 1)",
+    )
+      .bind(userId)
+      .run();
+    // The request's session is a replica that has not seen the row yet, and writes are refused (D1 full).
+    const empty = <T extends object>(stmt: T): T =>
+      new Proxy(stmt, {
+        get(target, prop) {
+          if (prop === 'bind') return (...args: unknown[]) => empty((target as D1PreparedStatement).bind(...args));
+          if (prop === 'raw') return async () => [];
+          if (prop === 'all') return async () => ({ results: [], success: true, meta: {} });
+          if (prop === 'first') return async () => null;
+          const value = Reflect.get(target, prop);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+    const staleSession = (session: D1DatabaseSession) =>
+      new Proxy(session, {
+        get(target, prop) {
+          if (prop === 'batch') return async () => Promise.reject(new Error('D1_ERROR: database full (SQLITE_FULL)'));
+          if (prop === 'prepare') return (query: string) => empty(target.prepare(query));
+          const value = Reflect.get(target, prop);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+    const db = new Proxy(env.DB, {
+      get(target, prop) {
+        if (prop === 'withSession') return (...args: [string?]) => staleSession(target.withSession(...args));
+        const value = Reflect.get(target, prop);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    await expectError(await get('/tenant', { userId }, { ...env, DB: db }), 403, 'tenant_archived');
+  });
+
   it('20 parallel first requests ⇒ one tenant row', async () => {
     const userId = uid('user');
     const responses = await Promise.all(Array.from({ length: 20 }, () => get('/me', { userId })));
