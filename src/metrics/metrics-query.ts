@@ -42,6 +42,8 @@ export const metricsAnswerSchema = z.object({
   since: z.string(),
   bucketSeconds: z.number(),
   by: z.array(z.enum(GROUP_FIELDS)),
+  /** True when the SQL API had more rows than SQL_ROW_LIMIT: the oldest buckets are missing (ask a later `since`). */
+  truncated: z.boolean(),
   buckets: z.array(
     z.object({
       t: z.string(),
@@ -142,7 +144,10 @@ const COLUMN_OF: Record<GroupField, string> = {
   status: BLOB_COLUMNS.status,
 };
 
-/** At most this many rows from the SQL API (hourly buckets × a few dozen groups fit easily). */
+/**
+ * At most this many rows from the SQL API (hourly buckets × a few dozen groups fit easily). The query asks one
+ * more, newest first, so a cut answer keeps the newest buckets and says `truncated`.
+ */
 export const SQL_ROW_LIMIT = 10_000;
 
 /**
@@ -165,15 +170,20 @@ export function metricsSql(dataset: string, q: MetricsQuery): string {
     `FROM ${dataset}`,
     `WHERE timestamp >= toDateTime(${Math.floor(q.since / 1000)})`,
     `GROUP BY ${['t', 'surface', 'outcome', ...q.by].join(', ')}`,
-    'ORDER BY t',
-    `LIMIT ${SQL_ROW_LIMIT}`,
+    'ORDER BY t DESC',
+    `LIMIT ${SQL_ROW_LIMIT + 1}`,
     'FORMAT JSON',
   ].join('\n');
 }
 
-/** Buckets of the SQL API's JSON rows (numbers may arrive as strings: 64-bit integers are quoted). */
+/**
+ * Buckets of the SQL API's JSON rows (numbers may arrive as strings: 64-bit integers are quoted), at most
+ * SQL_ROW_LIMIT of the newest (the query asks one more to tell a cut answer).
+ */
 export function bucketsOfRows(rows: readonly Record<string, unknown>[], q: MetricsQuery): Bucket[] {
-  return rows
+  return [...rows]
+    .sort((a, b) => Number(b.t) - Number(a.t))
+    .slice(0, SQL_ROW_LIMIT)
     .map((row) => {
       const key: Key = {
         t: Number(row.t) * 1000,

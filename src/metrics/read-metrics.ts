@@ -7,6 +7,7 @@ import {
   type MetricsQuery,
   metricsDataset,
   metricsSql,
+  SQL_ROW_LIMIT,
 } from './metrics-query';
 import type { PointBuffer } from './point-buffer';
 
@@ -16,6 +17,8 @@ export type MetricsAnswer = {
   since: string;
   bucketSeconds: number;
   by: GroupField[];
+  /** More rows than SQL_ROW_LIMIT: the oldest buckets are missing. Always false for the isolate's buffer. */
+  truncated: boolean;
   buckets: Bucket[];
 };
 
@@ -31,9 +34,10 @@ export type ReadMetricsDeps = {
 export async function readMetrics(q: MetricsQuery, deps: ReadMetricsDeps): Promise<MetricsAnswer> {
   const head = { since: new Date(q.since).toISOString(), bucketSeconds: q.bucketMs / 1000, by: q.by };
   if (!deps.credentials) {
-    return { source: 'isolate', ...head, buckets: aggregatePoints(deps.buffer.points(), q) };
+    return { source: 'isolate', ...head, truncated: false, buckets: aggregatePoints(deps.buffer.points(), q) };
   }
   const sql = metricsSql(metricsDataset(deps.environment), q);
   const rows = await queryAnalytics(deps.credentials, sql, deps.fetch);
-  return { source: 'analytics_engine', ...head, buckets: bucketsOfRows(rows, q) };
+  const truncated = rows.length > SQL_ROW_LIMIT;
+  return { source: 'analytics_engine', ...head, truncated, buckets: bucketsOfRows(rows, q) };
 }

@@ -142,8 +142,8 @@ describe('metricsSql (Analytics Engine)', () => {
         'FROM fulcrum_auth_edge_production',
         'WHERE timestamp >= toDateTime(1796299200)',
         'GROUP BY t, surface, outcome, reason, tokenType',
-        'ORDER BY t',
-        'LIMIT 10000',
+        'ORDER BY t DESC',
+        'LIMIT 10001',
         'FORMAT JSON',
       ].join('\n'),
     );

@@ -144,6 +144,27 @@ describe('GET /v1/admin/metrics from Analytics Engine (a fake SQL API behind the
     expect(mock.unhandled).toEqual([]);
   });
 
+  it('more rows than the limit: the newest buckets are kept and the answer says truncated', async () => {
+    const HOUR_S = 3600;
+    const newest = 1796299200;
+    // Rows as the SQL API sends them for `ORDER BY t DESC LIMIT 10001`, here shuffled: one per hour, newest first.
+    const data = Array.from({ length: 10_001 }, (_, i) => ({
+      t: newest - i * HOUR_S,
+      surface: 'edge',
+      outcome: 'refused',
+      reason: 'expired',
+      count: 1,
+    })).reverse();
+    mock = mockClerk({ [SQL_PATH]: () => json({ meta: [], data, rows: data.length }) }, ANALYTICS_API_BASE);
+    const send = rig(credentials);
+    const res = await send('/v1/admin/metrics?by=reason', { headers: await adminHeaders() });
+    const body = (await res.json()) as { truncated: boolean; buckets: { t: string }[] };
+    expect(body.truncated).toBe(true);
+    expect(body.buckets).toHaveLength(10_000);
+    expect(body.buckets.at(-1)?.t).toBe(new Date(newest * 1000).toISOString());
+    expect(body.buckets[0]?.t).toBe(new Date((newest - 9_999 * HOUR_S) * 1000).toISOString());
+  });
+
   it.each([
     ['unauthorized', () => json({ success: false, errors: [{ code: 10000 }] }, 403)],
     ['http_error', () => new Response('upstream', { status: 502 })],
