@@ -76,6 +76,15 @@ async function tenantOf(c: Context<AppEnv>, auth: AuthContext, deps: GatewayDeps
   return tenants.actsFor;
 }
 
+/** Anonymous traffic (`none`/`optional` routes, preflights passed to the origin) per client: 429 before any origin work. */
+async function limitAnonymous(c: Context<AppEnv>): Promise<null> {
+  const client = clientLimiterKey(c);
+  await c
+    .get('services')
+    .rateLimits.enforce(c.env, 'GATEWAY_ANONYMOUS_LIMITER', client, { requestId: c.get('requestId') });
+  return null;
+}
+
 async function identityFor(
   c: Context<AppEnv>,
   route: GatewayRoute,
@@ -91,12 +100,7 @@ async function identityFor(
           revocation: route.revocation,
         });
   const services = c.get('services');
-  if (!auth) {
-    // Anonymous traffic (`none`/`optional` routes) per client: 429 before any origin work.
-    const client = clientLimiterKey(c);
-    await services.rateLimits.enforce(c.env, 'GATEWAY_ANONYMOUS_LIMITER', client, { requestId: c.get('requestId') });
-    return null;
-  }
+  if (!auth) return limitAnonymous(c);
   c.set('auth', auth);
   // Per principal (the user, machine or organization behind any token type): one budget for a caller's session
   // tokens, API keys and OAuth tokens together. Over it ⇒ 429 before any tenant, signing or origin work.
@@ -162,9 +166,9 @@ export async function forwardToOrigin(
   const websocket = request.headers.get('upgrade')?.toLowerCase() === 'websocket';
   // A preflight for a `"cors": "origin"` route is the origin's to answer (the CORS middleware lets it through).
   // Only a real preflight: any other OPTIONS is authenticated like every request, or it would reach the origin
-  // with no identity and no limit.
+  // with no identity and no limit. A preflight goes without identity, but counts as the client's anonymous traffic.
   const preflight = route.cors === 'origin' && isPreflight(request);
-  const identity = preflight ? null : await identityFor(c, route, deps, origin.audience);
+  const identity = preflight ? await limitAnonymous(c) : await identityFor(c, route, deps, origin.audience);
   const requestId = c.get('requestId');
   const outgoing = outgoingRequest({
     incoming: request,

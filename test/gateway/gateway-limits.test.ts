@@ -79,4 +79,25 @@ describe('GATEWAY_ANONYMOUS_LIMITER: anonymous requests per client', () => {
     expect((await send(b, '/opt/x', { headers: { ...from(9), ...bearer(token) } })).status).toBe(200);
     expect(origin.received).toHaveLength(5);
   });
+
+  it('a preflight passed to the origin (a "cors": "origin" route) counts as the client\'s anonymous traffic', async () => {
+    const origin = capturedOrigin(() => new Response(null, { status: 204 }));
+    const limiter = perKey(2);
+    const b = await gatewayBindings([{ prefix: '/api/', cors: 'origin' }], origin, {
+      GATEWAY_ANONYMOUS_LIMITER: limiter.binding,
+    });
+    const preflight = {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://app.example',
+        'access-control-request-method': 'POST',
+        'cf-connecting-ip': '192.0.2.9',
+      },
+    };
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await send(b, '/api/x', preflight)).status);
+    expect(statuses).toEqual([204, 204, 429, 429]);
+    expect(limiter.keys).toEqual(Array(4).fill('192.0.2.9'));
+    expect(origin.received).toHaveLength(2);
+  });
 });
