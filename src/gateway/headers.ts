@@ -116,10 +116,16 @@ export function removeCorsHeaders(headers: Headers): void {
   removeWhere(headers, (name) => name.startsWith('access-control-'));
 }
 
-/** Copies a response's headers for the client: hop-by-hop dropped, every `Set-Cookie` kept. */
+/**
+ * Copies a response's headers for the client: hop-by-hop dropped, every `Set-Cookie` kept, and
+ * `Service-Worker-Allowed` dropped: the origin shares the edge's host, and that header would let a service worker
+ * it serves under its prefix take a scope over the edge's own pages and API (`/console`, `/v1/admin/*`), where it
+ * could read the operator's bearer token. Without it a worker's scope stays within the path it was served from.
+ */
 export function responseHeaders(from: Headers, keepUpgrade: boolean): Headers {
   // The copy constructor keeps each `Set-Cookie` as its own field (Fetch: a Headers' iteration yields them apart).
   const out = new Headers(from);
   removeHopByHop(out, keepUpgrade);
+  out.delete('service-worker-allowed');
   return out;
 }

@@ -177,6 +177,7 @@ describe('gateway headers, response leg', () => {
         connection: 'x-internal',
         'x-internal': '1',
         'keep-alive': 'timeout=5',
+        'service-worker-allowed': '/',
       });
       headers.append('set-cookie', 'a=1; Path=/; HttpOnly');
       headers.append('set-cookie', 'b=2; Path=/; Secure');
@@ -194,7 +195,15 @@ describe('gateway headers, response leg', () => {
       'c=3, with comma; Path=/',
     ]);
     expect(res.headers.get('cache-control')).toBe('max-age=10');
-    for (const name of ['connection', 'x-internal', 'keep-alive', 'x-frame-options', 'x-content-type-options']) {
+    // Service-Worker-Allowed too: an origin's service worker never takes a scope over /console or /v1/admin.
+    for (const name of [
+      'connection',
+      'x-internal',
+      'keep-alive',
+      'service-worker-allowed',
+      'x-frame-options',
+      'x-content-type-options',
+    ]) {
       expect(res.headers.get(name), name).toBeNull();
     }
     expect(res.headers.get('x-request-id')).not.toBe('origin-id'); // the edge's id, as on every response
