@@ -5,7 +5,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ERROR_STATUS } from '../src/errors';
-import { OPENAPI_JSON } from '../src/openapi/openapi.generated';
 import { LIMITERS } from '../src/rate-limit/limiters';
 import { type Contracts, type DocFile, docProblems } from './lib/doc-links';
 import { readWranglerConfig } from './lib/wrangler-config';
@@ -38,7 +37,9 @@ function bindingNames(config: Record<string, unknown>): string[] {
   return names;
 }
 
-const doc = JSON.parse(OPENAPI_JSON) as { paths: Record<string, Record<string, unknown>> };
+const doc = JSON.parse(readFileSync(join(root, 'public/openapi.json'), 'utf8')) as {
+  paths: Record<string, Record<string, unknown>>;
+};
 const contracts: Contracts = {
   routes: Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`)),
   errorCodes: Object.keys(ERROR_STATUS),

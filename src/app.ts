@@ -16,7 +16,6 @@ import { corsMiddleware } from './http/cors';
 import { privateNoStore } from './http/private-no-store';
 import { testClockRoutes } from './http/test-clock-routes';
 import { storageCheck } from './lifecycle/storage-readiness';
-import { OPENAPI_JSON } from './openapi/openapi.generated';
 import { openapiRoutes } from './openapi/openapi-routes';
 import { limitsCheck } from './rate-limit/limits-check';
 import { revocationCheck } from './revocation/revocation-readiness';
@@ -89,7 +88,7 @@ export function createApp(options: AppOptions = {}) {
         storageCheck,
       ]),
     )
-    .route('/', openapiRoutes(OPENAPI_JSON))
+    .route('/', openapiRoutes())
     .route('/console', consoleRoutes())
     .route('/.well-known/fulcrum', edgeJwksRoutes)
     .route('/.well-known', jwksRoutes)

@@ -1,8 +1,6 @@
 import { factory } from '../http/factory';
 import type { RouteDoc } from '../http/route-doc';
-import { constant } from '../openapi/openapi-routes';
-import { CONSOLE_CSS, CONSOLE_HTML } from './console-page';
-import { CONSOLE_JS } from './console-script';
+import { staticAsset } from '../http/static-asset';
 
 // Own script and style only, and requests to this origin only: nothing leaves it, no inline code runs.
 const CSP =
@@ -10,17 +8,22 @@ const CSP =
   "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /**
- * `GET /console` and its two assets: the operator console (docs/operations-console.md). The page holds no
- * data: everything it shows comes from `/v1/admin/*` (admin + second factor) and `/health/ready`.
+ * `GET /console` and its two assets: the operator console (docs/operations-console.md), static assets
+ * (public/console/, outside the Worker's bundle). The page holds no data: everything it shows comes from
+ * `/v1/admin/*` (admin + second factor) and `/health/ready`.
  */
 export function consoleRoutes() {
-  const asset = (body: string, type: string) =>
-    constant(body, { 'content-type': type, 'content-security-policy': CSP, 'referrer-policy': 'no-referrer' });
+  const asset = (path: string, type: string) =>
+    staticAsset(path, {
+      'content-type': type,
+      'content-security-policy': CSP,
+      'referrer-policy': 'no-referrer',
+    });
   return factory
     .createApp()
-    .get('/', asset(CONSOLE_HTML, 'text/html; charset=utf-8'))
-    .get('/console.js', asset(CONSOLE_JS, 'text/javascript; charset=utf-8'))
-    .get('/console.css', asset(CONSOLE_CSS, 'text/css; charset=utf-8'));
+    .get('/', asset('/console/index.html', 'text/html; charset=utf-8'))
+    .get('/console.js', asset('/console/console.js', 'text/javascript; charset=utf-8'))
+    .get('/console.css', asset('/console/console.css', 'text/css; charset=utf-8'));
 }
 
 /** OpenAPI entry for consoleRoutes (mounted at `/console`). */

@@ -111,7 +111,7 @@ describe('GET /docs', () => {
 });
 
 describe('generated document', () => {
-  it('src/openapi/openapi.generated.ts is what the route schemas produce now (run `npm run openapi`)', async () => {
+  it('public/openapi.json is what the route schemas produce now (run `npm run openapi`)', async () => {
     const { allRouteDocs } = await import('../../scripts/openapi/all-route-docs');
     const { buildOpenApiDocument, OPENAPI_INFO } = await import('../../scripts/openapi/openapi-document');
     const served = await (await call('/openapi.json')).json();

@@ -1,49 +1,4 @@
-/**
- * The `/docs` page: plain HTML, CSS and a small script served by the Worker itself
- * (no CDN, no inline script, so a strict CSP holds and it renders offline). The script
- * fetches `/openapi.json` and lists every operation with its parameters and responses.
- */
-export const DOCS_HTML = `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Fulcrum auth edge — API reference</title>
-<link rel="stylesheet" href="/docs/docs.css">
-<link rel="icon" href="data:,">
-</head>
-<body>
-<header>
-<h1>Fulcrum auth edge</h1>
-<p id="meta">Loading <a href="/openapi.json">/openapi.json</a>…</p>
-<input id="filter" type="search" placeholder="Filter routes" aria-label="Filter routes">
-</header>
-<main id="routes" aria-live="polite"></main>
-<script src="/docs/docs.js" defer></script>
-</body>
-</html>
-`;
-
-export const DOCS_CSS = `:root{--fg:#1b1f24;--muted:#57606a;--line:#d0d7de;--get:#0969da;--post:#1a7f37;--del:#cf222e;
-  font-family:system-ui,sans-serif;color:var(--fg)}
-body{margin:0 auto;max-width:960px;padding:1rem 1.5rem 4rem}
-header{border-bottom:1px solid var(--line);margin-bottom:1rem}
-h1{font-size:1.5rem;margin:.5rem 0}#meta{color:var(--muted)}
-#filter{width:100%;padding:.4rem;margin:0 0 1rem;font:inherit;border:1px solid var(--line);border-radius:6px}
-h2{font-size:1.1rem;margin:1.5rem 0 .5rem;text-transform:capitalize}
-details{border:1px solid var(--line);border-radius:6px;margin:.4rem 0;padding:.3rem .6rem}
-summary{cursor:pointer;display:flex;gap:.6rem;align-items:baseline}
-.method{font:600 .8rem ui-monospace,monospace;text-transform:uppercase;min-width:3.5rem;color:var(--get)}
-.method.post{color:var(--post)}.method.delete{color:var(--del)}
-.path{font-family:ui-monospace,monospace}.summary{color:var(--muted)}
-table{border-collapse:collapse;width:100%;margin:.5rem 0;font-size:.9rem}
-th,td{border-top:1px solid var(--line);padding:.25rem .4rem;text-align:left;vertical-align:top}
-code,pre{font-family:ui-monospace,monospace;font-size:.85rem}
-pre{background:#f6f8fa;padding:.5rem;overflow:auto;border-radius:6px;max-height:20rem}
-.auth{font-size:.75rem;border:1px solid var(--line);border-radius:1rem;padding:0 .5rem;color:var(--muted)}
-`;
-
-export const DOCS_JS = `'use strict';
+'use strict';
 (async () => {
   const el = (tag, attrs = {}, ...children) => {
     const node = document.createElement(tag);
@@ -165,4 +120,3 @@ export const DOCS_JS = `'use strict';
   });
   document.body.dataset.ready = 'true';
 })();
-`;

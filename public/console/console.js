@@ -1,10 +1,4 @@
-/**
- * The operator console's script (`/console/console.js`). Reads only `/v1/admin/*` and `/health/ready`, with a
- * bearer token from `#token=…` (then removed from the address bar) or pasted, kept in sessionStorage only:
- * never in a URL, never logged, never in localStorage. Every value reaches the page as text (`textContent`),
- * never as markup. Charts are plain SVG.
- */
-export const CONSOLE_JS = `'use strict';
+'use strict';
 (() => {
 const KEY = 'fulcrum.console.token';
 const SVG = 'http://www.w3.org/2000/svg';
@@ -316,4 +310,3 @@ $('tenant-search').addEventListener('submit', (e) => { e.preventDefault(); searc
 $('tenant-export').addEventListener('click', exportTenant);
 start();
 })();
-`;
