@@ -3,8 +3,15 @@ import * as esbuild from 'esbuild';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 
-/** `minify: false` keeps function names and esbuild's `// path` comment at each module's start (for profiles). */
-export async function bundleForWorkerd(entry: string, outfile: string, { minify = true } = {}): Promise<void> {
+/**
+ * `minify: false` keeps function names and esbuild's `// path` comment at each module's start (for profiles);
+ * `plugins` let a variant swap one module for another (an ablation: the same code without one middleware).
+ */
+export async function bundleForWorkerd(
+  entry: string,
+  outfile: string,
+  { minify = true, plugins = [] as esbuild.Plugin[] } = {},
+): Promise<void> {
   await esbuild.build({
     entryPoints: [entry],
     outfile,
@@ -14,6 +21,7 @@ export async function bundleForWorkerd(entry: string, outfile: string, { minify 
     conditions: ['workerd', 'worker', 'browser'],
     mainFields: ['module', 'main'],
     minify,
+    plugins,
     external: ['cloudflare:*', 'node:*'],
     nodePaths: [`${ROOT}node_modules`],
     logLevel: 'silent',

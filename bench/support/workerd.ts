@@ -5,6 +5,7 @@
 // outside. One dispatched request to a harness runs a loop of N inner requests through the variant's fetch
 // handler, so dispatch overhead is amortised; a CPU-bound request in a single-threaded isolate makes wall ≈ CPU.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { Plugin } from 'esbuild';
 import { convertV4MiniflareOptions, Miniflare } from 'miniflare';
 import { bundleForWorkerd } from './bundle.ts';
 
@@ -38,10 +39,14 @@ export const quiet = { handleStructuredLogs: () => {}, logRequests: false };
 export const COMPATIBILITY_DATE = '2026-08-01';
 
 /** Bundles `source` as `${dir}/variant.mjs` (esbuild, as wrangler bundles the Worker) and returns its code. */
-export async function bundleVariant(dir: string, source: string, { minify = true } = {}): Promise<string> {
+export async function bundleVariant(
+  dir: string,
+  source: string,
+  { minify = true, plugins = [] as Plugin[] } = {},
+): Promise<string> {
   mkdirSync(dir, { recursive: true });
   writeFileSync(`${dir}/variant.ts`, source);
-  await bundleForWorkerd(`${dir}/variant.ts`, `${dir}/variant.mjs`, { minify });
+  await bundleForWorkerd(`${dir}/variant.ts`, `${dir}/variant.mjs`, { minify, plugins });
   return readFileSync(`${dir}/variant.mjs`, 'utf8');
 }
 
