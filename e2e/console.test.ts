@@ -7,6 +7,7 @@ import { sessionCreated, userCreated } from '../drill/support/clerk-events';
 import { deliver } from '../drill/support/drill';
 import { createFakeClerk } from '../drill/support/fake-clerk';
 import { ADMIN, createDrillService } from '../drill/support/service';
+import { freePort } from '../scripts/lib/wrangler-dev';
 import { launchChromium } from './browser';
 
 // The operator console against the real service (wrangler dev, the drill's harness and fake Clerk), with
@@ -22,10 +23,17 @@ const FAILING = 'msg_console_s3';
 beforeAll(async () => {
   profile = mkdtempSync(join(tmpdir(), 'fulcrum-chromium-'));
   await clerk.start();
+  // A fixed port, so the console's own origin can be the authorized party a Clerk session cookie needs (the
+  // console served on the dashboard's site).
+  const port = await freePort();
+  const previousPort = process.env.DRILL_PORT;
+  process.env.DRILL_PORT = String(port);
   const [booted, launched] = await Promise.allSettled([
-    service.boot({ fresh: true }),
+    service.boot({ fresh: true, vars: { CLERK_AUTHORIZED_PARTIES: `http://127.0.0.1:${port}` } }),
     launchChromium(profile, { viewport: { width: 1200, height: 900 } }),
   ]);
+  if (previousPort === undefined) delete process.env.DRILL_PORT;
+  else process.env.DRILL_PORT = previousPort;
   if (launched.status === 'fulfilled') browser = launched.value;
   for (const r of [booted, launched]) if (r.status === 'rejected') throw r.reason;
 
@@ -49,7 +57,10 @@ beforeAll(async () => {
     await restore();
   }
   // Refused tokens: 3 expired, 2 without any credential.
-  const expired = clerk.mint({ claims: { exp: Math.floor(t0 / 1000) - 120, iat: Math.floor(t0 / 1000) - 400 } });
+  const expired = clerk.mint({
+    azp: service.url,
+    claims: { exp: Math.floor(t0 / 1000) - 120, iat: Math.floor(t0 / 1000) - 400 },
+  });
   for (let i = 0; i < 3; i++) expect((await service.get('/v1/tenant', expired)).status).toBe(401);
   for (let i = 0; i < 2; i++) expect((await service.get('/v1/tenant')).status).toBe(401);
   mkdirSync(OUTPUT, { recursive: true });
@@ -87,7 +98,7 @@ const count = (page: Page, selector: string) => page.getAttribute(selector, 'dat
 describe('/console in headless Chromium, against wrangler dev', () => {
   it('signs in from the fragment, shows readiness, usage, refusals and webhooks with the right numbers; Replay works', async () => {
     const { page, foreign, errors, urls } = await watchedPage();
-    const token = clerk.mint({ userId: ADMIN });
+    const token = clerk.mint({ userId: ADMIN, azp: service.url });
     await page.goto(`${service.url}/console#token=${token}`);
 
     // The token left the address bar and lives in this tab's sessionStorage only.
@@ -155,13 +166,41 @@ describe('/console in headless Chromium, against wrangler dev', () => {
     expect(service.logs.filter((l) => l.includes(token.slice(-20)))).toEqual([]);
   });
 
+  it("signs in with the Clerk session cookie where there is no token (the console on the dashboard's site)", async () => {
+    const { page, foreign, errors, urls } = await watchedPage();
+    const token = clerk.mint({ userId: ADMIN, azp: service.url });
+    const clientUat = String(Math.floor(Date.now() / 1000) - 60);
+    await browser.addCookies([
+      { name: '__session', value: token, url: service.url },
+      { name: '__client_uat', value: clientUat, url: service.url },
+    ]);
+    try {
+      await page.goto(`${service.url}/console`);
+      await page.waitForSelector('#mau:not(:text("…"))');
+      expect(await page.isHidden('#signin')).toBe(true);
+      expect(await page.evaluate(() => sessionStorage.getItem('fulcrum.console.token'))).toBeNull();
+      // A malformed fragment leaves the address bar all the same, and signs nobody in by itself.
+      await page.goto('about:blank');
+      await page.goto(`${service.url}/console#token=%E0%A4%A`);
+      await page.waitForSelector('#mau:not(:text("…"))');
+      expect(page.url()).toBe(`${service.url}/console`);
+    } finally {
+      await browser.clearCookies();
+    }
+    expect(foreign).toEqual([]);
+    expect(errors).toEqual([]);
+    expect(urls.filter((u) => u.includes(token.slice(-20)))).toEqual([]);
+  });
+
   it('a 403 says what to do: not an operator, or a second factor to verify again', async () => {
     const { page, foreign } = await watchedPage();
-    await page.goto(`${service.url}/console#token=${clerk.mint({ userId: 'user_console1' })}`);
+    await page.goto(`${service.url}/console#token=${clerk.mint({ userId: 'user_console1', azp: service.url })}`);
     await page.waitForSelector('#notice:not([hidden])');
     expect(await page.textContent('#notice')).toContain('ADMIN_USER_IDS');
     await page.goto('about:blank');
-    await page.goto(`${service.url}/console#token=${clerk.mint({ userId: ADMIN, claims: { fva: [30, 30] } })}`);
+    await page.goto(
+      `${service.url}/console#token=${clerk.mint({ userId: ADMIN, azp: service.url, claims: { fva: [30, 30] } })}`,
+    );
     await page.waitForSelector('#notice:not([hidden])');
     expect(await page.textContent('#notice')).toContain('second factor');
     await page.screenshot({ path: join(OUTPUT, 'console-403.png'), fullPage: true });

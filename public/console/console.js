@@ -8,9 +8,11 @@ let token = null;
 function takeToken() {
   const m = /(?:^|&)token=([^&]*)/.exec(location.hash.slice(1));
   if (m) {
-    const t = decodeURIComponent(m[1]).trim();
-    if (t) sessionStorage.setItem(KEY, t);
+    // Out of the address bar first, whatever follows (a malformed escape must not leave it there).
     history.replaceState(null, '', location.pathname + location.search);
+    let t = '';
+    try { t = decodeURIComponent(m[1]).trim(); } catch { t = ''; }
+    if (t) sessionStorage.setItem(KEY, t);
   }
   return sessionStorage.getItem(KEY);
 }
@@ -25,9 +27,11 @@ class ApiError extends Error {
   constructor(status, code, message) { super(message); this.status = status; this.code = code; }
 }
 
+/** With a token: it alone (no cookie). Without: the Clerk session cookie, where the console is on the dashboard's site. */
 async function api(path, init) {
-  const res = await fetch(path, { ...init, cache: 'no-store', credentials: 'omit',
-    headers: { authorization: 'Bearer ' + token, accept: 'application/json' } });
+  const headers = { accept: 'application/json' };
+  if (token) headers.authorization = 'Bearer ' + token;
+  const res = await fetch(path, { ...init, cache: 'no-store', credentials: token ? 'omit' : 'same-origin', headers });
   if (res.ok) return res;
   let code = 'http_' + res.status, message = res.statusText;
   try { const body = await res.json(); code = body.error.code; message = body.error.message; } catch {}
@@ -291,9 +295,17 @@ function show(view) {
 }
 
 function showSignin() { $('signin').hidden = false; $('views').hidden = true; $('tabs').hidden = true; }
-function start() {
+async function start() {
   token = takeToken();
-  if (!token) { showSignin(); return; }
+  if (!token) {
+    // No token: signed in if the Clerk session cookie of this site is an operator's; else the sign-in form (and,
+    // for a signed-in non-operator, what to do).
+    try { await api('/v1/admin/usage'); } catch (e) {
+      if (e instanceof ApiError && e.status !== 401) handle(e);
+      showSignin();
+      return;
+    }
+  }
   $('signin').hidden = true; $('views').hidden = false; $('tabs').hidden = false;
   show('overview');
 }
