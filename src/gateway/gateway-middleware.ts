@@ -13,10 +13,11 @@ import { type LoadTenantDeps, refuseArchived, resolveCallerTenant } from '../ten
 import { assertionClaims, assertionIssuer, signAssertion } from './assertion';
 import { type SendToOrigin, sendOnce } from './forward';
 import { removeCorsHeaders, responseHeaders } from './headers';
-import { type NormalizedPath, normalizePath } from './normalize-path';
+import type { NormalizedPath } from './normalize-path';
 import { type Identity, outgoingRequest } from './outgoing-request';
+import { locatePath } from './path-readings';
 import { checkRoutePolicy } from './route-policy';
-import { type GatewayRoute, matchRoute, type RouteMatch, type RouteTable } from './route-table';
+import type { GatewayRoute, RouteMatch, RouteTable } from './route-table';
 
 declare module '../env' {
   interface Variables {
@@ -140,9 +141,7 @@ export function locate(request: Request, table: RouteTable): Located {
   const hit = located.get(request);
   if (hit?.table === table) return hit;
   const url = new URL(request.url);
-  const path = normalizePath(url.pathname);
-  const match: RouteMatch = path.ok ? matchRoute(table, path.value.segments) : { kind: 'none' };
-  const found = { table, url, path, match };
+  const found = { table, url, ...locatePath(table, url.pathname) };
   located.set(request, found);
   return found;
 }

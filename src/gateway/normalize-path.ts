@@ -8,14 +8,17 @@ export type CanonicalPath = {
   path: string;
 };
 
-/** Why a path is refused (400): each is a reading on which servers disagree. */
+/**
+ * Why a path is refused (400): each is a reading on which servers disagree. The last four are refused only when that
+ * reading meets another route policy than the literal path (path-readings.ts); the others always.
+ */
 export type PathRefusal =
   | 'encoded_separator' // %2F, %5C
   | 'backslash'
   | 'control_character' // C0, DEL, NUL, raw or encoded
   | 'bad_encoding' // invalid percent-encoding
   | 'dot_segment' // `.` or `..` left after decoding
-  | 'double_encoding' // %252e and the like
+  | 'double_encoding' // %252e, %252f, %255c always; %2520, %253B, %25EF… when decoding again meets another policy
   | 'path_parameter' // `;` (raw or %3B): Tomcat, Jetty and Spring strip `;params` from a segment
   | 'trailing_dot_or_space' // IIS trims a segment's trailing dots and spaces (`inner.`, `inner%20`)
   | 'unicode_normalization'; // non-ASCII whose NFKC form differs (`%EF%BD%89nner` ⇒ `inner` for some stacks)
@@ -29,9 +32,9 @@ export type PathRefusal =
  * net/http decodes `%2F` into `r.URL.Path`), a raw `\` (some servers read it as `/`), control
  * characters and NUL, invalid percent-encoding, any dot segment left after decoding, and a segment
  * that still holds an encoded dot, slash or backslash once decoded (`%252e`: an origin that decodes
- * twice would see `..`). Also refused, because common origin stacks read them as another path: a `;` path
- * parameter (Tomcat, Jetty, Spring strip it: `/public/..;/api/x`), a segment ending in a dot or space (IIS trims
- * them), and non-ASCII whose NFKC form differs (a full-width `ｉ` read as `i`). Empty segments (`//api`, `/api//x`)
+ * twice would see `..`). What common origin stacks read as another path (a `;` path parameter, a segment ending in
+ * a dot or space, non-ASCII whose NFKC form differs, a `%25` decoded again) is refused by `locatePath`
+ * (path-readings.ts) only where that reading meets another route policy. Empty segments (`//api`, `/api//x`)
  * are dropped: common routers collapse them. Prefixes match without regard to ASCII case (`startsWithSegments`):
  * Express, ASP.NET and others route `/PUBLIC/INNER` as `/public/inner`.
  */
@@ -57,10 +60,6 @@ export function normalizePath(pathname: string): NormalizedPath {
     }
     if (decoded === '.' || decoded === '..') return err('dot_segment');
     if (/%(2e|2f|5c)/i.test(decoded)) return err('double_encoding');
-    if (decoded.includes(';')) return err('path_parameter');
-    if (/[. ]$/.test(decoded)) return err('trailing_dot_or_space');
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: the ASCII range test is the point.
-    if (/[^\u0000-\u007f]/.test(decoded) && decoded.normalize('NFKC') !== decoded) return err('unicode_normalization');
     segments.push(decoded);
   }
   const trailingSlash = pathname.endsWith('/') && raw.length > 0;
