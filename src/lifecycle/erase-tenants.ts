@@ -1,6 +1,7 @@
 import type { Database } from '../db/database';
+import { readJobState } from '../db/job-state';
 import { utcDay } from '../lib/utc-day';
-import { archivePlanned, onArchive } from './archive-batch';
+import { archivePlanned, onArchive, PENDING_BATCH_JOB, type PendingBatch } from './archive-batch';
 import {
   deletedTenantPrefix,
   keySegment,
@@ -113,4 +114,12 @@ export async function eraseDeletedTenants(
     } else report.backlog = true;
   }
   return report;
+}
+
+/** The tenant whose last erasure pass an earlier run saved but did not complete (the next run resumes it), or null. */
+export async function pendingErasureFinish(db: Database): Promise<string | null> {
+  const pending = await readJobState<PendingBatch>(db, { name: PENDING_BATCH_JOB });
+  if (pending?.rule !== ERASURE_RULE) return null;
+  const context = pending.context as Partial<ErasureContext> | undefined;
+  return context?.finish === true && typeof context.tenant?.id === 'string' ? context.tenant.id : null;
 }

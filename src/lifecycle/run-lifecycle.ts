@@ -7,7 +7,7 @@ import { DAY_MS, utcDay } from '../lib/utc-day';
 import { ArchiveError, type ArchiveRule, archiveRows, type BatchRule, resumePendingBatch } from './archive-batch';
 import { expireArchive } from './archive-expiry';
 import { auditRule, failedEventRule } from './archive-rules';
-import { eraseDeletedTenants } from './erase-tenants';
+import { eraseDeletedTenants, pendingErasureFinish } from './erase-tenants';
 import { erasureRule } from './erasure-rule';
 import {
   countDue,
@@ -103,10 +103,13 @@ export async function runLifecycle(deps: LifecycleDeps): Promise<LifecycleStatus
   let error: string | undefined;
   const rules = [auditRule, failedEventRule, erasureRule] as unknown as BatchRule<unknown>[];
   try {
+    // A last erasure pass left half done by an earlier run erases its tenant when it completes here.
+    const finishing = await pendingErasureFinish(db);
     detail.resumed = await resumePendingBatch(db, deps.bucket, rules);
+    if (finishing) deps.onTenantsChanged?.([finishing]);
     // Erasure first: a deleted user's personal data leaves D1 by the next run, whatever else is due.
     const erasure = await eraseDeletedTenants(db, deps.bucket, now, undefined, deps.onTenantsChanged);
-    Object.assign(detail, { tenantsErased: erasure.erased, erasureRows: erasure.archivedRows });
+    Object.assign(detail, { tenantsErased: erasure.erased + (finishing ? 1 : 0), erasureRows: erasure.archivedRows });
     backlog = erasure.backlog;
     const payloads = await drain(limits, (limit) => dropDonePayloads(db, { cutoff: cut.payload, limit }));
     const failed = await archiveDue(deps, limits, failedEventRule, (limit) =>

@@ -125,6 +125,7 @@ describe('erasure follows the write-ahead plan (review finding d)', () => {
 
     const retried = await lifecycleAt(T0 + 30 * 60_000);
     expect(retried.error).toBeUndefined();
+    expect(retried.detail).toMatchObject({ tenantsErased: 1 }); // finished from the saved plan
     expect(await one('select erased_at is not null as erased from tenants where id = ?', u.user)).toEqual({
       erased: 1,
     });
