@@ -62,21 +62,26 @@ drillRow('lifecycle', ({ clerk, service }) => {
     const lines = res.status === 200 ? text.split('\n').filter(Boolean) : [];
     return { status: res.status, text, kinds: lines.map((l) => JSON.parse(l).kind as string) };
   };
-  /** Every text column of every table holding `needle` (the drill reads D1 through the platform proxy). */
-  const foundInD1 = async (needle: string) => {
+  /** `table.column` for every column of every table holding one of `needles` (one batch, via the platform proxy). */
+  const victimTraces = async () => {
+    const needles = [EMAIL, ...VICTIM_IPS, 'VictimBrowser'];
     const { results } = await service.d1
       .prepare(
         "select m.name as t, p.name as c from sqlite_master m join pragma_table_info(m.name) p where m.type = 'table' " +
           "and m.name not like 'sqlite_%' and m.name not like '_cf_%' and m.name <> 'd1_migrations'",
       )
       .all<{ t: string; c: string }>();
-    const hits: string[] = [];
-    for (const { t, c } of results)
-      if ((await service.d1Count(`select count(*) from "${t}" where cast("${c}" as text) like ?`, `%${needle}%`)) > 0)
-        hits.push(`${t}.${c}`);
-    return hits;
+    const found = (await service.d1.batch(
+      results.map(({ t, c }) =>
+        service.d1
+          .prepare(
+            `select count(*) as n from "${t}" where ${needles.map(() => `cast("${c}" as text) like ?`).join(' or ')}`,
+          )
+          .bind(...needles.map((x) => `%${x}%`)),
+      ),
+    )) as { results: { n: number }[] }[];
+    return results.flatMap(({ t, c }, i) => (Number(found[i]?.results[0]?.n ?? 0) > 0 ? [`${t}.${c}`] : []));
   };
-  const victimTraces = async () => (await Promise.all([EMAIL, ...VICTIM_IPS, 'VictimBrowser'].map(foundInD1))).flat();
   /** The cron at t0 + `days` (its clock), the service's clock moved there first; waits for the lifecycle run. */
   const cronAt = async (days: number) => {
     const target = t0 + days * DAY;
