@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
 import { nonInheritedFields, readWranglerConfig } from './scripts/lib/wrangler-config.ts';
@@ -24,6 +25,27 @@ function testKeyPair() {
     TEST_SIGNING_JWK: JSON.stringify(privateKey.export({ format: 'jwk' })),
     TEST_PUBLIC_JWK: JSON.stringify(publicKey.export({ format: 'jwk' })),
   };
+}
+
+/**
+ * `npm run dev` writes `.dev.vars`, which the plugin loads as `wrangler dev` does: its local gateway routes, origin
+ * and keys would reach every test (and a readiness test then found the gateway misconfigured). Each variable it
+ * sets goes back to what wrangler.toml's top level says, or is blanked (an empty value is unset); the tests' own
+ * values (TEST_VARS, the key pair) are laid over these.
+ */
+function undoDevVars(): Record<string, string> {
+  if (!existsSync('.dev.vars')) return {};
+  const vars = ((readWranglerConfig() as { vars?: Record<string, unknown> }).vars ?? {}) as Record<string, unknown>;
+  const names = readFileSync('.dev.vars', 'utf8')
+    .split('\n')
+    .map((line) => /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=/.exec(line)?.[1])
+    .filter((name): name is string => name !== undefined);
+  return Object.fromEntries(
+    names.map((name) => {
+      const value = vars[name];
+      return [name, value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value)];
+    }),
+  );
 }
 
 /** The gateway tests' ORIGIN_URL host (test/gateway/gateway-forwarding.test.ts), answered in Node. */
@@ -57,6 +79,7 @@ export default defineConfig(async () => {
         wrangler: { configPath: './wrangler.toml' },
         miniflare: {
           bindings: {
+            ...undoDevVars(),
             ...TEST_VARS,
             ...keys,
             TEST_MIGRATIONS: migrations,
