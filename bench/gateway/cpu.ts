@@ -3,6 +3,7 @@
 // Added cost = (variant's loop − the bare pass-through's loop in the same round) ÷ N, as workerd CPU time (all its
 // threads) and as wall time. Rounds rotate the order of the variants; medians of rounds; ratios are medians of
 // per-round ratios.
+import os from 'node:os';
 import { importJWK, jwtVerify } from 'jose';
 import type { Miniflare } from 'miniflare';
 import { medianRatio, rotate } from '../support/stats.ts';
@@ -17,14 +18,25 @@ export const mint = (i: number) => sessionToken({ sid: `sess_${i}` });
 
 // Ablations of ours (same bundle): without the GATEWAY_LIMITER binding (the gateway fails open, logging that
 // once), and also with console output dropped: what is left is our own code.
-const NO_LIMITER: Omit<Worker, 'name'> = { variant: 'ours', noLimiter: true };
-export const CORE: Omit<Worker, 'name'> = { ...NO_LIMITER, bindings: { BENCH_SILENT: '1' } };
+// As shipped, ours has METRICS and REVOCATIONS bound, as deployed (wrangler.toml).
+const SHIPPED: Omit<Worker, 'name'> = { variant: 'ours', metrics: true, revocations: true };
+const NO_LIMITER: Omit<Worker, 'name'> = { ...SHIPPED, noLimiter: true };
+// The core ablation keeps METRICS bound (the recorder on) but not REVOCATIONS: `ours_core_revocation` adds it.
+export const CORE: Omit<Worker, 'name'> = {
+  variant: 'ours',
+  metrics: true,
+  noLimiter: true,
+  bindings: { BENCH_SILENT: '1' },
+};
 const CPU_WORKERS: Worker[] = [
   { name: 'bare', variant: 'bare' },
-  { name: 'ours', variant: 'ours' },
-  { name: 'ours_p256', variant: 'ours', bindings: { EDGE_SIGNING_KEY: P256.secret } },
+  { name: 'ours', ...SHIPPED },
+  { name: 'ours_p256', ...SHIPPED, bindings: { EDGE_SIGNING_KEY: P256.secret } },
   { name: 'ours_nolimiter', ...NO_LIMITER },
   { name: 'ours_core', ...CORE },
+  { name: 'ours_core_chain', ...CORE, variant: 'ours_chain' },
+  { name: 'ours_core_norecorder', ...CORE, variant: 'ours_norecorder' },
+  { name: 'ours_core_revocation', ...CORE, revocations: true },
   { name: 'stock', variant: 'stock' },
   { name: 'stock_limited', variant: 'stock_limited' },
   { name: 'rewrap', variant: 'rewrap' },
@@ -35,6 +47,9 @@ export const PROXIES = [
   'ours_p256',
   'ours_nolimiter',
   'ours_core',
+  'ours_core_chain',
+  'ours_core_norecorder',
+  'ours_core_revocation',
   'stock',
   'stock_limited',
   'rewrap',
@@ -89,6 +104,7 @@ export async function cpuBench(urls: Urls) {
       name,
       Array.from({ length: 50 }, (_, i) => mint(1e6 + i)),
     );
+  const load = [os.loadavg()[0] ?? Number.NaN];
   const added = Object.fromEntries(PROXIES.map((p) => [p, series()])) as Record<ProxyName, Series>;
   const bare = series();
   let nextToken = 1;
@@ -105,9 +121,10 @@ export async function cpuBench(urls: Urls) {
       }
     }
   }
+  load.push(os.loadavg()[0] ?? Number.NaN);
   const signing = await signBench(run.mf);
   await run.mf.dispose();
   const ratio = (a: ProxyName, b: ProxyName, kind: Kind, metric: Metric = 'cpu') =>
     medianRatio(added[a][metric][kind], added[b][metric][kind]);
-  return { added, bare, ratio, signing, verified };
+  return { added, bare, ratio, signing, verified, load };
 }

@@ -29,6 +29,14 @@ function stock(limited: boolean) {
     export default app;`;
 }
 
+/** The app of src/app.ts on its own services, built as src/index.ts builds it, with `options` and a `patch`. */
+const app = (options: string, patch = '') => `import { createApp } from '${ROOT}src/app.ts';
+    import { createServices } from '${ROOT}src/services/services.ts';
+    export { Revocations } from '${ROOT}src/revocation/revocations-object.ts';
+    const services = createServices();
+    ${patch}
+    export default { fetch: createApp(${options}).fetch };`;
+
 export const VARIANTS = {
   // The least a Worker can do to forward: same method, headers, streamed body, to ORIGIN_URL.
   bare: `export default { fetch(request, env) {
@@ -48,8 +56,14 @@ export const VARIANTS = {
       const out = { status: res.status, statusText: res.statusText, headers: new Headers(res.headers) };
       return new Response(res.body, out);
     } };`,
-  // The production Worker, untouched (src/index.ts: every middleware, the gateway with GATEWAY_ROUTES).
-  ours: `export { default } from '${ROOT}src/index.ts';`,
+  // The production Worker, untouched (src/index.ts: the gateway's fast path in front of the edge's app).
+  ours: `export { default, Revocations } from '${ROOT}src/index.ts';`,
+  // Ablation: the same app with the fast path off (gateway routes through the app's middleware chain and its
+  // gateway middleware, as before the fast path): what the fast path saves.
+  ours_chain: app('{ services, gatewayFastPath: false }'),
+  // Ablation: the metrics recorder's call does nothing (services.metrics.record replaced by a no-op): what
+  // recording a data point costs (the outcome object is still built).
+  ours_norecorder: app('{ services }', 'services.metrics.record = () => {};'),
   // Stock @clerk/hono + hono/proxy, as their docs show it, forwarding the user and session ids as headers
   // (no assertion to sign, no spoofed-header stripping, no tenant or rate limit: less work than ours).
   stock: stock(false),
@@ -87,9 +101,18 @@ export type VariantName = keyof typeof VARIANTS;
 
 // The loop: `x-bench-loop` requests run N inner requests through the variant; anything else is the variant's.
 // BENCH_SILENT (ablation): console.log/info/warn do nothing, so the access log line costs only its formatting.
+// `x-bench-seed` (once, before timing): 1,000 deny entries written to the REVOCATIONS object, for the variants that
+// bind it (none of them matches the bench's sessions: the lookup's cost, not a refusal).
 export const HARNESS = `import variant from './variant.mjs';
+export * from './variant.mjs';
 export default { async fetch(request, env, ctx) {
   if (env.BENCH_SILENT) console.log = console.info = console.warn = () => {};
+  if (request.headers.has('x-bench-seed')) {
+    const at = Date.now();
+    const entries = Array.from({ length: 1000 }, (_, i) => ({ kind: i % 2 ? 'user' : 'session', id: 'x_' + i, at }));
+    const result = await env.REVOCATIONS.getByName('global').revoke(entries);
+    return Response.json(result);
+  }
   if (!request.headers.has('x-bench-loop')) return variant.fetch(request, env, ctx);
   const { path, tokens } = await request.json();
   let ok = 0; let last = '';

@@ -22,7 +22,16 @@ export const bundle = (name: VariantName, minify = true) =>
   bundleVariant(`${TMP}/${name}${minify ? '' : '-unminified'}`, VARIANTS[name], { minify });
 
 export type Urls = { origin: string; clerk: string };
-export type Worker = { name: string; variant: VariantName; bindings?: Record<string, string>; noLimiter?: boolean };
+export type Worker = {
+  name: string;
+  variant: VariantName;
+  bindings?: Record<string, string>;
+  noLimiter?: boolean;
+  /** The REVOCATIONS object bound (1,000 entries written before timing; the isolate's copy refreshed each 60 s). */
+  revocations?: boolean;
+  /** The METRICS Analytics Engine dataset bound (the recorder writes a data point per request). */
+  metrics?: boolean;
+};
 
 const UNREACHABLE_LIMIT = { namespace_id: '1303', simple: { limit: 1_000_000_000, period: 60 } };
 
@@ -37,8 +46,11 @@ function workerOptions(w: Worker, code: string, urls: Urls) {
       ORIGIN_URL: urls.origin,
       EDGE_AUDIENCE: AUDIENCE,
       EDGE_SIGNING_KEY: ED25519.secret,
+      ...(w.revocations ? { REVOCATION_REFRESH_MS: '60000' } : {}),
       ...w.bindings,
     },
+    ...(w.revocations ? { durableObjects: { REVOCATIONS: { className: 'Revocations', useSQLite: true } } } : {}),
+    ...(w.metrics ? { analyticsEngineDatasets: { METRICS: { dataset: 'gateway_bench' } } } : {}),
     d1Databases: { DB: 'gateway-bench' },
     kvNamespaces: { JWKS_CACHE: 'jwks' },
     // As wrangler.toml, but a limit the loops cannot reach: the limiter's cost is measured, not its 429.
@@ -95,6 +107,11 @@ export async function start(workers: Worker[], urls: Urls, { inspectorPort, code
   if (pids.length !== 1) throw new Error(`expected one new workerd process, found ${pids.length}`);
   // Ours reads (and on first sight creates) the caller's tenant.
   await applyMigrations(await mf.getD1Database('DB', workers[0]?.name));
+  for (const w of workers.filter((w) => w.revocations)) {
+    const res = await (await workerOf(mf, w.name)).fetch('https://edge.bench/', { headers: { 'x-bench-seed': '1' } });
+    if (!res.ok) throw new Error(`${w.name}: seeding the deny set failed: ${res.status} ${await res.text()}`);
+    await res.arrayBuffer();
+  }
   return { mf, pid: pids[0] as number };
 }
 

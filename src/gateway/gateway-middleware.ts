@@ -91,6 +91,7 @@ async function identityFor(
   route: GatewayRoute,
   deps: GatewayDeps,
   audience: string,
+  url: URL,
 ): Promise<Identity | null> {
   const auth =
     route.auth === 'none'
@@ -108,9 +109,9 @@ async function identityFor(
   await services.rateLimits.enforce(c.env, 'GATEWAY_LIMITER', principalKey(auth), { requestId: c.get('requestId') });
   checkRoutePolicy(route, auth);
   const tenantId = await tenantOf(c, auth, deps);
-  const keys = await services.gateway.usableKeys(c.get('config'));
   const config = c.get('config');
-  const issuer = assertionIssuer(config, () => new URL(c.req.url).origin);
+  const keys = await services.gateway.usableKeys(config);
+  const issuer = assertionIssuer(config, () => url.origin);
   if (issuer === null)
     throw misconfigured(['EDGE_ISSUER'], { problem: 'EDGE_ISSUER is required in staging and production' });
   const claims = assertionClaims({
@@ -167,7 +168,7 @@ export async function forwardToOrigin(
   // Only a real preflight: any other OPTIONS is authenticated like every request, or it would reach the origin
   // with no identity and no limit. A preflight goes without identity, but counts as the client's anonymous traffic.
   const preflight = route.cors === 'origin' && isPreflight(request);
-  const identity = preflight ? await limitAnonymous(c) : await identityFor(c, route, deps, origin.audience);
+  const identity = preflight ? await limitAnonymous(c) : await identityFor(c, route, deps, origin.audience, url);
   const requestId = c.get('requestId');
   const outgoing = outgoingRequest({
     incoming: request,
