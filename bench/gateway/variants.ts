@@ -83,7 +83,8 @@ export const VARIANTS = {
     import { loadEdgeKeys } from '${ROOT}src/gateway/signing-keys.ts';
     const keys = {};
     const auth = { subject: 'user_bench', userId: 'user_bench', sessionId: 'sess_bench', orgId: null, orgRole: null,
-      orgPermissions: null, tokenType: 'session_token', machineId: null, scopes: null, expiresAt: 4102444800 };
+      orgPermissions: null, tokenType: 'session_token', machineId: null, scopes: null, expiresAt: 4102444800,
+      claims: {} };
     export default { async fetch(request, env) {
       const { alg, n, sign } = await request.json();
       keys[alg] ??= await loadEdgeKeys(alg === 'EdDSA' ? env.KEY_ED25519 : env.KEY_P256, undefined);
