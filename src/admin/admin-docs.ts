@@ -51,12 +51,14 @@ export const adminRouteDocs: RouteDoc[] = [
     description:
       'NDJSON, streamed: one JSON object per line with a `kind` of `tenant`, `membership` or `audit`, rows ' +
       'from D1 and from the R2 archive alike; for a deleted tenant, its archive until ' +
-      '`RETAIN_DELETED_TENANT_DAYS`. 404 when nothing is known about the id.',
+      '`RETAIN_DELETED_TENANT_DAYS`; each row once. A complete export ends with `{"kind":"end","lines":<n>}`: ' +
+      'a stream cut by a failure ends without it. 404 when there is nothing to export (unknown id, or an erased ' +
+      "tenant whose archive expired); 503 `storage_unavailable` with Retry-After when the archive can't be read.",
     tag: 'admin',
     security: 'admin',
     params: tenantIdParam,
     responses: { 200: { description: 'The export.', contentType: 'application/x-ndjson' } },
-    errors: ['invalid_request', 'not_found', ...adminErrors],
+    errors: ['invalid_request', 'not_found', 'storage_unavailable', ...adminErrors],
   },
   {
     method: 'get',

@@ -7,7 +7,8 @@ import { validate } from '../http/validate';
 import { log } from '../lib/log';
 import { signedPage } from '../lib/paging';
 import { iso } from '../lib/schemas';
-import { findExportable, ndjsonStream, tenantExportLines } from '../lifecycle/export-tenant';
+import { ArchiveError } from '../lifecycle/archive-batch';
+import { ndjsonStream, openExport } from '../lifecycle/export-tenant';
 import { metricsRoute } from '../metrics/metrics-route';
 import { revocationWriter } from '../revocation/revocation-check';
 import { revocationAdminRoutes } from '../revocation/revocation-routes';
@@ -15,6 +16,7 @@ import { toTenantJson } from '../tenants/tenant-json';
 import { getTenant, searchTenants } from '../tenants/tenant-store';
 import { getWebhookEventMeta, listWebhookEvents, type WebhookEventMeta } from '../webhooks/event-store';
 import type { ReplayFn } from '../webhooks/replay';
+import { STORAGE_RETRY_AFTER_S } from '../webhooks/webhook-route';
 import { ADMIN_SECOND_FACTOR_MAX_AGE_MINUTES, requireAdmin } from './admin-guard';
 import { svixIdParam, tenantIdParam, tenantSearchQuery, webhookListQuery } from './admin-schemas';
 import { getUsage } from './usage-store';
@@ -86,15 +88,23 @@ export function adminRoutes(deps: AdminRoutesDeps) {
     })
     .get('/tenants/:id/export', validate('param', tenantIdParam), async (c) => {
       const src = { db: c.var.db, bucket: c.env.ARCHIVE, tenantId: c.req.valid('param').id, now: c.var.services.now() };
-      const known = await findExportable(src);
-      if (!known) throw new AppError('not_found', { message: 'Nothing is known about this tenant.' });
+      const lines = await openExport(src).catch((err: unknown) => {
+        if (!(err instanceof ArchiveError)) throw err;
+        throw new AppError('storage_unavailable', {
+          message: 'The archive cannot be read right now; try again later.',
+          headers: { 'retry-after': String(STORAGE_RETRY_AFTER_S) },
+          detail: { tenantId: src.tenantId, error: err.cause },
+          cause: err,
+        });
+      });
+      if (!lines) throw new AppError('not_found', { message: 'Nothing is known about this tenant.' });
       log('info', 'admin.tenant_export', {
         requestId: c.var.requestId,
         adminUserId: c.var.auth.userId,
         tenantId: src.tenantId,
       });
       const requestId = c.var.requestId;
-      const stream = ndjsonStream(tenantExportLines(src, known.tenant), (err) =>
+      const stream = ndjsonStream(lines, (err) =>
         log('error', 'admin.tenant_export_failed', { requestId, tenantId: src.tenantId, error: err }),
       );
       return c.body(stream, 200, { 'content-type': 'application/x-ndjson; charset=utf-8' });

@@ -31,7 +31,10 @@ export async function findExportable(src: ExportSource): Promise<{ tenant: Tenan
   return archived.objects.length > 0 ? { tenant: null } : null;
 }
 
-async function* archivedLines(bucket: R2Bucket, prefix: string): AsyncGenerator<string> {
+/** Whether the export already carries its one tenant line (the hot row is preferred, then the first archived). */
+type Seen = { tenant: boolean };
+
+async function* archivedLines(bucket: R2Bucket, prefix: string, seen: Seen): AsyncGenerator<string> {
   for (let cursor: string | undefined, more = true; more; ) {
     const page = await onArchive('list', () => bucket.list({ prefix, ...(cursor ? { cursor } : {}) }));
     for (const object of page.objects) {
@@ -39,7 +42,14 @@ async function* archivedLines(bucket: R2Bucket, prefix: string): AsyncGenerator<
       if (!body) continue;
       for await (const line of ndjsonGzipLines(body.body)) {
         const kind = (JSON.parse(line) as { kind?: unknown }).kind;
-        if (typeof kind === 'string' && EXPORTED_KINDS.has(kind)) yield line;
+        if (typeof kind !== 'string' || !EXPORTED_KINDS.has(kind)) continue;
+        // A tenant archived but not yet erased has its D1 row and the archive's `1-tenant` part; an erasure under
+        // way at a deploy may have left both `tenant` and `1-tenant` parts: the tenant is exported once.
+        if (kind === 'tenant') {
+          if (seen.tenant) continue;
+          seen.tenant = true;
+        }
+        yield line;
       }
     }
     more = page.truncated;
@@ -85,29 +95,60 @@ async function* hotAudits(db: Database, tenantId: string): AsyncGenerator<string
 
 /**
  * Every line of a tenant's export, produced as it is read (pages of 500 rows, archived objects decompressed
- * as they stream): the tenant (from D1, or from its deleted archive once erased), memberships, hot audits,
+ * as they stream): the tenant (from D1, or from its deleted archive once erased; once), memberships, hot audits,
  * archived audits. Nothing is built whole in memory.
  */
 export async function* tenantExportLines(src: ExportSource, tenant: TenantRow | null): AsyncGenerator<string> {
-  if (tenant && tenant.erasedAt === null) yield JSON.stringify(tenantRecord(tenant));
+  const seen: Seen = { tenant: false };
+  if (tenant && tenant.erasedAt === null) {
+    seen.tenant = true;
+    yield JSON.stringify(tenantRecord(tenant));
+  }
   if (tenant) yield* hotMemberships(src.db, tenant);
   yield* hotAudits(src.db, src.tenantId);
-  yield* archivedLines(src.bucket, tenantAuditPrefix(src.tenantId));
-  if (tenant && tenant.status === 'archived') yield* archivedLines(src.bucket, deletedPrefixOf(tenant, src.now));
+  yield* archivedLines(src.bucket, tenantAuditPrefix(src.tenantId), seen);
+  if (tenant && tenant.status === 'archived') yield* archivedLines(src.bucket, deletedPrefixOf(tenant, src.now), seen);
 }
 
-/** The lines as an NDJSON byte stream (one object per line), pulled as the client reads. */
+/**
+ * A tenant's export, its first line already read, or null when there is nothing to export (404: unknown, or an
+ * erased tenant whose archive expired, of which only the scrubbed tombstone is left). Reading the first line
+ * before answering lets an R2 failure there be a 503 rather than a cut 200. Throws ArchiveError (R2) or D1's error.
+ */
+export async function openExport(src: ExportSource): Promise<AsyncGenerator<string> | null> {
+  const known = await findExportable(src);
+  if (!known) return null;
+  const lines = tenantExportLines(src, known.tenant);
+  const first = await lines.next();
+  if (first.done) return null;
+  return (async function* () {
+    yield first.value;
+    yield* lines;
+  })();
+}
+
+/**
+ * The lines as an NDJSON byte stream (one object per line), pulled as the client reads. A complete export ends
+ * with `{"kind":"end","lines":<n>}` (n: the lines before it); a stream cut by a failure (R2, D1, the invocation's
+ * subrequest limit) ends without it, so a reader can tell a complete export from a cut one.
+ */
 export function ndjsonStream(
   lines: AsyncGenerator<string>,
   onError: (err: unknown) => void,
 ): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
+  let count = 0;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
         const next = await lines.next();
-        if (next.done) controller.close();
-        else controller.enqueue(encoder.encode(`${next.value}\n`));
+        if (next.done) {
+          controller.enqueue(encoder.encode(`${JSON.stringify({ kind: 'end', lines: count })}\n`));
+          controller.close();
+        } else {
+          count++;
+          controller.enqueue(encoder.encode(`${next.value}\n`));
+        }
       } catch (err) {
         onError(err);
         controller.error(err);

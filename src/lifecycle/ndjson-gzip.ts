@@ -15,9 +15,11 @@ export async function gzipNdjson(rows: readonly unknown[]): Promise<Uint8Array> 
 export async function* ndjsonGzipLines(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
   const reader = body.pipeThrough(new DecompressionStream('gzip')).pipeThrough(new TextDecoderStream()).getReader();
   let rest = '';
+  let finished = false;
   try {
     for (;;) {
       const { done, value } = await reader.read();
+      finished = done;
       if (done) break;
       rest += value;
       const lines = rest.split('\n');
@@ -26,6 +28,8 @@ export async function* ndjsonGzipLines(body: ReadableStream<Uint8Array>): AsyncG
     }
     if (rest.trim() !== '') yield rest;
   } finally {
+    // Left early (the client went away, a bad line): cancel, which closes the R2 body under the pipes.
+    if (!finished) await reader.cancel().catch(() => undefined);
     reader.releaseLock();
   }
 }

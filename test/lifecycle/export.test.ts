@@ -20,23 +20,39 @@ beforeEach(async () => {
   await clearArchive();
 });
 
-async function exportOf(id: string, now: number) {
+async function exportOf(id: string, now: number, bindings: object = env) {
   const res = await callApp(
     testApp(admin(), { services: createServices({ now: () => now }) }),
     `/v1/admin/tenants/${id}/export`,
+    undefined,
+    bindings,
   );
   return res;
 }
 
+/** The export's lines, its last line (`{"kind":"end","lines":n}`, n the lines before it) checked and removed. */
 async function lines(res: Response): Promise<Record<string, unknown>[]> {
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toMatch(/^application\/x-ndjson/);
   const text = await res.text();
   expect(text.endsWith('\n')).toBe(true);
-  return text
+  const all = text
     .trimEnd()
     .split('\n')
-    .map((l) => JSON.parse(l));
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  const end = all.pop();
+  expect(end).toEqual({ kind: 'end', lines: all.length });
+  return all;
+}
+
+/** The ARCHIVE bucket with some of its calls failing as R2 does when it is unavailable. */
+function failingArchive(fail: { list?: boolean; get?: boolean }): object {
+  const bucket = env.ARCHIVE;
+  const archive = {
+    list: (o?: R2ListOptions) => (fail.list ? Promise.reject(new Error('R2 list: 503')) : bucket.list(o)),
+    get: (key: string) => (fail.get ? Promise.reject(new Error('R2 get: 503')) : bucket.get(key)),
+  };
+  return { ...env, ARCHIVE: archive };
 }
 
 describe('GET /v1/admin/tenants/:id/export', () => {
@@ -71,8 +87,49 @@ describe('GET /v1/admin/tenants/:id/export', () => {
       expect.objectContaining({ kind: 'tenant', id: u.user, email: u.email }),
       expect.objectContaining({ kind: 'audit', sessionId: u.session }),
     ]);
+    // Past RETAIN_DELETED_TENANT_DAYS only the scrubbed tombstone is left: nothing to export (200 '' before).
     await lifecycleAt(T0 + 31 * DAY_MS);
-    expect(await (await exportOf(u.user, T0 + 31 * DAY_MS)).text()).toBe('');
+    await expectError(await exportOf(u.user, T0 + 31 * DAY_MS), 404, 'not_found');
+  });
+
+  it('exports the tenant once when its archive holds two tenant parts (an erasure under way at a deploy)', async () => {
+    const { app } = clockedApp(T0);
+    const u = await userWithSession(app, T0);
+    await deliver(clerkEvent('user.deleted', { id: u.user, deleted: true }, T0 + 10), { app });
+    await lifecycleAt(T0 + 60_000);
+    const listed = await env.ARCHIVE.list({ prefix: 'deleted/' });
+    const part = listed.objects.find((o) => o.key.includes(u.user) && o.key.endsWith('1-tenant.ndjson.gz'));
+    expect(part).toBeDefined();
+    const body = await (await env.ARCHIVE.get(part?.key ?? ''))?.arrayBuffer();
+    await env.ARCHIVE.put((part?.key ?? '').replace('1-tenant', 'tenant'), body ?? new ArrayBuffer(0));
+    const out = await lines(await exportOf(u.user, T0 + DAY_MS));
+    expect(out.filter((l) => l.kind === 'tenant')).toHaveLength(1);
+  });
+
+  it('an archive that cannot be listed is 503 storage_unavailable with Retry-After (500 internal before)', async () => {
+    const res = await exportOf(uid('user'), T0, failingArchive({ list: true }));
+    await expectError(res, 503, 'storage_unavailable');
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+
+  it('a failure mid-stream cuts the export without its end line, so a reader can tell', async () => {
+    const { app, clock } = clockedApp(T0);
+    const u = await userWithSession(app, T0);
+    clock.now = T0 + 91 * DAY_MS;
+    await lifecycleAt(clock.now); // the audit moves to R2: reading it needs a get
+    const res = await exportOf(u.user, clock.now, failingArchive({ get: true }));
+    expect(res.status).toBe(200);
+    const reader = (res.body as ReadableStream<Uint8Array>).pipeThrough(new TextDecoderStream()).getReader();
+    let text = '';
+    let failed = false;
+    try {
+      for (let r = await reader.read(); !r.done; r = await reader.read()) text += r.value;
+    } catch {
+      failed = true;
+    }
+    expect(failed).toBe(true);
+    expect(text).toContain('"kind":"tenant"');
+    expect(text).not.toContain('"kind":"end"');
   });
 
   it('is 404 for an unknown id, 400 for a path trick, admin-only', async () => {
