@@ -60,7 +60,9 @@ drillRow('lifecycle', ({ clerk, service }) => {
     const res = await service.get(`/v1/admin/tenants/${id}/export`, token(ADMIN));
     const text = typeof res.body === 'string' ? res.body : JSON.stringify(res.body);
     const lines = res.status === 200 ? text.split('\n').filter(Boolean) : [];
-    return { status: res.status, text, kinds: lines.map((l) => JSON.parse(l).kind as string) };
+    // A complete export's last line is {"kind":"end","lines":n}: not a row.
+    const kinds = lines.map((l) => JSON.parse(l).kind as string);
+    return { status: res.status, text, kinds: kinds.at(-1) === 'end' ? kinds.slice(0, -1) : kinds };
   };
   /** `table.column` for every column of every table holding one of `needles` (one batch, via the platform proxy). */
   const victimTraces = async () => {
