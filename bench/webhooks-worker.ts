@@ -33,7 +33,7 @@ const verifyHandler = (oneWrite: boolean) => async (c: Context<AppEnv>) => {
   if (!body.ok) throw new AppError('invalid_request');
   const secret = c.get('config').CLERK_WEBHOOK_SIGNING_SECRET; // present: requireConfig ran first
   if (!secret) throw new AppError('internal');
-  const verified = await verifyDelivery(
+  const verified = verifyDelivery(
     secret,
     {
       id: c.req.header('svix-id'),

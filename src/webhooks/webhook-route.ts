@@ -42,7 +42,7 @@ export function webhookRoutes() {
         message: body.error === 'too_large' ? undefined : REJECTED,
       });
     }
-    const verified = await verifyDelivery(
+    const verified = verifyDelivery(
       c.var.config.CLERK_WEBHOOK_SIGNING_SECRET,
       {
         id: c.req.header('svix-id'),

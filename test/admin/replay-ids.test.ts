@@ -9,16 +9,16 @@ import { bearer, mintSessionToken } from '../helpers/tokens';
 import { clerkEvent, deliver } from '../helpers/webhooks';
 
 describe('admin replay accepts every id the webhook route accepts', () => {
-  it('property: the webhook verifier refuses an id as malformed exactly when the replay route would', async () => {
+  it('property: the webhook verifier refuses an id as malformed exactly when the replay route would', () => {
     const id = fc.oneof(
       fc.string({ maxLength: 140 }),
       fc.stringMatching(/^[A-Za-z0-9_.:-]{1,130}$/),
       fc.constantFrom('msg_a.b', 'msg:2', 'a'.repeat(128), 'a'.repeat(129), 'msg/1', 'msg 1', '..', 'msg_%2F'),
     );
     const svix = new SvixVerifiers();
-    await fc.assert(
-      fc.asyncProperty(id, async (svixId) => {
-        const webhook = await verifyDelivery(
+    fc.assert(
+      fc.property(id, (svixId) => {
+        const webhook = verifyDelivery(
           env.CLERK_WEBHOOK_SIGNING_SECRET,
           { id: svixId, timestamp: '1', signature: 'v1,x' },
           '{}',
