@@ -1,11 +1,12 @@
 // `npm run bench [-- name ...] [--record]`: runs each bench/<name>.bench.ts (all by default) and
 // prints its section; with `--record` it also writes them into BENCHMARKS.md (replacing only the
-// sections it ran), so a run to look at a figure leaves the recorded ones alone. A bench module
-// exports `title` and `run()`, which resolves to a markdown section (tables of medians, ratios
-// against a baseline measured in the same run). Benchmarks measure; they never fail on a
-// wall-clock threshold.
+// sections it ran, keeping notes written under the header: bench/support/record.ts), so a run to
+// look at a figure leaves the recorded ones alone. A bench module exports `title` and `run()`, which
+// resolves to a markdown section (tables of medians, ratios against a baseline measured in the same
+// run). Benchmarks measure; they never fail on a wall-clock threshold.
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { mergeBenchmarks } from './support/record.ts';
 
 const args = process.argv.slice(2);
 const record = args.includes('--record');
@@ -53,14 +54,7 @@ Each section names the day and machine it was measured on.
 Shared, noisy machines: read the ratios (each measured against a baseline in the same run), not the absolute times.
 `;
   const target = new URL('../BENCHMARKS.md', import.meta.url);
-  const previous = existsSync(target)
-    ? readFileSync(target, 'utf8')
-        .split(/^(?=## )/m)
-        .slice(1)
-    : [];
-  const titleOf = (section: string) => section.split('\n', 1)[0];
-  const merged = previous.map((old) => sections.find((s) => titleOf(s) === titleOf(old)) ?? old);
-  for (const s of sections) if (!merged.some((m) => titleOf(m) === titleOf(s))) merged.push(s);
-  writeFileSync(target, `${header}\n${merged.map((s) => s.trimEnd()).join('\n\n')}\n`);
+  const previous = existsSync(target) ? readFileSync(target, 'utf8') : '';
+  writeFileSync(target, mergeBenchmarks(previous, header, sections));
   console.error(`bench: ${sections.length} section(s) of BENCHMARKS.md rewritten`);
 }
