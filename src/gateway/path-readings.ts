@@ -41,7 +41,9 @@ export function locatePath(table: RouteTable, pathname: string): Located {
 function otherReading(table: RouteTable, segments: readonly string[], literal: string): PathRefusal | null {
   for (const mask of MASKS) {
     const used = READINGS.filter((_, i) => mask & (1 << i));
-    if (policyKey(matchRoute(table, readAs(segments, used))) !== literal) return used[0] ?? null;
+    const read = readAs(segments, used);
+    // A reading the edge cannot make (an escape that decodes to no text) is one it cannot vouch for: refused.
+    if (read === null || policyKey(matchRoute(table, read)) !== literal) return used[0] ?? null;
   }
   return null;
 }
@@ -55,37 +57,59 @@ function bitCount(n: number): number {
   return n.toString(2).replaceAll('0', '').length;
 }
 
-/** The segments as an origin applying `readings` sees them: dot segments resolved, empty ones dropped, lowercased. */
-export function readAs(segments: readonly string[], readings: readonly Reading[]): string[] {
-  let parts: string[] = segments.map((s) => {
-    let out = s;
+/**
+ * The segments as an origin applying `readings` sees them: dot segments resolved, empty ones dropped, lowercased;
+ * null when decoding again meets escapes that decode to no text (an origin with a lax decoder may read anything).
+ */
+export function readAs(segments: readonly string[], readings: readonly Reading[]): string[] | null {
+  const trailing = readings.includes('trailing_dot_or_space');
+  const decoded: string[] = [];
+  for (const s of segments) {
+    let out: string | null = s;
     if (readings.includes('double_encoding')) out = decodeAgain(out);
+    if (out === null) return null;
     if (readings.includes('path_parameter')) out = out.split(';')[0] ?? '';
     if (readings.includes('unicode_normalization')) out = out.normalize('NFKC');
-    return out;
-  });
+    decoded.push(out);
+  }
   // Decoding and NFKC can yield a separator (`%252F`, a full-width `／` or `＼`).
-  parts = parts.flatMap((s) => s.split(/[/\\]/));
+  const parts = decoded.flatMap((s) => s.split(/[/\\]/));
   const out: string[] = [];
   for (const part of parts) {
-    if (part === '..') out.pop();
-    else if (part !== '.' && part !== '') {
-      const trimmed = readings.includes('trailing_dot_or_space') ? part.replace(/[. ]+$/, '') : part;
-      if (trimmed !== '') out.push(trimmed.toLowerCase());
-    }
+    // Trimming trailing dots and spaces comes first: `.. ` and `..%20` are `..` to such an origin.
+    const read = trailing ? trimmedSegment(part) : part;
+    if (read === '..') out.pop();
+    else if (read !== '.' && read !== '') out.push(read.toLowerCase());
   }
   return out;
 }
 
-/** Percent-decodes until nothing changes (at most 4 rounds); an invalid escape stops it where it is. */
-function decodeAgain(segment: string): string {
+/** A segment as an origin trimming trailing dots and spaces reads it (a dot segment stays one). */
+function trimmedSegment(part: string): string {
+  if (/^\.\.[. ]*$/.test(part)) return '..';
+  if (/^\. *$/.test(part)) return '.';
+  return part.replace(/[. ]+$/, '');
+}
+
+/**
+ * Percent-decodes until nothing changes (at most 4 rounds), each run of escapes on its own, so an invalid escape
+ * (`%ZZ`) beside valid ones stops nothing; null when a run of valid escapes is no UTF-8 (`%C0%AE`).
+ */
+function decodeAgain(segment: string): string | null {
   let out = segment;
   for (let i = 0; i < 4 && ESCAPE.test(out); i++) {
-    try {
-      out = decodeURIComponent(out);
-    } catch {
-      break;
-    }
+    let failed = false;
+    const next = out.replace(/(?:%[0-9a-f]{2})+/gi, (run) => {
+      try {
+        return decodeURIComponent(run);
+      } catch {
+        failed = true;
+        return run;
+      }
+    });
+    if (failed) return null;
+    if (next === out) break;
+    out = next;
   }
   return out;
 }

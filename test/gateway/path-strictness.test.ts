@@ -46,6 +46,13 @@ describe('a path an origin reads as another route policy is refused', () => {
     ['/%EF%BD%961/me', 'unicode_normalization'],
     ['/x/..;/console', 'path_parameter'],
     ['/api;x/y', 'path_parameter'],
+    // A junk escape beside valid ones must not stop decoding again: `..%3B%ZZ` is `..;%ZZ`, then `..` (Tomcat).
+    ['/public/..%253B%25ZZ/api/x', 'double_encoding'],
+    // Trailing dots and spaces trimmed before dot segments resolve: `.. ` is `..` to such an origin.
+    ['/public/..%20/api/x', 'trailing_dot_or_space'],
+    ['/public/...%20/api/x', 'trailing_dot_or_space'],
+    // Escapes that decode again to no text (overlong UTF-8 for `..`): the edge cannot vouch for the reading.
+    ['/public/%25C0%25AE%25C0%25AE/api/x', 'double_encoding'],
   ])('%s ⇒ %s', (raw, reason) => {
     expect(outcome(raw)).toBe(`refused:${reason}`);
   });
