@@ -36,7 +36,8 @@ export function withGatewayFastPath(app: { fetch: FetchHandler }, services: Serv
     const { url, path, match } = locate(request, table);
     if (!path.ok || match.kind !== 'route' || request.headers.get('upgrade')?.toLowerCase() === 'websocket')
       return app.fetch(request, env, ctx);
-    return serveGateway({ request, env, ctx, services, deps, route: match.route, url, canonicalPath: path.value.path });
+    const served = { request, env, ctx, services, deps, route: match.route, url, canonicalPath: path.value.path };
+    return serveGateway(served, () => app.fetch(request, env, ctx));
   };
 }
 
@@ -60,7 +61,7 @@ type Served = {
  * middlewares would set on the same response, with one `Response` built (the origin's is copied once, as its
  * headers are immutable) and no middleware chain.
  */
-async function serveGateway(s: Served): Promise<Response> {
+async function serveGateway(s: Served, viaApp: () => Response | Promise<Response>): Promise<Response> {
   const start = Date.now();
   const { request, route } = s;
   const path = getPath(request);
@@ -68,9 +69,15 @@ async function serveGateway(s: Served): Promise<Response> {
   const c = new Context<AppEnv>(request, { env: s.env, executionCtx: s.ctx, path });
   c.set('services', s.services);
   const requestId = setRequestIds(c);
-  const config = s.services.configs.get(s.env);
-  c.set('config', config);
-  c.set('db', openDatabase(s.env.DB));
+  let config: AppEnv['Variables']['config'];
+  try {
+    config = s.services.configs.get(s.env);
+    c.set('config', config);
+    c.set('db', openDatabase(s.env.DB));
+  } catch {
+    // Nothing sent yet: what the fast path cannot set up (a binding missing) the app answers, with its error path.
+    return viaApp();
+  }
   let res: Response;
   let forwarded = false;
   try {

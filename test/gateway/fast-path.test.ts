@@ -126,3 +126,22 @@ describe('gateway fast path: the same answers as the middleware chain', () => {
     });
   }
 });
+
+describe('what the fast path cannot set up', () => {
+  it('a missing D1 binding: the app answers with its error envelope and x-request-id, never a bare 500', async () => {
+    const origin = capturedOrigin();
+    const b = await gatewayBindings([{ prefix: '/api/' }], origin);
+    const app = createApp({ services: createServices() });
+    const withoutDb = { ...b, DB: undefined } as unknown as GatewayBindings;
+    const res = await callApp(
+      app,
+      '/api/x',
+      { headers: bearer(await mintSessionToken({ userId: uid('user') })) },
+      withoutDb,
+    );
+    expect(res.status).toBe(500);
+    expect(res.headers.get('x-request-id')).toBeTruthy();
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('internal');
+    expect(origin.received).toHaveLength(0);
+  });
+});
