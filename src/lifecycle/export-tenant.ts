@@ -1,7 +1,7 @@
 import { and, asc, eq, gt, or, sql } from 'drizzle-orm';
 import type { Database } from '../db/database';
 import { loginAudits, organizationMemberships } from '../db/schema';
-import { onArchive } from './archive-batch';
+import { ArchiveError, onArchive } from './archive-batch';
 import { tenantAuditPrefix } from './archive-keys';
 import { auditRecord, membershipRecord, tenantRecord } from './archive-records';
 import { deletedPrefixOf } from './erase-tenants';
@@ -40,20 +40,32 @@ async function* archivedLines(bucket: R2Bucket, prefix: string, seen: Seen): Asy
     for (const object of page.objects) {
       const body = await onArchive('get', () => bucket.get(object.key));
       if (!body) continue;
-      for await (const line of ndjsonGzipLines(body.body)) {
-        const kind = (JSON.parse(line) as { kind?: unknown }).kind;
-        if (typeof kind !== 'string' || !EXPORTED_KINDS.has(kind)) continue;
-        // A tenant archived but not yet erased has its D1 row and the archive's `1-tenant` part; an erasure under
-        // way at a deploy may have left both `tenant` and `1-tenant` parts: the tenant is exported once.
-        if (kind === 'tenant') {
-          if (seen.tenant) continue;
-          seen.tenant = true;
-        }
-        yield line;
-      }
+      yield* objectLines(body.body, seen);
     }
     more = page.truncated;
     cursor = page.truncated ? page.cursor : undefined;
+  }
+}
+
+/**
+ * The exported lines of one archived object. A corrupt object (not gzip, or a line that is not JSON) is an
+ * ArchiveError like a failed read: 503 `storage_unavailable` before the answer starts, a cut stream after.
+ */
+async function* objectLines(body: ReadableStream, seen: Seen): AsyncGenerator<string> {
+  try {
+    for await (const line of ndjsonGzipLines(body)) {
+      const kind = (JSON.parse(line) as { kind?: unknown }).kind;
+      if (typeof kind !== 'string' || !EXPORTED_KINDS.has(kind)) continue;
+      // A tenant archived but not yet erased has its D1 row and the archive's `1-tenant` part; an erasure under
+      // way at a deploy may have left both `tenant` and `1-tenant` parts: the tenant is exported once.
+      if (kind === 'tenant') {
+        if (seen.tenant) continue;
+        seen.tenant = true;
+      }
+      yield line;
+    }
+  } catch (err) {
+    throw err instanceof ArchiveError ? err : new ArchiveError('read', err);
   }
 }
 

@@ -112,6 +112,22 @@ describe('GET /v1/admin/tenants/:id/export', () => {
     expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
   });
 
+  it('a corrupt archived object (a line that is not JSON) is 503 storage_unavailable, never a 500', async () => {
+    const { app } = clockedApp(T0);
+    const u = await userWithSession(app, T0);
+    await deliver(clerkEvent('user.deleted', { id: u.user, deleted: true }, T0 + 10), { app });
+    await lifecycleAt(T0 + 60_000);
+    const listed = await env.ARCHIVE.list({ prefix: 'deleted/' });
+    const part = listed.objects.find((o) => o.key.includes(u.user) && o.key.endsWith('1-tenant.ndjson.gz'));
+    expect(part).toBeDefined();
+    const corrupt = await new Response(
+      new Blob(['not json\n']).stream().pipeThrough(new CompressionStream('gzip')),
+    ).arrayBuffer();
+    await env.ARCHIVE.put(part?.key ?? '', corrupt);
+    const res = await exportOf(u.user, T0 + DAY_MS);
+    await expectError(res, 503, 'storage_unavailable');
+  });
+
   it('a failure mid-stream cuts the export without its end line, so a reader can tell', async () => {
     const { app, clock } = clockedApp(T0);
     const u = await userWithSession(app, T0);
