@@ -1,5 +1,6 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../env';
+import { AppError } from '../errors';
 import { etagOf, matchesIfNoneMatch } from '../lib/http-cache';
 
 /**
@@ -20,6 +21,8 @@ type Loaded = { body: string; etag: string };
 export function staticAsset(path: string, headers: Record<string, string>) {
   let loaded: Promise<Loaded> | undefined;
   return async (c: Context<AppEnv>) => {
+    // A deployment without the `[assets]` binding is misconfigured (503, named), not an internal error.
+    if (!c.env.ASSETS) throw new AppError('misconfigured', { extra: { missing: ['ASSETS'] } });
     loaded ??= load(c.env.ASSETS, new URL(path, c.req.url)).catch((error: unknown) => {
       loaded = undefined;
       throw error;

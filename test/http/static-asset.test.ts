@@ -49,4 +49,10 @@ describe('static assets served by the Worker', () => {
     await callApp(app, '/console', undefined, bindings);
     expect(calls).toBe(2);
   });
+
+  it('the assets binding missing: 503 misconfigured naming it, never a 500', async () => {
+    const res = await callApp(createApp(), '/console', undefined, { ...env, ASSETS: undefined });
+    const error = await expectError(res, 503, 'misconfigured');
+    expect((error as { missing?: string[] }).missing).toEqual(['ASSETS']);
+  });
 });
