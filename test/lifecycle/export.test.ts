@@ -45,6 +45,18 @@ async function lines(res: Response): Promise<Record<string, unknown>[]> {
   return all;
 }
 
+/** A user with a session, deleted and erased: the key of its deleted archive's tenant part (`1-tenant`). */
+async function erasedUserTenantPart(): Promise<{ user: string; partKey: string }> {
+  const { app } = clockedApp(T0);
+  const u = await userWithSession(app, T0);
+  await deliver(clerkEvent('user.deleted', { id: u.user, deleted: true }, T0 + 10), { app });
+  await lifecycleAt(T0 + 60_000);
+  const listed = await env.ARCHIVE.list({ prefix: 'deleted/' });
+  const part = listed.objects.find((o) => o.key.includes(u.user) && o.key.endsWith('1-tenant.ndjson.gz'));
+  expect(part).toBeDefined();
+  return { user: u.user, partKey: part?.key ?? '' };
+}
+
 /** The ARCHIVE bucket with some of its calls failing as R2 does when it is unavailable. */
 function failingArchive(fail: { list?: boolean; get?: boolean }): object {
   const bucket = env.ARCHIVE;
@@ -93,16 +105,10 @@ describe('GET /v1/admin/tenants/:id/export', () => {
   });
 
   it('exports the tenant once when its archive holds two tenant parts (an erasure under way at a deploy)', async () => {
-    const { app } = clockedApp(T0);
-    const u = await userWithSession(app, T0);
-    await deliver(clerkEvent('user.deleted', { id: u.user, deleted: true }, T0 + 10), { app });
-    await lifecycleAt(T0 + 60_000);
-    const listed = await env.ARCHIVE.list({ prefix: 'deleted/' });
-    const part = listed.objects.find((o) => o.key.includes(u.user) && o.key.endsWith('1-tenant.ndjson.gz'));
-    expect(part).toBeDefined();
-    const body = await (await env.ARCHIVE.get(part?.key ?? ''))?.arrayBuffer();
-    await env.ARCHIVE.put((part?.key ?? '').replace('1-tenant', 'tenant'), body ?? new ArrayBuffer(0));
-    const out = await lines(await exportOf(u.user, T0 + DAY_MS));
+    const { user, partKey } = await erasedUserTenantPart();
+    const body = await (await env.ARCHIVE.get(partKey))?.arrayBuffer();
+    await env.ARCHIVE.put(partKey.replace('1-tenant', 'tenant'), body ?? new ArrayBuffer(0));
+    const out = await lines(await exportOf(user, T0 + DAY_MS));
     expect(out.filter((l) => l.kind === 'tenant')).toHaveLength(1);
   });
 
@@ -113,18 +119,12 @@ describe('GET /v1/admin/tenants/:id/export', () => {
   });
 
   it('a corrupt archived object (a line that is not JSON) is 503 storage_unavailable, never a 500', async () => {
-    const { app } = clockedApp(T0);
-    const u = await userWithSession(app, T0);
-    await deliver(clerkEvent('user.deleted', { id: u.user, deleted: true }, T0 + 10), { app });
-    await lifecycleAt(T0 + 60_000);
-    const listed = await env.ARCHIVE.list({ prefix: 'deleted/' });
-    const part = listed.objects.find((o) => o.key.includes(u.user) && o.key.endsWith('1-tenant.ndjson.gz'));
-    expect(part).toBeDefined();
+    const { user, partKey } = await erasedUserTenantPart();
     const corrupt = await new Response(
       new Blob(['not json\n']).stream().pipeThrough(new CompressionStream('gzip')),
     ).arrayBuffer();
-    await env.ARCHIVE.put(part?.key ?? '', corrupt);
-    const res = await exportOf(u.user, T0 + DAY_MS);
+    await env.ARCHIVE.put(partKey, corrupt);
+    const res = await exportOf(user, T0 + DAY_MS);
     await expectError(res, 503, 'storage_unavailable');
   });
 
