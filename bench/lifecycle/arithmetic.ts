@@ -10,11 +10,11 @@ export const GB = 1e9;
 export const D1_CAP_BYTES = 10 * GB;
 
 /**
- * The default retention windows (src/lib/retention.ts RETENTION_DEFAULTS, and DAILY_ACTIVE_KEEP_DAYS) and
+ * The default retention windows (src/lib/retention.ts RETENTION_DEFAULTS, and src/lib/usage-window.ts DAILY_ACTIVE_KEEP_DAYS) and
  * per-run limits (DEFAULT_LIFECYCLE_LIMITS), restated because Node cannot import the Worker's modules; a test
  * (test/bench/lifecycle-arithmetic.test.ts) keeps them equal to the source.
  */
-export const DEFAULT_WINDOWS = { payloadDays: 7, recordDays: 30, auditHotDays: 90, dailyActiveDays: 120 };
+export const DEFAULT_WINDOWS = { payloadDays: 7, recordDays: 30, auditHotDays: 90, dailyActiveDays: 37 };
 export const DEFAULT_LIMITS = { batchRows: 1000, batchesPerRule: 5 };
 
 /** The traffic model: each monthly active user starts `sessionsPerMau` sessions a month (two events each). */

@@ -1,12 +1,11 @@
 import { and, between, count, gt, isNotNull, sql } from 'drizzle-orm';
 import type { Database } from '../db/database';
 import { dailyActiveCounts, usageSnapshots, userLastActive } from '../db/schema';
+import { HISTORY_DAYS, MAU_WINDOW_DAYS, SNAPSHOT_BACKFILL_DAYS } from '../lib/usage-window';
 import { DAY_MS, utcDay } from '../lib/utc-day';
 
 /** The runbook's pricing rule: upgrade past 10,000 monthly active users (USAGE_ALERT_MAU's default). */
 export const DEFAULT_USAGE_ALERT_MAU = 10_000;
-export const MAU_WINDOW_DAYS = 30;
-export const HISTORY_DAYS = 90;
 
 export type Usage = {
   mau: number;
@@ -100,24 +99,23 @@ function snapshotStatement(db: Database, dayMs: number, now: number) {
     ON CONFLICT (day) DO UPDATE SET mau = excluded.mau, mru = excluded.mru, computed_at = excluded.computed_at`);
 }
 
-/** Days snapshotted per cron run at most (a first deployment fills the 90-day history in one run). */
-export const SNAPSHOT_DAYS_PER_RUN = HISTORY_DAYS;
-
 /**
- * The cron's usage step: every missing past day of the 90-day history computed, at most `limit` per run (each
- * is one count over its 30-day window of `daily_active_users`). Returns the days written.
+ * The cron's usage step: every missing day of the last SNAPSHOT_BACKFILL_DAYS computed, at most `limit` per run
+ * (each is one count over its 30-day window of `daily_active_users`, whose rows the lifecycle keeps exactly long
+ * enough for that: DAILY_ACTIVE_KEEP_DAYS). Returns the days written. An older missing day stays `null` in the
+ * history: its window's rows may be gone, and a count over part of it would understate the figure.
  */
-export async function snapshotUsage(db: Database, now: number, limit = SNAPSHOT_DAYS_PER_RUN): Promise<number> {
-  const historyFirst = utcDay(now - (HISTORY_DAYS - 1) * DAY_MS);
+export async function snapshotUsage(db: Database, now: number, limit = SNAPSHOT_BACKFILL_DAYS): Promise<number> {
+  const oldest = utcDay(now - SNAPSHOT_BACKFILL_DAYS * DAY_MS);
   const known = await db
     .select({ day: usageSnapshots.day })
     .from(usageSnapshots)
-    .where(between(usageSnapshots.day, historyFirst, utcDay(now)));
+    .where(between(usageSnapshots.day, oldest, utcDay(now)));
   const have = new Set(known.map((r) => r.day));
   const days: number[] = [];
   // From yesterday back: today is always answered live. A day is computed once, on the first run after it ended
   // (a session that lands later in a past day is not reflected there: the live MAU/MRU of today always is).
-  for (let i = 1; i < HISTORY_DAYS && days.length < limit; i++) {
+  for (let i = 1; i <= SNAPSHOT_BACKFILL_DAYS && days.length < limit; i++) {
     const dayMs = now - i * DAY_MS;
     if (!have.has(utcDay(dayMs))) days.push(dayMs);
   }

@@ -3,6 +3,7 @@ import { writeJobState } from '../db/job-state';
 import { type Config, problemsFor } from '../env';
 import { log } from '../lib/log';
 import { cutoffsAt, RETENTION_NAMES, type Retention } from '../lib/retention';
+import { DAILY_ACTIVE_KEEP_DAYS } from '../lib/usage-window';
 import { DAY_MS, utcDay } from '../lib/utc-day';
 import { ArchiveError, type ArchiveRule, archiveRows, type BatchRule, resumePendingBatch } from './archive-batch';
 import { expireArchive } from './archive-expiry';
@@ -21,12 +22,6 @@ import {
 /** Per-run bounds: each rule does at most `batchesPerRule` statements/batches of `batchRows` rows. */
 export type LifecycleLimits = { batchRows: number; batchesPerRule: number; listPagesPerRun: number };
 export const DEFAULT_LIFECYCLE_LIMITS: LifecycleLimits = { batchRows: 1000, batchesPerRule: 5, listPagesPerRun: 5 };
-
-/**
- * MAU rows (`daily_active_users`, `user_last_active`) are kept this long: 90 days of usage history, each
- * day's MAU counting the 30 days before it (src/admin/usage-store.ts), so 120 days; per-day counts stay.
- */
-export const DAILY_ACTIVE_KEEP_DAYS = 120;
 
 export type LifecycleReport = {
   /** Rows written to ARCHIVE (and then removed from D1). */

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { getUsage, snapshotUsage } from '../../src/admin/usage-store';
 import { createApp } from '../../src/app';
+import { DAILY_ACTIVE_KEEP_DAYS, SNAPSHOT_BACKFILL_DAYS } from '../../src/lib/usage-window';
 import { deleteOldDailyActive } from '../../src/lifecycle/lifecycle-store';
 import { createServices } from '../../src/services/services';
 import { testDb } from '../helpers/api-app';
@@ -42,13 +43,21 @@ describe('MRU (active in the window on a day after the first)', () => {
           const usage = await getUsage(testDb(), { now });
           // Live figures (today) exclude users whose newest day lies after `now` (none here: days ≤ 100).
           expect({ mau: usage.mau, mru: usage.mru }).toEqual(bruteForce(pairs, day(71), day(100)));
-          expect(await snapshotUsage(testDb(), now)).toBe(89);
+          // The lifecycle has pruned the daily rows to DAILY_ACTIVE_KEEP_DAYS; the cron then fills the missing days
+          // of the last week (SNAPSHOT_BACKFILL_DAYS), each still equal to the count over the unpruned rows.
+          const beforeDay = new Date(now - DAILY_ACTIVE_KEEP_DAYS * DAY).toISOString().slice(0, 10);
+          await deleteOldDailyActive(testDb(), { beforeDay, limit: 1000 });
+          expect(await snapshotUsage(testDb(), now)).toBe(SNAPSHOT_BACKFILL_DAYS);
           const history = (await getUsage(testDb(), { now })).history;
           expect(history).toHaveLength(90);
-          for (const offset of [1, 10, 45, 89]) {
+          for (let offset = 1; offset <= SNAPSHOT_BACKFILL_DAYS; offset++) {
             const h = history[89 - offset];
             expect(h?.day).toBe(day(100 - offset));
             expect({ mau: h?.mau, mru: h?.mru }).toEqual(bruteForce(pairs, day(71 - offset), day(100 - offset)));
+          }
+          // Older days the cron never snapshotted stay unknown rather than counted over a pruned window.
+          for (const offset of [SNAPSHOT_BACKFILL_DAYS + 1, 45, 89]) {
+            expect(history[89 - offset]).toMatchObject({ day: day(100 - offset), mau: null, mru: null });
           }
           // Already snapshotted: a second run computes nothing.
           expect(await snapshotUsage(testDb(), now)).toBe(0);
@@ -58,7 +67,7 @@ describe('MRU (active in the window on a day after the first)', () => {
     );
   });
 
-  it('a user who comes back after the 120-day retention of daily rows is still retained (first day kept)', async () => {
+  it('a user who comes back after the retention of daily rows is still retained (first day kept)', async () => {
     const y = year++;
     const signUp = Date.UTC(y, 0, 1, 8);
     const back = signUp + 300 * DAY;

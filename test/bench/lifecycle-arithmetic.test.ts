@@ -12,7 +12,8 @@ import {
   sessionsPerDay,
 } from '../../bench/lifecycle/arithmetic';
 import { RETENTION_DEFAULTS } from '../../src/lib/retention';
-import { DAILY_ACTIVE_KEEP_DAYS, DEFAULT_LIFECYCLE_LIMITS } from '../../src/lifecycle/run-lifecycle';
+import { DAILY_ACTIVE_KEEP_DAYS } from '../../src/lib/usage-window';
+import { DEFAULT_LIFECYCLE_LIMITS } from '../../src/lifecycle/run-lifecycle';
 
 describe('lifecycle bench arithmetic', () => {
   it("restates the service's default windows and limits exactly (the bench cannot import them in Node)", () => {
@@ -31,7 +32,7 @@ describe('lifecycle bench arithmetic', () => {
   it('retained rows are the window times the daily rate (two stored events per session)', () => {
     const t = { mau: 300, sessionsPerMau: 3 };
     expect(sessionsPerDay(t)).toBe(30);
-    expect(retainedRows(t)).toEqual({ payloads: 420, webhookRecords: 1800, loginAudits: 2700, dailyActive: 3600 });
+    expect(retainedRows(t)).toEqual({ payloads: 420, webhookRecords: 1800, loginAudits: 2700, dailyActive: 1110 });
     // More sessions a day than users: a user counts once a day.
     expect(retainedRows({ mau: 10, sessionsPerMau: 60 }).dailyActive).toBe(10 * DEFAULT_WINDOWS.dailyActiveDays);
   });

@@ -1,5 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { DAILY_ACTIVE_KEEP_DAYS } from '../../src/lib/usage-window';
 import { PENDING_BATCH_JOB } from '../../src/lifecycle/archive-batch';
 import { tenantAuditPrefix } from '../../src/lifecycle/archive-keys';
 import { uid } from '../helpers/ids';
@@ -68,6 +69,17 @@ describe('retention, with the cron clock moved 1, 8, 31, 91, 121 and 401 days pa
     expect(archivedEvent).toMatchObject({ kind: 'webhook', svixId: failed, status: 'failed', type: 'session.created' });
     expect(JSON.parse(String(archivedEvent?.payload))).toMatchObject({ type: 'session.created' });
 
+    // +38 days: MAU rows past DAILY_ACTIVE_KEEP_DAYS (37) gone; per-day counts and first/last days stay (MRU).
+    expect(await count('select * from daily_active_users')).toBe(3);
+    const perUser = await count('select * from user_last_active');
+    expect(perUser).toBeGreaterThan(0);
+    await lifecycleAt(T0 + (DAILY_ACTIVE_KEEP_DAYS - 1) * DAY_MS);
+    expect(await count('select * from daily_active_users')).toBe(3);
+    await lifecycleAt(T0 + (DAILY_ACTIVE_KEEP_DAYS + 1) * DAY_MS);
+    expect(await count('select * from daily_active_users')).toBe(0);
+    expect(await count('select * from user_last_active')).toBe(perUser);
+    expect(await count('select * from daily_active_counts where day = ?', '2030-01-10')).toBe(1);
+
     // +91 days: audits archived per tenant and removed from D1.
     expect(await count('select * from login_audits')).toBe(3);
     const r91 = await lifecycleAt(T0 + 91 * DAY_MS);
@@ -87,15 +99,6 @@ describe('retention, with the cron clock moved 1, 8, 31, 91, 121 and 401 days pa
         }),
       ]);
     }
-
-    // +121 days: MAU rows past 120 days gone; the per-day counts and each user's first/last day stay (MRU).
-    expect(await count('select * from daily_active_users')).toBe(3);
-    const perUser = await count('select * from user_last_active');
-    expect(perUser).toBeGreaterThan(0);
-    await lifecycleAt(T0 + 121 * DAY_MS);
-    expect(await count('select * from daily_active_users')).toBe(0);
-    expect(await count('select * from user_last_active')).toBe(perUser);
-    expect(await count('select * from daily_active_counts where day = ?', '2030-01-10')).toBe(1);
 
     // +401 days: archived audits and events past RETAIN_AUDIT_ARCHIVE_DAYS expire from R2.
     expect(await archiveKeys('')).toHaveLength(4);
