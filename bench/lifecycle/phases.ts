@@ -100,9 +100,7 @@ export async function measureSteady(t: Traffic, perDay: number, months: number):
       if ((day + 1) % MONTH_DAYS === 0) {
         const rows = { payloads: 0 } as Rows;
         for (const table of TABLES) rows[table] = await s.count(table);
-        rows.payloads = Number(
-          (await s.first('select count(*) as n from webhook_events where payload is not null'))?.n ?? 0,
-        );
+        rows.payloads = await s.count('webhook_payloads');
         const [bytes, file] = [await s.sizeBytes(), await s.fileStat()];
         result.push({ month: (day + 1) / MONTH_DAYS, bytes, file, rows, ...(status ? { status } : {}) });
         console.error(`bench: lifecycle steady month ${(day + 1) / MONTH_DAYS}: ${result.at(-1)?.bytes} bytes`);
@@ -130,6 +128,7 @@ async function seedBacklog(s: BenchService, copy: string) {
   for (const [table, key] of [
     ['login_audits', 'session_id'],
     ['webhook_events', 'svix_id'],
+    ['webhook_payloads', 'svix_id'],
   ] as const) {
     const sample = await s.first(`select * from bench_${table} limit 1`);
     const columns = Object.keys(sample ?? {});
@@ -157,7 +156,7 @@ export type Purge = {
 export async function measurePurge(b: Before, t: Traffic, o: { rounds: number; rate: number; window: number }) {
   const s = b.service;
   const cronAt = b.start + 200 * DAY_MS; // past every window (payloads, records, audits, MAU rows)
-  for (const table of ['login_audits', 'webhook_events'])
+  for (const table of ['login_audits', 'webhook_events', 'webhook_payloads'])
     await s.sql(`create table bench_${table} as select * from ${table}`);
   const backlogRows = (await s.count('bench_login_audits')) + (await s.count('bench_webhook_events'));
   const first: CronRun[] = [];

@@ -106,7 +106,7 @@ drillRow('lifecycle', ({ clerk, service }) => {
   };
   const storage = async () => (await service.get('/health/ready')).body?.checks?.storage;
   const tally = async () => ({
-    payloads: await service.d1Count('select count(*) from webhook_events where payload is not null'),
+    payloads: await service.d1Count('select count(*) from webhook_payloads'),
     records: await service.d1Count('select count(*) from webhook_events'),
     audits: await service.d1Count('select count(*) from login_audits'),
   });

@@ -136,7 +136,11 @@ export const usageSnapshots = sqliteTable('usage_snapshots', {
   computedAt: integer('computed_at').notNull(),
 });
 
-/** Every verified webhook delivery, by `svix-id`. */
+/**
+ * Every verified webhook delivery, by `svix-id`: the dedup record (about 150 bytes) that order-tolerance and
+ * duplicates need. The raw body lives apart, in `webhook_payloads`, so that dropping it at
+ * RETAIN_WEBHOOK_PAYLOAD_DAYS deletes a whole row and gives its pages back (migration 0009).
+ */
 export const webhookEvents = sqliteTable(
   'webhook_events',
   {
@@ -146,11 +150,6 @@ export const webhookEvents = sqliteTable(
     status: text('status', { enum: ['received', 'processed', 'failed', 'ignored'] }).notNull(),
     attempts: integer('attempts').notNull().default(0),
     lastError: text('last_error'),
-    /** The raw body; null once dropped by retention (RETAIN_WEBHOOK_PAYLOAD_DAYS) or erasure. */
-    payload: text('payload'),
-    /** The user and organization the payload names (erasure finds a deleted tenant's payloads by them). */
-    userId: text('user_id'),
-    orgId: text('org_id'),
     receivedAt: integer('received_at').notNull(),
     processedAt: integer('processed_at'),
     nextAttemptAt: integer('next_attempt_at'),
@@ -168,13 +167,30 @@ export const webhookEvents = sqliteTable(
   (t) => [
     index('webhook_events_status_idx').on(t.status, t.nextAttemptAt),
     index('webhook_events_received_idx').on(t.receivedAt),
-    // Partial indexes over the rows that still hold a payload (about RETAIN_WEBHOOK_PAYLOAD_DAYS of traffic):
-    // the retention job drops payloads oldest first, erasure finds a tenant's payloads.
-    index('webhook_events_payload_received_idx').on(t.receivedAt).where(sql`${t.payload} is not null`),
-    index('webhook_events_payload_user_idx')
-      .on(t.userId)
-      .where(sql`${t.payload} is not null and ${t.userId} is not null`),
-    index('webhook_events_payload_org_idx').on(t.orgId).where(sql`${t.payload} is not null and ${t.orgId} is not null`),
+  ],
+);
+
+/**
+ * The raw body of a stored delivery (personal data: names, emails, IPs), written in the same atomic batch as its
+ * record the first time the `svix-id` is seen, and DELETED (the whole row) by retention
+ * (RETAIN_WEBHOOK_PAYLOAD_DAYS, done events), with a failed event's archive, or by erasure. An event without a
+ * payload row has nothing left to replay (410 `gone`).
+ */
+export const webhookPayloads = sqliteTable(
+  'webhook_payloads',
+  {
+    svixId: text('svix_id').primaryKey(),
+    payload: text('payload').notNull(),
+    /** The user and organization the payload names (erasure finds a deleted tenant's payloads by them). */
+    userId: text('user_id'),
+    orgId: text('org_id'),
+    /** When the payload was stored (its event's `received_at`): retention drops the oldest first. */
+    receivedAt: integer('received_at').notNull(),
+  },
+  (t) => [
+    index('webhook_payloads_received_idx').on(t.receivedAt),
+    index('webhook_payloads_user_idx').on(t.userId).where(sql`${t.userId} is not null`),
+    index('webhook_payloads_org_idx').on(t.orgId).where(sql`${t.orgId} is not null`),
   ],
 );
 

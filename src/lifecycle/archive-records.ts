@@ -1,5 +1,6 @@
-import type { loginAudits, organizationMemberships, tenants, webhookEvents } from '../db/schema';
+import type { loginAudits, organizationMemberships, tenants } from '../db/schema';
 import { iso } from '../lib/schemas';
+import type { WebhookEventRow } from './lifecycle-store';
 
 /**
  * One archived row as one NDJSON line: `kind` first, times as ISO-8601 strings, as the API shows them. The
@@ -54,7 +55,7 @@ export function membershipRecord(m: typeof organizationMemberships.$inferSelect)
 }
 
 /** A stored webhook event, payload included (the raw body as Clerk signed it). */
-export function webhookRecord(w: typeof webhookEvents.$inferSelect) {
+export function webhookRecord(w: WebhookEventRow) {
   return {
     kind: 'webhook' as const,
     svixId: w.svixId,

@@ -79,5 +79,5 @@ export const failedEventRule: ArchiveRule<WebhookEventRow> = {
     ),
   record: webhookRecord,
   selectByIds: (db, ids) => selectEventsByIds(db, ids),
-  deleteByIds: (db, ids) => [deleteEventsByIds(db, ids)],
+  deleteByIds: (db, ids) => [...deleteEventsByIds(db, ids)],
 };

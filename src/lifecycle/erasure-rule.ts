@@ -1,4 +1,4 @@
-import type { loginAudits, organizationMemberships, webhookEvents } from '../db/schema';
+import type { loginAudits, organizationMemberships } from '../db/schema';
 import type { BatchRule, PlannedObject } from './archive-batch';
 import { keySegment } from './archive-keys';
 import { auditRecord, membershipRecord, tenantRecord, webhookRecord } from './archive-records';
@@ -11,6 +11,7 @@ import {
   selectPayloadsByIds,
   type TenantRow,
 } from './erasure-store';
+import type { WebhookEventRow } from './lifecycle-store';
 
 /**
  * One pass of a tenant's erasure as an archive batch (archive-batch.ts): the same write-ahead plan, so an
@@ -21,7 +22,7 @@ export type ErasureRow =
   | { kind: 'tenant'; row: TenantRow }
   | { kind: 'membership'; row: typeof organizationMemberships.$inferSelect }
   | { kind: 'audit'; row: typeof loginAudits.$inferSelect }
-  | { kind: 'webhook'; row: typeof webhookEvents.$inferSelect };
+  | { kind: 'webhook'; row: WebhookEventRow };
 
 /** What the pass's D1 batch needs besides the ids: whose erasure, and whether it is the last pass. */
 export type ErasureContext = { tenant: ErasedTenant; finish: boolean; now: number };

@@ -1,7 +1,8 @@
-import { and, asc, eq, isNotNull, isNull, or, sql } from 'drizzle-orm';
+import { and, asc, eq, isNull, or, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { Database } from '../db/database';
-import { loginAudits, organizationMemberships, tenants, webhookEvents } from '../db/schema';
+import { loginAudits, organizationMemberships, tenants, webhookEvents, webhookPayloads } from '../db/schema';
+import { selectEventsWithPayload } from './lifecycle-store';
 
 /** The D1 side of erasure: what a deleted tenant still has, and the statements that remove it. */
 
@@ -37,15 +38,12 @@ export function selectTenantMemberships(db: Database, args: { tenant: TenantRow;
   return db.select().from(m).where(and(naming, stillSays)).orderBy(asc(m.id)).limit(args.limit);
 }
 
-/** Stored payloads naming the tenant (partial indexes on user_id / org_id where a payload is kept). */
+/** Stored payloads naming the tenant, with their records (partial indexes on `webhook_payloads` user_id / org_id). */
 export function selectTenantPayloads(db: Database, args: { tenant: TenantRow; limit: number }) {
-  const w = webhookEvents;
-  const naming = args.tenant.kind === 'user' ? eq(w.userId, args.tenant.id) : eq(w.orgId, args.tenant.id);
-  return db
-    .select()
-    .from(w)
-    .where(and(naming, isNotNull(w.payload)))
-    .orderBy(asc(w.svixId))
+  const p = webhookPayloads;
+  return selectEventsWithPayload(db)
+    .where(args.tenant.kind === 'user' ? eq(p.userId, args.tenant.id) : eq(p.orgId, args.tenant.id))
+    .orderBy(asc(p.svixId))
     .limit(args.limit);
 }
 
@@ -73,10 +71,7 @@ export const selectAuditsByIds = (db: Database, ids: readonly string[]) =>
 export const selectMembershipsByIds = (db: Database, ids: readonly string[]) =>
   db.select().from(organizationMemberships).where(idsIn(organizationMemberships.id, ids));
 export const selectPayloadsByIds = (db: Database, ids: readonly string[]) =>
-  db
-    .select()
-    .from(webhookEvents)
-    .where(and(idsIn(webhookEvents.svixId, ids), isNotNull(webhookEvents.payload)));
+  selectEventsWithPayload(db).where(idsIn(webhookPayloads.svixId, ids));
 
 export type ErasedTenant = { id: string; kind: TenantRow['kind'] };
 
@@ -100,11 +95,16 @@ export function erasureStatements(
   const out: BatchItem<'sqlite'>[] = [];
   const m = organizationMemberships;
   const w = webhookEvents;
+  const p = webhookPayloads;
   if (args.auditIds.length > 0) out.push(db.delete(loginAudits).where(idsIn(loginAudits.sessionId, args.auditIds)));
   if (args.membershipIds.length > 0)
     out.push(db.update(m).set(tombstone(args.now)).where(idsIn(m.id, args.membershipIds)));
   if (args.svixIds.length > 0)
-    out.push(db.update(w).set({ payload: null, nextAttemptAt: null }).where(idsIn(w.svixId, args.svixIds)));
+    out.push(
+      db.delete(p).where(idsIn(p.svixId, args.svixIds)),
+      // A failed event left without its payload has nothing to retry.
+      db.update(w).set({ nextAttemptAt: null }).where(idsIn(w.svixId, args.svixIds)),
+    );
   const t = args.finish;
   if (t) {
     const isUser = t.kind === 'user';
@@ -114,10 +114,7 @@ export function erasureStatements(
         .update(m)
         .set(tombstone(args.now))
         .where(and(isUser ? eq(m.userId, t.id) : eq(m.orgId, t.id), stillSays)),
-      db
-        .update(w)
-        .set({ payload: null, nextAttemptAt: null })
-        .where(and(isUser ? eq(w.userId, t.id) : eq(w.orgId, t.id), isNotNull(w.payload))),
+      db.delete(p).where(isUser ? eq(p.userId, t.id) : eq(p.orgId, t.id)),
       // Only what order-tolerance needs stays: id, kind, status, source and the event times.
       db
         .update(tenants)

@@ -1,7 +1,7 @@
-import { and, asc, eq, inArray, isNotNull, lt, notInArray, sql } from 'drizzle-orm';
+import { and, asc, eq, getTableColumns, inArray, lt, notInArray, sql } from 'drizzle-orm';
 import { d1Of } from '../db/compiled-statement';
 import type { Database } from '../db/database';
-import { jobState, loginAudits, webhookEvents } from '../db/schema';
+import { jobState, loginAudits, webhookEvents, webhookPayloads } from '../db/schema';
 
 /**
  * The lifecycle job's D1 statements. Every one touches at most `limit` rows (≤ 1,000: D1's advice for
@@ -14,69 +14,89 @@ const DONE = ['processed', 'ignored'] as const;
 const idsIn = (column: unknown, ids: readonly string[]) =>
   sql`${column} in (select value from json_each(${JSON.stringify(ids)}))`;
 
-/** Drops the payloads of done events received before `cutoff`; their records stay. Returns how many. */
+/**
+ * Deletes the payload rows of done events received before `cutoff` (whole rows: their pages go back to the free
+ * list and new payloads reuse them); their records stay. Returns how many.
+ */
 export async function dropDonePayloads(db: Database, args: { cutoff: number; limit: number }): Promise<number> {
+  const p = webhookPayloads;
   const due = db
-    .select({ id: webhookEvents.svixId })
-    .from(webhookEvents)
-    .where(
-      and(
-        isNotNull(webhookEvents.payload),
-        lt(webhookEvents.receivedAt, args.cutoff),
-        inArray(webhookEvents.status, [...DONE]),
-      ),
-    )
-    .orderBy(asc(webhookEvents.receivedAt))
+    .select({ id: p.svixId })
+    .from(p)
+    .innerJoin(webhookEvents, eq(webhookEvents.svixId, p.svixId))
+    .where(and(lt(p.receivedAt, args.cutoff), inArray(webhookEvents.status, [...DONE])))
+    .orderBy(asc(p.receivedAt))
     .limit(args.limit);
-  const res = await db.update(webhookEvents).set({ payload: null }).where(inArray(webhookEvents.svixId, due));
+  const res = await db.delete(p).where(inArray(p.svixId, due));
   return res.meta.changes ?? 0;
 }
+
+const hasPayload = sql`exists (select 1 from ${webhookPayloads} where ${webhookPayloads.svixId} = ${webhookEvents.svixId})`;
 
 /**
- * Deletes records received before `cutoff` that hold nothing to archive: done events, and failed ones whose
- * payload is already gone (erasure). Failed events with a payload are archived first (selectDueFailedEvents).
+ * Deletes records received before `cutoff` that hold nothing to archive: done events (with their payload row,
+ * should one be left), and failed ones whose payload is already gone (erasure). Failed events with a payload are
+ * archived first (selectDueFailedEvents). One atomic batch; returns how many records.
  */
 export async function deleteSpentRecords(db: Database, args: { cutoff: number; limit: number }): Promise<number> {
-  const due = db
+  const due = await db
     .select({ id: webhookEvents.svixId })
     .from(webhookEvents)
     .where(
       and(
         lt(webhookEvents.receivedAt, args.cutoff),
-        sql`(${inArray(webhookEvents.status, [...DONE])} or ${webhookEvents.payload} is null)`,
+        sql`(${inArray(webhookEvents.status, [...DONE])} or not ${hasPayload})`,
       ),
     )
     .orderBy(asc(webhookEvents.receivedAt))
     .limit(args.limit);
-  const res = await db.delete(webhookEvents).where(inArray(webhookEvents.svixId, due));
+  if (due.length === 0) return 0;
+  const [, res] = await db.batch(
+    deleteEventsByIds(
+      db,
+      due.map((r) => r.id),
+    ),
+  );
   return res.meta.changes ?? 0;
 }
 
-export type WebhookEventRow = typeof webhookEvents.$inferSelect;
 export type LoginAuditRow = typeof loginAudits.$inferSelect;
+
+/** A stored event's record with its payload row (an inner join: only events that still hold one). */
+export type WebhookEventRow = typeof webhookEvents.$inferSelect &
+  Pick<typeof webhookPayloads.$inferSelect, 'payload' | 'userId' | 'orgId'>;
+
+/** Records joined with their payload rows (the failed-event archive, erasure). */
+export function selectEventsWithPayload(db: Database) {
+  return db
+    .select({
+      ...getTableColumns(webhookEvents),
+      payload: webhookPayloads.payload,
+      userId: webhookPayloads.userId,
+      orgId: webhookPayloads.orgId,
+    })
+    .from(webhookEvents)
+    .innerJoin(webhookPayloads, eq(webhookPayloads.svixId, webhookEvents.svixId));
+}
 
 /** Failed (or never finished) events received before `cutoff` that still hold a payload: archived, then deleted. */
 export function selectDueFailedEvents(db: Database, args: { cutoff: number; limit: number }) {
-  return db
-    .select()
-    .from(webhookEvents)
-    .where(
-      and(
-        lt(webhookEvents.receivedAt, args.cutoff),
-        notInArray(webhookEvents.status, [...DONE]),
-        isNotNull(webhookEvents.payload),
-      ),
-    )
+  return selectEventsWithPayload(db)
+    .where(and(lt(webhookEvents.receivedAt, args.cutoff), notInArray(webhookEvents.status, [...DONE])))
     .orderBy(asc(webhookEvents.receivedAt), asc(webhookEvents.svixId))
     .limit(args.limit);
 }
 
 export function selectEventsByIds(db: Database, ids: readonly string[]) {
-  return db.select().from(webhookEvents).where(idsIn(webhookEvents.svixId, ids));
+  return selectEventsWithPayload(db).where(idsIn(webhookEvents.svixId, ids));
 }
 
+/** Records and their payload rows, by id (one atomic batch's statements). */
 export function deleteEventsByIds(db: Database, ids: readonly string[]) {
-  return db.delete(webhookEvents).where(idsIn(webhookEvents.svixId, ids));
+  return [
+    db.delete(webhookPayloads).where(idsIn(webhookPayloads.svixId, ids)),
+    db.delete(webhookEvents).where(idsIn(webhookEvents.svixId, ids)),
+  ] as const;
 }
 
 /** Login audits created before `cutoff`, oldest first (index `login_audits_created_idx`). */
@@ -124,7 +144,8 @@ export async function countDue(
     d1.prepare(`select count(*) as n from (${select} limit ?)`).bind(...params, args.cap);
   const results = await d1.batch<{ n: number }>([
     bounded(
-      "select 1 from webhook_events where payload is not null and received_at < ? and status in ('processed', 'ignored')",
+      'select 1 from webhook_payloads p join webhook_events e on e.svix_id = p.svix_id ' +
+        "where p.received_at < ? and e.status in ('processed', 'ignored')",
       args.payloadCutoff,
     ),
     bounded('select 1 from webhook_events where received_at < ?', args.recordCutoff),

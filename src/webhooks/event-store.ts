@@ -1,16 +1,18 @@
-import { and, desc, eq, isNotNull, lt, lte, sql } from 'drizzle-orm';
+import { and, desc, eq, exists, lt, lte, sql } from 'drizzle-orm';
 import { bindCompiled, compiled, d1Of } from '../db/compiled-statement';
 import type { Database } from '../db/database';
 import { keysetPage } from '../db/keyset';
-import { webhookEvents } from '../db/schema';
+import { webhookEvents, webhookPayloads } from '../db/schema';
+import { insertFirstPayload } from './payload-store';
 import { firstRetryAt, nextRetryAtSql } from './retry-policy';
 
 export type WebhookEventRow = typeof webhookEvents.$inferSelect;
 export type WebhookEventStatus = WebhookEventRow['status'];
 
 /**
- * A verified delivery as it is stored; `bodyHash` is the SHA-256 (hex) of `payload`; `userId`/`orgId`
- * are the tenants the payload names (named-tenants.ts), by which erasure finds it.
+ * A verified delivery as it is stored: its record in `webhook_events`, its body in `webhook_payloads`
+ * (payload-store.ts). `bodyHash` is the SHA-256 (hex) of `payload`; `userId`/`orgId` are the tenants the
+ * payload names (named-tenants.ts), by which erasure finds it.
  */
 export type StoredDelivery = {
   svixId: string;
@@ -31,15 +33,30 @@ const sameBody = sql`(${webhookEvents.bodyHash} is null or ${webhookEvents.bodyH
 /** Statuses after which a delivery is done: redeliveries are acknowledged as duplicates. */
 export type DoneStatus = 'processed' | 'ignored';
 
-/** Reads a stored delivery (for replay and scheduled retries). */
-export async function getWebhookEvent(db: Database, svixId: string): Promise<WebhookEventRow | undefined> {
-  return db.select().from(webhookEvents).where(eq(webhookEvents.svixId, svixId)).get();
+/** A stored delivery as replay sees it: its record, and its payload (null once dropped) with whom it names. */
+export type StoredEvent = WebhookEventRow & { payload: string | null; userId: string | null; orgId: string | null };
+
+/** Reads a stored delivery's record with its payload row, if it still has one (for replay and scheduled retries). */
+export async function getWebhookEvent(db: Database, svixId: string): Promise<StoredEvent | undefined> {
+  const row = await db
+    .select({ event: webhookEvents, body: webhookPayloads })
+    .from(webhookEvents)
+    .leftJoin(webhookPayloads, eq(webhookPayloads.svixId, webhookEvents.svixId))
+    .where(eq(webhookEvents.svixId, svixId))
+    .get();
+  if (!row) return undefined;
+  return {
+    ...row.event,
+    payload: row.body?.payload ?? null,
+    userId: row.body?.userId ?? null,
+    orgId: row.body?.orgId ?? null,
+  };
 }
 
 /**
- * Marks a delivery done (`processed` or `ignored`), in the same batch as its effects. A
- * delivery already done keeps its row as it was (attempts, processed time) and, as SQLite's
- * `RETURNING` yields only rows actually inserted or updated, returns nothing.
+ * Marks a delivery done (`processed` or `ignored`), in the same batch as its effects and right after its payload
+ * row (`insertFirstPayload`). A delivery already done keeps its row as it was (attempts, processed time) and, as
+ * SQLite's `RETURNING` yields only rows actually inserted or updated, returns nothing.
  */
 export function markDone(db: Database, d: StoredDelivery, status: DoneStatus, now: number): D1PreparedStatement {
   return bindCompiled(
@@ -57,9 +74,6 @@ function markDoneQuery(db: Database) {
       svixId: p('svixId'),
       type: p('type'),
       eventAt: p('eventAt'),
-      payload: p('payload'),
-      userId: p('userId'),
-      orgId: p('orgId'),
       bodyHash: p('bodyHash'),
       status: p('status'),
       attempts: 1,
@@ -86,16 +100,19 @@ function markDoneQuery(db: Database) {
 }
 
 /**
- * Records a failed attempt (status, attempts, last error). `retry: false` (the payload can
- * never apply) leaves `next_attempt_at` empty so scheduled retries skip it. Never touches a
- * delivery that is already done.
+ * Records a failed attempt (status, attempts, last error), with the payload row when the delivery is new, in one
+ * atomic batch. `retry: false` (the payload can never apply) leaves `next_attempt_at` empty so scheduled retries
+ * skip it. Never touches a delivery that is already done.
  */
 export async function recordFailure(db: Database, d: StoredDelivery, error: string, now: number, retry: boolean) {
   const next = retry ? nextRetryAtSql(now, sql`coalesce(${webhookEvents.attempts}, 0)`) : sql`null`;
-  await db
+  const record = db
     .insert(webhookEvents)
     .values({
-      ...d,
+      svixId: d.svixId,
+      type: d.type,
+      eventAt: d.eventAt,
+      bodyHash: d.bodyHash,
       status: 'failed',
       attempts: 1,
       lastError: error.slice(0, 500),
@@ -112,7 +129,10 @@ export async function recordFailure(db: Database, d: StoredDelivery, error: stri
       },
       // A failure of another body under this id never marks the stored event.
       setWhere: sql`${webhookEvents.status} not in ('processed', 'ignored') and ${sameBody}`,
-    });
+    })
+    .toSQL();
+  const d1 = d1Of(db);
+  await d1.batch([insertFirstPayload(db, d, now), d1.prepare(record.sql).bind(...record.params)]);
 }
 
 /**
@@ -132,8 +152,8 @@ export async function recordIdReuse(
   return row?.bodyHash ?? null;
 }
 
-/** An event without its payload and whom it names: payloads hold personal data and stay in D1. */
-export type WebhookEventMeta = Omit<typeof webhookEvents.$inferSelect, 'payload' | 'userId' | 'orgId'>;
+/** An event's record without its payload and whom it names: payloads hold personal data and stay in D1. */
+export type WebhookEventMeta = typeof webhookEvents.$inferSelect;
 export type WebhookPosition = { receivedAt: number; svixId: string };
 
 const meta = {
@@ -194,7 +214,9 @@ export async function listDueFailedEvents(
         // A null next attempt marks a permanent failure (data that can never apply): never due.
         lte(webhookEvents.nextAttemptAt, args.now),
         // A payload dropped by erasure leaves nothing to apply.
-        isNotNull(webhookEvents.payload),
+        exists(
+          db.select({ one: sql`1` }).from(webhookPayloads).where(eq(webhookPayloads.svixId, webhookEvents.svixId)),
+        ),
       ),
     )
     .orderBy(sql`coalesce(${webhookEvents.nextAttemptAt}, 0)`, webhookEvents.receivedAt)

@@ -9,6 +9,7 @@ import { getWebhookEvent, markDone, recordFailure, recordIdReuse, type StoredDel
 import { foldEvent } from './fold-event';
 import { foldRevocation } from './fold-revocation';
 import { namedTenants } from './named-tenants';
+import { insertFirstPayload } from './payload-store';
 
 export type ProcessOutcome = 'processed' | 'ignored' | 'duplicate';
 
@@ -59,9 +60,12 @@ function refusedBy(err: unknown): 'svix_id_reused' | `entity_mismatch:${string}`
   return (m?.[1] as 'svix_id_reused' | `entity_mismatch:${string}` | undefined) ?? null;
 }
 
+/** Where `markDone` sits in the delivery's batch (after the payload row). */
+const MARK_DONE = 1;
+
 /**
- * Applies one verified delivery: `[mark done, …effects]` in ONE atomic `db.batch()` (one
- * D1 round trip). Every effect is an idempotent join (see effect-statements.ts), so the
+ * Applies one verified delivery: `[payload row, mark done, …effects]` in ONE atomic `db.batch()` (one
+ * D1 round trip; the payload row only on the first sighting of its `svix-id`, payload-store.ts). Every effect is an idempotent join (see effect-statements.ts), so the
  * duplicate check can ride in the same batch: a redelivery re-runs statements that change
  * nothing, `mark done` leaves a done row as it was and returns nothing, which is how we
  * know it was a duplicate. That also makes two concurrent deliveries of one `svix-id`
@@ -112,6 +116,7 @@ export async function processEvent(
   let results: D1Result[];
   try {
     const statements = [
+      insertFirstPayload(db, delivery, now),
       markDone(db, delivery, effects ? 'processed' : 'ignored', now),
       ...(effects ?? []).map((e) => effectStatement(db, e, now)),
     ];
@@ -143,9 +148,9 @@ export async function processEvent(
     await recordFailureSafely(db, delivery, errorText(err), now, true);
     throw new ProcessingError('storage', 'storage failed while applying the event', { cause: err });
   }
-  // `markDone` returns its row only when it inserted or updated it, i.e. unless the
-  // delivery was already done: an empty result is a duplicate.
-  if ((results[0]?.results.length ?? 0) === 0) return 'duplicate';
+  // `markDone` (the batch's second statement) returns its row only when it inserted or updated it, i.e. unless
+  // the delivery was already done: an empty result is a duplicate.
+  if ((results[MARK_DONE]?.results.length ?? 0) === 0) return 'duplicate';
   // This isolate's cached tenant rows are now stale; other isolates' expire within the TTL.
   const changed = (effects ?? []).flatMap((e) =>
     e.kind === 'tenant.profile' || e.kind === 'tenant.archive' ? [e.id] : [],
@@ -166,7 +171,7 @@ export async function processStoredEvent(
 ): Promise<ProcessOutcome | 'not_found' | 'gone'> {
   const row = await getWebhookEvent(db, svixId);
   if (!row) return 'not_found';
-  // Dropped by retention (RETAIN_WEBHOOK_PAYLOAD_DAYS) or erasure: nothing left to apply.
+  // Its payload row deleted by retention (RETAIN_WEBHOOK_PAYLOAD_DAYS) or erasure: nothing left to apply.
   if (row.payload === null) return 'gone';
   const delivery: IncomingDelivery = { svixId: row.svixId, type: row.type, eventAt: row.eventAt, payload: row.payload };
   const parsed = parseClerkEvent(row.payload);

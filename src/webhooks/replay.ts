@@ -10,7 +10,7 @@ export type ReplayResult = {
 };
 
 /**
- * The replay contract: re-applies the payload stored in `webhook_events` for `svixId`, with the
+ * The replay contract: re-applies the payload stored for `svixId` (`webhook_payloads`), with the
  * same idempotency rules as a live delivery (its revocations written through `revoke`), and records its outcome on the row (a failure counts
  * an attempt and schedules the next). The admin replay route and the scheduled retry both use it.
  */

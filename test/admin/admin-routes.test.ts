@@ -5,7 +5,7 @@ import { tenantPage, usageSchema, webhookPage } from '../../src/admin/admin-sche
 import * as schema from '../../src/db/schema';
 import { createServices } from '../../src/services/services';
 import type { ReplayFn } from '../../src/webhooks/replay';
-import { callApp, seedTenant, testApp, testDb } from '../helpers/api-app';
+import { callApp, seedTenant, seedWebhookEvent, testApp, testDb } from '../helpers/api-app';
 import { authFor } from '../helpers/auth-context';
 import { expectError } from '../helpers/http';
 import { uid } from '../helpers/ids';
@@ -171,18 +171,16 @@ describe('GET /v1/admin/usage', () => {
 describe('webhook events', () => {
   async function seedEvent(status: 'failed' | 'processed', receivedAt: number) {
     const svixId = uid('msg');
-    await testDb()
-      .insert(schema.webhookEvents)
-      .values({
-        svixId,
-        type: 'user.created',
-        eventAt: receivedAt,
-        status,
-        attempts: 1,
-        lastError: status === 'failed' ? 'boom' : null,
-        payload: '{"data":{"email":"pii@example.com"}}',
-        receivedAt,
-      });
+    await seedWebhookEvent({
+      svixId,
+      type: 'user.created',
+      eventAt: receivedAt,
+      status,
+      attempts: 1,
+      lastError: status === 'failed' ? 'boom' : null,
+      payload: '{"data":{"email":"pii@example.com"}}',
+      receivedAt,
+    });
     return svixId;
   }
 

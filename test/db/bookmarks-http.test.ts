@@ -9,7 +9,7 @@ import { TenantCache } from '../../src/tenants/tenant-cache';
 import { createLoadTenant } from '../../src/tenants/tenant-middleware';
 import { getTenant } from '../../src/tenants/tenant-store';
 import type { ReplayFn } from '../../src/webhooks/replay';
-import { callApp, seedTenant, testDb } from '../helpers/api-app';
+import { callApp, seedTenant, seedWebhookEvent, testDb } from '../helpers/api-app';
 import { BOOKMARK_SHAPE, countingD1 } from '../helpers/counting-d1';
 import { uid } from '../helpers/ids';
 import { bearer, mintSessionToken } from '../helpers/tokens';
@@ -159,7 +159,7 @@ describe('admin replay: a write on the primary, read back so the bookmark covers
     const counting = countingD1(env.DB);
     const bindings = { ...env, DB: counting.db };
     const svixId = uid('msg');
-    await testDb().insert(schema.webhookEvents).values({
+    await seedWebhookEvent({
       svixId,
       type: 'user.created',
       eventAt: 1,

@@ -73,3 +73,27 @@ export async function seedAudits(
       .values(rows.slice(i, i + 10));
   return rows;
 }
+
+/**
+ * A stored webhook event as the service writes it: its record in `webhook_events` and, unless `payload` is null,
+ * its payload row in `webhook_payloads` (migration 0009), in one batch.
+ */
+export async function seedWebhookEvent(
+  values: typeof schema.webhookEvents.$inferInsert & {
+    payload: string | null;
+    userId?: string | null;
+    orgId?: string | null;
+  },
+): Promise<void> {
+  const { payload, userId = null, orgId = null, ...event } = values;
+  const db = testDb();
+  const record = db.insert(schema.webhookEvents).values(event);
+  if (payload === null) await record;
+  else
+    await db.batch([
+      record,
+      db
+        .insert(schema.webhookPayloads)
+        .values({ svixId: event.svixId, payload, userId, orgId, receivedAt: event.receivedAt }),
+    ]);
+}

@@ -62,7 +62,14 @@ export function clerkEvent(type: string, data: Record<string, unknown>, timestam
 
 /** Row counts of every table webhooks can write. */
 export async function rowCounts(): Promise<Record<string, number>> {
-  const tables = ['tenants', 'organization_memberships', 'login_audits', 'daily_active_users', 'webhook_events'];
+  const tables = [
+    'tenants',
+    'organization_memberships',
+    'login_audits',
+    'daily_active_users',
+    'webhook_events',
+    'webhook_payloads',
+  ];
   const out: Record<string, number> = {};
   for (const t of tables) {
     const row = await env.DB.prepare(`select count(*) as n from ${t}`).first<{ n: number }>();

@@ -22,9 +22,15 @@ const day = (t: number) => new Date(t).toISOString().slice(0, 10);
 
 beforeEach(async () => {
   await env.DB.batch(
-    ['webhook_events', 'login_audits', 'tenants', 'organization_memberships', 'daily_active_users', 'job_state'].map(
-      (t) => env.DB.prepare(`delete from ${t}`),
-    ),
+    [
+      'webhook_events',
+      'webhook_payloads',
+      'login_audits',
+      'tenants',
+      'organization_memberships',
+      'daily_active_users',
+      'job_state',
+    ].map((t) => env.DB.prepare(`delete from ${t}`)),
   );
   await clearArchive();
 });
@@ -117,7 +123,7 @@ describe('erasure follows the write-ahead plan (review finding d)', () => {
       erased_at: null,
     });
     expect(await count('select * from login_audits where tenant_id = ?', u.user)).toBe(1);
-    expect(await count('select * from webhook_events where user_id = ? and payload is not null', u.user)).toBe(4);
+    expect(await count('select * from webhook_payloads where user_id = ?', u.user)).toBe(4);
 
     // A retried delivery of an earlier session lands before the next run (it would be the first audit).
     clock.now = T0 + 25 * 60_000;

@@ -20,9 +20,15 @@ const IP = '203.0.113.7';
 
 beforeEach(async () => {
   await env.DB.batch(
-    ['webhook_events', 'login_audits', 'tenants', 'organization_memberships', 'daily_active_users', 'job_state'].map(
-      (t) => env.DB.prepare(`delete from ${t}`),
-    ),
+    [
+      'webhook_events',
+      'webhook_payloads',
+      'login_audits',
+      'tenants',
+      'organization_memberships',
+      'daily_active_users',
+      'job_state',
+    ].map((t) => env.DB.prepare(`delete from ${t}`)),
   );
   await clearArchive();
 });

@@ -13,8 +13,8 @@ const admin = () => authFor('user_admin', { factorVerificationAge: [3, 2] });
 
 beforeEach(async () => {
   await env.DB.batch(
-    ['webhook_events', 'login_audits', 'tenants', 'organization_memberships', 'job_state'].map((t) =>
-      env.DB.prepare(`delete from ${t}`),
+    ['webhook_events', 'webhook_payloads', 'login_audits', 'tenants', 'organization_memberships', 'job_state'].map(
+      (t) => env.DB.prepare(`delete from ${t}`),
     ),
   );
   await clearArchive();

@@ -18,12 +18,21 @@ import {
 } from './support';
 
 const T0 = Date.UTC(2030, 0, 10, 12);
+/** Stored events whose payload row is gone (retention deletes it; migration 0009). */
+const WITHOUT_PAYLOAD =
+  'select * from webhook_events e where not exists (select 1 from webhook_payloads p where p.svix_id = e.svix_id)';
 
 beforeEach(async () => {
   await env.DB.batch(
-    ['webhook_events', 'login_audits', 'tenants', 'daily_active_users', 'user_last_active', 'job_state'].map((t) =>
-      env.DB.prepare(`delete from ${t}`),
-    ),
+    [
+      'webhook_events',
+      'webhook_payloads',
+      'login_audits',
+      'tenants',
+      'daily_active_users',
+      'user_last_active',
+      'job_state',
+    ].map((t) => env.DB.prepare(`delete from ${t}`)),
   );
   await clearArchive();
 });
@@ -46,13 +55,19 @@ describe('retention, with the cron clock moved 1, 8, 31, 91, 121 and 401 days pa
 
     // +1 day: nothing is due.
     expect(await lifecycleAt(T0 + DAY_MS)).toMatchObject({ archived: 0, deleted: 0, pending: 0 });
-    expect(await count('select * from webhook_events where payload is null')).toBe(0);
+    expect(await count(WITHOUT_PAYLOAD)).toBe(0);
 
     // +8 days: done payloads dropped, records kept; the failed event keeps its payload.
     expect(await lifecycleAt(T0 + 8 * DAY_MS)).toMatchObject({ deleted: 9, detail: { payloadsDropped: 9 } });
-    expect(await count('select * from webhook_events where payload is null')).toBe(9);
+    expect(await count(WITHOUT_PAYLOAD)).toBe(9);
+    // Deleted as whole rows (their pages reused), not emptied in place: only the failed event's is left.
+    expect(await count('select * from webhook_payloads')).toBe(1);
     expect(
-      await one('select status, payload is not null as kept from webhook_events where svix_id = ?', failed),
+      await one(
+        'select status, exists (select 1 from webhook_payloads p where p.svix_id = e.svix_id) as kept ' +
+          'from webhook_events e where svix_id = ?',
+        failed,
+      ),
     ).toEqual({
       status: 'failed',
       kept: 1,
@@ -62,6 +77,7 @@ describe('retention, with the cron clock moved 1, 8, 31, 91, 121 and 401 days pa
     const r31 = await lifecycleAt(T0 + 31 * DAY_MS);
     expect(r31.detail).toMatchObject({ recordsDeleted: 9, failedEventsArchived: 1 });
     expect(await count('select * from webhook_events')).toBe(0);
+    expect(await count('select * from webhook_payloads')).toBe(0);
     const [webhookKey, ...more] = await archiveKeys('webhook/');
     expect(more).toEqual([]);
     expect(webhookKey).toMatch(/^webhook\/~\/2030-01-10\/msg_[A-Za-z0-9]+\.ndjson\.gz$/);

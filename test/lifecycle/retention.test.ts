@@ -8,7 +8,7 @@ const T0 = Date.UTC(2030, 0, 10, 12);
 
 beforeEach(async () => {
   await env.DB.batch(
-    ['webhook_events', 'login_audits', 'tenants', 'daily_active_users', 'job_state'].map((t) =>
+    ['webhook_events', 'webhook_payloads', 'login_audits', 'tenants', 'daily_active_users', 'job_state'].map((t) =>
       env.DB.prepare(`delete from ${t}`),
     ),
   );
@@ -48,13 +48,13 @@ describe('retention settings', () => {
   it('deletes nothing, anywhere, while any setting is invalid (0, -1, abc, 1e9)', async () => {
     const { app } = clockedApp(T0);
     await userWithSession(app, T0);
-    const before = await count('select * from webhook_events where payload is not null');
+    const before = await count('select * from webhook_payloads');
     for (const [i, bad] of ['0', '-1', 'abc', '1e9'].entries()) {
       const name = RETENTION_NAMES[i % RETENTION_NAMES.length] as string;
       const status = await lifecycleAt(T0 + 1000 * DAY_MS, { [name]: bad });
       expect(status).toMatchObject({ skipped: 'misconfigured', problems: [name], archived: 0, deleted: 0 });
     }
-    expect(await count('select * from webhook_events where payload is not null')).toBe(before);
+    expect(await count('select * from webhook_payloads')).toBe(before);
     expect(await count('select * from login_audits')).toBe(1);
     expect(await count('select * from daily_active_users')).toBe(1);
   });

@@ -1,13 +1,13 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it, vi } from 'vitest';
-import * as schema from '../../src/db/schema';
+import type * as schema from '../../src/db/schema';
 import { runMaintenance } from '../../src/scheduled';
 import { createServices } from '../../src/services/services';
 import { getTenant } from '../../src/tenants/tenant-store';
 import { getWebhookEventMeta, recordFailure } from '../../src/webhooks/event-store';
 import type { ReplayFn } from '../../src/webhooks/replay';
 import { DEFAULT_RETRY_LIMITS, retryFailedWebhooks } from '../../src/webhooks/retry-failed-events';
-import { testDb } from '../helpers/api-app';
+import { seedWebhookEvent, testDb } from '../helpers/api-app';
 import { uid } from '../helpers/ids';
 import { clerkEvent } from '../helpers/webhooks';
 
@@ -26,20 +26,18 @@ async function seedFailed(now: number, n: number, overrides: Partial<typeof sche
     const payload = JSON.stringify(
       clerkEvent('user.created', { id: userId, object: 'user', first_name: 'Retry', email_addresses: [] }, now - 1000),
     );
-    await testDb()
-      .insert(schema.webhookEvents)
-      .values({
-        svixId,
-        type: 'user.created',
-        eventAt: now - 1000,
-        status: 'failed',
-        attempts: 1,
-        lastError: 'db',
-        payload,
-        receivedAt: now - n + i,
-        nextAttemptAt: now - 1,
-        ...overrides,
-      });
+    await seedWebhookEvent({
+      svixId,
+      type: 'user.created',
+      eventAt: now - 1000,
+      status: 'failed',
+      attempts: 1,
+      lastError: 'db',
+      payload,
+      receivedAt: now - n + i,
+      nextAttemptAt: now - 1,
+      ...overrides,
+    });
     rows.push({ svixId, userId });
   }
   return rows;
@@ -71,6 +69,17 @@ describe('retryFailedWebhooks', () => {
     await seedFailed(t, 1, { nextAttemptAt: t + 1 });
     await seedFailed(t, 1, { nextAttemptAt: null });
     await seedFailed(t, 1, { attempts: 3 });
+    // Due, but its payload row is gone (erasure): nothing to apply.
+    await seedWebhookEvent({
+      svixId: uid('msg'),
+      type: 'user.created',
+      eventAt: t - 1000,
+      status: 'failed',
+      attempts: 1,
+      payload: null,
+      receivedAt: t - 5,
+      nextAttemptAt: t - 1,
+    });
     const replay = vi.fn(replayStoredEvent);
     expect(await retryFailedWebhooks(testDb(), replay, t, limits)).toEqual({ attempted: 0, processed: 0, failed: 0 });
     expect(replay).not.toHaveBeenCalled();

@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import * as schema from '../../src/db/schema';
 import { getTenant } from '../../src/tenants/tenant-store';
 import { getWebhookEvent } from '../../src/webhooks/event-store';
-import { testDb } from '../helpers/api-app';
+import { seedWebhookEvent, testDb } from '../helpers/api-app';
 import { call, expectError } from '../helpers/http';
 import { uid } from '../helpers/ids';
 import { bearer, mintSessionToken } from '../helpers/tokens';
@@ -92,19 +91,17 @@ describe('a known svix-id with another body', () => {
     const [svixId, userId] = [uid('msg'), uid('user')];
     const body = userUpdated(userId, 'Ada');
     // A failed first attempt, as processEvent records it when storage fails.
-    await testDb()
-      .insert(schema.webhookEvents)
-      .values({
-        svixId,
-        type: 'user.updated',
-        eventAt: T,
-        status: 'failed',
-        attempts: 1,
-        lastError: 'storage',
-        payload: body,
-        bodyHash: await bodyHash(body),
-        receivedAt: T,
-      });
+    await seedWebhookEvent({
+      svixId,
+      type: 'user.updated',
+      eventAt: T,
+      status: 'failed',
+      attempts: 1,
+      lastError: 'storage',
+      payload: body,
+      bodyHash: await bodyHash(body),
+      receivedAt: T,
+    });
     await expectError((await deliver(userUpdated(userId, 'Eve'), { id: svixId })).res, 409, 'conflict');
     expect(await getWebhookEvent(testDb(), svixId)).toMatchObject({
       status: 'failed',
@@ -118,7 +115,7 @@ describe('a known svix-id with another body', () => {
   it('rows stored before the hash existed (null) accept their redelivery as before', async () => {
     const [svixId, userId] = [uid('msg'), uid('user')];
     const body = userUpdated(userId, 'Ada');
-    await testDb().insert(schema.webhookEvents).values({
+    await seedWebhookEvent({
       svixId,
       type: 'user.updated',
       eventAt: T,

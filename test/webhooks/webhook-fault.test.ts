@@ -64,18 +64,20 @@ describe('storage faults', () => {
     const at = Date.now();
     const body = JSON.stringify(clerkEvent('session.created', { id: sid, user_id: userId, created_at: at }, at));
     const headers = svixHeaders(body);
-    // Batch: [mark processed, login audit, daily active]; fail after the audit ran.
-    const { db, batches } = faultyDb({ at: 2 });
+    // Batch: [payload row, mark processed, login audit, daily active]; fail after the audit ran.
+    const { db, batches } = faultyDb({ at: 3 });
     const res = await post({ ...env, DB: db }, body, headers);
     expect(res.headers.get('retry-after')).toBe('30');
     const error = await expectError(res, 503, 'storage_unavailable');
     expect(JSON.stringify(error)).not.toMatch(/job_state|constraint|D1_ERROR/i);
-    expect(batches).toEqual([3]);
+    // The event's batch, then the failure's own (payload row and record, one atomic batch).
+    expect(batches).toEqual([4, 2]);
 
     expect(await first('select * from login_audits where session_id = ?', sid)).toBeNull();
     expect(await first('select * from daily_active_users where user_id = ?', userId)).toBeNull();
     const failed = await first(
-      'select status, attempts, last_error, next_attempt_at, payload from webhook_events where svix_id = ?',
+      'select status, attempts, last_error, next_attempt_at, payload from webhook_events ' +
+        'left join webhook_payloads using (svix_id) where svix_id = ?',
       headers['svix-id'],
     );
     expect(failed).toMatchObject({ status: 'failed', attempts: 1, payload: body });

@@ -194,7 +194,11 @@ describe('hostile webhook deliveries', () => {
       .bind(svixId)
       .first();
     expect(row).toEqual({ status: 'ignored', attempts: 1 });
-    expect(await rowCounts()).toEqual({ ...before, webhook_events: (before.webhook_events ?? 0) + 1 });
+    expect(await rowCounts()).toEqual({
+      ...before,
+      webhook_events: (before.webhook_events ?? 0) + 1,
+      webhook_payloads: (before.webhook_payloads ?? 0) + 1,
+    });
   });
 
   it('a known type with invalid data ⇒ 400, recorded failed (no retry), no effects', async () => {
@@ -206,7 +210,11 @@ describe('hostile webhook deliveries', () => {
       .first();
     expect(row).toMatchObject({ status: 'failed', next_attempt_at: null });
     expect(String(row?.last_error)).toContain('user_id');
-    expect(await rowCounts()).toEqual({ ...before, webhook_events: (before.webhook_events ?? 0) + 1 });
+    expect(await rowCounts()).toEqual({
+      ...before,
+      webhook_events: (before.webhook_events ?? 0) + 1,
+      webhook_payloads: (before.webhook_payloads ?? 0) + 1,
+    });
   });
 
   it('GET on the webhook route ⇒ 405 with Allow: POST', async () => {

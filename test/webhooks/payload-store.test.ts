@@ -1,0 +1,93 @@
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { uid } from '../helpers/ids';
+import { clerkEvent, deliver, membershipEvent, rowCounts } from '../helpers/webhooks';
+
+// The payload row (`webhook_payloads`, migration 0009) beside the event's record: written in the delivery's own
+// batch on the first sighting of its svix-id, never brought back by a redelivery, never written for a tenant
+// whose erasure has begun.
+
+const first = (sql: string, ...params: unknown[]) =>
+  env.DB.prepare(sql)
+    .bind(...params)
+    .first<Record<string, unknown>>();
+
+const userUpdated = (id: string, email: string, at = Date.now()) =>
+  clerkEvent(
+    'user.updated',
+    {
+      id,
+      first_name: 'Ada',
+      email_addresses: [{ id: 'idn_1', email_address: email }],
+      primary_email_address_id: 'idn_1',
+    },
+    at,
+  );
+
+async function seedTenant(id: string, kind: 'user' | 'organization', fence: 'erasure_started_at' | 'erased_at') {
+  await env.DB.prepare(
+    `insert into tenants (id, kind, status, source, created_at, updated_at, archived_at, ${fence})
+     values (?, ?, 'archived', 'webhook', 1, 1, 1, 1)`,
+  )
+    .bind(id, kind)
+    .run();
+}
+
+describe('webhook payload rows', () => {
+  it('a delivery stores its record and its payload row together, with whom it names and when it came', async () => {
+    const [org, user] = [uid('org'), uid('user')];
+    const event = membershipEvent(org, uid('orgmem'), user, 'organizationMembership.created', Date.now());
+    const { res, svixId } = await deliver(event);
+    expect(res.status).toBe(200);
+    const record = await first('select received_at from webhook_events where svix_id = ?', svixId);
+    expect(await first('select * from webhook_payloads where svix_id = ?', svixId)).toEqual({
+      svix_id: svixId,
+      payload: JSON.stringify(event),
+      user_id: user,
+      org_id: org,
+      received_at: record?.received_at,
+    });
+  });
+
+  it('a redelivery after its payload row was deleted (retention) is a duplicate and brings nothing back', async () => {
+    const userId = uid('user');
+    const body = JSON.stringify(userUpdated(userId, `${userId}@example.test`));
+    const { svixId } = await deliver(body);
+    await env.DB.prepare('delete from webhook_payloads where svix_id = ?').bind(svixId).run();
+    const again = await deliver(body, { id: svixId });
+    expect(await again.res.json()).toEqual({ received: true, duplicate: true });
+    expect(await first('select * from webhook_payloads where svix_id = ?', svixId)).toBeNull();
+  });
+
+  for (const fence of ['erasure_started_at', 'erased_at'] as const)
+    it(`a late delivery naming a tenant with ${fence} set keeps its record and leaves no payload`, async () => {
+      const [userId, orgId, other] = [uid('user'), uid('org'), uid('user')];
+      await seedTenant(userId, 'user', fence);
+      await seedTenant(orgId, 'organization', fence);
+      const email = `${userId}@example.test`;
+      const before = await rowCounts();
+      const late = [
+        userUpdated(userId, email),
+        // Naming the fenced organization only (the user is someone else).
+        membershipEvent(orgId, uid('orgmem'), other, 'organizationMembership.created', Date.now()),
+      ];
+      for (const event of late) {
+        const { res, svixId } = await deliver(event);
+        expect(res.status).toBe(200);
+        expect(await first('select status from webhook_events where svix_id = ?', svixId)).not.toBeNull();
+        expect(await first('select * from webhook_payloads where svix_id = ?', svixId)).toBeNull();
+      }
+      expect((await rowCounts()).webhook_payloads).toBe(before.webhook_payloads);
+      expect(await first('select count(*) as n from webhook_payloads where payload like ?', `%${email}%`)).toEqual({
+        n: 0,
+      });
+    });
+
+  it('ids that try to break out of SQL or JSON are stored verbatim as data, the tables intact', async () => {
+    const userId = `user_x'); drop table webhook_payloads; --"}`;
+    const { res, svixId } = await deliver(userUpdated(userId, 'trick@example.test'));
+    expect(res.status).toBe(200);
+    expect(await first('select user_id from webhook_payloads where svix_id = ?', svixId)).toEqual({ user_id: userId });
+    expect(await first("select count(*) as n from sqlite_master where name = 'webhook_payloads'")).toEqual({ n: 1 });
+  });
+});
