@@ -126,8 +126,9 @@ export function deleteAuditsByIds(db: Database, ids: readonly string[]) {
 export async function deleteOldDailyActive(db: Database, args: { beforeDay: string; limit: number }): Promise<number> {
   const result = await d1Of(db)
     .prepare(
-      'delete from daily_active_users where rowid in ' +
-        '(select rowid from daily_active_users where day < ?1 order by day limit ?2)',
+      // A WITHOUT ROWID table (migration 0010): rows are picked by their primary key, in its order.
+      'delete from daily_active_users where (day, user_id) in ' +
+        '(select day, user_id from daily_active_users where day < ?1 order by day, user_id limit ?2)',
     )
     .bind(args.beforeDay, args.limit)
     .run();
