@@ -12,7 +12,7 @@ import { clientLimiterKey, principalKey } from '../rate-limit/limiters';
 import { type LoadTenantDeps, refuseArchived, resolveCallerTenant } from '../tenants/caller-tenant';
 import { assertionClaims, assertionIssuer, signAssertion } from './assertion';
 import { type SendToOrigin, sendOnce } from './forward';
-import { removeCorsHeaders, responseHeaders } from './headers';
+import { cleanResponseHeaders } from './headers';
 import type { NormalizedPath } from './normalize-path';
 import { type Identity, outgoingRequest } from './outgoing-request';
 import { locatePath } from './path-readings';
@@ -173,6 +173,7 @@ export async function forwardToOrigin(
   const outgoing = outgoingRequest({
     incoming: request,
     url: `${origin.base}${canonicalPath}${url.search}`,
+    incomingUrl: url,
     identity,
     forwardCredentials: route.forwardCredentials,
     requestId,
@@ -184,11 +185,14 @@ export async function forwardToOrigin(
   const res = await sendOnce(origin.send, outgoing, c.get('config').ORIGIN_TIMEOUT_MS, requestId);
   noteGateway(c, route.prefix, Date.now() - sent);
   c.set('forwarded', true);
-  const headers = responseHeaders(res.headers, res.status === 101);
-  // On a `"cors": "edge"` route the edge's CORS policy alone answers: the origin's grant never mixes with it.
-  if (route.cors === 'edge') removeCorsHeaders(headers);
-  if (res.status === 101) return new Response(null, { status: 101, headers, webSocket: res.webSocket });
-  return new Response(res.body, { status: res.status, statusText: res.statusText, headers });
+  // The origin's headers are immutable: the new Response copies them (every `Set-Cookie` apart), and that copy is
+  // cleaned. On a `"cors": "edge"` route the edge's CORS policy alone answers: the origin's grant is dropped.
+  const upgraded = res.status === 101;
+  const out = upgraded
+    ? new Response(null, { status: 101, headers: res.headers, webSocket: res.webSocket })
+    : new Response(res.body, { status: res.status, statusText: res.statusText, headers: res.headers });
+  cleanResponseHeaders(out.headers, upgraded, route.cors === 'edge');
+  return out;
 }
 
 /**

@@ -26,19 +26,25 @@ function connectionListed(headers: Headers): string[] {
     .filter(Boolean);
 }
 
+const FIXED_HOP_BY_HOP = new Set([...HOP_BY_HOP, ...PROXY_ONLY]);
+
 /**
- * Removes the hop-by-hop fields, including those the sender names in `Connection`. Run before the
- * edge sets its own headers, so `Connection: x-fulcrum-assertion` can only remove the client's copy.
- * `keepUpgrade` keeps `Connection`/`Upgrade` for a WebSocket handshake.
+ * Whether a (lower-cased) name is hop-by-hop in these headers: a fixed one or one the sender lists in `Connection`.
+ * `keepUpgrade` keeps `Connection`/`Upgrade` for a WebSocket handshake. Only names present are ever removed, so
+ * a listed token that is no header name (`Connection: a b`) removes nothing: it named no field.
  */
-export function removeHopByHop(headers: Headers, keepUpgrade = false): void {
-  const named = connectionListed(headers);
-  for (const name of [...HOP_BY_HOP, ...PROXY_ONLY, ...named]) {
-    if (keepUpgrade && (name === 'connection' || name === 'upgrade')) continue;
-    headers.delete(name);
-  }
-  // A handshake's `Connection` says only `upgrade`: any other name the client listed there would tell a proxy
-  // between the edge and the origin to drop that header, the edge's own identity headers included.
+function hopByHop(headers: Headers, keepUpgrade: boolean): (name: string) => boolean {
+  const listed = connectionListed(headers);
+  return (name) =>
+    (FIXED_HOP_BY_HOP.has(name) || listed.includes(name)) &&
+    !(keepUpgrade && (name === 'connection' || name === 'upgrade'));
+}
+
+/**
+ * A handshake's `Connection` says only `upgrade`: any other name the client listed there would tell a proxy
+ * between the edge and the origin to drop that header, the edge's own identity headers included.
+ */
+function reduceConnection(headers: Headers, keepUpgrade: boolean): void {
   if (keepUpgrade && headers.has('connection')) headers.set('connection', 'upgrade');
 }
 
@@ -75,12 +81,17 @@ function isEdgeStated(name: string): boolean {
 }
 
 /**
- * Removes, in one pass over the names, every client header in the identity namespace (any spelling),
- * every client-sent forwarding header (`x-forwarded-*`, `forwarded`, `x-real-ip`) and the client claims of
- * CLIENT_CLAIMS (any spelling): the edge sets what it vouches for.
+ * Removes, in one pass over the names, what a client's request must not take to the origin: the hop-by-hop fields
+ * (RFC 9110 §7.6.1, including those the client names in `Connection`), every header in the identity namespace (any
+ * spelling), every client-sent forwarding header (`x-forwarded-*`, `forwarded`, `x-real-ip`) and the client claims
+ * of CLIENT_CLAIMS (any spelling): the edge sets what it vouches for. Run before the edge sets its own headers, so
+ * `Connection: x-fulcrum-assertion` can only remove the client's copy. `keepUpgrade` keeps `Connection: upgrade`
+ * and `Upgrade` for a WebSocket handshake.
  */
-export function removeEdgeStatedHeaders(headers: Headers): void {
-  removeWhere(headers, isEdgeStated);
+export function removeUnforwardedHeaders(headers: Headers, keepUpgrade: boolean): void {
+  const hop = hopByHop(headers, keepUpgrade);
+  removeWhere(headers, (name) => hop(name) || isEdgeStated(name));
+  reduceConnection(headers, keepUpgrade);
 }
 
 /** Deletes every header whose name matches (names collected first: deleting while iterating skips some). */
@@ -111,21 +122,19 @@ export function isSafeHeaderValue(value: unknown): value is string {
   return typeof value === 'string' && SAFE_VALUE.test(value) && value.trim() === value;
 }
 
-/** Removes a response's `Access-Control-*` headers (the origin's CORS grant, on a route whose CORS is the edge's). */
-export function removeCorsHeaders(headers: Headers): void {
-  removeWhere(headers, (name) => name.startsWith('access-control-'));
-}
-
 /**
- * Copies a response's headers for the client: hop-by-hop dropped, every `Set-Cookie` kept, and
+ * Cleans, in place and in one pass over the names, a response's headers for the client (the headers of the edge's
+ * own copy of the origin's response): hop-by-hop dropped (every `Set-Cookie` kept), `Access-Control-*` dropped when
+ * `dropCors` (a `"cors": "edge"` route: the origin's grant never mixes with the edge's policy), and
  * `Service-Worker-Allowed` dropped: the origin shares the edge's host, and that header would let a service worker
  * it serves under its prefix take a scope over the edge's own pages and API (`/console`, `/v1/admin/*`), where it
  * could read the operator's bearer token. Without it a worker's scope stays within the path it was served from.
  */
-export function responseHeaders(from: Headers, keepUpgrade: boolean): Headers {
-  // The copy constructor keeps each `Set-Cookie` as its own field (Fetch: a Headers' iteration yields them apart).
-  const out = new Headers(from);
-  removeHopByHop(out, keepUpgrade);
-  out.delete('service-worker-allowed');
-  return out;
+export function cleanResponseHeaders(headers: Headers, keepUpgrade: boolean, dropCors: boolean): void {
+  const hop = hopByHop(headers, keepUpgrade);
+  removeWhere(
+    headers,
+    (name) => hop(name) || name === 'service-worker-allowed' || (dropCors && name.startsWith('access-control-')),
+  );
+  reduceConnection(headers, keepUpgrade);
 }

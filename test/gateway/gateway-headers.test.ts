@@ -210,3 +210,36 @@ describe('gateway headers, response leg', () => {
     expect(res.headers.get('x-d1-bookmark')).toBeNull();
   });
 });
+
+describe('gateway headers, a Connection token that is no header name', () => {
+  // `Connection: keep-alive, not a name` lists a token no field can be named: it removes nothing and is no error.
+  // It was a 500 internal on both legs (Headers.delete throws a TypeError for an invalid name).
+  it('from the client: forwarded, hop-by-hop and listed fields still dropped', async () => {
+    const origin = capturedOrigin();
+    const b = await gatewayBindings([{ prefix: '/api/' }], origin);
+    const res = await send(b, '/api/x', {
+      headers: {
+        ...bearer(await mintSessionToken({ userId: uid('user') })),
+        connection: 'keep-alive, not a name, x-private, (x)',
+        'keep-alive': 'timeout=5',
+        'x-private': 'secret',
+        'x-kept': 'yes',
+      },
+    });
+    expect(res.status).toBe(200);
+    const got = origin.received[0]!.headers;
+    for (const name of ['connection', 'keep-alive', 'x-private']) expect(got.get(name), name).toBeNull();
+    expect(got.get('x-kept')).toBe('yes');
+  });
+
+  it('from the origin: its response passed on, hop-by-hop and listed fields dropped', async () => {
+    const origin = capturedOrigin(
+      () => new Response('hi', { headers: { connection: 'close, not a name, x-internal', 'x-internal': '1' } }),
+    );
+    const b = await gatewayBindings([{ prefix: '/api/' }], origin);
+    const res = await send(b, '/api/x', { headers: bearer(await mintSessionToken({ userId: uid('user') })) });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe('hi');
+    for (const name of ['connection', 'x-internal']) expect(res.headers.get(name), name).toBeNull();
+  });
+});
