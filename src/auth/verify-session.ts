@@ -1,5 +1,5 @@
 import { __experimental_JWTPayloadToAuthObjectProperties as clerkAuthProperties } from '@clerk/shared/jwtPayloadParser';
-import { decodeBase64Url } from '../lib/base64url';
+import { decodeBase64Url, decodeBase64UrlToBinary } from '../lib/base64url';
 import { err, ok, type Result } from '../lib/result';
 import { verifyRs256 } from '../lib/rs256';
 import type { SessionAuthContext } from './types';
@@ -88,10 +88,14 @@ export type Jwt = {
 
 // Not fatal, as Clerk's decodeJwt: invalid UTF-8 becomes U+FFFD and JSON.parse decides.
 const decoder = new TextDecoder();
+const NON_ASCII_BYTE = /[\x80-\xff]/;
 
 function decodeJson(s: string): unknown {
-  const bytes = decodeBase64Url(s);
-  return bytes ? JSON.parse(decoder.decode(bytes)) : null;
+  const bin = decodeBase64UrlToBinary(s);
+  if (bin === null) return null;
+  // Bytes below 0x80 are their own UTF-8 (and hold no BOM): an ASCII segment, the usual one, is parsed as it is.
+  if (!NON_ASCII_BYTE.test(bin)) return JSON.parse(bin);
+  return JSON.parse(decoder.decode(Uint8Array.from(bin, (c) => c.charCodeAt(0))));
 }
 
 /** Decodes a compact JWS as Clerk's decodeJwt does (null when it would refuse it); no signature check. */

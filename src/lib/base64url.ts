@@ -32,6 +32,19 @@ export function encodeBase64Url(input: Uint8Array | ArrayBuffer | string): strin
 
 /** The bytes of a canonical base64url string; null for anything else. */
 export function decodeBase64Url(s: string): Uint8Array | null {
+  const bin = decodeBase64UrlToBinary(s);
+  if (bin === null) return null;
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+/**
+ * The bytes of a canonical base64url string as a binary string (one char per byte, as `atob` gives them), with
+ * `decodeBase64Url`'s checks; null for anything else. For a reader that can use the string itself (an ASCII JSON
+ * segment is its own text) without a byte copy.
+ */
+export function decodeBase64UrlToBinary(s: string): string | null {
   if (!ALPHABET.test(s)) return null;
   const rest = s.length % 4;
   const last = s[s.length - 1] ?? '';
@@ -41,8 +54,5 @@ export function decodeBase64Url(s: string): Uint8Array | null {
     (rest === 3 && !CANONICAL_LAST_3.includes(last))
   )
     return null;
-  const bin = atob(s.replace(/-/g, '+').replace(/_/g, '/'));
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
+  return atob(s.replace(/-/g, '+').replace(/_/g, '/'));
 }

@@ -1,6 +1,8 @@
 import { env } from 'cloudflare:workers';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type AuthFailure, verifySessionToken } from '../../src/auth/verify-session';
+import { type AuthFailure, decodeJwt, verifySessionToken } from '../../src/auth/verify-session';
+import { encodeBase64Url } from '../../src/lib/base64url';
 import { generateRsaKeyPair, mintSessionToken, TEST_AZP, TEST_KID } from '../helpers/tokens';
 
 const publicKey = crypto.subtle.importKey(
@@ -90,5 +92,41 @@ describe('verifySessionToken (pure, injected clock and keys)', () => {
       orgRole: null,
       orgPermissions: [],
     });
+  });
+});
+
+describe('decodeJwt: JSON segments as Clerk reads them (UTF-8, not fatal)', () => {
+  const b64 = (bytes: Uint8Array) => encodeBase64Url(bytes);
+  /** The reading as it was: the segment's bytes through a non-fatal UTF-8 decoder, then JSON.parse. */
+  const reference = (bytes: Uint8Array) => {
+    try {
+      const v = JSON.parse(new TextDecoder().decode(bytes));
+      return typeof v === 'object' && v !== null && !Array.isArray(v) ? v : null;
+    } catch {
+      return null;
+    }
+  };
+  const sig = b64(new Uint8Array([1, 2, 3]));
+
+  it('ASCII, non-ASCII (names, emoji), a BOM, invalid UTF-8 and arbitrary bytes read alike (property)', () => {
+    const utf8 = (s: string) => new TextEncoder().encode(s);
+    const json = fc.jsonValue().map((v) => utf8(JSON.stringify({ v })));
+    const bom = json.map((b) => Uint8Array.from([0xef, 0xbb, 0xbf, ...b]));
+    const invalid = json.map((b) => Uint8Array.from([...b.slice(0, -1), 0xff, ...b.slice(-1)]));
+    const segment = fc.oneof(json, bom, invalid, fc.uint8Array({ maxLength: 64 }));
+    fc.assert(
+      fc.property(segment, (bytes) => {
+        const jwt = decodeJwt(`${b64(utf8('{"alg":"RS256"}'))}.${b64(bytes)}.${sig}`);
+        const want = reference(bytes);
+        expect(jwt?.payload ?? null).toEqual(want);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('a name in UTF-8 comes back as it was signed', () => {
+    const payload = { sub: 'user_1', name: 'Zoë Ålander 🦊' };
+    const token = `${b64(new TextEncoder().encode('{"alg":"RS256"}'))}.${encodeBase64Url(JSON.stringify(payload))}.${sig}`;
+    expect(decodeJwt(token)?.payload).toEqual(payload);
   });
 });

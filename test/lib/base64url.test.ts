@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeBase64Url, encodeBase64Url } from '../../src/lib/base64url';
+import { decodeBase64Url, decodeBase64UrlToBinary, encodeBase64Url } from '../../src/lib/base64url';
 
 /** The encoder as it was: UTF-8 bytes, one String.fromCharCode per byte, btoa. */
 function reference(input: Uint8Array | string): string {
@@ -31,6 +31,20 @@ describe('encodeBase64Url', () => {
         expect(decodeBase64Url(encoded)).toEqual(b);
       }),
       { numRuns: 200 },
+    );
+  });
+});
+
+describe('decodeBase64UrlToBinary', () => {
+  it('is decodeBase64Url as a binary string, null alike (property)', () => {
+    const text = fc.oneof(fc.string({ unit: fc.constantFrom(...'AQgwEIMU_-x09=+/ ') }), fc.base64String());
+    fc.assert(
+      fc.property(text, (s) => {
+        const bytes = decodeBase64Url(s);
+        const bin = decodeBase64UrlToBinary(s);
+        expect(bin === null ? null : Uint8Array.from(bin, (c) => c.charCodeAt(0))).toEqual(bytes);
+      }),
+      { numRuns: 2000 },
     );
   });
 });
