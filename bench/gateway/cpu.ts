@@ -55,6 +55,9 @@ export const PROXIES = [
   'rewrap',
 ] as const;
 export type ProxyName = (typeof PROXIES)[number];
+/** The in-isolate table's variants (their origin answered inside the isolate): our code, stock, the floor. */
+export const IN_ISOLATE = ['ours_core', 'stock', 'rewrap'] as const satisfies readonly ProxyName[];
+export type InIsolateName = (typeof IN_ISOLATE)[number];
 export const KINDS = ['fresh', 'repeated'] as const;
 export type Kind = (typeof KINDS)[number];
 
@@ -107,9 +110,14 @@ export async function cpuBench(urls: Urls) {
   const load = [os.loadavg()[0] ?? Number.NaN];
   const added = Object.fromEntries(PROXIES.map((p) => [p, series()])) as Record<ProxyName, Series>;
   const bare = series();
+  const inIsolate = Object.fromEntries(IN_ISOLATE.map((p) => [p, series()])) as Record<InIsolateName, Series>;
+  const isolated = ['bare', ...IN_ISOLATE];
+  for (const name of isolated) await loop(run, name, repeated.slice(0, 100), { inIsolate: true });
   let nextToken = 1;
   for (let round = 0; round < ROUNDS; round++) {
     const fresh = Array.from({ length: N }, () => mint(nextToken++));
+    // Tokens none of the isolates has seen, for the in-isolate loops (ours_core's result cache has seen `fresh`).
+    const freshInIsolate = Array.from({ length: N }, () => mint(nextToken++));
     for (const kind of KINDS) {
       const tokens = kind === 'fresh' ? fresh : repeated;
       const t: Record<string, Timing> = {};
@@ -119,12 +127,22 @@ export async function cpuBench(urls: Urls) {
         bare[metric][kind].push(of('bare') * 1000);
         for (const p of PROXIES) added[p][metric][kind].push((of(p) - of('bare')) * 1000);
       }
+      // With the origin answered inside the isolate.
+      const i: Record<string, Timing> = {};
+      const isolatedTokens = kind === 'fresh' ? freshInIsolate : repeated;
+      for (const name of rotate(isolated, round)) i[name] = await loop(run, name, isolatedTokens, { inIsolate: true });
+      for (const metric of METRICS) {
+        const of = (name: string) => ((metric === 'cpu' ? i[name]?.cpuMs : i[name]?.ms) ?? NaN) / N;
+        for (const p of IN_ISOLATE) inIsolate[p][metric][kind].push((of(p) - of('bare')) * 1000);
+      }
     }
   }
   load.push(os.loadavg()[0] ?? Number.NaN);
-  const signing = await signBench(run.mf);
+  const signing = await signBench(run.mf, repeatedToken);
   await run.mf.dispose();
   const ratio = (a: ProxyName, b: ProxyName, kind: Kind, metric: Metric = 'cpu') =>
     medianRatio(added[a][metric][kind], added[b][metric][kind]);
-  return { added, bare, ratio, signing, verified, load };
+  const isolatedRatio = (a: InIsolateName, kind: Kind, metric: Metric = 'cpu') =>
+    medianRatio(inIsolate[a][metric][kind], inIsolate.stock[metric][kind]);
+  return { added, bare, ratio, inIsolate, isolatedRatio, signing, verified, load };
 }

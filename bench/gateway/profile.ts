@@ -1,6 +1,7 @@
 // Where ours' time goes: workerd's V8 sampling profiler (over its inspector) on the `ours_core` ablation, unminified
-// bundle, self time grouped by module. Indicative only on a loaded machine; the direct measures are the ablation
-// rows of the CPU table.
+// bundle, its origin answered inside the isolate (the in-isolate loops: no network or origin work in the samples),
+// self time grouped by module. Indicative only on a loaded machine; the direct measures are the ablation rows of the
+// CPU tables.
 import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { CORE, KINDS, type Kind, mint } from './cpu.ts';
 import { N } from './setup.ts';
@@ -83,7 +84,7 @@ export async function profileOurs(urls: Urls) {
   const repeated = Array<string>(N).fill(mint(7e6));
   const out: Record<Kind, { shares: Map<string, number>; usPerRequest: number; idle: number }> = {} as never;
   try {
-    for (let i = 0; i < 3; i++) await loop(run, 'profiled', repeated);
+    for (let i = 0; i < 3; i++) await loop(run, 'profiled', repeated, { inIsolate: true });
     const cdp = await inspect(port, 'profiled');
     await cdp.send('Profiler.enable');
     await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
@@ -93,7 +94,7 @@ export async function profileOurs(urls: Urls) {
       );
       await cdp.send('Profiler.start');
       let cpu = 0;
-      for (const tokens of batches) cpu += (await loop(run, 'profiled', tokens)).cpuMs;
+      for (const tokens of batches) cpu += (await loop(run, 'profiled', tokens, { inIsolate: true })).cpuMs;
       const usPerRequest = (cpu / (batches.length * N)) * 1000;
       const { profile } = await cdp.send<{ profile: CpuProfile }>('Profiler.stop');
       const frameOf = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));

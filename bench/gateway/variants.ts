@@ -78,15 +78,30 @@ export const VARIANTS = {
       const res = await fetch(env.ORIGIN_URL + u.pathname + u.search, init);
       return new Response(await res.arrayBuffer(), { status: res.status, headers: res.headers });
     } };`,
-  // The assertion alone: the gateway's own claim builder and signer, looped.
+  // The assertion alone: the gateway's own claim builder and signer, looped. And one session token's RS256
+  // signature checked by the verifier's own call (`verifyRs256`, the key imported once): the verification any
+  // gateway pays once per fresh token (stock on every request).
   signer: `import { assertionClaims, signAssertion } from '${ROOT}src/gateway/assertion.ts';
     import { loadEdgeKeys } from '${ROOT}src/gateway/signing-keys.ts';
+    import { decodeJwt } from '${ROOT}src/auth/verify-session.ts';
+    import { importRs256Spki, verifyRs256 } from '${ROOT}src/lib/rs256.ts';
     const keys = {};
+    let clerkKey;
+    const der = (pem) => Uint8Array.from(atob(pem.replace(/-----[A-Z ]+-----/g, '').replace(/\\s+/g, '')), (c) => c.charCodeAt(0));
+    async function verifyLoop(env, token, n) {
+      clerkKey ??= await importRs256Spki(der(env.CLERK_JWT_KEY));
+      const jwt = decodeJwt(token);
+      let ok = 0;
+      for (let i = 0; i < n; i++) if (await verifyRs256(clerkKey, jwt.signature, jwt.signed)) ok++;
+      if (ok !== n) throw new Error('verification failed');
+      return Response.json({ ok });
+    }
     const auth = { subject: 'user_bench', userId: 'user_bench', sessionId: 'sess_bench', orgId: null, orgRole: null,
       orgPermissions: null, tokenType: 'session_token', machineId: null, scopes: null, expiresAt: 4102444800,
       claims: {} };
     export default { async fetch(request, env) {
-      const { alg, n, sign } = await request.json();
+      const { alg, n, sign, verify } = await request.json();
+      if (verify) return verifyLoop(env, verify, n);
       keys[alg] ??= await loadEdgeKeys(alg === 'EdDSA' ? env.KEY_ED25519 : env.KEY_P256, undefined);
       let chars = 0;
       for (let i = 0; i < n; i++) {
@@ -101,6 +116,8 @@ export const VARIANTS = {
 export type VariantName = keyof typeof VARIANTS;
 
 // The loop: `x-bench-loop` requests run N inner requests through the variant; anything else is the variant's.
+// `inIsolate` (the in-isolate table): for the loop, the global `fetch` every variant sends with answers `ok` from
+// inside the isolate, so no network, no origin and no other thread is in the measure: the variant's own work.
 // BENCH_SILENT (ablation): console.log/info/warn do nothing, so the access log line costs only its formatting.
 // `x-bench-seed` (once, before timing): 1,000 deny entries written to the REVOCATIONS object, for the variants that
 // bind it (none of them matches the bench's sessions: the lookup's cost, not a refusal).
@@ -115,13 +132,19 @@ export default { async fetch(request, env, ctx) {
     return Response.json(result);
   }
   if (!request.headers.has('x-bench-loop')) return variant.fetch(request, env, ctx);
-  const { path, tokens } = await request.json();
+  const { path, tokens, inIsolate } = await request.json();
+  const network = globalThis.fetch;
+  if (inIsolate) globalThis.fetch = async () => new Response('ok', { headers: { 'content-type': 'text/plain' } });
   let ok = 0; let last = '';
-  for (const t of tokens) {
-    const inner = new Request('https://edge.bench' + path, { headers: { authorization: 'Bearer ' + t } });
-    const res = await variant.fetch(inner, env, ctx);
-    last = await res.text();
-    if (res.status === 200) ok++; else last = res.status + ' ' + last.slice(0, 300);
+  try {
+    for (const t of tokens) {
+      const inner = new Request('https://edge.bench' + path, { headers: { authorization: 'Bearer ' + t } });
+      const res = await variant.fetch(inner, env, ctx);
+      last = await res.text();
+      if (res.status === 200) ok++; else last = res.status + ' ' + last.slice(0, 300);
+    }
+  } finally {
+    globalThis.fetch = network;
   }
   return Response.json({ ok, last });
 } };`;

@@ -118,15 +118,23 @@ export async function start(workers: Worker[], urls: Urls, { inspectorPort, code
 export type Run = { mf: Miniflare; pid: number };
 export type Timing = { ms: number; cpuMs: number };
 
-/** One loop of inner requests: its wall time and the workerd process's CPU time over it, ms. */
-export async function loop({ mf, pid }: Run, name: string, tokens: string[], path = '/api/hello'): Promise<Timing> {
+/**
+ * One loop of inner requests: its wall time and the workerd process's CPU time over it, ms. `inIsolate`: the
+ * variant's fetch to its origin is answered inside the isolate (the harness's fake), no network.
+ */
+export async function loop(
+  { mf, pid }: Run,
+  name: string,
+  tokens: string[],
+  { path = '/api/hello', inIsolate = false } = {},
+): Promise<Timing> {
   const worker = await workerOf(mf, name);
   const cpu0 = cpuMs(pid);
   const t0 = performance.now();
   const res = await worker.fetch('https://edge.bench/', {
     method: 'POST',
     headers: { 'x-bench-loop': '1' },
-    body: JSON.stringify({ path, tokens }),
+    body: JSON.stringify({ path, tokens, inIsolate }),
   });
   const out = (await res.json()) as { ok: number; last: string };
   const ms = performance.now() - t0;
