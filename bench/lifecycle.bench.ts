@@ -7,7 +7,6 @@ import os from 'node:os';
 import {
   bytes,
   D1_CAP_BYTES,
-  DAY_MS,
   DEFAULT_LIMITS,
   DEFAULT_WINDOWS,
   levelledOff,
@@ -15,14 +14,13 @@ import {
   monthlyGrowth,
   projectBytes,
   retainedRows,
-  rowsPerSecond,
   sessionsPerDay,
   type Traffic,
 } from './lifecycle/arithmetic.ts';
 import { measureBefore, measurePurge, measureSteady } from './lifecycle/phases.ts';
+import { purgeSection } from './lifecycle/purge-section.ts';
 import type { FileStat } from './lifecycle/service.ts';
-import type { Posted } from './lifecycle/traffic.ts';
-import { fmt, median, quantile } from './support/stats.ts';
+import { fmt } from './support/stats.ts';
 
 export const title = 'Lifecycle: D1 bytes per MAU, steady state under retention, purge cost';
 
@@ -32,24 +30,14 @@ const ROUNDS = Number(process.env.BENCH_LIFECYCLE_ROUNDS ?? 6);
 const RATE = 25; // webhooks/s of the latency load
 const WINDOW = 150; // webhooks per window
 const SCALES = [10_000, 100_000, 1_000_000, 10_000_000];
+/** `purge`: only the month and the purge phase (to iterate on the cron's pacing); the section is then partial. */
+const ONLY = process.env.BENCH_LIFECYCLE_ONLY;
 
 const load = () =>
   os
     .loadavg()
     .map((x) => x.toFixed(2))
     .join(', ');
-const ok = (xs: readonly Posted[]) => xs.filter((x) => x.status === 200).length;
-const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
-function others(xs: readonly Posted[]): string {
-  const counts: Record<string, number> = {};
-  for (const x of xs) if (x.status !== 200) counts[x.status] = (counts[x.status] ?? 0) + 1;
-  return Object.keys(counts).length ? JSON.stringify(counts) : 'none';
-}
-const ms = (xs: readonly Posted[], q: number) =>
-  quantile(
-    xs.map((x) => x.ms),
-    q,
-  );
 const pct = (n: number) => `${(100 * n).toFixed(n < 0.01 ? 2 : 1)} %`;
 
 /** The file's pages by table and index: bytes, unused bytes, per MAU, projected to 1M MAU. */
@@ -81,6 +69,11 @@ export async function run(): Promise<string> {
   } finally {
     await before.service.close();
   }
+  if (ONLY === 'purge')
+    return `BENCH_LIFECYCLE_ONLY=purge: the purge phase alone (load average ${loadBefore} at the start, ${load()} at
+the end; ${traffic.mau} MAU, a month of sessions). Not a whole section: do not record it.
+
+${purgeSection(purge, { rounds: ROUNDS, rate: RATE, window: WINDOW })}`;
   const steady = await measureSteady(traffic, perDay, MONTHS);
   const loadAfter = load();
 
@@ -98,16 +91,6 @@ export async function run(): Promise<string> {
     steady.emptyBytes,
     steady.months.map((x) => x.bytes),
   );
-
-  // Purge: every cron run that moved rows, and the latency of the same paced load with and without one.
-  const runs = purge.rounds.flatMap((r) => r.runs).filter((r) => r.rows > 0);
-  const covered = purge.rounds.map((r) => r.runs.filter((x) => x.rows > 0).reduce((s, x) => s + x.ms, 0) / r.windowMs);
-  const p99Ratios = purge.rounds.map((r) => ms(r.purge, 0.99) / ms(r.baseline, 0.99));
-  const p50Ratios = purge.rounds.map((r) => ms(r.purge, 0.5) / ms(r.baseline, 0.5));
-  const allPurge = purge.rounds.flatMap((r) => r.purge);
-  const allBase = purge.rounds.flatMap((r) => r.baseline);
-  const firstRows = sum(purge.first.map((r) => r.rows));
-  const firstMs = sum(purge.first.map((r) => r.ms));
 
   return `
 \`npm run bench -- lifecycle\` (\`--record\` to write this section). Load average (1, 5, 15 min): ${loadBefore} at the
@@ -180,33 +163,6 @@ ${SCALES.map((mau) => {
 Goal at 1M MAU: ≤ 5 GB (50 % of the cap): **${projectBytes(m, 1_000_000) <= D1_CAP_BYTES / 2 ? 'met' : 'not met'}** \
 (${bytes(projectBytes(m, 1_000_000))}).
 
-### Purge throughput and webhook latency during a purge
-
-First cron run(s) on the month above (${purge.backlogRows.toLocaleString('en')} audits and stored events due):
-${purge.first.map((r) => `${r.archived} archived + ${r.deleted} deleted in ${fmt(r.ms, 0)} ms`).join('; ')} \
-→ **${fmt(rowsPerSecond(firstRows, firstMs), 0)} rows/s**. The audits went to \
-${purge.firstArchive.objects} R2 objects (${bytes(purge.firstArchive.bytes)} gzip-compressed NDJSON; one object per \
-tenant per batch of ${DEFAULT_LIMITS.batchRows}).
-Then ${ROUNDS} rounds, the order alternating: ${WINDOW} webhooks paced at ${RATE}/s (\`session.created\`, real
-route) while cron runs drain a backlog back to back (re-seeded before each window with ${purge.copies} cop(y/ies) of
-the month's audits and stored events under new ids), and the same load without a purge. Cron runs that moved rows
-covered ${covered.map((c) => pct(c)).join(', ')} of each purge window.
-
-| Measure | with a purge running | without | ratio (median of per-round ratios) |
-|---|---:|---:|---:|
-| webhook p50 (ms), all rounds | ${fmt(ms(allPurge, 0.5))} | ${fmt(ms(allBase, 0.5))} | ${fmt(median(p50Ratios), 2)}× |
-| webhook p99 (ms), all rounds | ${fmt(ms(allPurge, 0.99))} | ${fmt(ms(allBase, 0.99))} | **${fmt(median(p99Ratios), 2)}×** (goal ≤ 1.5×) |
-| per-round p99 ratios | ${p99Ratios.map((x) => fmt(x, 2)).join(', ')} | | |
-| 200 responses | ${ok(allPurge)} / ${allPurge.length} | ${ok(allBase)} / ${allBase.length} | |
-| other statuses | ${others(allPurge)} | ${others(allBase)} | |
-| purge rows/s, all ${runs.length} runs that moved rows (rows / time) | \
-${fmt(rowsPerSecond(sum(runs.map((r) => r.rows)), sum(runs.map((r) => r.ms))), 0)} | | |
-| rows per cron run: min, median, max | ${Math.min(...runs.map((r) => r.rows))}, ${median(runs.map((r) => r.rows))}, \
-${Math.max(...runs.map((r) => r.rows))} | | |
-
-Locally the purge shares one workerd process (and 2 busy cores) with the webhook handler, and D1 is a local
-SQLite file: the latency ratio is a pessimistic stand-in for production, where the contention is only D1's single
-writer. The rows/s figure includes gzip compression and the R2 writes of the archived audits. Simulated day =
-${DAY_MS / 3_600_000} h of the service's clock.
+${purgeSection(purge, { rounds: ROUNDS, rate: RATE, window: WINDOW })}
 `;
 }

@@ -150,6 +150,9 @@ export async function startService() {
       return total;
     },
     async close(): Promise<void> {
+      // BENCH_LIFECYCLE_LOGS=<file>: the service's log lines are appended there (to see what a cron run did).
+      const logs = process.env.BENCH_LIFECYCLE_LOGS;
+      if (logs) writeFileSync(logs, `${dev.output()}\n`, { flag: 'a' });
       await dev.stop();
       await proxy.dispose();
       rmSync(dir, { recursive: true, force: true });
