@@ -104,8 +104,9 @@ runs it every 10 minutes, and a simulated day's due rows are far below one run's
 \`meta.size_after\` (the local SQLite file's size); where they are, by table and index: the file read with Node's
 SQLite (\`dbstat\`, which D1's SQL refuses). Retention: the defaults
 (payloads ${DEFAULT_WINDOWS.payloadDays} days, webhook records ${DEFAULT_WINDOWS.recordDays}, login audits in D1
-${DEFAULT_WINDOWS.auditHotDays}, MAU rows ${DEFAULT_WINDOWS.dailyActiveDays}); at most ${DEFAULT_LIMITS.batchesPerRule} \
-batches of ${DEFAULT_LIMITS.batchRows} rows per rule per cron run.
+${DEFAULT_WINDOWS.auditHotDays}, MAU rows ${DEFAULT_WINDOWS.dailyActiveDays}); batches of ${DEFAULT_LIMITS.batchRows} rows (${DEFAULT_LIMITS.archiveRows} per archive batch), \
+the rules in turns, each batch followed by a pause of ${DEFAULT_LIMITS.pauseRatio}× its duration, within \
+${DEFAULT_LIMITS.budgetMs / 1000} s per cron run (at most ${DEFAULT_LIMITS.batchesPerRule} batches per rule).
 
 ### Before: a month with nothing deleted (the first cron not run)
 

@@ -38,7 +38,7 @@ First cron run(s) on the month above (${purge.backlogRows.toLocaleString('en')} 
 ${purge.first.map((r) => `${r.archived} archived + ${r.deleted} deleted in ${fmt(r.ms, 0)} ms`).join('; ')} \
 → **${fmt(rowsPerSecond(firstRows, firstMs), 0)} rows/s**. The audits went to \
 ${purge.firstArchive.objects} R2 objects (${bytes(purge.firstArchive.bytes)} gzip-compressed NDJSON; one object per \
-tenant per batch of ${DEFAULT_LIMITS.batchRows}).
+tenant per batch of ${DEFAULT_LIMITS.archiveRows}).
 Then ${o.rounds} rounds, the order alternating: ${o.window} webhooks paced at ${o.rate}/s (\`session.created\`, real
 route) while cron runs drain a backlog back to back (re-seeded before each window with ${purge.copies} cop(y/ies) of
 the month's audits and stored events under new ids), and the same load without a purge. Cron runs that moved rows
@@ -51,7 +51,7 @@ covered ${covered.map((c) => pct(c)).join(', ')} of each purge window.
 | per-round p99 ratios | ${p99Ratios.map((x) => fmt(x, 2)).join(', ')} | | |
 | 200 responses | ${ok(allPurge)} / ${allPurge.length} | ${ok(allBase)} / ${allBase.length} | |
 | other statuses | ${others(allPurge)} | ${others(allBase)} | |
-| purge rows/s, all ${runs.length} runs that moved rows (rows / time) | \
+| purge rows/s, all ${runs.length} runs that moved rows (rows / wall time, pauses included) | \
 ${fmt(rowsPerSecond(sum(runs.map((r) => r.rows)), sum(runs.map((r) => r.ms))), 0)} | | |
 | rows per cron run: min, median, max | ${Math.min(...runs.map((r) => r.rows))}, ${median(runs.map((r) => r.rows))}, \
 ${Math.max(...runs.map((r) => r.rows))} | | |

@@ -18,10 +18,24 @@ import {
   selectDueAudits,
   selectDueFailedEvents,
 } from './lifecycle-store';
+import { type DrainLimits, drainInTurns, type PaceClock, type Pacing, PLATFORM_CLOCK, pacer } from './pacing';
 
-/** Per-run bounds: each rule does at most `batchesPerRule` statements/batches of `batchRows` rows. */
-export type LifecycleLimits = { batchRows: number; batchesPerRule: number; listPagesPerRun: number };
-export const DEFAULT_LIFECYCLE_LIMITS: LifecycleLimits = { batchRows: 1000, batchesPerRule: 5, listPagesPerRun: 5 };
+/**
+ * Per-run bounds. Every delete statement touches at most `batchRows` rows, every archive batch `archiveRows`
+ * (its cost is its R2 objects, one per tenant in the batch); the rules take turns, a batch each, each pausing
+ * `pauseRatio` × its own duration after it, until the run's `budgetMs` is spent (pacing.ts); `batchesPerRule`
+ * caps each rule even if the clock never moved. Measured in `npm run bench -- lifecycle` (webhook latency with
+ * and without a purge) and sized in docs/SCALING.md.
+ */
+export type LifecycleLimits = DrainLimits & Pacing & { archiveRows: number; listPagesPerRun: number };
+export const DEFAULT_LIFECYCLE_LIMITS: LifecycleLimits = {
+  batchRows: 200,
+  archiveRows: 25,
+  batchesPerRule: 250,
+  budgetMs: 60_000,
+  pauseRatio: 4,
+  listPagesPerRun: 5,
+};
 
 export type LifecycleReport = {
   /** Rows written to ARCHIVE (and then removed from D1). */
@@ -45,39 +59,27 @@ export type LifecycleDeps = {
   bucket: R2Bucket;
   config: Config;
   now: number;
-  limits?: LifecycleLimits;
+  limits?: Partial<LifecycleLimits>;
+  /** The pacing's clock and pause (tests give a fake one). */
+  clock?: PaceClock;
   /** Tenants erasure scrubbed (the composition root drops their cached copies). */
   onTenantsChanged?: (ids: readonly string[]) => void;
 };
 
-/** Repeats a bounded step until it does less than a full batch or the run's budget for it is spent. */
-async function drain(limits: LifecycleLimits, step: (limit: number) => Promise<number>) {
-  let total = 0;
-  for (let i = 0; i < limits.batchesPerRule; i++) {
-    const n = await step(limits.batchRows);
-    total += n;
-    if (n < limits.batchRows) return { total, full: false };
-  }
-  return { total, full: true };
-}
-
-async function archiveDue<Row>(
-  deps: LifecycleDeps,
-  limits: LifecycleLimits,
-  rule: ArchiveRule<Row>,
-  select: (limit: number) => Promise<Row[]>,
-) {
-  return drain(limits, async (limit) => archiveRows(deps.db, deps.bucket, rule, await select(limit), deps.now));
+/** A step archiving the rows `select` picks (at most `limit`), then deleting them from D1. */
+function archiveStep<Row>(deps: LifecycleDeps, rule: ArchiveRule<Row>, select: (limit: number) => Promise<Row[]>) {
+  return async (limit: number) => archiveRows(deps.db, deps.bucket, rule, await select(limit), deps.now);
 }
 
 /**
  * One bounded run of the data lifecycle (the cron, its `scheduledTime` as `now`). Nothing is deleted while
- * any RETAIN_* setting is invalid. Order: finish a half-done batch, drop payloads, archive failed events
- * and delete spent records, archive audits, trim MAU rows, expire archived objects.
+ * any RETAIN_* setting is invalid. Order: finish a half-done batch, erase deleted tenants, then in paced turns
+ * (pacing.ts) drop payloads, archive failed events, delete spent records, archive audits and trim MAU rows;
+ * last, expire archived objects.
  */
 export async function runLifecycle(deps: LifecycleDeps): Promise<LifecycleStatus> {
   const { db, config, now } = deps;
-  const limits = deps.limits ?? DEFAULT_LIFECYCLE_LIMITS;
+  const limits = { ...DEFAULT_LIFECYCLE_LIMITS, ...deps.limits };
   const problems = problemsFor(config, RETENTION_NAMES);
   if (problems.length > 0) {
     const status: LifecycleStatus = {
@@ -106,24 +108,23 @@ export async function runLifecycle(deps: LifecycleDeps): Promise<LifecycleStatus
     const erasure = await eraseDeletedTenants(db, deps.bucket, now, undefined, deps.onTenantsChanged);
     Object.assign(detail, { tenantsErased: erasure.erased + (finishing ? 1 : 0), erasureRows: erasure.archivedRows });
     backlog = erasure.backlog;
-    const payloads = await drain(limits, (limit) => dropDonePayloads(db, { cutoff: cut.payload, limit }));
-    const failed = await archiveDue(deps, limits, failedEventRule, (limit) =>
-      selectDueFailedEvents(db, { cutoff: cut.record, limit }),
-    );
-    const records = await drain(limits, (limit) => deleteSpentRecords(db, { cutoff: cut.record, limit }));
-    const audits = await archiveDue(deps, limits, auditRule, (limit) =>
-      selectDueAudits(db, { cutoff: cut.auditHot, limit }),
-    );
     const beforeDay = utcDay(now - DAILY_ACTIVE_KEEP_DAYS * DAY_MS);
-    const daily = await drain(limits, (limit) => deleteOldDailyActive(db, { beforeDay, limit }));
-    Object.assign(detail, {
-      payloadsDropped: payloads.total,
-      failedEventsArchived: failed.total,
-      recordsDeleted: records.total,
-      auditsArchived: audits.total,
-      dailyActiveDeleted: daily.total,
-    });
-    backlog ||= payloads.full || failed.full || records.full || audits.full || daily.full;
+    const drained = await drainInTurns(
+      {
+        payloadsDropped: (limit) => dropDonePayloads(db, { cutoff: cut.payload, limit }),
+        failedEventsArchived: archiveStep(deps, failedEventRule, (limit) =>
+          selectDueFailedEvents(db, { cutoff: cut.record, limit }),
+        ),
+        recordsDeleted: (limit) => deleteSpentRecords(db, { cutoff: cut.record, limit }),
+        auditsArchived: archiveStep(deps, auditRule, (limit) => selectDueAudits(db, { cutoff: cut.auditHot, limit })),
+        dailyActiveDeleted: (limit) => deleteOldDailyActive(db, { beforeDay, limit }),
+      },
+      limits,
+      pacer(limits, deps.clock ?? PLATFORM_CLOCK),
+      { failedEventsArchived: limits.archiveRows, auditsArchived: limits.archiveRows },
+    );
+    Object.assign(detail, drained.totals);
+    backlog ||= drained.backlog;
     detail.objectsExpired = await expireArchive(db, deps.bucket, {
       beforeDay: utcDay(cut.auditArchive),
       deletedBeforeDay: utcDay(cut.deletedTenant),

@@ -25,7 +25,10 @@ describe('lifecycle bench arithmetic', () => {
     });
     expect(DEFAULT_LIMITS).toEqual({
       batchRows: DEFAULT_LIFECYCLE_LIMITS.batchRows,
+      archiveRows: DEFAULT_LIFECYCLE_LIMITS.archiveRows,
       batchesPerRule: DEFAULT_LIFECYCLE_LIMITS.batchesPerRule,
+      budgetMs: DEFAULT_LIFECYCLE_LIMITS.budgetMs,
+      pauseRatio: DEFAULT_LIFECYCLE_LIMITS.pauseRatio,
     });
   });
 

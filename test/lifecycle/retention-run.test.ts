@@ -128,7 +128,7 @@ describe('bounded work', () => {
   it('works in batches: a backlog drains over several runs and readiness sees it pending', async () => {
     const { app } = clockedApp(T0);
     for (let i = 0; i < 5; i++) await userWithSession(app, T0 + i);
-    const limits = { batchRows: 2, batchesPerRule: 1, listPagesPerRun: 1 };
+    const limits = { batchRows: 2, archiveRows: 2, batchesPerRule: 1, listPagesPerRun: 1 };
     const first = await lifecycleAt(T0 + 91 * DAY_MS, {}, limits);
     expect(first.detail).toMatchObject({ auditsArchived: 2, payloadsDropped: 2, recordsDeleted: 2 });
     expect(first.pending).toBeGreaterThan(0);

@@ -51,7 +51,7 @@ export async function userWithSession(
 export function lifecycleAt(
   now: number,
   overrides: Record<string, string> = {},
-  limits?: LifecycleLimits,
+  limits?: Partial<LifecycleLimits>,
   bucket?: R2Bucket,
 ) {
   const config = parseConfig({ ...(env as unknown as Record<string, unknown>), ...overrides });
