@@ -10,12 +10,15 @@
 //   POST /dry/api/webhooks/clerk  the production worker with a D1 binding that answers every
 //                                 batch instantly without executing it: our own CPU cost
 //                                 (verify, fold, build statements) without D1's
+//   POST /__bench/gzip?n=&op=     gzips (op=gzip) or gzips then gunzips (op=both) the body n times, as the
+//                                 payload store does once per webhook: timed from Node against n=0
 import type { Context } from 'hono';
 import { createBaseApp } from '../src/base-app';
 import type { AppEnv, Bindings } from '../src/env';
 import { AppError } from '../src/errors';
 import { requireConfig } from '../src/http/middleware';
 import worker from '../src/index';
+import { gunzipText, gzipText } from '../src/lib/gzip';
 import { readBodyLimited } from '../src/lib/read-body';
 import { createServices } from '../src/services/services';
 import { parseClerkEvent } from '../src/webhooks/clerk-event';
@@ -119,6 +122,17 @@ export default {
     const url = new URL(request.url);
     if (url.pathname.startsWith('/verify-')) return verifyOnly.fetch(request, env, ctx);
     if (url.pathname === '/__bench/d1') return Response.json(counts);
+    if (url.pathname === '/__bench/gzip') {
+      const body = await request.text();
+      const n = Number(url.searchParams.get('n') ?? 0);
+      let bytes = 0;
+      for (let i = 0; i < n; i++) {
+        const packed = await gzipText(body);
+        bytes = packed.length;
+        if (url.searchParams.get('op') === 'both' && (await gunzipText(packed)) !== body) throw new Error('gzip');
+      }
+      return Response.json({ raw: new TextEncoder().encode(body).length, gzip: bytes });
+    }
     if (url.pathname.startsWith('/counted/')) {
       counts.requests += 1;
       let wrapped = countedEnv.get(env);

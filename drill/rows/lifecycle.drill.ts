@@ -3,6 +3,7 @@
 // and logins, then the cron run with its clock moved 1, 10 and 100 days past the burst (the service's clock moved
 // with it, POST /__test/clock). At each step payloads, records, audits, erasure, the export and readiness hold
 // as the documentation says (default RETAIN_* settings), and the deleted user's email and IPs are nowhere in D1.
+import { gunzipSync } from 'node:zlib';
 import { Webhook } from 'svix';
 import { expect } from 'vitest';
 import { svixHeaders } from '../../scripts/lib/sign.ts';
@@ -82,7 +83,18 @@ drillRow('lifecycle', ({ clerk, service }) => {
           .bind(...needles.map((x) => `%${x}%`)),
       ),
     )) as { results: { n: number }[] }[];
-    return results.flatMap(({ t, c }, i) => (Number(found[i]?.results[0]?.n ?? 0) > 0 ? [`${t}.${c}`] : []));
+    const traces = results.flatMap(({ t, c }, i) => (Number(found[i]?.results[0]?.n ?? 0) > 0 ? [`${t}.${c}`] : []));
+    // Payloads are gzip bytes (src/webhooks/payload-codec.ts), which no LIKE sees into: each is read decompressed.
+    const payloads = await service.d1.prepare('select payload from webhook_payloads').all<{ payload: unknown }>();
+    const texts = payloads.results.map(({ payload }) =>
+      typeof payload === 'string'
+        ? payload
+        : gunzipSync(
+            payload instanceof ArrayBuffer ? new Uint8Array(payload) : Uint8Array.from(payload as number[]),
+          ).toString(),
+    );
+    if (texts.some((text) => needles.some((n) => text.includes(n)))) traces.push('webhook_payloads.payload (gzip)');
+    return traces;
   };
   /** The cron at t0 + `days` (its clock), the service's clock moved there first; waits for the lifecycle run. */
   const cronAt = async (days: number) => {

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { customType, index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
 /**
  * All times are integer milliseconds since the epoch. Rows that webhooks fold into
@@ -175,6 +175,21 @@ export const webhookEvents = sqliteTable(
 );
 
 /**
+ * A stored webhook body (src/webhooks/payload-codec.ts): gzip bytes, a BLOB, or for rows migration 0009 moved, the
+ * JSON as text. Declared `text` as 0009 created it: SQLite's TEXT affinity stores a BLOB unchanged. D1 hands a
+ * BLOB back as an ArrayBuffer (older runtimes: an array of byte values).
+ */
+const storedBody = customType<{ data: string | Uint8Array; driverData: string | Uint8Array | ArrayBuffer | number[] }>({
+  dataType: () => 'text',
+  fromDriver: (v) =>
+    typeof v === 'string' || v instanceof Uint8Array
+      ? v
+      : v instanceof ArrayBuffer
+        ? new Uint8Array(v)
+        : Uint8Array.from(v),
+});
+
+/**
  * The raw body of a stored delivery (personal data: names, emails, IPs), written in the same atomic batch as its
  * record the first time the `svix-id` is seen, and DELETED (the whole row) by retention
  * (RETAIN_WEBHOOK_PAYLOAD_DAYS, done events), with a failed event's archive, or by erasure. An event without a
@@ -184,7 +199,7 @@ export const webhookPayloads = sqliteTable(
   'webhook_payloads',
   {
     svixId: text('svix_id').primaryKey(),
-    payload: text('payload').notNull(),
+    payload: storedBody('payload').notNull(),
     /** The user and organization the payload names (erasure finds a deleted tenant's payloads by them). */
     userId: text('user_id'),
     orgId: text('org_id'),

@@ -2,7 +2,7 @@ import { and, asc, eq, isNull, or, sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { Database } from '../db/database';
 import { loginAudits, organizationMemberships, tenants, webhookEvents, webhookPayloads } from '../db/schema';
-import { selectEventsWithPayload } from './lifecycle-store';
+import { selectEventsWithPayload, withPayloadText } from './lifecycle-store';
 
 /** The D1 side of erasure: what a deleted tenant still has, and the statements that remove it. */
 
@@ -41,10 +41,12 @@ export function selectTenantMemberships(db: Database, args: { tenant: TenantRow;
 /** Stored payloads naming the tenant, with their records (partial indexes on `webhook_payloads` user_id / org_id). */
 export function selectTenantPayloads(db: Database, args: { tenant: TenantRow; limit: number }) {
   const p = webhookPayloads;
-  return selectEventsWithPayload(db)
-    .where(args.tenant.kind === 'user' ? eq(p.userId, args.tenant.id) : eq(p.orgId, args.tenant.id))
-    .orderBy(asc(p.svixId))
-    .limit(args.limit);
+  return withPayloadText(
+    selectEventsWithPayload(db)
+      .where(args.tenant.kind === 'user' ? eq(p.userId, args.tenant.id) : eq(p.orgId, args.tenant.id))
+      .orderBy(asc(p.svixId))
+      .limit(args.limit),
+  );
 }
 
 const idsIn = (column: unknown, ids: readonly string[]) =>
@@ -71,7 +73,7 @@ export const selectAuditsByIds = (db: Database, ids: readonly string[]) =>
 export const selectMembershipsByIds = (db: Database, ids: readonly string[]) =>
   db.select().from(organizationMemberships).where(idsIn(organizationMemberships.id, ids));
 export const selectPayloadsByIds = (db: Database, ids: readonly string[]) =>
-  selectEventsWithPayload(db).where(idsIn(webhookPayloads.svixId, ids));
+  withPayloadText(selectEventsWithPayload(db).where(idsIn(webhookPayloads.svixId, ids)));
 
 export type ErasedTenant = { id: string; kind: TenantRow['kind'] };
 

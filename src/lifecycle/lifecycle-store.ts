@@ -2,6 +2,7 @@ import { and, asc, eq, getTableColumns, inArray, lt, notInArray, sql } from 'dri
 import { d1Of } from '../db/compiled-statement';
 import type { Database } from '../db/database';
 import { jobState, loginAudits, webhookEvents, webhookPayloads } from '../db/schema';
+import { type PackedPayload, unpackPayload } from '../webhooks/payload-codec';
 
 /**
  * The lifecycle job's D1 statements. Every one touches at most `limit` rows (≤ 1,000: D1's advice for
@@ -62,11 +63,21 @@ export async function deleteSpentRecords(db: Database, args: { cutoff: number; l
 
 export type LoginAuditRow = typeof loginAudits.$inferSelect;
 
-/** A stored event's record with its payload row (an inner join: only events that still hold one). */
+/**
+ * A stored event's record with its payload row (an inner join: only events that still hold one), the payload
+ * as the raw body's text (decompressed: payload-codec.ts).
+ */
 export type WebhookEventRow = typeof webhookEvents.$inferSelect &
-  Pick<typeof webhookPayloads.$inferSelect, 'payload' | 'userId' | 'orgId'>;
+  Pick<typeof webhookPayloads.$inferSelect, 'userId' | 'orgId'> & { payload: string };
 
-/** Records joined with their payload rows (the failed-event archive, erasure). */
+/** Rows of `selectEventsWithPayload`, each payload decompressed to the text Clerk signed. */
+export async function withPayloadText<R extends { payload: PackedPayload }>(
+  rows: Promise<R[]>,
+): Promise<(Omit<R, 'payload'> & { payload: string })[]> {
+  return Promise.all((await rows).map(async (r) => ({ ...r, payload: await unpackPayload(r.payload) })));
+}
+
+/** Records joined with their payload rows (the failed-event archive, erasure; read through withPayloadText). */
 export function selectEventsWithPayload(db: Database) {
   return db
     .select({
@@ -81,14 +92,16 @@ export function selectEventsWithPayload(db: Database) {
 
 /** Failed (or never finished) events received before `cutoff` that still hold a payload: archived, then deleted. */
 export function selectDueFailedEvents(db: Database, args: { cutoff: number; limit: number }) {
-  return selectEventsWithPayload(db)
-    .where(and(lt(webhookEvents.receivedAt, args.cutoff), notInArray(webhookEvents.status, [...DONE])))
-    .orderBy(asc(webhookEvents.receivedAt), asc(webhookEvents.svixId))
-    .limit(args.limit);
+  return withPayloadText(
+    selectEventsWithPayload(db)
+      .where(and(lt(webhookEvents.receivedAt, args.cutoff), notInArray(webhookEvents.status, [...DONE])))
+      .orderBy(asc(webhookEvents.receivedAt), asc(webhookEvents.svixId))
+      .limit(args.limit),
+  );
 }
 
 export function selectEventsByIds(db: Database, ids: readonly string[]) {
-  return selectEventsWithPayload(db).where(idsIn(webhookEvents.svixId, ids));
+  return withPayloadText(selectEventsWithPayload(db).where(idsIn(webhookEvents.svixId, ids)));
 }
 
 /** Records and their payload rows, by id (one atomic batch's statements). */

@@ -1,11 +1,11 @@
+import { gzipText } from '../lib/gzip';
+
 /**
  * Gzip-compressed NDJSON, the archive's one format (`zcat file | jq` reads it). Objects are compressed to
  * bytes first: an R2 `put()` of a stream needs a known length, and a batch is bounded (≤ 1,000 rows).
  */
 export async function gzipNdjson(rows: readonly unknown[]): Promise<Uint8Array> {
-  const text = rows.map((r) => `${JSON.stringify(r)}\n`).join('');
-  const stream = new Blob([text]).stream().pipeThrough(new CompressionStream('gzip'));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
+  return gzipText(rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
 }
 
 /**

@@ -3,6 +3,7 @@ import { bindCompiled, compiled, d1Of } from '../db/compiled-statement';
 import type { Database } from '../db/database';
 import { keysetPage } from '../db/keyset';
 import { webhookEvents, webhookPayloads } from '../db/schema';
+import { packPayload, unpackPayload } from './payload-codec';
 import { insertFirstPayload } from './payload-store';
 import { firstRetryAt, nextRetryAtSql } from './retry-policy';
 
@@ -45,12 +46,9 @@ export async function getWebhookEvent(db: Database, svixId: string): Promise<Sto
     .where(eq(webhookEvents.svixId, svixId))
     .get();
   if (!row) return undefined;
-  return {
-    ...row.event,
-    payload: row.body?.payload ?? null,
-    userId: row.body?.userId ?? null,
-    orgId: row.body?.orgId ?? null,
-  };
+  const { body } = row;
+  const payload = body ? await unpackPayload(body.payload) : null;
+  return { ...row.event, payload, userId: body?.userId ?? null, orgId: body?.orgId ?? null };
 }
 
 /**
@@ -132,7 +130,8 @@ export async function recordFailure(db: Database, d: StoredDelivery, error: stri
     })
     .toSQL();
   const d1 = d1Of(db);
-  await d1.batch([insertFirstPayload(db, d, now), d1.prepare(record.sql).bind(...record.params)]);
+  const payload = insertFirstPayload(db, { ...d, packed: await packPayload(d.payload) }, now);
+  await d1.batch([payload, d1.prepare(record.sql).bind(...record.params)]);
 }
 
 /**

@@ -1,10 +1,8 @@
-import { eq, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { bindCompiled, compiled, d1Of } from '../db/compiled-statement';
 import type { Database } from '../db/database';
 import { webhookEvents, webhookPayloads } from '../db/schema';
-
-/** A stored delivery's raw body and whom it names (`webhook_payloads`, migration 0009). */
-export type StoredPayload = typeof webhookPayloads.$inferSelect;
+import type { PackedPayload } from './payload-codec';
 
 /**
  * Writes the delivery's payload row, for the SAME atomic batch as its record and placed BEFORE it: the row is
@@ -16,13 +14,13 @@ export type StoredPayload = typeof webhookPayloads.$inferSelect;
  */
 export function insertFirstPayload(
   db: Database,
-  d: { svixId: string; payload: string; userId: string | null; orgId: string | null },
+  d: { svixId: string; packed: PackedPayload; userId: string | null; orgId: string | null },
   now: number,
 ): D1PreparedStatement {
   return bindCompiled(
     d1Of(db),
     compiled('webhook_payloads.first', () => firstPayloadQuery(db)),
-    { ...d, now },
+    { svixId: d.svixId, payload: d.packed, userId: d.userId, orgId: d.orgId, now },
   );
 }
 
@@ -37,9 +35,4 @@ function firstPayloadQuery(db: Database) {
         where not exists (select 1 from ${w} where ${w.svixId} = ${p('svixId')})`,
     )
     .onConflictDoNothing();
-}
-
-/** A stored delivery's payload row, or undefined when there is none (never stored, or dropped). */
-export async function getWebhookPayload(db: Database, svixId: string): Promise<StoredPayload | undefined> {
-  return db.select().from(webhookPayloads).where(eq(webhookPayloads.svixId, svixId)).get();
 }

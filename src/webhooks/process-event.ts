@@ -9,6 +9,7 @@ import { getWebhookEvent, markDone, recordFailure, recordIdReuse, type StoredDel
 import { foldEvent } from './fold-event';
 import { foldRevocation } from './fold-revocation';
 import { namedTenants } from './named-tenants';
+import { packPayload } from './payload-codec';
 import { insertFirstPayload } from './payload-store';
 
 export type ProcessOutcome = 'processed' | 'ignored' | 'duplicate';
@@ -113,10 +114,12 @@ export async function processEvent(
     } else log('error', 'webhook.revocation_skipped', { svixId: delivery.svixId, type: delivery.type });
   }
 
+  // Compressed once, for the payload row (written only if the svix-id is new: payload-store.ts).
+  const packed = await packPayload(delivery.payload);
   let results: D1Result[];
   try {
     const statements = [
-      insertFirstPayload(db, delivery, now),
+      insertFirstPayload(db, { ...delivery, packed }, now),
       markDone(db, delivery, effects ? 'processed' : 'ignored', now),
       ...(effects ?? []).map((e) => effectStatement(db, e, now)),
     ];

@@ -5,6 +5,7 @@ import { DAY_MS } from '../../src/lib/utc-day';
 import { ndjsonGzipLines } from '../../src/lifecycle/ndjson-gzip';
 import { type LifecycleLimits, runLifecycle } from '../../src/lifecycle/run-lifecycle';
 import { createServices } from '../../src/services/services';
+import { unpackPayload } from '../../src/webhooks/payload-codec';
 import { testDb } from '../helpers/api-app';
 import { uid } from '../helpers/ids';
 import { clerkEvent, deliver } from '../helpers/webhooks';
@@ -94,7 +95,10 @@ export async function clearArchive(): Promise<void> {
   for (let i = 0; i < keys.length; i += 1000) await env.ARCHIVE.delete(keys.slice(i, i + 1000));
 }
 
-/** Every text column of every table holding `needle` (as `table.column`): the whole database, one batch. */
+/**
+ * Every text column of every table holding `needle` (as `table.column`): the whole database, one batch; and every
+ * stored payload, decompressed.
+ */
 let columnsOfDb: { table: string; column: string }[] | undefined;
 export async function foundInD1(needle: string): Promise<string[]> {
   if (!columnsOfDb) {
@@ -109,5 +113,21 @@ export async function foundInD1(needle: string): Promise<string[]> {
       env.DB.prepare(`select count(*) as n from "${table}" where cast("${column}" as text) like ?`).bind(`%${needle}%`),
     ),
   );
-  return columnsOfDb.flatMap((c, i) => (Number(results[i]?.results[0]?.n ?? 0) > 0 ? [`${c.table}.${c.column}`] : []));
+  const found = columnsOfDb.flatMap((c, i) =>
+    Number(results[i]?.results[0]?.n ?? 0) > 0 ? [`${c.table}.${c.column}`] : [],
+  );
+  // Payloads are gzip bytes (src/webhooks/payload-codec.ts), which no LIKE sees into: each is read decompressed.
+  const { results: payloads } = await env.DB.prepare('select payload from webhook_payloads').all<{
+    payload: unknown;
+  }>();
+  for (const { payload } of payloads) {
+    const packed =
+      typeof payload === 'string' || payload instanceof Uint8Array
+        ? payload
+        : payload instanceof ArrayBuffer
+          ? new Uint8Array(payload)
+          : Uint8Array.from(payload as number[]);
+    if ((await unpackPayload(packed)).includes(needle)) return [...found, 'webhook_payloads.payload (decompressed)'];
+  }
+  return found;
 }

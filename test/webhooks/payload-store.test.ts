@@ -1,5 +1,8 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { createServices } from '../../src/services/services';
+import { getWebhookEvent } from '../../src/webhooks/event-store';
+import { testDb } from '../helpers/api-app';
 import { uid } from '../helpers/ids';
 import { clerkEvent, deliver, membershipEvent, rowCounts } from '../helpers/webhooks';
 
@@ -40,12 +43,39 @@ describe('webhook payload rows', () => {
     const { res, svixId } = await deliver(event);
     expect(res.status).toBe(200);
     const record = await first('select received_at from webhook_events where svix_id = ?', svixId);
-    expect(await first('select * from webhook_payloads where svix_id = ?', svixId)).toEqual({
+    const body = JSON.stringify(event);
+    expect(
+      await first(
+        'select svix_id, user_id, org_id, received_at, typeof(payload) as stored, length(payload) as bytes ' +
+          'from webhook_payloads where svix_id = ?',
+        svixId,
+      ),
+    ).toEqual({
       svix_id: svixId,
-      payload: JSON.stringify(event),
       user_id: user,
       org_id: org,
       received_at: record?.received_at,
+      stored: 'blob',
+      bytes: expect.any(Number),
+    });
+    // Gzip-compressed (payload-codec.ts), read back as the body Clerk signed.
+    expect((await getWebhookEvent(testDb(), svixId))?.payload).toBe(body);
+  });
+
+  it('a stored payload whose bytes are damaged replays as a failed event (invalid data), never a crash', async () => {
+    const userId = uid('user');
+    const { svixId } = await deliver(userUpdated(userId, `${userId}@example.test`));
+    await env.DB.prepare("update webhook_payloads set payload = x'1f8b0800deadbeef' where svix_id = ?")
+      .bind(svixId)
+      .run();
+    await env.DB.prepare("update webhook_events set status = 'failed' where svix_id = ?").bind(svixId).run();
+    expect(await createServices().replay(testDb(), svixId, Date.now())).toEqual({
+      status: 'failed',
+      error: 'invalid_data',
+    });
+    expect(await first('select status, next_attempt_at from webhook_events where svix_id = ?', svixId)).toEqual({
+      status: 'failed',
+      next_attempt_at: null,
     });
   });
 

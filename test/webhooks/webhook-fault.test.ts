@@ -4,7 +4,9 @@ import { drizzle } from 'drizzle-orm/d1';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../src/app';
 import * as schema from '../../src/db/schema';
+import { getWebhookEvent } from '../../src/webhooks/event-store';
 import { processStoredEvent } from '../../src/webhooks/process-event';
+import { testDb } from '../helpers/api-app';
 import { expectError } from '../helpers/http';
 import { uid } from '../helpers/ids';
 import { clerkEvent, deliver, svixHeaders } from '../helpers/webhooks';
@@ -76,11 +78,12 @@ describe('storage faults', () => {
     expect(await first('select * from login_audits where session_id = ?', sid)).toBeNull();
     expect(await first('select * from daily_active_users where user_id = ?', userId)).toBeNull();
     const failed = await first(
-      'select status, attempts, last_error, next_attempt_at, payload from webhook_events ' +
+      'select status, attempts, last_error, next_attempt_at, typeof(payload) as stored from webhook_events ' +
         'left join webhook_payloads using (svix_id) where svix_id = ?',
       headers['svix-id'],
     );
-    expect(failed).toMatchObject({ status: 'failed', attempts: 1, payload: body });
+    expect(failed).toMatchObject({ status: 'failed', attempts: 1, stored: 'blob' });
+    expect((await getWebhookEvent(testDb(), headers['svix-id'] as string))?.payload).toBe(body);
     expect(String(failed?.last_error)).toMatch(/NOT NULL constraint/);
     expect(Number(failed?.next_attempt_at)).toBeGreaterThan(Date.now() - 60_000);
 
