@@ -57,6 +57,23 @@ const CASES: Case[] = [
     routes: [{ prefix: '/api/', cors: 'origin' }],
     init: () => ({ headers: { origin: TEST_AZP } }),
   },
+  {
+    name: 'hostile headers: spoofed identity in any spelling, hop-by-hop, Connection-listed and a token no name',
+    routes: [{ prefix: '/api/' }],
+    init: (t) => ({
+      headers: {
+        ...bearer(t),
+        X_Fulcrum_User_Id: 'user_spoof',
+        'x-forwarded-for': '10.0.0.1',
+        'x-original-url': '/admin',
+        connection: 'keep-alive, x-private, not a name',
+        'keep-alive': 'timeout=5',
+        'x-private': 'secret',
+        te: 'trailers',
+        'x-kept': 'yes',
+      },
+    }),
+  },
   { name: 'an anonymous route', routes: [{ prefix: '/api/', auth: 'none' }], init: () => ({}) },
   {
     name: 'an optional route with a token, a query and a dot segment',
