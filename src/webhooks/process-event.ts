@@ -179,7 +179,14 @@ export async function processStoredEvent(
   const delivery: IncomingDelivery = { svixId: row.svixId, type: row.type, eventAt: row.eventAt, payload: row.payload };
   const parsed = parseClerkEvent(row.payload);
   if (!parsed.ok) {
-    const stored = { ...delivery, bodyHash: await bodyHash(row.payload), userId: row.userId, orgId: row.orgId };
+    // The stored hash, not one of the text read back: a damaged payload reads as a stand-in (payload-codec.ts), whose
+    // hash would not match and so would leave the record untouched, due again on every cron run.
+    const stored = {
+      ...delivery,
+      bodyHash: row.bodyHash ?? (await bodyHash(row.payload)),
+      userId: row.userId,
+      orgId: row.orgId,
+    };
     await recordFailureSafely(db, stored, parsed.error, now, false);
     throw new ProcessingError('invalid_data', parsed.error);
   }

@@ -68,14 +68,24 @@ describe('webhook payload rows', () => {
     await env.DB.prepare("update webhook_payloads set payload = x'1f8b0800deadbeef' where svix_id = ?")
       .bind(svixId)
       .run();
-    await env.DB.prepare("update webhook_events set status = 'failed' where svix_id = ?").bind(svixId).run();
+    // A failed event due for a retry (the cron's case): the damaged payload must end its retries.
+    await env.DB.prepare(
+      "update webhook_events set status = 'failed', attempts = 1, next_attempt_at = 1, last_error = null " +
+        'where svix_id = ?',
+    )
+      .bind(svixId)
+      .run();
     expect(await createServices().replay(testDb(), svixId, Date.now())).toEqual({
       status: 'failed',
       error: 'invalid_data',
     });
-    expect(await first('select status, next_attempt_at from webhook_events where svix_id = ?', svixId)).toEqual({
+    expect(
+      await first('select status, attempts, next_attempt_at, last_error from webhook_events where svix_id = ?', svixId),
+    ).toEqual({
       status: 'failed',
+      attempts: 2,
       next_attempt_at: null,
+      last_error: 'not a Clerk event: type, data',
     });
   });
 
