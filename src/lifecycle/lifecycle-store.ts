@@ -144,22 +144,38 @@ export function deleteAuditsByIds(db: Database, ids: readonly string[]) {
   return db.delete(loginAudits).where(idsIn(loginAudits.sessionId, ids));
 }
 
+/** `job_state` name of the day before which `daily_active_users` has been pruned (migration 0011's trigger). */
+export const DAILY_ACTIVE_PRUNED_BEFORE = 'daily_active_pruned_before';
+
 /**
  * Deletes the per-user-per-day MAU rollup rows (`daily_active_users`) older than `beforeDay`. The per-day counts
  * (`daily_active_counts`, one row a day) and `user_last_active` (one row per user: the last and first active
  * days) are kept: the first active day is what Monthly Retained Users compares against, and a user who comes back
- * after months is retained (Clerk's rule), which a pruned row would count as a new sign-up. Returns rows deleted.
+ * after months is retained (Clerk's rule), which a pruned row would count as a new sign-up. In the same batch, and
+ * first, the pruned horizon only moves forward: from then on migration 0011's trigger refuses a row for a pruned
+ * day, which the rollup would otherwise count twice. Returns rows deleted.
  */
-export async function deleteOldDailyActive(db: Database, args: { beforeDay: string; limit: number }): Promise<number> {
-  const result = await d1Of(db)
-    .prepare(
-      // A WITHOUT ROWID table (migration 0010): rows are picked by their primary key, in its order.
-      'delete from daily_active_users where (day, user_id) in ' +
-        '(select day, user_id from daily_active_users where day < ?1 order by day, user_id limit ?2)',
-    )
-    .bind(args.beforeDay, args.limit)
-    .run();
-  return result.meta.changes ?? 0;
+export async function deleteOldDailyActive(
+  db: Database,
+  args: { beforeDay: string; limit: number; now: number },
+): Promise<number> {
+  const d1 = d1Of(db);
+  const [, deleted] = await d1.batch([
+    d1
+      .prepare(
+        'insert into job_state (name, value, updated_at) values (?1, json_quote(?2), ?3) on conflict (name) do ' +
+          "update set value = json_quote(max(json_extract(value, '$'), ?2)), updated_at = ?3",
+      )
+      .bind(DAILY_ACTIVE_PRUNED_BEFORE, args.beforeDay, args.now),
+    d1
+      .prepare(
+        // A WITHOUT ROWID table (migration 0010): rows are picked by their primary key, in its order.
+        'delete from daily_active_users where (day, user_id) in ' +
+          '(select day, user_id from daily_active_users where day < ?1 order by day, user_id limit ?2)',
+      )
+      .bind(args.beforeDay, args.limit),
+  ]);
+  return deleted?.meta.changes ?? 0;
 }
 
 /** Payload rows due (readiness's count), walked like duePayloads: `+e.status` keeps the status index out. */

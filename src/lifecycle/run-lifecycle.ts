@@ -117,7 +117,7 @@ export async function runLifecycle(deps: LifecycleDeps): Promise<LifecycleStatus
         ),
         recordsDeleted: (limit) => deleteSpentRecords(db, { cutoff: cut.record, limit }),
         auditsArchived: archiveStep(deps, auditRule, (limit) => selectDueAudits(db, { cutoff: cut.auditHot, limit })),
-        dailyActiveDeleted: (limit) => deleteOldDailyActive(db, { beforeDay, limit }),
+        dailyActiveDeleted: (limit) => deleteOldDailyActive(db, { beforeDay, limit, now }),
       },
       limits,
       pacer(limits, deps.clock ?? PLATFORM_CLOCK),

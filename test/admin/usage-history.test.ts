@@ -46,7 +46,7 @@ describe('MRU (active in the window on a day after the first)', () => {
           // The lifecycle has pruned the daily rows to DAILY_ACTIVE_KEEP_DAYS; the cron then fills the missing days
           // of the last week (SNAPSHOT_BACKFILL_DAYS), each still equal to the count over the unpruned rows.
           const beforeDay = new Date(now - DAILY_ACTIVE_KEEP_DAYS * DAY).toISOString().slice(0, 10);
-          await deleteOldDailyActive(testDb(), { beforeDay, limit: 1000 });
+          await deleteOldDailyActive(testDb(), { beforeDay, limit: 1000, now });
           expect(await snapshotUsage(testDb(), now)).toBe(SNAPSHOT_BACKFILL_DAYS);
           const history = (await getUsage(testDb(), { now })).history;
           expect(history).toHaveLength(90);
@@ -73,7 +73,11 @@ describe('MRU (active in the window on a day after the first)', () => {
     const back = signUp + 300 * DAY;
     const user = `user_r${y}`;
     await activity([[new Date(signUp).toISOString().slice(0, 10), user]]);
-    await deleteOldDailyActive(testDb(), { beforeDay: new Date(back).toISOString().slice(0, 10), limit: 1000 });
+    await deleteOldDailyActive(testDb(), {
+      beforeDay: new Date(back).toISOString().slice(0, 10),
+      limit: 1000,
+      now: back,
+    });
     await activity([[new Date(back).toISOString().slice(0, 10), user]]);
     const usage = await getUsage(testDb(), { now: back });
     expect({ mau: usage.mau, mru: usage.mru }).toEqual({ mau: 1, mru: 1 });

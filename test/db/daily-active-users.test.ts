@@ -17,7 +17,9 @@ const rows = async () =>
 describe('daily_active_users (migration 0010: WITHOUT ROWID)', () => {
   beforeEach(async () => {
     await env.DB.batch(
-      ['daily_active_users', 'daily_active_counts', 'user_last_active'].map((t) => env.DB.prepare(`delete from ${t}`)),
+      ['daily_active_users', 'daily_active_counts', 'user_last_active', 'job_state'].map((t) =>
+        env.DB.prepare(`delete from ${t}`),
+      ),
     );
   });
 
@@ -59,17 +61,39 @@ describe('daily_active_users (migration 0010: WITHOUT ROWID)', () => {
       ['2031-01-04', 'user_a'],
     ] as const)
       await insert(day, user);
-    expect(await deleteOldDailyActive(testDb(), { beforeDay: '2031-01-03', limit: 2 })).toBe(2);
+    expect(await deleteOldDailyActive(testDb(), { beforeDay: '2031-01-03', limit: 2, now: 0 })).toBe(2);
     expect(await rows()).toEqual([
       { day: '2031-01-02', user: 'user_a' },
       { day: '2031-01-03', user: 'user_c' },
       { day: '2031-01-04', user: 'user_a' },
     ]);
-    expect(await deleteOldDailyActive(testDb(), { beforeDay: '2031-01-03', limit: 2 })).toBe(1);
-    expect(await deleteOldDailyActive(testDb(), { beforeDay: '2031-01-03', limit: 2 })).toBe(0);
+    expect(await deleteOldDailyActive(testDb(), { beforeDay: '2031-01-03', limit: 2, now: 0 })).toBe(1);
+    expect(await deleteOldDailyActive(testDb(), { beforeDay: '2031-01-03', limit: 2, now: 0 })).toBe(0);
     expect(await rows()).toHaveLength(2);
     // The per-day counts and each user's first and last day stay (MRU).
     expect((await env.DB.prepare('select count(*) as n from daily_active_counts').first())?.n).toBe(4);
+  });
+  it('never writes a row for a day retention has pruned: the rollup would count it twice (migration 0011)', async () => {
+    await insert('2031-03-01', 'user_a');
+    await insert('2031-03-02', 'user_a');
+    expect(await deleteOldDailyActive(testDb(), { beforeDay: '2031-03-02', limit: 10, now: 1 })).toBe(1);
+    // A resent session.created of the pruned day: ignored, its day still counted once.
+    await insert('2031-03-01', 'user_a');
+    await insert('2031-03-01', 'user_b');
+    expect(await rows()).toEqual([{ day: '2031-03-02', user: 'user_a' }]);
+    const counts = await env.DB.prepare('select day, users from daily_active_counts order by day').all();
+    expect(counts.results).toEqual([
+      { day: '2031-03-01', users: 1 },
+      { day: '2031-03-02', users: 1 },
+    ]);
+    // The horizon only moves forward: an older prune does not reopen pruned days.
+    await deleteOldDailyActive(testDb(), { beforeDay: '2031-02-01', limit: 10, now: 2 });
+    await insert('2031-03-01', 'user_c');
+    expect(await rows()).toHaveLength(1);
+    // The horizon day itself and later days are written as before.
+    await insert('2031-03-02', 'user_b');
+    await insert('2031-03-03', 'user_b');
+    expect(await rows()).toHaveLength(3);
   });
 });
 
