@@ -14,7 +14,7 @@ export const D1_CAP_BYTES = 10 * GB;
  * per-run limits (DEFAULT_LIFECYCLE_LIMITS), restated because Node cannot import the Worker's modules; a test
  * (test/bench/lifecycle-arithmetic.test.ts) keeps them equal to the source.
  */
-export const DEFAULT_WINDOWS = { payloadDays: 7, recordDays: 30, auditHotDays: 90, dailyActiveDays: 37 };
+export const DEFAULT_WINDOWS = { payloadDays: 3, recordDays: 14, auditHotDays: 90, dailyActiveDays: 37 };
 export const DEFAULT_LIMITS = { batchRows: 200, archiveRows: 25, batchesPerRule: 250, budgetMs: 60_000, pauseRatio: 4 };
 
 /** The traffic model: each monthly active user starts `sessionsPerMau` sessions a month (two events each). */

@@ -205,7 +205,7 @@ drillRow('lifecycle', ({ clerk, service }) => {
       expect(gone).toBe('{"name":null,"erased":1}');
       expect(roles).toBe('orgmem_lc1:org:member,orgmem_lc2:-,orgmem_lc3:-,orgmem_lc4:-');
       expect(traces).toEqual([]);
-      expect(after.records).toBe(before.records); // records kept (30 days)
+      expect(after.records).toBe(before.records); // records kept (14 days)
       expect(after.audits).toBe(N); // the victim's 2 audits left D1 for its deleted archive; the rest stay hot
       expect(exp.status).toBe(200);
       expect(exp.text).toContain(EMAIL);
@@ -217,7 +217,7 @@ drillRow('lifecycle', ({ clerk, service }) => {
 
   check(
     '+10 days',
-    'payloads dropped (7 d), records and audits kept; export and readiness unchanged',
+    'payloads dropped (3 d), records (14 d) and audits kept; export and readiness unchanged',
     async (observe) => {
       const run = await cronAt(10);
       const t = await tally();
@@ -239,7 +239,7 @@ drillRow('lifecycle', ({ clerk, service }) => {
 
   check(
     '+100 days',
-    'records deleted (30 d), audits archived (90 d), deleted archive expired (30 d); export from R2',
+    'records deleted (14 d), audits archived (90 d), deleted archive expired (30 d); export from R2',
     async (observe) => {
       const run = await cronAt(100);
       const t = await tally();

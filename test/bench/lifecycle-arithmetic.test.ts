@@ -35,7 +35,7 @@ describe('lifecycle bench arithmetic', () => {
   it('retained rows are the window times the daily rate (two stored events per session)', () => {
     const t = { mau: 300, sessionsPerMau: 3 };
     expect(sessionsPerDay(t)).toBe(30);
-    expect(retainedRows(t)).toEqual({ payloads: 420, webhookRecords: 1800, loginAudits: 2700, dailyActive: 1110 });
+    expect(retainedRows(t)).toEqual({ payloads: 180, webhookRecords: 840, loginAudits: 2700, dailyActive: 1110 });
     // More sessions a day than users: a user counts once a day.
     expect(retainedRows({ mau: 10, sessionsPerMau: 60 }).dailyActive).toBe(10 * DEFAULT_WINDOWS.dailyActiveDays);
   });
