@@ -15,7 +15,13 @@ export const D1_CAP_BYTES = 10 * GB;
  * (test/bench/lifecycle-arithmetic.test.ts) keeps them equal to the source.
  */
 export const DEFAULT_WINDOWS = { payloadDays: 3, recordDays: 14, auditHotDays: 90, dailyActiveDays: 37 };
-export const DEFAULT_LIMITS = { batchRows: 200, archiveRows: 25, batchesPerRule: 250, budgetMs: 60_000, pauseRatio: 4 };
+export const DEFAULT_LIMITS = {
+  batchRows: 200,
+  archiveRows: 10,
+  batchesPerRule: 250,
+  budgetMs: 180_000,
+  pauseRatio: 9,
+};
 
 /** The traffic model: each monthly active user starts `sessionsPerMau` sessions a month (two events each). */
 export type Traffic = { mau: number; sessionsPerMau: number };

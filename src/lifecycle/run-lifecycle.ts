@@ -30,10 +30,10 @@ import { type DrainLimits, drainInTurns, type PaceClock, type Pacing, PLATFORM_C
 export type LifecycleLimits = DrainLimits & Pacing & { archiveRows: number; listPagesPerRun: number };
 export const DEFAULT_LIFECYCLE_LIMITS: LifecycleLimits = {
   batchRows: 200,
-  archiveRows: 25,
+  archiveRows: 10,
   batchesPerRule: 250,
-  budgetMs: 60_000,
-  pauseRatio: 4,
+  budgetMs: 180_000,
+  pauseRatio: 9,
   listPagesPerRun: 5,
 };
 
