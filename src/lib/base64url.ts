@@ -17,17 +17,27 @@ const NON_ASCII = /[\u0080-\uffff]/;
 // Bytes per String.fromCharCode call: few calls, well under any engine's argument limit.
 const CHUNK = 8192;
 
+type Base64Options = { alphabet: 'base64url'; omitPadding: boolean };
+/** `Uint8Array.prototype.toBase64` (TC39 "Uint8Array to/from base64"), where the runtime has it (workerd does). */
+type NativeBase64 = { toBase64?: (options: Base64Options) => string };
+const URL_SAFE: Base64Options = { alphabet: 'base64url', omitPadding: true };
+
 export function encodeBase64Url(input: Uint8Array | ArrayBuffer | string): string {
-  let bin: string;
   // An ASCII string (JSON of ASCII claims, the common case) is its own UTF-8, and btoa reads each char as a byte.
-  if (typeof input === 'string' && !NON_ASCII.test(input)) bin = input;
-  else {
-    const bytes =
-      typeof input === 'string' ? encoder.encode(input) : input instanceof Uint8Array ? input : new Uint8Array(input);
-    bin = '';
-    for (let i = 0; i < bytes.length; i += CHUNK) bin += String.fromCharCode(...bytes.subarray(i, i + CHUNK));
-  }
-  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  if (typeof input === 'string' && !NON_ASCII.test(input)) return urlSafe(btoa(input));
+  const bytes =
+    typeof input === 'string' ? encoder.encode(input) : input instanceof Uint8Array ? input : new Uint8Array(input);
+  // Natively where available (a signature: about 2 µs less than a binary string through btoa); else btoa.
+  const native = (bytes as NativeBase64).toBase64;
+  if (native) return native.call(bytes, URL_SAFE);
+  let bin = '';
+  for (let i = 0; i < bytes.length; i += CHUNK) bin += String.fromCharCode(...bytes.subarray(i, i + CHUNK));
+  return urlSafe(btoa(bin));
+}
+
+/** Standard base64 (btoa's) as unpadded base64url. */
+function urlSafe(b64: string): string {
+  return b64.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
 /** The bytes of a canonical base64url string; null for anything else. */

@@ -33,6 +33,26 @@ describe('encodeBase64Url', () => {
       { numRuns: 200 },
     );
   });
+
+  it('encodes bytes the same without the native Uint8Array.prototype.toBase64 (runtimes without it: Node)', () => {
+    const proto = Uint8Array.prototype as { toBase64?: unknown };
+    const native = Object.getOwnPropertyDescriptor(Uint8Array.prototype, 'toBase64');
+    const bytes = fc.oneof(fc.uint8Array({ maxLength: 64 }), fc.uint8Array({ minLength: 8000, maxLength: 20000 }));
+    try {
+      delete proto.toBase64;
+      expect(proto.toBase64).toBeUndefined();
+      fc.assert(
+        fc.property(bytes, (b) => {
+          expect(encodeBase64Url(b)).toBe(reference(b));
+        }),
+        { numRuns: 200 },
+      );
+    } finally {
+      if (native) Object.defineProperty(Uint8Array.prototype, 'toBase64', native);
+    }
+    // workerd has it: the first test's encodings were its own.
+    expect(typeof proto.toBase64).toBe('function');
+  });
 });
 
 describe('decodeBase64UrlToBinary', () => {
