@@ -7,7 +7,7 @@ import { handleError } from '../http/error-handlers';
 import { addSecureHeaders, logAccess, setRequestIds } from '../http/middleware';
 import { recordRequest } from '../metrics/record-metrics';
 import type { Services } from '../services/services';
-import { forwardToOrigin, type GatewayDeps, locate } from './gateway-middleware';
+import { findRoute, forwardToOrigin, type GatewayDeps, rememberRoute } from './gateway-middleware';
 import type { GatewayRoute } from './route-table';
 
 /** A Worker's fetch handler (the Hono app's `fetch`, and the one this module returns). */
@@ -33,9 +33,12 @@ export function withGatewayFastPath(app: { fetch: FetchHandler }, services: Serv
     const config = services.configs.get(env);
     const table = services.gateway.routes(config);
     if (table.routes.length === 0) return app.fetch(request, env, ctx);
-    const { url, path, match } = locate(request, table);
-    if (!path.ok || match.kind !== 'route' || request.headers.get('upgrade')?.toLowerCase() === 'websocket')
+    const found = findRoute(request, table);
+    const { url, path, match } = found;
+    if (!path.ok || match.kind !== 'route' || request.headers.get('upgrade')?.toLowerCase() === 'websocket') {
+      rememberRoute(request, found);
       return app.fetch(request, env, ctx);
+    }
     const served = { request, env, ctx, services, deps, route: match.route, url, canonicalPath: path.value.path };
     return serveGateway(served, () => app.fetch(request, env, ctx));
   };

@@ -133,16 +133,27 @@ async function identityFor(
 }
 
 export type Located = { table: RouteTable; url: URL; path: NormalizedPath; match: RouteMatch };
-// The fast path (fast-path.ts), the CORS middleware (originOwnsCors) and the gateway middleware all need the
-// request's route: found once per request.
+// The CORS middleware (originOwnsCors) and the gateway middleware both need the request's route: found once per
+// request. The fast path (fast-path.ts) finds it without this memo and leaves it there only for the requests it
+// hands to the app: a WeakMap entry per request it serves itself would be work (and GC) for nothing.
 const located = new WeakMap<Request, Located>();
 
-/** The request's URL, canonical path and route match (for an ambiguous path, `kind: 'none'`). */
+/** The request's URL, canonical path and route match (for an ambiguous path, `kind: 'none'`), found anew. */
+export function findRoute(request: Request, table: RouteTable): Located {
+  const url = new URL(request.url);
+  const { path, match } = locatePath(table, url.pathname);
+  return { table, url, path, match };
+}
+
+/** `findRoute`, found once per request (memoised for the app's middlewares). */
 export function locate(request: Request, table: RouteTable): Located {
   const hit = located.get(request);
   if (hit?.table === table) return hit;
-  const url = new URL(request.url);
-  const found = { table, url, ...locatePath(table, url.pathname) };
+  return rememberRoute(request, findRoute(request, table));
+}
+
+/** Memoises a request's route for `locate` (the fast path, for a request it leaves to the app). */
+export function rememberRoute(request: Request, found: Located): Located {
   located.set(request, found);
   return found;
 }
