@@ -71,7 +71,13 @@ describe('decodeBase64UrlToBinary', () => {
   it('decodes the same without the native Uint8Array.fromBase64 (runtimes without it: Node)', () => {
     const native = Object.getOwnPropertyDescriptor(Uint8Array, 'fromBase64');
     const text = fc.oneof(fc.string({ unit: fc.constantFrom(...'AQgwEIMU_-x09=+/ ') }), fc.base64String());
-    const cases = fc.sample(fc.oneof(text, fc.uint8Array({ maxLength: 300 }).map((b) => encodeBase64Url(b))), 2000);
+    const cases = fc.sample(
+      fc.oneof(
+        text,
+        fc.uint8Array({ maxLength: 300 }).map((b) => encodeBase64Url(b)),
+      ),
+      2000,
+    );
     const withNative = cases.map((s) => decodeBase64Url(s));
     try {
       delete (Uint8Array as { fromBase64?: unknown }).fromBase64;
