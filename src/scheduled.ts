@@ -101,7 +101,8 @@ export async function runMaintenance(
  * isolate's services (shared with the fetch app) and the trigger's `scheduledTime` as the cron's clock.
  */
 export function createScheduled(services: Services): ExportedHandlerScheduledHandler<Bindings> {
-  return async function scheduled(controller, env, ctx) {
-    ctx.waitUntil(runMaintenance(services, env, controller.scheduledTime).then(() => undefined));
+  return async function scheduled(controller, env) {
+    // Awaited, not handed to waitUntil: the invocation lasts as long as the run (a lifecycle run may take minutes).
+    await runMaintenance(services, env, controller.scheduledTime);
   };
 }

@@ -6,7 +6,7 @@
  *   webhook/<tenant>/<day>/<first svix id>--<other tenant>.ndjson.gz
  *                                                      failed events naming a user AND an organization: one copy
  *                                                      under each, each naming its twin (erasure removes both)
- *   deleted/<day>/<tenant>/<part>.ndjson.gz             a deleted tenant's data (day: its erasure's UTC day)
+ *   deleted/<day>/<tenant>/<part>.ndjson.gz             a deleted tenant's data (day: its deletion's UTC day)
  *
  * Ids become key segments only through `keySegment`: a segment never holds `/`, `.`, `%` or `~` unless
  * encoded, so no id (`..`, `a/../b`, `%2F`, `user_x/`) can name a path of another tenant's objects.

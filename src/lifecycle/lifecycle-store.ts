@@ -17,7 +17,7 @@ const idsIn = (column: unknown, ids: readonly string[]) =>
 
 /**
  * `status in ('processed', 'ignored')` that the planner cannot answer from `webhook_events_status_idx` (the
- * unary `+`). Without it SQLite (no statistics) starts from that index: every done record, all 30 days of them,
+ * unary `+`). Without it SQLite (no statistics) starts from that index: every done record in the retention window,
  * read and sorted for each statement, which then holds D1's writer for a time growing with the table (~0.1-0.4 s
  * per 200 payloads at 50k-200k records, measured on SQLite); with it the walk starts at the oldest payloads
  * (`webhook_payloads_received_idx`) and stops after `limit`.

@@ -24,7 +24,7 @@ export const PLATFORM_CLOCK: PaceClock = {
 export type Pacer = {
   /**
    * Runs one batch and the pause after it, or nothing (`undefined`) when the run's budget is spent, unless
-   * `always` (the batch then runs whatever is left, and its pause too).
+   * `always` (the batch then runs whatever is left; its pause, like every pause, ends with the budget).
    */
   batch<T>(work: () => Promise<T>, always?: boolean): Promise<T | undefined>;
   /** Whether the budget is spent (no further batch will run). */
@@ -45,8 +45,9 @@ export function pacer(pacing: Pacing, clock: PaceClock): Pacer {
       const result = await work();
       const took = Math.max(0, clock.now() - before);
       busyMs += took;
-      // Never pause past the budget (the run ends instead, the next one goes on), unless the batch was due anyway.
-      const pause = always ? took * pacing.pauseRatio : Math.min(took * pacing.pauseRatio, Math.max(0, left()));
+      // Never pause past the budget (the run ends instead, the next one goes on), not even after a batch that was
+      // due anyway: a run of slow batches (D1 overloaded) must not outlast the cron's period by its pauses.
+      const pause = Math.min(took * pacing.pauseRatio, Math.max(0, left()));
       if (pause > 0) {
         const p0 = clock.now();
         await clock.pause(pause);
@@ -62,12 +63,17 @@ export function pacer(pacing: Pacing, clock: PaceClock): Pacer {
 /** One rule's bounded step: does at most `limit` rows, returns how many it did. */
 export type Step = (limit: number) => Promise<number>;
 
-/** `batchRows`: rows per batch, unless `rows` names another size for a rule; `batchesPerRule`: per run. */
-export type DrainLimits = { batchRows: number; batchesPerRule: number };
+/**
+ * `batchRows`: rows per batch, unless `rows` names another size for a rule; `batchesPerRule`: per run;
+ * `batchesPerRun`: all rules together (each batch is at most three D1 queries, and D1 allows 1,000 per Worker
+ * invocation, shared with the cron's other jobs).
+ */
+export type DrainLimits = { batchRows: number; batchesPerRule: number; batchesPerRun: number };
 
 /**
  * Runs the rules' steps in turns, one batch of each per round, until each has done less than a full batch
- * (caught up), or has run `batchesPerRule` batches, or the pacer's budget is spent. The first round runs
+ * (caught up), or has run `batchesPerRule` batches, or `batchesPerRun` batches ran in all, or the pacer's budget
+ * is spent. The first round runs
  * whatever the budget: every rule moves in every run, so none waits behind another's backlog (a budget that
  * held only the first rules' batches would starve the last ones run after run). `backlog`: rows may be left.
  */
@@ -84,10 +90,13 @@ export async function drainInTurns<Name extends string>(
     batches: 0,
     done: false,
   }));
+  let batches = 0;
   for (let round = 0; ; round++) {
     const turn = rules.filter((r) => !r.done && r.batches < limits.batchesPerRule);
     if (turn.length === 0) break;
     for (const rule of turn) {
+      if (round > 0 && batches >= limits.batchesPerRun) return result(rules);
+      batches += 1;
       const n = await pace.batch(() => steps[rule.name](rule.size), round === 0);
       if (n === undefined) return result(rules);
       rule.total += n;

@@ -23,15 +23,18 @@ import { type DrainLimits, drainInTurns, type PaceClock, type Pacing, PLATFORM_C
 /**
  * Per-run bounds. Every delete statement touches at most `batchRows` rows, every archive batch `archiveRows`
  * (its cost is its R2 objects, one per tenant in the batch); the rules take turns, a batch each, each pausing
- * `pauseRatio` × its own duration after it, until the run's `budgetMs` is spent (pacing.ts); `batchesPerRule`
- * caps each rule even if the clock never moved. Measured in `npm run bench -- lifecycle` (webhook latency with
- * and without a purge) and sized in docs/SCALING.md.
+ * `pauseRatio` × its own duration after it, until the run's `budgetMs` (counted from the run's start, erasure
+ * included) is spent (pacing.ts); `batchesPerRule` and `batchesPerRun` cap the batches even if the clock never
+ * moved: a batch is at most three D1 queries, so 150 keep a run near 500 of the 1,000 D1 allows per Worker
+ * invocation (erasure and the status included), the rest left to the cron's other jobs. Measured in
+ * `npm run bench -- lifecycle` (webhook latency with and without a purge) and sized in docs/SCALING.md.
  */
 export type LifecycleLimits = DrainLimits & Pacing & { archiveRows: number; listPagesPerRun: number };
 export const DEFAULT_LIFECYCLE_LIMITS: LifecycleLimits = {
   batchRows: 200,
   archiveRows: 10,
-  batchesPerRule: 250,
+  batchesPerRule: 150,
+  batchesPerRun: 150,
   budgetMs: 180_000,
   pauseRatio: 9,
   listPagesPerRun: 5,
@@ -45,7 +48,7 @@ export type LifecycleReport = {
   /** Rows still due when the run's budget ran out (counted up to 10,000 per rule; 0: caught up). */
   pending: number;
   detail: Record<string, number>;
-  /** Why part of the run stopped (`r2_write_failed`, `d1_failed`); the next run retries it. */
+  /** Why part of the run stopped (`r2_failed`, `d1_failed`); the next run retries it. */
   error?: string;
 };
 
@@ -99,6 +102,8 @@ export async function runLifecycle(deps: LifecycleDeps): Promise<LifecycleStatus
   let backlog = false;
   let error: string | undefined;
   const rules = [auditRule, failedEventRule, erasureRule] as unknown as BatchRule<unknown>[];
+  // The run's time budget starts now: the resumed batch and erasure count against it too.
+  const pace = pacer(limits, deps.clock ?? PLATFORM_CLOCK);
   try {
     // A last erasure pass left half done by an earlier run erases its tenant when it completes here.
     const finishing = await pendingErasureFinish(db);
@@ -120,7 +125,7 @@ export async function runLifecycle(deps: LifecycleDeps): Promise<LifecycleStatus
         dailyActiveDeleted: (limit) => deleteOldDailyActive(db, { beforeDay, limit, now }),
       },
       limits,
-      pacer(limits, deps.clock ?? PLATFORM_CLOCK),
+      pace,
       { failedEventsArchived: limits.archiveRows, auditsArchived: limits.archiveRows },
     );
     Object.assign(detail, drained.totals);
