@@ -18,7 +18,8 @@ export const DEFAULT_WINDOWS = { payloadDays: 3, recordDays: 14, auditHotDays: 9
 export const DEFAULT_LIMITS = {
   batchRows: 200,
   archiveRows: 10,
-  batchesPerRule: 250,
+  batchesPerRule: 150,
+  batchesPerRun: 150,
   budgetMs: 180_000,
   pauseRatio: 9,
 };
