@@ -64,6 +64,15 @@ export const VARIANTS = {
   // Ablation: the metrics recorder's call does nothing (services.metrics.record replaced by a no-op): what
   // recording a data point costs (the outcome object is still built).
   ours_norecorder: app('{ services }', 'services.metrics.record = () => {};'),
+  // Ablation: the assertion's Ed25519 signature replaced by 64 zero bytes (crypto.subtle.sign answers them at once;
+  // every other step, the assertion's claims and encoding included, unchanged): what signing costs inside a request,
+  // next to the signer's loop below.
+  ours_unsigned: app(
+    '{ services }',
+    `const sign = crypto.subtle.sign.bind(crypto.subtle);
+    crypto.subtle.sign = (algorithm, key, data) =>
+      algorithm?.name === 'Ed25519' ? Promise.resolve(new ArrayBuffer(64)) : sign(algorithm, key, data);`,
+  ),
   // Stock @clerk/hono + hono/proxy, as their docs show it, forwarding the user and session ids as headers
   // (no assertion to sign, no spoofed-header stripping, no tenant or rate limit: less work than ours).
   stock: stock(false),
