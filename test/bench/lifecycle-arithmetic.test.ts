@@ -27,6 +27,7 @@ describe('lifecycle bench arithmetic', () => {
       batchRows: DEFAULT_LIFECYCLE_LIMITS.batchRows,
       archiveRows: DEFAULT_LIFECYCLE_LIMITS.archiveRows,
       batchesPerRule: DEFAULT_LIFECYCLE_LIMITS.batchesPerRule,
+      batchesPerRun: DEFAULT_LIFECYCLE_LIMITS.batchesPerRun,
       budgetMs: DEFAULT_LIFECYCLE_LIMITS.budgetMs,
       pauseRatio: DEFAULT_LIFECYCLE_LIMITS.pauseRatio,
     });
