@@ -98,5 +98,7 @@ async function serveGateway(s: Served, viaApp: () => Response | Promise<Response
   const ms = Date.now() - start;
   logAccess(c, path, res.status, ms);
   recordRequest(c, ms);
-  return res;
+  // HEAD is answered without a body, as the app answers it (Hono: GET's response, body dropped): a refusal's
+  // envelope, or an origin that sent one.
+  return request.method === 'HEAD' ? new Response(null, res) : res;
 }

@@ -27,6 +27,9 @@ const CASES: Case[] = [
     init: (t) => ({ headers: { ...bearer(t), origin: EVIL } }),
   },
   { name: 'no credential', routes: [{ prefix: '/api/' }], init: () => ({ headers: { origin: TEST_AZP } }) },
+  // HEAD: the app answers it as GET without a body (Hono); a refusal on the fast path must not carry one either.
+  { name: 'a HEAD with no credential', routes: [{ prefix: '/api/' }], init: () => ({ method: 'HEAD' }) },
+  { name: 'a bearer HEAD', routes: [{ prefix: '/api/' }], init: (t) => ({ method: 'HEAD', headers: bearer(t) }) },
   {
     name: 'a malformed Authorization',
     routes: [{ prefix: '/api/' }],
