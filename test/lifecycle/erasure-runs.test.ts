@@ -5,13 +5,13 @@ import { clerkEvent, deliver, membershipEvent } from '../helpers/webhooks';
 import {
   archivedRecords,
   archiveKeys,
-  clearArchive,
   clockedApp,
   count,
   DAY_MS,
   foundInD1,
   lifecycleAt,
   one,
+  resetLifecycleState,
   userWithSession,
 } from './support';
 
@@ -20,20 +20,7 @@ import {
 const T0 = Date.UTC(2030, 4, 1, 12);
 const day = (t: number) => new Date(t).toISOString().slice(0, 10);
 
-beforeEach(async () => {
-  await env.DB.batch(
-    [
-      'webhook_events',
-      'webhook_payloads',
-      'login_audits',
-      'tenants',
-      'organization_memberships',
-      'daily_active_users',
-      'job_state',
-    ].map((t) => env.DB.prepare(`delete from ${t}`)),
-  );
-  await clearArchive();
-});
+beforeEach(resetLifecycleState);
 
 /** The archive, with a hook run before each `put` (and that `put` then written, or failed, as the hook says). */
 function hookedBucket(beforePut: (key: string) => Promise<'write' | 'fail' | 'write-then-fail'>): R2Bucket {

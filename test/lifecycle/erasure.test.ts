@@ -1,4 +1,3 @@
-import { env } from 'cloudflare:workers';
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { uid } from '../helpers/ids';
@@ -6,32 +5,19 @@ import { clerkEvent, deliver, membershipEvent } from '../helpers/webhooks';
 import {
   archivedRecords,
   archiveKeys,
-  clearArchive,
   clockedApp,
   DAY_MS,
   foundInD1,
   lifecycleAt,
   one,
+  resetLifecycleState,
   userWithSession,
 } from './support';
 
 const T0 = Date.UTC(2030, 2, 1, 12);
 const IP = '203.0.113.7';
 
-beforeEach(async () => {
-  await env.DB.batch(
-    [
-      'webhook_events',
-      'webhook_payloads',
-      'login_audits',
-      'tenants',
-      'organization_memberships',
-      'daily_active_users',
-      'job_state',
-    ].map((t) => env.DB.prepare(`delete from ${t}`)),
-  );
-  await clearArchive();
-});
+beforeEach(resetLifecycleState);
 
 const userEvent = (id: string, email: string, at: number) =>
   clerkEvent(

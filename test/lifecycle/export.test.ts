@@ -6,19 +6,12 @@ import { authFor } from '../helpers/auth-context';
 import { expectError } from '../helpers/http';
 import { uid } from '../helpers/ids';
 import { clerkEvent, deliver, membershipEvent } from '../helpers/webhooks';
-import { clearArchive, clockedApp, DAY_MS, lifecycleAt, userWithSession } from './support';
+import { clockedApp, DAY_MS, lifecycleAt, resetLifecycleState, userWithSession } from './support';
 
 const T0 = Date.UTC(2030, 4, 1, 12);
 const admin = () => authFor('user_admin', { factorVerificationAge: [3, 2] });
 
-beforeEach(async () => {
-  await env.DB.batch(
-    ['webhook_events', 'webhook_payloads', 'login_audits', 'tenants', 'organization_memberships', 'job_state'].map(
-      (t) => env.DB.prepare(`delete from ${t}`),
-    ),
-  );
-  await clearArchive();
-});
+beforeEach(resetLifecycleState);
 
 async function exportOf(id: string, now: number, bindings: object = env) {
   const res = await callApp(

@@ -6,7 +6,15 @@ import { PENDING_BATCH_JOB } from '../../src/lifecycle/archive-batch';
 import type { PaceClock } from '../../src/lifecycle/pacing';
 import { type LifecycleLimits, runLifecycle } from '../../src/lifecycle/run-lifecycle';
 import { testDb } from '../helpers/api-app';
-import { archivedRecords, archiveKeys, clearArchive, clockedApp, count, DAY_MS, userWithSession } from './support';
+import {
+  archivedRecords,
+  archiveKeys,
+  clockedApp,
+  count,
+  DAY_MS,
+  resetLifecycleState,
+  userWithSession,
+} from './support';
 
 // The lifecycle's pacing (src/lifecycle/pacing.ts) against real D1 and R2, with a clock only the test moves: no
 // wall-clock figure here. Its own arithmetic (budget, pauses, turns) is tested in pacing.test.ts.
@@ -14,16 +22,7 @@ import { archivedRecords, archiveKeys, clearArchive, clockedApp, count, DAY_MS, 
 const T0 = Date.UTC(2030, 0, 10, 12);
 const AT = T0 + 91 * DAY_MS; // every audit, record and payload of the burst is due
 
-async function reset() {
-  await env.DB.batch(
-    ['webhook_events', 'login_audits', 'tenants', 'daily_active_users', 'user_last_active', 'job_state'].map((t) =>
-      env.DB.prepare(`delete from ${t}`),
-    ),
-  );
-  await clearArchive();
-}
-
-beforeEach(reset);
+beforeEach(resetLifecycleState);
 
 /**
  * A clock where every reading is `tick` ms after the previous one (so each batch lasts at least that long) and a
@@ -109,7 +108,7 @@ describe('paced lifecycle runs', () => {
         fc.option(fc.integer({ min: 1, max: 6 }), { nil: undefined }),
         fc.array(fc.integer({ min: 1, max: 8 }), { maxLength: 3 }),
         async (users, batchRows, crashAtPause, deliverAtPauses) => {
-          await reset();
+          await resetLifecycleState();
           const { app } = clockedApp(T0);
           const sessions: string[] = [];
           for (let i = 0; i < users; i++) sessions.push((await userWithSession(app, T0 + i)).session);

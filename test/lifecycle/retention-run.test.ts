@@ -8,12 +8,12 @@ import { clerkEvent, deliver } from '../helpers/webhooks';
 import {
   archivedRecords,
   archiveKeys,
-  clearArchive,
   clockedApp,
   count,
   DAY_MS,
   lifecycleAt,
   one,
+  resetLifecycleState,
   userWithSession,
 } from './support';
 
@@ -22,20 +22,7 @@ const T0 = Date.UTC(2030, 0, 10, 12);
 const WITHOUT_PAYLOAD =
   'select * from webhook_events e where not exists (select 1 from webhook_payloads p where p.svix_id = e.svix_id)';
 
-beforeEach(async () => {
-  await env.DB.batch(
-    [
-      'webhook_events',
-      'webhook_payloads',
-      'login_audits',
-      'tenants',
-      'daily_active_users',
-      'user_last_active',
-      'job_state',
-    ].map((t) => env.DB.prepare(`delete from ${t}`)),
-  );
-  await clearArchive();
-});
+beforeEach(resetLifecycleState);
 
 /** A delivery the fold refuses for good (a session naming an organization as its user): stored `failed`. */
 async function failedEvent(app: ReturnType<typeof clockedApp>['app'], at: number) {

@@ -1,19 +1,11 @@
-import { env } from 'cloudflare:workers';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/env';
 import { isRetentionDays, RETENTION_DEFAULTS, RETENTION_NAMES } from '../../src/lib/retention';
-import { clearArchive, clockedApp, count, DAY_MS, lifecycleAt, userWithSession } from './support';
+import { clockedApp, count, DAY_MS, lifecycleAt, resetLifecycleState, userWithSession } from './support';
 
 const T0 = Date.UTC(2030, 0, 10, 12);
 
-beforeEach(async () => {
-  await env.DB.batch(
-    ['webhook_events', 'webhook_payloads', 'login_audits', 'tenants', 'daily_active_users', 'job_state'].map((t) =>
-      env.DB.prepare(`delete from ${t}`),
-    ),
-  );
-  await clearArchive();
-});
+beforeEach(resetLifecycleState);
 
 describe('retention settings', () => {
   it('default to DESIGN.md values and accept whole days 1–3650 only', () => {

@@ -95,6 +95,22 @@ export async function clearArchive(): Promise<void> {
   for (let i = 0; i < keys.length; i += 1000) await env.ARCHIVE.delete(keys.slice(i, i + 1000));
 }
 
+/** Every table the lifecycle reads or writes, emptied (with the archive): a clean start for each test. */
+const LIFECYCLE_TABLES = [
+  'webhook_events',
+  'webhook_payloads',
+  'login_audits',
+  'tenants',
+  'organization_memberships',
+  'daily_active_users',
+  'user_last_active',
+  'job_state',
+];
+export async function resetLifecycleState(): Promise<void> {
+  await env.DB.batch(LIFECYCLE_TABLES.map((t) => env.DB.prepare(`delete from ${t}`)));
+  await clearArchive();
+}
+
 /**
  * Every text column of every table holding `needle` (as `table.column`): the whole database, one batch; and every
  * stored payload, decompressed.
